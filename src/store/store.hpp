@@ -1,0 +1,80 @@
+#pragma once
+// The storage seam. SqliteStore is the embedded default; MemoryStore serves tests and benchmarks.
+// Every call is asynchronous and thread-safe. Callbacks run on the store's own thread, in the order the
+// store committed the work, and must not block (post the result to your own executor instead).
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "core/result.hpp"
+#include "core/telemetry.hpp"
+
+namespace fleet::store {
+
+template <class T>
+using Callback = std::function<void(Result<T>)>;
+
+struct AppendRequest {
+  std::string key_hash;  // hex SHA-256 of the device's ingest key
+  std::vector<TelemetryPoint> points;
+  std::int64_t received_ms = 0;
+};
+
+// What was durably stored: the device's identity and the points with their new per-tenant seqs.
+struct AppendResult {
+  TenantId tenant;
+  DeviceId device;
+  std::vector<StoredPoint> points;
+  Seq last_seq = 0;
+};
+
+// A tenant's devices (revoked ones excluded) with last positions, consistent with tenant sequence `seq`:
+// every point with seq <= `seq` is reflected, none after it.
+struct Snapshot {
+  Seq seq = 0;
+  std::vector<Device> devices;
+};
+
+struct HistoryQuery {
+  TenantId tenant;
+  DeviceId device;
+  std::int64_t from_ms = INT64_MIN;  // inclusive, device time
+  std::int64_t to_ms = INT64_MAX;    // exclusive
+  std::size_t limit = 100;
+  std::optional<Seq> after_seq;  // pagination cursor: continue after this seq (ascending order)
+};
+
+struct HistoryPage {
+  std::vector<StoredPoint> points;  // ascending by (ts, seq)
+  std::optional<Seq> next_after;    // set when more points remain
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Stores a validated batch for the device owning key_hash. Fails with unauthorized for an unknown or
+  // revoked key, unavailable when the queue is full or the store is stopping. Completes only after the
+  // batch is durable (per the configured synchronous mode). All or nothing.
+  virtual void append(AppendRequest req, Callback<AppendResult> done) = 0;
+
+  virtual void create_device(TenantId tenant, std::string name, std::string key_hash,
+                             Callback<Device> done) = 0;
+  // not_found for a device of another tenant, exactly as for a missing one. Revoking twice is fine.
+  virtual void revoke_device(TenantId tenant, DeviceId id, Callback<Device> done) = 0;
+  virtual void get_device(TenantId tenant, DeviceId id, Callback<Device> done) = 0;
+  virtual void list_devices(TenantId tenant, Callback<std::vector<Device>> done) = 0;
+  virtual void snapshot(TenantId tenant, Callback<Snapshot> done) = 0;
+  // not_found when the device is not the tenant's.
+  virtual void history(HistoryQuery q, Callback<HistoryPage> done) = 0;
+
+  // Refuses new work, completes everything already queued (so acknowledged data is on disk), then
+  // releases resources. Idempotent; blocks until done.
+  virtual void stop() = 0;
+};
+
+}  // namespace fleet::store
