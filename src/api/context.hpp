@@ -1,0 +1,29 @@
+#pragma once
+// Everything the request handlers need, wired by the app. Handlers hold references, never ownership.
+#include <functional>
+#include <string>
+
+#include "api/telemetry_codec.hpp"
+#include "auth/authenticator.hpp"
+#include "core/clock.hpp"
+#include "hub/broker.hpp"
+#include "store/store.hpp"
+
+namespace fleet::auth {
+class DevIssuer;
+}
+
+namespace fleet::api {
+
+struct ApiContext {
+  store::Store& store;
+  hub::Broker& broker;
+  auth::Authenticator& authenticator;
+  const Clock& clock;
+  IngestLimits ingest;
+  const auth::DevIssuer* dev_issuer = nullptr;  // non-null only with --dev
+  // Empty when ready; otherwise why not (shown by /readyz).
+  std::function<std::string()> not_ready_reason;
+};
+
+}  // namespace fleet::api

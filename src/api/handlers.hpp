@@ -1,0 +1,24 @@
+#pragma once
+// Request handlers, one function per endpoint (docs/protocol.md, "HTTP API"). Each completes `done`
+// exactly once, possibly from the store's or the key refresher's thread.
+#include "api/context.hpp"
+#include "api/http_types.hpp"
+
+namespace fleet::api {
+
+void handle_ingest(ApiContext& ctx, Request req, Responder done);
+
+void handle_me(ApiContext& ctx, Request req, Responder done);
+void handle_list_devices(ApiContext& ctx, Request req, Responder done);
+void handle_create_device(ApiContext& ctx, Request req, Responder done);
+void handle_revoke_device(ApiContext& ctx, Request req, std::string device_id, Responder done);
+void handle_history(ApiContext& ctx, Request req, std::string device_id, Responder done);
+
+void handle_dev_token(ApiContext& ctx, Request req, Responder done);
+void handle_dev_jwks(ApiContext& ctx, Responder done);
+
+void handle_healthz(Responder done);
+void handle_readyz(ApiContext& ctx, Responder done);
+void handle_metrics(Responder done);
+
+}  // namespace fleet::api

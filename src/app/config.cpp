@@ -1,0 +1,244 @@
+#include "app/config.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <charconv>
+#include <sstream>
+
+namespace fleet::app {
+namespace {
+
+enum class Kind { text, list, integer, size, flag };
+
+struct Option {
+  const char* flag;
+  const char* env;
+  Kind kind;
+  const char* value_name;
+  const char* help;
+  std::function<void(Config&, const std::string&)> text;  // text and list
+  std::function<void(Config&, std::int64_t)> number;      // integer, size and flag (1/0)
+  std::int64_t min = 0;
+  std::int64_t max = INT64_MAX;
+};
+
+const std::vector<Option>& options() {
+  static const std::vector<Option> table = {
+      {"--listen", "FLEET_LISTEN", Kind::text, "HOST:PORT", "address to serve HTTP and WebSocket on (default 127.0.0.1:3000; port 0 picks one)",
+       [](Config& c, const std::string& v) { c.listen = v; }, nullptr},
+      {"--data-dir", "FLEET_DATA_DIR", Kind::text, "DIR", "SQLite database directory (default ./data)",
+       [](Config& c, const std::string& v) { c.data_dir = v; }, nullptr},
+      {"--workers", "FLEET_WORKERS", Kind::integer, "N", "event-loop threads (default: one per core)", nullptr,
+       [](Config& c, std::int64_t v) { c.workers = static_cast<std::size_t>(v); }, 0, 256},
+      {"--jwks-url", "FLEET_JWKS_URL", Kind::text, "URL", "JWKS to verify user tokens with, e.g. https://<clerk-frontend-api>/.well-known/jwks.json",
+       [](Config& c, const std::string& v) { c.jwks_url = v; }, nullptr},
+      {"--jwks-file", "FLEET_JWKS_FILE", Kind::text, "FILE", "JWKS document on disk",
+       [](Config& c, const std::string& v) { c.jwks_file = v; }, nullptr},
+      {"--jwt-key", "CLERK_JWT_KEY", Kind::text, "PEM|FILE", "PEM public key (Clerk's \"JWT public key\"), as text or a file path",
+       [](Config& c, const std::string& v) { c.jwt_key = v; }, nullptr},
+      {"--jwks-ca-file", "FLEET_JWKS_CA_FILE", Kind::text, "FILE", "extra CA bundle for the JWKS URL (default: system store)",
+       [](Config& c, const std::string& v) { c.jwks_ca_file = v; }, nullptr},
+      {"--issuer", "FLEET_ISSUER", Kind::text, "ISS", "required `iss` of user tokens (Clerk: https://<frontend-api>)",
+       [](Config& c, const std::string& v) { c.issuer = v; }, nullptr},
+      {"--authorized-party", "FLEET_AUTHORIZED_PARTIES", Kind::list, "ORIGIN", "allowed `azp` (repeatable; env: comma-separated)",
+       [](Config& c, const std::string& v) { c.authorized_parties.push_back(v); }, nullptr},
+      {"--tenant-claim", "FLEET_TENANT_CLAIM", Kind::text, "PATH", "dotted claim path of the tenant (default: o.id, then org_id)",
+       [](Config& c, const std::string& v) { c.tenant_claim = v; }, nullptr},
+      {"--clock-skew", "FLEET_CLOCK_SKEW", Kind::integer, "SECONDS", "tolerated clock skew for exp/nbf/iat (default 5)", nullptr,
+       [](Config& c, std::int64_t v) { c.clock_skew_s = v; }, 0, 300},
+      {"--dev", "FLEET_DEV", Kind::flag, "", "embedded dev issuer: /dev/token and /.well-known/jwks.json (off by default)", nullptr,
+       [](Config& c, std::int64_t v) { c.dev = v != 0; }},
+      {"--dev-allow-remote", "FLEET_DEV_ALLOW_REMOTE", Kind::flag, "", "allow --dev on a non-loopback address (anyone could mint tokens)", nullptr,
+       [](Config& c, std::int64_t v) { c.dev_allow_remote = v != 0; }},
+      {"--web-root", "FLEET_WEB_ROOT", Kind::text, "DIR", "serve the built web app from DIR at /",
+       [](Config& c, const std::string& v) { c.web_root = v; }, nullptr},
+      {"--port-file", "FLEET_PORT_FILE", Kind::text, "FILE", "write the bound port to FILE once listening",
+       [](Config& c, const std::string& v) { c.port_file = v; }, nullptr},
+      {"--max-connections", "FLEET_MAX_CONNECTIONS", Kind::integer, "N", "WebSocket sessions before 1013 Server busy (default 10000)", nullptr,
+       [](Config& c, std::int64_t v) { c.max_connections = static_cast<std::size_t>(v); }, 1, 10'000'000},
+      {"--handshake-timeout", "FLEET_HANDSHAKE_TIMEOUT_MS", Kind::integer, "MS", "WebSocket handshake timeout (default 10000)", nullptr,
+       [](Config& c, std::int64_t v) { c.handshake_timeout_ms = v; }, 100, 600'000},
+      {"--ws-idle-timeout", "FLEET_WS_IDLE_TIMEOUT_MS", Kind::integer, "MS", "close silent WebSocket clients after MS; pings at half (default 30000)", nullptr,
+       [](Config& c, std::int64_t v) { c.ws_idle_timeout_ms = v; }, 1000, 3'600'000},
+      {"--ws-max-message", "FLEET_WS_MAX_MESSAGE", Kind::size, "BYTES", "largest inbound WebSocket message (default 4096)", nullptr,
+       [](Config& c, std::int64_t v) { c.ws_max_message = static_cast<std::size_t>(v); }, 128, 1 << 20},
+      {"--http-max-body", "FLEET_HTTP_MAX_BODY", Kind::size, "BYTES", "largest HTTP request body (default 1048576)", nullptr,
+       [](Config& c, std::int64_t v) { c.http_max_body = static_cast<std::size_t>(v); }, 1024, 64 << 20},
+      {"--outbox-soft-limit", "FLEET_OUTBOX_SOFT_LIMIT", Kind::size, "BYTES", "per-session backlog that triggers coalescing (default 262144)", nullptr,
+       [](Config& c, std::int64_t v) { c.outbox_soft_limit = static_cast<std::size_t>(v); }, 1024, 1LL << 30},
+      {"--outbox-hard-limit", "FLEET_OUTBOX_HARD_LIMIT", Kind::size, "BYTES", "per-session backlog that closes with 1013 (default 1048576)", nullptr,
+       [](Config& c, std::int64_t v) { c.outbox_hard_limit = static_cast<std::size_t>(v); }, 1024, 1LL << 30},
+      {"--sync", "FLEET_SYNC", Kind::text, "full|normal", "SQLite durability: full survives power loss (default), normal only process crashes",
+       [](Config& c, const std::string& v) { c.sync = v; }, nullptr},
+      {"--store-queue", "FLEET_STORE_QUEUE", Kind::integer, "N", "store requests queued before 503 (default 10000)", nullptr,
+       [](Config& c, std::int64_t v) { c.store_queue = static_cast<std::size_t>(v); }, 1, 10'000'000},
+      {"--log-level", "FLEET_LOG_LEVEL", Kind::text, "LEVEL", "debug, info, warn or error (default info)",
+       [](Config& c, const std::string& v) { c.log_level = v; }, nullptr},
+      {"--access-log", "FLEET_ACCESS_LOG", Kind::integer, "0|1", "log every HTTP request and upgrade (default 1)", nullptr,
+       [](Config& c, std::int64_t v) { c.access_log = v != 0; }, 0, 1},
+  };
+  return table;
+}
+
+Result<std::int64_t> parse_number(const Option& o, const std::string& v) {
+  std::int64_t n = 0;
+  const char* end = v.data() + v.size();
+  auto [p, ec] = std::from_chars(v.data(), end, n);
+  std::int64_t scale = 1;
+  if (ec == std::errc{} && o.kind == Kind::size && p != end) {
+    const std::string_view suffix(p, static_cast<std::size_t>(end - p));
+    if (suffix == "K" || suffix == "KiB") scale = 1024;
+    else if (suffix == "M" || suffix == "MiB") scale = 1024 * 1024;
+    else scale = 0;
+    p = end;
+  }
+  if (ec != std::errc{} || p != end || scale == 0) {
+    return make_error(ErrorCode::invalid_field, std::string(o.flag) + ": not a number: \"" + v + "\"");
+  }
+  n *= scale;
+  if (n < o.min || n > o.max) {
+    return make_error(ErrorCode::invalid_field, std::string(o.flag) + ": must be in [" + std::to_string(o.min) + ", " +
+                                                    std::to_string(o.max) + "]");
+  }
+  return n;
+}
+
+Result<void> apply(const Option& o, Config& c, const std::string& value, bool from_env) {
+  switch (o.kind) {
+    case Kind::text: o.text(c, value); return {};
+    case Kind::list:
+      if (from_env) {
+        std::stringstream ss(value);
+        for (std::string item; std::getline(ss, item, ',');) {
+          if (!item.empty()) o.text(c, item);
+        }
+      } else {
+        o.text(c, value);
+      }
+      return {};
+    case Kind::flag:
+      if (from_env) {
+        if (value == "1" || value == "true") o.number(c, 1);
+        else if (value == "0" || value == "false" || value.empty()) o.number(c, 0);
+        else return make_error(ErrorCode::invalid_field, std::string(o.env) + ": expected 1 or 0");
+      } else {
+        o.number(c, 1);
+      }
+      return {};
+    case Kind::integer:
+    case Kind::size: {
+      auto n = parse_number(o, value);
+      if (!n) return n.error();
+      o.number(c, *n);
+      return {};
+    }
+  }
+  return {};
+}
+
+Result<void> validate(const Config& c) {
+  if (c.sync != "full" && c.sync != "normal") return make_error(ErrorCode::invalid_field, "--sync: expected full or normal");
+  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
+    return make_error(ErrorCode::invalid_field, "--log-level: expected debug, info, warn or error");
+  }
+  if (c.outbox_hard_limit < c.outbox_soft_limit) {
+    return make_error(ErrorCode::invalid_field, "--outbox-hard-limit must be at least --outbox-soft-limit");
+  }
+  const auto colon = c.listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return make_error(ErrorCode::invalid_field, "--listen: expected HOST:PORT");
+  std::string host = c.listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(host, ec);
+  if (ec && host != "localhost") return make_error(ErrorCode::invalid_field, "--listen: host must be an IP address or localhost");
+  if (c.dev && !c.dev_allow_remote && !is_loopback_host(host)) {
+    return make_error(ErrorCode::invalid_field,
+                      "--dev on a non-loopback address lets anyone mint tokens; add --dev-allow-remote to insist");
+  }
+  const int sources = !c.jwks_url.empty() + !c.jwks_file.empty() + !c.jwt_key.empty();
+  if (!c.dev && sources == 0) {
+    return make_error(ErrorCode::invalid_field, "no key source: give --jwks-url, --jwks-file or --jwt-key (or --dev)");
+  }
+  if (c.dev && sources > 0) {
+    return make_error(ErrorCode::invalid_field, "--dev uses its own issuer; drop --jwks-url/--jwks-file/--jwt-key");
+  }
+  if (sources > 1) return make_error(ErrorCode::invalid_field, "give only one of --jwks-url, --jwks-file, --jwt-key");
+  return {};
+}
+
+}  // namespace
+
+bool is_loopback_host(const std::string& host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  const auto addr = boost::asio::ip::make_address(host, ec);
+  return !ec && addr.is_loopback();
+}
+
+Result<Config> parse_config(const std::vector<std::string>& args, const Getenv& getenv) {
+  Config c;
+  for (const Option& o : options()) {
+    if (auto v = getenv(o.env)) {
+      if (auto r = apply(o, c, *v, true); !r) return r.error();
+    }
+  }
+  bool cleared_list = false;  // flags replace a list given in the environment
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      c.help = true;
+      continue;
+    }
+    if (arg == "--version") {
+      c.version = true;
+      continue;
+    }
+    std::optional<std::string> inline_value;
+    if (const auto eq = arg.find('='); eq != std::string::npos && arg.starts_with("--")) {
+      inline_value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    }
+    const Option* found = nullptr;
+    for (const Option& o : options()) {
+      if (arg == o.flag) found = &o;
+    }
+    if (!found) return make_error(ErrorCode::invalid_field, "unknown argument: " + arg + " (see --help)");
+    if (found->kind == Kind::flag) {
+      if (inline_value) return make_error(ErrorCode::invalid_field, arg + " takes no value");
+      found->number(c, 1);
+      continue;
+    }
+    std::string value;
+    if (inline_value) {
+      value = *inline_value;
+    } else {
+      if (i + 1 >= args.size()) return make_error(ErrorCode::invalid_field, arg + ": missing value");
+      value = args[++i];
+    }
+    if (found->kind == Kind::list && !cleared_list) {
+      c.authorized_parties.clear();
+      cleared_list = true;
+    }
+    if (auto r = apply(*found, c, value, false); !r) return r.error();
+  }
+  if (c.help || c.version) return c;
+  if (auto r = validate(c); !r) return r.error();
+  return c;
+}
+
+std::string usage() {
+  std::string out =
+      "fleetd: authenticated, tenant-isolated live fleet telemetry over WebSocket\n\n"
+      "usage: fleetd [options]\n\n"
+      "Every option can also be set by its environment variable; options win.\n\n";
+  for (const Option& o : options()) {
+    std::string left = std::string("  ") + o.flag;
+    if (o.kind != Kind::flag) left += std::string(" ") + o.value_name;
+    if (left.size() < 34) left.resize(34, ' ');
+    else left += ' ';
+    out += left + o.help + "\n" + std::string(34, ' ') + "env: " + o.env + "\n";
+  }
+  out += "  --help                          this text\n  --version                       print the version\n";
+  return out;
+}
+
+}  // namespace fleet::app

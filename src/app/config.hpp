@@ -1,0 +1,65 @@
+#pragma once
+// fleetd's configuration: every flag has an environment-variable twin; flags win over the environment.
+// `fleetd --help` prints the table in config.cpp, which is the single source of truth.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace fleet::app {
+
+struct Config {
+  std::string listen = "127.0.0.1:3000";
+  std::string data_dir = "./data";
+  std::size_t workers = 0;  // 0: one per core
+
+  // Keys: at least one source unless dev mode.
+  std::string jwks_url;
+  std::string jwks_file;
+  std::string jwt_key;  // a PEM public key: file path, or the PEM text itself (CLERK_JWT_KEY)
+  std::string jwks_ca_file;
+  std::string issuer;
+  std::vector<std::string> authorized_parties;
+  std::string tenant_claim;  // empty: Clerk's o.id (v2), then org_id (v1)
+  std::int64_t clock_skew_s = 5;
+
+  bool dev = false;
+  bool dev_allow_remote = false;
+
+  std::string web_root;
+  std::string port_file;
+
+  std::size_t max_connections = 10000;
+  std::int64_t handshake_timeout_ms = 10'000;
+  std::int64_t ws_idle_timeout_ms = 30'000;
+  std::size_t ws_max_message = 4096;
+  std::size_t http_max_body = 1 << 20;
+  std::size_t outbox_soft_limit = 256 * 1024;
+  std::size_t outbox_hard_limit = 1024 * 1024;
+  std::string sync = "full";
+  std::size_t store_queue = 10'000;
+  std::string log_level = "info";
+  bool access_log = true;
+
+  bool help = false;
+  bool version = false;
+};
+
+using Getenv = std::function<std::optional<std::string>(const std::string&)>;
+
+// Parses argv (argv[0] skipped) over the environment. Unknown flags, missing or malformed values, and
+// contradictions (e.g. --dev on a non-loopback address without --dev-allow-remote, no key source outside
+// dev mode) are errors with a message naming the flag.
+Result<Config> parse_config(const std::vector<std::string>& args, const Getenv& getenv);
+
+std::string usage();
+
+// True for 127.0.0.0/8, ::1 and "localhost".
+bool is_loopback_host(const std::string& host);
+
+}  // namespace fleet::app

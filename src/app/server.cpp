@@ -1,0 +1,265 @@
+#include "app/server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "api/context.hpp"
+#include "api/router.hpp"
+#include "auth/dev_issuer.hpp"
+#include "auth/jwt_authenticator.hpp"
+#include "auth/key_set.hpp"
+#include "auth/static_key_source.hpp"
+#include "hub/broker.hpp"
+#include "net/listener.hpp"
+#include "net/net_context.hpp"
+#include "net/static_files.hpp"
+#include "net/worker.hpp"
+#include "net/ws_session.hpp"
+#include "obs/log.hpp"
+#include "obs/metrics.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace fleet::app {
+namespace asio = boost::asio;
+
+struct Server::Impl {
+  Config config;
+  std::unique_ptr<store::Store> store;
+  std::vector<std::unique_ptr<net::Worker>> workers;
+  hub::LocalBroker broker;
+  std::shared_ptr<const auth::DevIssuer> dev_issuer;
+  std::shared_ptr<auth::KeySource> keys;
+  std::unique_ptr<auth::JwtAuthenticator> authenticator;
+  std::optional<net::StaticFiles> static_files;
+  std::unique_ptr<api::ApiContext> api_ctx;
+  std::unique_ptr<api::Router> router;
+  std::unique_ptr<net::NetContext> net_ctx;
+  std::shared_ptr<net::Listener> listener;
+  unsigned short port = 0;
+  asio::io_context signal_io{1};
+  asio::signal_set signals{signal_io, SIGINT, SIGTERM};
+
+  ~Impl() {
+    // Reverse dependency order: sockets first, then the services they call.
+    for (auto& w : workers) w->stop();
+    listener.reset();
+    workers.clear();
+    if (store) store->stop();
+  }
+};
+
+namespace {
+
+Result<asio::ip::tcp::endpoint> parse_endpoint(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  if (host == "localhost") host = "127.0.0.1";
+  boost::system::error_code ec;
+  const auto addr = asio::ip::make_address(host, ec);
+  unsigned long port = 0;
+  try {
+    port = std::stoul(listen.substr(colon + 1));
+  } catch (...) {
+    port = 65536;
+  }
+  if (ec || port > 65535) return make_error(ErrorCode::invalid_field, "--listen: bad address " + listen);
+  return asio::ip::tcp::endpoint(addr, static_cast<unsigned short>(port));
+}
+
+Result<std::shared_ptr<auth::KeySource>> make_key_source(const Config& c, const auth::DevIssuer* dev) {
+  if (dev) {
+    // Dev tokens are verified through the same JWKS parsing as a provider's keys.
+    auto src = dev->key_source();
+    if (!src) return src.error();
+    return std::shared_ptr<auth::KeySource>(std::move(*src));
+  }
+  if (!c.jwks_file.empty()) {
+    auto src = auth::StaticKeySource::from_file(c.jwks_file);
+    if (!src) return src.error();
+    return std::shared_ptr<auth::KeySource>(std::move(*src));
+  }
+  if (!c.jwt_key.empty()) {
+    // CLERK_JWT_KEY holds the PEM itself; --jwt-key may also name a file.
+    auto src = c.jwt_key.find("-----BEGIN") != std::string::npos ? auth::StaticKeySource::from_text(c.jwt_key)
+                                                                 : auth::StaticKeySource::from_file(c.jwt_key);
+    if (!src) return src.error();
+    return std::shared_ptr<auth::KeySource>(std::move(*src));
+  }
+  return make_error(ErrorCode::invalid_field, "--jwks-url is not supported by this build");
+}
+
+Result<void> write_port_file(const std::string& path, unsigned short port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    if (!out) return make_error(ErrorCode::internal, "cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);  // atomic: readers never see a half-written port
+  if (ec) return make_error(ErrorCode::internal, "cannot rename " + tmp + ": " + ec.message());
+  return {};
+}
+
+}  // namespace
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+unsigned short Server::port() const noexcept { return impl_->port; }
+
+Result<std::unique_ptr<Server>> Server::start(const Config& config) {
+  obs::Level level = obs::Level::info;
+  obs::parse_level(config.log_level, level);
+  obs::set_level(level);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  Impl& s = *impl;
+
+  auto endpoint = parse_endpoint(config.listen);
+  if (!endpoint) return endpoint.error();
+
+  // Store.
+  std::error_code fs_ec;
+  std::filesystem::create_directories(config.data_dir, fs_ec);
+  if (fs_ec) return make_error(ErrorCode::internal, "cannot create --data-dir " + config.data_dir + ": " + fs_ec.message());
+  store::SqliteOptions so;
+  so.path = (std::filesystem::path(config.data_dir) / "fleet.db").string();
+  so.synchronous = config.sync == "normal" ? store::SyncMode::normal : store::SyncMode::full;
+  so.queue_capacity = config.store_queue;
+  auto store = store::SqliteStore::open(so);
+  if (!store) return store.error();
+  s.store = std::move(*store);
+
+  // Workers, each with its hub shard registered with the broker.
+  const std::size_t n = config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency());
+  for (std::size_t i = 0; i < n; ++i) {
+    s.workers.push_back(std::make_unique<net::Worker>(i));
+    net::Worker* w = s.workers.back().get();
+    s.broker.add_shard([w](std::function<void()> task) { w->post(std::move(task)); }, w->hub());
+  }
+
+  // Bind before creating the dev issuer: its issuer URL names the real port.
+  auto acceptor = net::Listener::bind(*endpoint, s.workers.front()->io());
+  if (!acceptor) return acceptor.error();
+  boost::system::error_code ec;
+  s.port = acceptor->local_endpoint(ec).port();
+
+  // Keys and authentication.
+  auth::JwtAuthenticatorConfig ac;
+  ac.jwt.clock_skew_s = config.clock_skew_s;
+  ac.claims.issuer = config.issuer;
+  ac.claims.authorized_parties = config.authorized_parties;
+  ac.claims.tenant_claim = config.tenant_claim;
+  if (config.dev) {
+    auth::DevIssuerConfig dc;
+    dc.issuer = "http://" + endpoint->address().to_string() + ":" + std::to_string(s.port);
+    dc.azp = config.authorized_parties.empty() ? dc.issuer : config.authorized_parties.front();
+    if (config.issuer.empty()) ac.claims.issuer = dc.issuer;
+    auto dev = auth::DevIssuer::create(dc);
+    if (!dev) return dev.error();
+    s.dev_issuer = std::move(*dev);
+    obs::warn("dev issuer enabled: anyone who can reach this port can mint tokens", {{"issuer", dc.issuer}});
+  }
+  auto keys = make_key_source(config, s.dev_issuer.get());
+  if (!keys) return keys.error();
+  s.keys = std::move(*keys);
+  s.authenticator = std::make_unique<auth::JwtAuthenticator>(s.keys, ac);
+
+  if (!config.web_root.empty()) {
+    auto files = net::StaticFiles::load(config.web_root);
+    if (!files) return files.error();
+    s.static_files = std::move(*files);
+  }
+
+  // API and transport.
+  s.net_ctx = nullptr;
+  api::IngestLimits limits;
+  limits.max_body_bytes = config.http_max_body;
+  s.api_ctx = std::make_unique<api::ApiContext>(api::ApiContext{*s.store, s.broker, *s.authenticator, SystemClock::instance(),
+                                                               limits, s.dev_issuer.get(), nullptr});
+  Impl* self = &s;
+  s.api_ctx->not_ready_reason = [self]() -> std::string {
+    if (self->net_ctx && self->net_ctx->stopping.load()) return "shutting down";
+    if (self->keys->current()->size() == 0) return "no signing keys loaded";
+    return {};
+  };
+  s.router = std::make_unique<api::Router>(*s.api_ctx);
+
+  net::NetOptions no;
+  no.max_connections = config.max_connections;
+  no.handshake_timeout = std::chrono::milliseconds(config.handshake_timeout_ms);
+  no.ws_idle_timeout = std::chrono::milliseconds(config.ws_idle_timeout_ms);
+  no.ws_max_message = config.ws_max_message;
+  no.http_max_body = config.http_max_body;
+  no.outbox = hub::OutboxLimits{config.outbox_soft_limit, config.outbox_hard_limit};
+  no.clock_skew_s = config.clock_skew_s;
+  no.access_log = config.access_log;
+  s.net_ctx = std::unique_ptr<net::NetContext>(new net::NetContext{no, *s.router, *s.authenticator, *s.store,
+                                                                   SystemClock::instance(),
+                                                                   s.static_files ? &*s.static_files : nullptr});
+
+  std::vector<net::Worker*> raw;
+  for (auto& w : s.workers) raw.push_back(w.get());
+  s.listener = std::make_shared<net::Listener>(std::move(*acceptor), raw, *s.net_ctx);
+
+  obs::Registry::global().gauge_fn("fleet_workers", "Event-loop threads", [n] { return static_cast<double>(n); });
+
+  for (auto& w : s.workers) w->start();
+  s.listener->start();
+
+  if (!config.port_file.empty()) {
+    if (auto r = write_port_file(config.port_file, s.port); !r) return r.error();
+  }
+  obs::info("fleetd listening", {{"address", endpoint->address().to_string()}, {"port", static_cast<unsigned>(s.port)},
+                                 {"workers", static_cast<std::uint64_t>(n)}, {"dev", config.dev},
+                                 {"version", FLEET_VERSION}});
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+void Server::request_stop() {
+  asio::post(impl_->signal_io, [this] { impl_->signals.cancel(); });
+}
+
+int Server::wait_and_shutdown() {
+  Impl& s = *impl_;
+  int signal_number = 0;
+  s.signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (!ec) signal_number = sig;
+  });
+  s.signal_io.run();
+  obs::info("shutting down", {{"signal", signal_number}});
+
+  // 1. Stop accepting and tell every WebSocket client to go elsewhere (1001).
+  s.net_ctx->stopping.store(true);
+  s.listener->stop();
+  for (auto& w : s.workers) {
+    net::Worker* worker = w.get();
+    worker->post([worker] {
+      // Copy: shutdown() may complete synchronously and erase from the set.
+      std::vector<net::WsSession*> sessions(worker->sessions().begin(), worker->sessions().end());
+      for (auto* session : sessions) session->shutdown();
+    });
+  }
+  // 2. Give close handshakes and in-flight requests a moment to finish.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (s.net_ctx->ws_sessions.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // 3. Complete everything queued in the store (acknowledged data is already durable), then the rest.
+  s.store->stop();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let final 202s reach their sockets
+  for (auto& w : s.workers) w->stop();
+  obs::info("stopped", {});
+  return 0;
+}
+
+}  // namespace fleet::app

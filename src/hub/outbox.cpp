@@ -1,0 +1,92 @@
+#include "hub/outbox.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace fleet::hub {
+namespace {
+
+std::size_t cost(const Slice& s) noexcept { return s.bytes().size() + 1; }
+
+}  // namespace
+
+Outbox::Push Outbox::push(const std::shared_ptr<const proto::EncodedBatch>& batch) {
+  if (batch->events.empty()) return Push::ok;
+  Slice s{batch, 0, static_cast<std::uint32_t>(batch->events.size())};
+  bytes_ += cost(s);
+  events_ += s.count;
+  slices_.push_back(std::move(s));
+  if (bytes_ <= limits_.soft_bytes) return Push::ok;
+  coalesce();
+  return bytes_ > limits_.hard_bytes ? Push::overflow : Push::coalesced;
+}
+
+void Outbox::coalesce() {
+  // Newest event per device wins; survivors keep their seq order. Runs only over the soft limit, so the
+  // allocation here is paid by slow clients, not by the fan-out of healthy ones.
+  std::unordered_map<std::string_view, std::pair<std::size_t, std::uint32_t>> newest;  // device -> (slice, idx)
+  newest.reserve(events_);
+  for (std::size_t si = 0; si < slices_.size(); ++si) {
+    const Slice& s = slices_[si];
+    for (std::uint32_t i = s.first; i < s.first + s.count; ++i) {
+      newest[s.batch->events[i].device.str()] = {si, i};
+    }
+  }
+  std::vector<std::pair<std::size_t, std::uint32_t>> keep;
+  keep.reserve(newest.size());
+  for (const auto& [device, pos] : newest) keep.push_back(pos);
+  std::sort(keep.begin(), keep.end());
+
+  std::deque<Slice> kept;
+  std::size_t bytes = 0;
+  for (const auto& [si, idx] : keep) {
+    const Slice& from = slices_[si];
+    // Merge runs of adjacent events of the same batch back into one slice.
+    if (!kept.empty() && kept.back().batch == from.batch && kept.back().first + kept.back().count == idx) {
+      bytes -= cost(kept.back());
+      ++kept.back().count;
+    } else {
+      kept.push_back(Slice{from.batch, idx, 1});
+    }
+    bytes += cost(kept.back());
+  }
+  coalesced_ += events_ - keep.size();
+  events_ = keep.size();
+  bytes_ = bytes;
+  slices_ = std::move(kept);
+}
+
+std::size_t Outbox::take(std::vector<Slice>& out, std::size_t max_bytes) {
+  std::size_t moved = 0;
+  while (!slices_.empty()) {
+    const std::size_t c = cost(slices_.front());
+    if (moved > 0 && moved + c > max_bytes) break;
+    moved += c;
+    bytes_ -= c;
+    events_ -= slices_.front().count;
+    out.push_back(std::move(slices_.front()));
+    slices_.pop_front();
+  }
+  return moved;
+}
+
+void Outbox::drop_through(Seq seq) {
+  while (!slices_.empty()) {
+    Slice& s = slices_.front();
+    std::uint32_t skip = 0;
+    while (skip < s.count && s.batch->events[s.first + skip].seq <= seq) ++skip;
+    if (skip == 0) return;
+    bytes_ -= cost(s);
+    events_ -= skip;
+    if (skip == s.count) {
+      slices_.pop_front();
+      continue;
+    }
+    s.first += skip;
+    s.count -= skip;
+    bytes_ += cost(s);
+    return;
+  }
+}
+
+}  // namespace fleet::hub

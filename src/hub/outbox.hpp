@@ -1,0 +1,68 @@
+#pragma once
+// One connection's queue of telemetry not yet written. Owned by the connection and touched only on its
+// worker's thread. Holds references into shared EncodedBatch bytes, never copies of them.
+//
+// Policy (docs/protocol.md, "Slow consumers"):
+//   bytes <= soft  : keep everything, in seq order.
+//   bytes >  soft  : coalesce: keep only the newest queued event per device.
+//   still  >  hard : overflow; the owner closes the connection with 1013 (after the fan-out loop).
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "proto/messages.hpp"
+
+namespace fleet::hub {
+
+// A contiguous run of events [first, first + count) of one batch.
+struct Slice {
+  std::shared_ptr<const proto::EncodedBatch> batch;
+  std::uint32_t first = 0;
+  std::uint32_t count = 0;
+
+  std::string_view bytes() const noexcept { return batch->slice(first, count); }
+  Seq last_seq() const noexcept { return batch->events[first + count - 1].seq; }
+};
+
+struct OutboxLimits {
+  std::size_t soft_bytes = 256 * 1024;
+  std::size_t hard_bytes = 1024 * 1024;
+};
+
+class Outbox {
+ public:
+  enum class Push { ok, coalesced, overflow };
+
+  explicit Outbox(OutboxLimits limits = {}) : limits_(limits) {}
+
+  // Queues a whole batch (events arrive in ascending seq per tenant).
+  Push push(const std::shared_ptr<const proto::EncodedBatch>& batch);
+
+  // Moves queued slices into `out`, oldest first, up to about `max_bytes` (always at least one slice).
+  // Returns the number of payload bytes moved.
+  std::size_t take(std::vector<Slice>& out, std::size_t max_bytes);
+
+  // Drops every queued event with seq <= `seq` (already covered by a snapshot).
+  void drop_through(Seq seq);
+
+  bool empty() const noexcept { return slices_.empty(); }
+  std::size_t bytes() const noexcept { return bytes_; }
+  std::size_t events() const noexcept { return events_; }
+  // Events dropped by coalescing so far.
+  std::uint64_t coalesced() const noexcept { return coalesced_; }
+
+ private:
+  void coalesce();
+
+  OutboxLimits limits_;
+  std::deque<Slice> slices_;
+  std::size_t bytes_ = 0;   // sum of slice byte lengths (+1 separator each, an upper bound of the frame)
+  std::size_t events_ = 0;
+  std::uint64_t coalesced_ = 0;
+};
+
+}  // namespace fleet::hub

@@ -1,0 +1,79 @@
+#include "hub/tenant_hub.hpp"
+
+#include <algorithm>
+
+#include "obs/metrics.hpp"
+
+namespace fleet::hub {
+namespace {
+
+struct HubMetrics {
+  obs::Counter& deliveries = obs::Registry::global().counter(
+      "fleet_deliveries_total", "Telemetry events queued to WebSocket sessions (events x sessions)");
+  obs::Counter& coalesced = obs::Registry::global().counter(
+      "fleet_ws_coalesced_events_total", "Queued events dropped by coalescing to the newest per device");
+  obs::Counter& overflows = obs::Registry::global().counter(
+      "fleet_ws_slow_consumers_total", "Sessions over the outbox hard limit (closed 1013)");
+  static HubMetrics& get() {
+    static HubMetrics m;
+    return m;
+  }
+};
+
+}  // namespace
+
+void TenantHub::subscribe(const TenantId& tenant, Subscriber* s) { tenants_[tenant].push_back(s); }
+
+void TenantHub::unsubscribe(const TenantId& tenant, Subscriber* s) {
+  auto it = tenants_.find(tenant);
+  if (it == tenants_.end()) return;
+  auto& subs = it->second;
+  // Order does not matter for fan-out: swap-and-pop keeps removal O(1) after the find.
+  auto pos = std::find(subs.begin(), subs.end(), s);
+  if (pos != subs.end()) {
+    *pos = subs.back();
+    subs.pop_back();
+  }
+  if (subs.empty()) tenants_.erase(it);
+}
+
+void TenantHub::publish(const std::shared_ptr<const proto::EncodedBatch>& batch) {
+  auto it = tenants_.find(batch->tenant);
+  if (it == tenants_.end() || batch->events.empty()) return;
+  ready_.clear();
+  overflow_.clear();
+  std::uint64_t coalesced_events = 0;
+  for (Subscriber* s : it->second) {
+    Outbox& box = s->outbox();
+    const bool was_empty = box.empty();
+    const std::size_t expected = box.events() + batch->events.size();
+    switch (box.push(batch)) {
+      case Outbox::Push::ok: break;
+      case Outbox::Push::coalesced: coalesced_events += expected - box.events(); break;
+      case Outbox::Push::overflow:
+        coalesced_events += expected - box.events();
+        overflow_.push_back(s);
+        continue;
+    }
+    if (was_empty) ready_.push_back(s);
+  }
+  // Metrics are bumped once per publish, not per session: atomics stay off the per-session path.
+  const std::uint64_t deliveries = batch->events.size() * it->second.size();
+  stats_.deliveries += deliveries;
+  stats_.coalesced_events += coalesced_events;
+  stats_.overflows += overflow_.size();
+  auto& metrics = HubMetrics::get();
+  metrics.deliveries.inc(deliveries);
+  if (coalesced_events) metrics.coalesced.inc(coalesced_events);
+  if (!overflow_.empty()) metrics.overflows.inc(overflow_.size());
+  // Notify after the loop: callbacks may start writes or closes, never while we iterate.
+  for (Subscriber* s : ready_) s->on_ready();
+  for (Subscriber* s : overflow_) s->on_overflow();
+}
+
+std::size_t TenantHub::subscribers(const TenantId& tenant) const {
+  auto it = tenants_.find(tenant);
+  return it == tenants_.end() ? 0 : it->second.size();
+}
+
+}  // namespace fleet::hub

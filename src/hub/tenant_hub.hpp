@@ -1,0 +1,55 @@
+#pragma once
+// Per-worker fan-out: which local sessions watch which tenant. Single-threaded by design: each worker
+// owns one TenantHub and only its thread touches it, so the hot path takes no locks.
+#include <cstddef>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "hub/outbox.hpp"
+#include "proto/messages.hpp"
+
+namespace fleet::hub {
+
+// A live session as the hub sees it. Implemented by the transport's WebSocket session.
+class Subscriber {
+ public:
+  virtual ~Subscriber() = default;
+  virtual Outbox& outbox() noexcept = 0;
+  // The outbox has new data. Called once per publish, after the fan-out loop. Typically starts a write
+  // if none is in flight. Must not publish, subscribe, unsubscribe or destroy any subscriber synchronously.
+  virtual void on_ready() = 0;
+  // The outbox is over its hard limit even after coalescing. Called after the fan-out loop; the session
+  // should close with 1013 Slow consumer. Same restrictions as on_ready.
+  virtual void on_overflow() = 0;
+};
+
+struct HubStats {
+  std::uint64_t deliveries = 0;  // events appended to outboxes (events x subscribers)
+  std::uint64_t coalesced_events = 0;  // events dropped by coalescing
+  std::uint64_t overflows = 0;         // sessions pushed over their hard limit
+};
+
+class TenantHub {
+ public:
+  // The subscriber must unsubscribe before it is destroyed.
+  void subscribe(const TenantId& tenant, Subscriber* s);
+  void unsubscribe(const TenantId& tenant, Subscriber* s);
+
+  // Appends the batch to every subscriber of batch->tenant, then notifies them. The batch's bytes are
+  // shared, never copied. Not reentrant.
+  void publish(const std::shared_ptr<const proto::EncodedBatch>& batch);
+
+  std::size_t subscribers(const TenantId& tenant) const;
+  std::size_t tenants() const noexcept { return tenants_.size(); }
+  const HubStats& stats() const noexcept { return stats_; }
+
+ private:
+  std::unordered_map<TenantId, std::vector<Subscriber*>> tenants_;
+  std::vector<Subscriber*> ready_;     // scratch, reused across publishes
+  std::vector<Subscriber*> overflow_;  // scratch
+  HubStats stats_;
+};
+
+}  // namespace fleet::hub

@@ -1,0 +1,170 @@
+#include "net/http_session.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/url/parse.hpp>
+
+#include "api/bearer.hpp"
+#include "api/http_errors.hpp"
+#include "net/redact.hpp"
+#include "net/static_files.hpp"
+#include "net/worker.hpp"
+#include "net/ws_session.hpp"
+#include "obs/log.hpp"
+#include "obs/metrics.hpp"
+
+namespace fleet::net {
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+namespace {
+
+obs::Counter& requests_total() {
+  static obs::Counter& c = obs::Registry::global().counter("fleet_http_requests_total", "HTTP requests answered");
+  return c;
+}
+
+// The token from `?token=` (preferred, what browsers can send) or `Authorization: Bearer`.
+std::string extract_token(const boost::urls::url_view& url, std::string_view authorization) {
+  for (auto p : url.params()) {
+    if (p.key == "token" && p.has_value) return std::string(p.value);
+  }
+  if (auto bearer = api::bearer_credentials(authorization)) return std::string(*bearer);
+  return {};
+}
+
+}  // namespace
+
+HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx)
+    : stream_(std::move(socket)), worker_(worker), ctx_(ctx) {}
+
+void HttpSession::run() { do_read(); }
+
+void HttpSession::do_read() {
+  parser_.emplace();
+  parser_->body_limit(ctx_.options.http_max_body);
+  parser_->header_limit(static_cast<std::uint32_t>(ctx_.options.http_header_limit));
+  stream_.expires_after(ctx_.options.http_idle_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
+}
+
+void HttpSession::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == boost::asio::error::eof ||
+      ec == boost::asio::error::connection_reset || ec == boost::asio::error::operation_aborted) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    return;
+  }
+  keep_alive_ = false;
+  version_ = 11;
+  head_ = false;
+  method_ = "-";
+  log_target_ = "-";
+  started_ = std::chrono::steady_clock::now();
+  if (ec == http::error::body_limit) {
+    return respond(api::error_response(ErrorCode::payload_too_large, "body is larger than the limit"));
+  }
+  if (ec == http::error::header_limit) {
+    return respond(api::error_response(ErrorCode::bad_request, "request header is too large"));
+  }
+  if (ec) return respond(api::error_response(ErrorCode::bad_request, "malformed HTTP request"));
+  dispatch(parser_->release());
+}
+
+void HttpSession::dispatch(http::request<http::string_body> req) {
+  version_ = req.version();
+  keep_alive_ = req.keep_alive();
+  method_ = std::string(req.method_string());
+  log_target_ = redact_target(req.target());
+  head_ = req.method() == http::verb::head;
+
+  auto url = boost::urls::parse_origin_form(req.target());
+  if (!url) return respond(api::error_response(ErrorCode::bad_request, "malformed request target"));
+
+  if (url->path() == "/ws") {
+    if (!beast::websocket::is_upgrade(req)) {
+      return respond(api::error_response(ErrorCode::bad_request, "/ws expects a WebSocket upgrade"));
+    }
+    return upgrade(std::move(req));
+  }
+
+  api::Request areq;
+  areq.method = head_ ? "GET" : method_;
+  areq.path = url->path();
+  areq.query = std::string(url->encoded_query());
+  areq.authorization = std::string(req[http::field::authorization]);
+  areq.body = std::move(req.body());
+
+  // Completion may come from the store's or key refresher's thread: hop back to this worker.
+  api::Responder done = [self = shared_from_this()](api::Response res) {
+    boost::asio::post(self->worker_.io(), [self, res = std::move(res)]() mutable { self->respond(std::move(res)); });
+  };
+  const std::string path = areq.path;
+  const std::string method = areq.method;
+  if (ctx_.router.handle(std::move(areq), done)) return;
+
+  if (ctx_.static_files && method == "GET") {
+    if (const StaticFile* f = ctx_.static_files->find(path)) {
+      api::Response res{200, f->content_type, f->body, {{"Cache-Control", f->cache_control}}};
+      return respond(std::move(res));
+    }
+  }
+  respond(api::error_response(ErrorCode::not_found, "not found"));
+}
+
+void HttpSession::upgrade(http::request<http::string_body> req) {
+  auto url = boost::urls::parse_origin_form(req.target());
+  std::string token = extract_token(*url, req[http::field::authorization]);
+  if (ctx_.options.access_log) {
+    beast::error_code ec;
+    const auto remote = stream_.socket().remote_endpoint(ec);
+    obs::info("ws upgrade", {{"target", log_target_}, {"remote", ec ? std::string("-") : remote.address().to_string()}});
+  }
+  ctx_.ws_sessions.fetch_add(1, std::memory_order_relaxed);
+  auto session = std::make_shared<WsSession>(std::move(stream_), worker_, ctx_);
+  // The buffer may hold bytes the client sent right after the upgrade request; Beast's accept(req)
+  // expects none (clients must wait for 101), so they are dropped with this session.
+  session->run(std::move(req), std::move(token));
+}
+
+void HttpSession::respond(api::Response res) {
+  requests_total().inc();
+  http::response<http::string_body> msg{static_cast<http::status>(res.status), version_};
+  msg.set(http::field::server, "fleetd/" FLEET_VERSION);
+  msg.set(http::field::content_type, res.content_type);
+  msg.set("X-Content-Type-Options", "nosniff");
+  for (auto& [name, value] : res.headers) msg.set(name, value);
+  const bool keep_alive = keep_alive_ && res.status < 500 && res.status != 413 && !ctx_.stopping.load();
+  msg.keep_alive(keep_alive);
+  const std::size_t size = res.body.size();
+  msg.body() = std::move(res.body);
+  msg.prepare_payload();
+  if (head_) {
+    msg.body().clear();
+    msg.content_length(size);  // still describes the GET body
+  }
+  if (ctx_.options.access_log) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_).count();
+    obs::info("http", {{"method", method_}, {"target", log_target_}, {"status", res.status},
+                       {"bytes", static_cast<std::uint64_t>(size)}, {"us", static_cast<std::int64_t>(us)}});
+  }
+  auto sp = std::make_shared<http::response<http::string_body>>(std::move(msg));
+  stream_.expires_after(ctx_.options.http_idle_timeout);
+  http::async_write(stream_, *sp, [self = shared_from_this(), sp, keep_alive](beast::error_code ec, std::size_t n) {
+    self->on_write(keep_alive, ec, n);
+  });
+}
+
+void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  if (ec) return;
+  if (!keep_alive) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    return;
+  }
+  do_read();
+}
+
+}  // namespace fleet::net

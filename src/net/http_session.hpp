@@ -1,0 +1,47 @@
+#pragma once
+// One HTTP/1.1 connection: reads a request, answers it through the API router or the static files, and
+// hands the socket to a WsSession on an upgrade to /ws. One request at a time: the next read starts only
+// after the response is written, which is the backpressure for clients that pipeline.
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "api/http_types.hpp"
+#include "net/net_context.hpp"
+
+namespace fleet::net {
+
+class Worker;
+
+class HttpSession final : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx);
+  void run();
+
+ private:
+  void do_read();
+  void on_read(boost::beast::error_code ec, std::size_t n);
+  void dispatch(boost::beast::http::request<boost::beast::http::string_body> req);
+  void upgrade(boost::beast::http::request<boost::beast::http::string_body> req);
+  void respond(api::Response res);
+  void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t n);
+
+  boost::beast::tcp_stream stream_;
+  Worker& worker_;
+  NetContext& ctx_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  // The request being answered, for the response and the access log.
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  bool head_ = false;
+  std::string method_;
+  std::string log_target_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace fleet::net

@@ -1,0 +1,44 @@
+#pragma once
+// What the transport shares across workers: options, the services it calls, and process-wide counters.
+// Owned by the app; every member is either immutable after start or thread-safe.
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "api/router.hpp"
+#include "auth/authenticator.hpp"
+#include "core/clock.hpp"
+#include "hub/outbox.hpp"
+#include "store/store.hpp"
+
+namespace fleet::net {
+
+class StaticFiles;
+
+struct NetOptions {
+  std::size_t max_connections = 20000;  // WebSocket sessions; more get 1013 Server busy
+  std::chrono::milliseconds handshake_timeout{10'000};
+  std::chrono::milliseconds ws_idle_timeout{30'000};  // pings at half of it, close when silent for all of it
+  std::size_t ws_max_message = 4096;                 // inbound; clients send little
+  std::size_t http_max_body = 1 << 20;
+  std::size_t http_header_limit = 16 * 1024;  // room for an 8 KiB token in the query
+  std::chrono::milliseconds http_idle_timeout{30'000};
+  hub::OutboxLimits outbox;
+  std::size_t max_frame_bytes = 256 * 1024;  // cap of one telemetry frame; larger backlogs take more frames
+  std::int64_t clock_skew_s = 5;             // grace after token expiry before the 1008 close
+  bool access_log = true;
+};
+
+struct NetContext {
+  NetOptions options;
+  api::Router& router;
+  auth::Authenticator& authenticator;
+  store::Store& store;
+  const Clock& clock;
+  const StaticFiles* static_files = nullptr;  // null when no --web-root
+  std::atomic<std::size_t> ws_sessions{0};    // authenticated or not, counted against max_connections
+  std::atomic<bool> stopping{false};
+};
+
+}  // namespace fleet::net

@@ -1,0 +1,45 @@
+#pragma once
+// One event loop on one thread. Sessions are pinned to a worker for life, and each worker owns its
+// TenantHub shard, so fan-out and socket writes never take a lock. Other threads reach a worker only
+// through post().
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <thread>
+#include <unordered_set>
+
+#include "hub/tenant_hub.hpp"
+
+namespace fleet::net {
+
+class WsSession;
+
+class Worker {
+ public:
+  explicit Worker(std::size_t index);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  ~Worker();
+
+  std::size_t index() const noexcept { return index_; }
+  boost::asio::io_context& io() noexcept { return io_; }
+  // Thread: this worker only.
+  hub::TenantHub& hub() noexcept { return hub_; }
+  // Live WebSocket sessions on this worker, for graceful shutdown. Thread: this worker only.
+  std::unordered_set<WsSession*>& sessions() noexcept { return sessions_; }
+
+  void start();
+  // Lets queued handlers finish, then stops the loop and joins the thread. Idempotent.
+  void stop();
+  void post(std::function<void()> task);
+
+ private:
+  std::size_t index_;
+  boost::asio::io_context io_{1};  // concurrency hint 1: one thread, Asio may skip internal locking
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+  std::thread thread_;
+  hub::TenantHub hub_;
+  std::unordered_set<WsSession*> sessions_;
+};
+
+}  // namespace fleet::net
