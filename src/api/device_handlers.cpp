@@ -139,6 +139,7 @@ void handle_list_devices(ApiContext& ctx, Request req, Responder done) {
       std::string body = R"({"devices":[)";
       bool first = true;
       for (const Device& d : *r) {
+        if (d.revoked_ms) continue;  // revoked devices are history, not fleet
         if (!first) body += ',';
         first = false;
         append_device(body, d);

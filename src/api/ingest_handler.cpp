@@ -19,6 +19,9 @@ struct IngestMetrics {
   }
 };
 
+// Registered at start-up so every series is exported (as 0) before its first event.
+[[maybe_unused]] const IngestMetrics& registered_ingestmetrics = IngestMetrics::get();
+
 }  // namespace
 
 void handle_ingest(ApiContext& ctx, Request req, Responder done) {

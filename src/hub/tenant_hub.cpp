@@ -20,6 +20,9 @@ struct HubMetrics {
   }
 };
 
+// Registered at start-up so every series is exported (as 0) before its first event.
+[[maybe_unused]] const HubMetrics& registered_hubmetrics = HubMetrics::get();
+
 }  // namespace
 
 void TenantHub::subscribe(const TenantId& tenant, Subscriber* s) { tenants_[tenant].push_back(s); }

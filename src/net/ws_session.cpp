@@ -37,6 +37,9 @@ struct WsMetrics {
   }
 };
 
+// Registered at start-up so every series is exported (as 0) before its first event.
+[[maybe_unused]] const WsMetrics& registered_wsmetrics = WsMetrics::get();
+
 proto::CloseReason close_reason_for(auth::AuthFailure f) {
   switch (f) {
     case auth::AuthFailure::missing_token: return proto::CloseReason::missing_token;

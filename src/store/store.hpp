@@ -2,6 +2,9 @@
 // The storage seam. SqliteStore is the embedded default; MemoryStore serves tests and benchmarks.
 // Every call is asynchronous and thread-safe. Callbacks run on the store's own thread, in the order the
 // store committed the work, and must not block (post the result to your own executor instead).
+// Exceptions: a refusal for a full queue or a stopped store (unavailable) is delivered inline on the
+// calling thread, before the call returns; MemoryStore runs every callback inline. So never call a store
+// method while holding a lock that the callback also takes.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -45,12 +48,15 @@ struct HistoryQuery {
   std::int64_t from_ms = INT64_MIN;  // inclusive, device time
   std::int64_t to_ms = INT64_MAX;    // exclusive
   std::size_t limit = 100;
-  std::optional<Seq> after_seq;  // pagination cursor: continue after this seq (ascending order)
+  // Pagination cursor: the seq of the last point of the previous page (HistoryPage::next_after). The
+  // store looks up that point's ts and resumes strictly after (ts, seq), so ties and out-of-order arrivals
+  // neither skip nor repeat points. A seq that is not a point of this device -> invalid_field "after".
+  std::optional<Seq> after_seq;
 };
 
 struct HistoryPage {
-  std::vector<StoredPoint> points;  // ascending by (ts, seq)
-  std::optional<Seq> next_after;    // set when more points remain
+  std::vector<StoredPoint> points;  // ascending by (ts, seq); at most min(limit, 1000), at least 1 asked
+  std::optional<Seq> next_after;    // set when more points remain: pass it back as after_seq
 };
 
 class Store {
@@ -62,12 +68,17 @@ class Store {
   // batch is durable (per the configured synchronous mode). All or nothing.
   virtual void append(AppendRequest req, Callback<AppendResult> done) = 0;
 
+  // Assigns a fresh "dev_" id. A key_hash already registered (to any device, revoked included) or an
+  // empty one fails with invalid_field "key_hash".
   virtual void create_device(TenantId tenant, std::string name, std::string key_hash,
                              Callback<Device> done) = 0;
   // not_found for a device of another tenant, exactly as for a missing one. Revoking twice is fine.
   virtual void revoke_device(TenantId tenant, DeviceId id, Callback<Device> done) = 0;
+  // not_found for a device of another tenant, exactly as for a missing one.
   virtual void get_device(TenantId tenant, DeviceId id, Callback<Device> done) = 0;
+  // Every device of the tenant in creation order, revoked ones included (with revoked_ms set).
   virtual void list_devices(TenantId tenant, Callback<std::vector<Device>> done) = 0;
+  // An unknown tenant gets an empty snapshot with seq 0.
   virtual void snapshot(TenantId tenant, Callback<Snapshot> done) = 0;
   // not_found when the device is not the tenant's.
   virtual void history(HistoryQuery q, Callback<HistoryPage> done) = 0;

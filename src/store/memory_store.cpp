@@ -1,0 +1,161 @@
+#include "store/memory_store.hpp"
+
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+#include "store/device_id.hpp"
+
+namespace fleet::store {
+namespace {
+
+constexpr std::size_t kMaxHistoryLimit = 1000;
+
+Error not_found() { return make_error(ErrorCode::not_found, "no such device"); }
+Error stopped() { return make_error(ErrorCode::unavailable, "store stopped"); }
+
+bool before(const StoredPoint& a, const StoredPoint& b) {
+  return std::tie(a.point.ts_ms, a.seq) < std::tie(b.point.ts_ms, b.seq);
+}
+
+}  // namespace
+
+template <class T, class Op>
+void MemoryStore::locked(const Callback<T>& done, Op op) {
+  std::lock_guard lock(mu_);
+  if (stopped_) return done(stopped());
+  done(op());
+}
+
+void MemoryStore::append(AppendRequest req, Callback<AppendResult> done) {
+  locked<AppendResult>(done, [&] { return do_append(req); });
+}
+
+void MemoryStore::create_device(TenantId tenant, std::string name, std::string key_hash, Callback<Device> done) {
+  locked<Device>(done, [&] { return do_create(tenant, name, key_hash); });
+}
+
+void MemoryStore::revoke_device(TenantId tenant, DeviceId id, Callback<Device> done) {
+  locked<Device>(done, [&] { return do_revoke(tenant, id); });
+}
+
+void MemoryStore::get_device(TenantId tenant, DeviceId id, Callback<Device> done) {
+  locked<Device>(done, [&] { return do_get(tenant, id); });
+}
+
+void MemoryStore::list_devices(TenantId tenant, Callback<std::vector<Device>> done) {
+  locked<std::vector<Device>>(done, [&] { return Result<std::vector<Device>>(devices_of(tenant, true)); });
+}
+
+void MemoryStore::snapshot(TenantId tenant, Callback<Snapshot> done) {
+  locked<Snapshot>(done, [&] { return do_snapshot(tenant); });
+}
+
+void MemoryStore::history(HistoryQuery q, Callback<HistoryPage> done) {
+  locked<HistoryPage>(done, [&] { return do_history(q); });
+}
+
+Result<Device> MemoryStore::do_get(const TenantId& tenant, const DeviceId& id) const {
+  const DeviceRecord* rec = find(tenant, id);
+  if (rec == nullptr) return not_found();
+  return rec->device;
+}
+
+Result<Snapshot> MemoryStore::do_snapshot(const TenantId& tenant) const {
+  auto it = tenants_.find(tenant.str());
+  return Snapshot{it == tenants_.end() ? 0 : it->second.seq, devices_of(tenant, false)};
+}
+
+void MemoryStore::stop() {
+  std::lock_guard lock(mu_);
+  stopped_ = true;
+}
+
+const MemoryStore::DeviceRecord* MemoryStore::find(const TenantId& tenant, const DeviceId& id) const {
+  auto it = devices_.find(id.str());
+  if (it == devices_.end() || it->second.device.tenant != tenant) return nullptr;
+  return &it->second;
+}
+
+std::vector<Device> MemoryStore::devices_of(const TenantId& tenant, bool include_revoked) const {
+  std::vector<Device> out;
+  auto t = tenants_.find(tenant.str());
+  if (t == tenants_.end()) return out;
+  for (const std::string& id : t->second.device_ids) {
+    const Device& d = devices_.at(id).device;
+    if (include_revoked || !d.revoked_ms) out.push_back(d);
+  }
+  return out;
+}
+
+Result<AppendResult> MemoryStore::do_append(const AppendRequest& req) {
+  auto key = keys_.find(req.key_hash);
+  if (key == keys_.end()) return make_error(ErrorCode::unauthorized, "unknown or revoked device key");
+  DeviceRecord& rec = devices_.at(key->second);
+  if (rec.device.revoked_ms) return make_error(ErrorCode::unauthorized, "unknown or revoked device key");
+  if (req.points.empty()) return Error{ErrorCode::invalid_field, "empty batch", std::nullopt, "points"};
+
+  Tenant& tenant = tenants_[rec.device.tenant.str()];
+  AppendResult out{rec.device.tenant, rec.device.id, {}, 0};
+  out.points.reserve(req.points.size());
+  for (const TelemetryPoint& p : req.points) {
+    StoredPoint sp{++tenant.seq, rec.device.id, req.received_ms, p};
+    // Newest by device time; the new seq is the highest, so it wins a tie.
+    if (!rec.device.last || p.ts_ms >= rec.device.last->point.ts_ms) rec.device.last = sp;
+    rec.points.push_back(sp);
+    out.points.push_back(std::move(sp));
+  }
+  out.last_seq = tenant.seq;
+  return out;
+}
+
+Result<Device> MemoryStore::do_create(const TenantId& tenant, const std::string& name, const std::string& key_hash) {
+  if (key_hash.empty()) return Error{ErrorCode::invalid_field, "empty key hash", std::nullopt, "key_hash"};
+  if (keys_.contains(key_hash)) {
+    return Error{ErrorCode::invalid_field, "key already registered", std::nullopt, "key_hash"};
+  }
+  auto id = new_device_id();
+  if (!id) return id.error();
+  Device d{DeviceId(*id), tenant, name, clock_.now_ms(), std::nullopt, std::nullopt};
+  devices_[*id] = DeviceRecord{d, {}};
+  keys_[key_hash] = *id;
+  tenants_[tenant.str()].device_ids.push_back(*id);
+  return d;
+}
+
+Result<Device> MemoryStore::do_revoke(const TenantId& tenant, const DeviceId& id) {
+  auto it = devices_.find(id.str());
+  if (it == devices_.end() || it->second.device.tenant != tenant) return not_found();
+  Device& d = it->second.device;
+  if (!d.revoked_ms) d.revoked_ms = clock_.now_ms();
+  return d;
+}
+
+Result<HistoryPage> MemoryStore::do_history(const HistoryQuery& q) const {
+  const DeviceRecord* rec = find(q.tenant, q.device);
+  if (rec == nullptr) return not_found();
+
+  const StoredPoint* cursor = nullptr;
+  if (q.after_seq) {
+    auto it = std::lower_bound(rec->points.begin(), rec->points.end(), *q.after_seq,
+                               [](const StoredPoint& p, Seq s) { return p.seq < s; });
+    if (it == rec->points.end() || it->seq != *q.after_seq) {
+      return Error{ErrorCode::invalid_field, "cursor does not name a point of this device", std::nullopt, "after"};
+    }
+    cursor = &*it;
+  }
+  std::vector<const StoredPoint*> hits;
+  for (const StoredPoint& p : rec->points) {
+    if (p.point.ts_ms < q.from_ms || p.point.ts_ms >= q.to_ms) continue;
+    if (cursor != nullptr && !before(*cursor, p)) continue;
+    hits.push_back(&p);
+  }
+  std::sort(hits.begin(), hits.end(), [](const StoredPoint* a, const StoredPoint* b) { return before(*a, *b); });
+  const std::size_t limit = std::clamp<std::size_t>(q.limit, 1, kMaxHistoryLimit);
+  HistoryPage page;
+  for (std::size_t i = 0; i < hits.size() && i < limit; ++i) page.points.push_back(*hits[i]);
+  if (hits.size() > limit) page.next_after = page.points.back().seq;
+  return page;
+}
+
+}  // namespace fleet::store

@@ -1,0 +1,107 @@
+#pragma once
+// SqliteStore: the embedded, durable Store. One worker thread owns the sqlite3 connection and serves a
+// bounded FIFO of requests; consecutive appends are group-committed (one transaction, one fsync) and
+// acknowledged only after COMMIT returns.
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "store/store.hpp"
+
+namespace fleet::obs {
+class Counter;
+class Gauge;
+}  // namespace fleet::obs
+
+namespace fleet::store {
+
+class SqliteRepo;
+
+enum class SyncMode {
+  normal,  // WAL + NORMAL: survives a process crash; an OS crash or power loss may lose the last commits
+  full,    // WAL + FULL: every acknowledged append survives an OS crash or power loss
+};
+
+struct SqliteOptions {
+  std::string path;                       // database file, created if missing; its directory must exist
+  SyncMode synchronous = SyncMode::full;
+  std::size_t queue_capacity = 10'000;    // requests waiting for the worker; more -> unavailable
+  std::size_t max_batch_points = 10'000;  // points per group commit (one larger append still goes alone)
+  int busy_timeout_ms = 5'000;            // only matters if another process opens the file
+  const Clock* clock = nullptr;           // for created_ms / revoked_ms; nullptr = SystemClock
+};
+
+class SqliteStore final : public Store {
+ public:
+  // Opens or creates the database, applies pending schema migrations, loads the key cache and starts the
+  // worker. Any failure (missing directory, not a database, newer schema, WAL unavailable) is an
+  // ErrorCode::internal with a message naming the cause; nothing is left running.
+  static Result<std::unique_ptr<SqliteStore>> open(const SqliteOptions& options);
+  ~SqliteStore() override;  // stop()
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  // Store interface; see store.hpp. Requests are served strictly in submission order, so e.g. an append
+  // submitted after revoke_device() returned (or after its callback ran) sees the revocation.
+  // Refusals for a full queue or a stopped store are delivered inline, before the call returns.
+  void append(AppendRequest req, Callback<AppendResult> done) override;
+  void create_device(TenantId tenant, std::string name, std::string key_hash, Callback<Device> done) override;
+  void revoke_device(TenantId tenant, DeviceId id, Callback<Device> done) override;
+  void get_device(TenantId tenant, DeviceId id, Callback<Device> done) override;
+  void list_devices(TenantId tenant, Callback<std::vector<Device>> done) override;
+  void snapshot(TenantId tenant, Callback<Snapshot> done) override;
+  // Pages in ascending (ts, seq) order. The cursor after_seq must be the seq of a point of this device
+  // (normally next_after of the previous page); the store looks up that point's ts, so pages never skip
+  // or repeat points even when timestamps tie or arrive out of order. A cursor naming no point of the
+  // device is invalid_field "after". limit is clamped to [1, 1000].
+  void history(HistoryQuery q, Callback<HistoryPage> done) override;
+  // Refuses new work, serves everything queued, checkpoints the WAL, closes the database and joins the
+  // worker. Safe to call repeatedly and from several threads. Called from a store callback it only
+  // initiates the shutdown (the worker cannot join itself); the destructor finishes it.
+  void stop() override;
+
+ private:
+  struct AppendJob {
+    AppendRequest req;
+    Callback<AppendResult> done;
+  };
+  // Runs a non-append request; a null repo means "refused", and the task reports unavailable.
+  using Task = std::function<void(SqliteRepo*)>;
+  using Job = std::variant<AppendJob, Task>;
+
+  SqliteStore(std::unique_ptr<SqliteRepo> repo, const SqliteOptions& options);
+  template <class T, class Op>
+  void submit(Callback<T> done, Op op);
+  bool try_push(Job& job);  // moves from job only on success
+  void run();
+  void commit_group(std::vector<AppendJob>& group);
+
+  std::unique_ptr<SqliteRepo> repo_;  // touched only by the worker thread once it runs
+  const Clock& clock_;
+  const std::size_t queue_capacity_;
+  const std::size_t max_batch_points_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+
+  std::mutex join_mu_;  // serialises concurrent stop() calls around join()
+  std::thread worker_;
+
+  obs::Counter& commits_;
+  obs::Counter& points_;
+  obs::Counter& commit_failures_;
+  obs::Gauge& queue_depth_;
+};
+
+}  // namespace fleet::store

@@ -1,0 +1,59 @@
+#pragma once
+// Minimal HTTP and WebSocket clients for black-box tests: raw Beast, every call bounded by a timeout.
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace fleet::testing {
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+  boost::json::value json() const;  // parsed body (throws on invalid JSON: a test failure)
+};
+
+HttpResult request(unsigned short port, const std::string& method, const std::string& target,
+                const std::string& body = {}, const std::string& bearer = {});
+
+// POST /dev/token; returns the token.
+std::string dev_token(unsigned short port, const std::string& user, const std::string& org,
+                      const std::string& role = "admin", int ttl_s = 60);
+
+struct NewDevice {
+  std::string id;
+  std::string key;
+};
+NewDevice create_device(unsigned short port, const std::string& token, const std::string& name);
+
+class WsClient {
+ public:
+  // Opens ws://127.0.0.1:<port><target>, optionally with `Authorization: Bearer`. Throws if the upgrade fails.
+  WsClient(unsigned short port, const std::string& target, const std::string& bearer = {});
+  ~WsClient();
+
+  // The next text message, or nullopt when the server closed (see close_code) or on timeout (timed_out()).
+  // A timeout cancels the socket: the client is unusable afterwards, so only time out as a last step.
+  std::optional<std::string> read(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Next message parsed as JSON; throws on close/timeout.
+  boost::json::object read_json(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Reads until the server closes (discarding messages); returns the close code, 0 on timeout.
+  std::uint16_t wait_close(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  void send(const std::string& text);
+  void close();
+
+  std::uint16_t close_code() const noexcept { return close_code_; }
+  const std::string& close_reason() const noexcept { return close_reason_; }
+  bool timed_out() const noexcept { return timed_out_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::uint16_t close_code_ = 0;
+  std::string close_reason_;
+  bool timed_out_ = false;
+};
+
+}  // namespace fleet::testing

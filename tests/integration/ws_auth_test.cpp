@@ -1,0 +1,133 @@
+// Handshake authentication as a browser sees it: the upgrade completes, then a 1008 close says why.
+#include <gtest/gtest.h>
+
+#include "fleetd_process.hpp"
+#include "wire.hpp"
+
+namespace fleet::testing {
+namespace {
+
+class WsAuth : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new FleetdProcess({"--dev", "--clock-skew", "0"}); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  static FleetdProcess* server_;
+  unsigned short port() const { return server_->port(); }
+};
+FleetdProcess* WsAuth::server_ = nullptr;
+
+void expect_close(WsClient& ws, std::uint16_t code, const std::string& reason) {
+  EXPECT_EQ(ws.wait_close(), code);
+  EXPECT_EQ(ws.close_reason(), reason);
+}
+
+TEST_F(WsAuth, MissingTokenClosesWith1008) {
+  WsClient ws(port(), "/ws");
+  expect_close(ws, 1008, "Missing token");
+}
+
+TEST_F(WsAuth, EmptyTokenParameterIsMissing) {
+  WsClient ws(port(), "/ws?token=");
+  expect_close(ws, 1008, "Missing token");
+}
+
+TEST_F(WsAuth, GarbageTokenClosesWithInvalidToken) {
+  WsClient ws(port(), "/ws?token=not.a.jwt");
+  expect_close(ws, 1008, "Invalid token");
+}
+
+TEST_F(WsAuth, TamperedSignatureIsInvalid) {
+  std::string token = dev_token(port(), "user_1", "org_a");
+  token.back() = token.back() == 'A' ? 'B' : 'A';
+  WsClient ws(port(), "/ws?token=" + token);
+  expect_close(ws, 1008, "Invalid token");
+}
+
+TEST_F(WsAuth, TokenOfAnotherIssuerKeyIsInvalid) {
+  // Same shape, signed by a different dev issuer (another fleetd): unknown kid, refused.
+  FleetdProcess other;
+  const std::string foreign = dev_token(other.port(), "user_1", "org_a");
+  WsClient ws(port(), "/ws?token=" + foreign);
+  expect_close(ws, 1008, "Invalid token");
+}
+
+TEST_F(WsAuth, ExpiredTokenIsInvalid) {
+  const std::string token = dev_token(port(), "user_1", "org_a", "admin", 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  WsClient ws(port(), "/ws?token=" + token);
+  expect_close(ws, 1008, "Invalid token");
+}
+
+TEST_F(WsAuth, PersonalAccountTokenHasNoOrganization) {
+  const std::string token = dev_token(port(), "user_1", "");
+  WsClient ws(port(), "/ws?token=" + token);
+  expect_close(ws, 1008, "No organization");
+}
+
+TEST_F(WsAuth, ValidTokenGetsHelloThenSnapshot) {
+  const std::string token = dev_token(port(), "user_hello", "org_hello", "org:member");
+  WsClient ws(port(), "/ws?token=" + token);
+  auto hello = ws.read_json();
+  EXPECT_EQ(hello.at("type").as_string(), "hello");
+  EXPECT_EQ(hello.at("tenant").as_string(), "org_hello");
+  EXPECT_EQ(hello.at("user").as_string(), "user_hello");
+  EXPECT_EQ(hello.at("role").as_string(), "org:member");
+  EXPECT_GT(hello.at("token_exp").as_int64(), 0);
+  EXPECT_EQ(hello.at("seq").as_int64(), 0);
+  auto snapshot = ws.read_json();
+  EXPECT_EQ(snapshot.at("type").as_string(), "snapshot");
+  EXPECT_TRUE(snapshot.at("devices").as_array().empty());
+}
+
+TEST_F(WsAuth, BearerHeaderIsAcceptedForNonBrowserClients) {
+  const std::string token = dev_token(port(), "user_1", "org_a");
+  WsClient ws(port(), "/ws", token);
+  EXPECT_EQ(ws.read_json().at("type").as_string(), "hello");
+}
+
+TEST_F(WsAuth, SessionClosesWhenTheTokenExpires) {
+  const std::string token = dev_token(port(), "user_1", "org_a", "admin", 2);
+  WsClient ws(port(), "/ws?token=" + token);
+  EXPECT_EQ(ws.read_json().at("type").as_string(), "hello");
+  expect_close(ws, 1008, "Token expired");
+}
+
+TEST_F(WsAuth, PingIsAnsweredWithPong) {
+  WsClient ws(port(), "/ws?token=" + dev_token(port(), "user_1", "org_a"));
+  ws.read_json();
+  ws.read_json();
+  ws.send(R"({"type":"ping"})");
+  EXPECT_EQ(ws.read_json().at("type").as_string(), "pong");
+}
+
+TEST_F(WsAuth, OversizedClientMessageCloses1009) {
+  WsClient ws(port(), "/ws?token=" + dev_token(port(), "user_1", "org_a"));
+  ws.read_json();
+  ws.send(std::string(8192, 'x'));
+  EXPECT_EQ(ws.wait_close(), 1009) << ws.close_reason();
+}
+
+TEST_F(WsAuth, TokensNeverAppearInTheLog) {
+  const std::string token = dev_token(port(), "user_log", "org_log");
+  {
+    WsClient ws(port(), "/ws?token=" + token);
+    ws.read_json();
+  }
+  {
+    WsClient bad(port(), "/ws?token=" + token + "x");
+    bad.wait_close();
+  }
+  request(port(), "GET", "/api/v1/me", {}, token);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const std::string log = server_->log();
+  EXPECT_NE(log.find("token=REDACTED"), std::string::npos) << log;
+  // Not the token, nor a recognisable part of its signature.
+  EXPECT_EQ(log.find(token.substr(token.rfind('.') + 1, 20)), std::string::npos);
+  EXPECT_EQ(log.find(token.substr(0, 40)), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fleet::testing

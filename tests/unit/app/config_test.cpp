@@ -1,0 +1,78 @@
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace fleet::app {
+namespace {
+
+Result<Config> parse(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+  return parse_config(args, [&](const std::string& k) -> std::optional<std::string> {
+    auto it = env.find(k);
+    return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+  });
+}
+
+TEST(Config, NeedsAKeySourceOutsideDevMode) {
+  auto c = parse({});
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("no key source"), std::string::npos);
+  EXPECT_TRUE(parse({"--dev"}));
+  EXPECT_TRUE(parse({"--jwks-url", "https://clerk.example.com/.well-known/jwks.json"}));
+}
+
+TEST(Config, DevOnANonLoopbackAddressNeedsAnExtraFlag) {
+  EXPECT_FALSE(parse({"--dev", "--listen", "0.0.0.0:3000"}));
+  EXPECT_TRUE(parse({"--dev", "--listen", "0.0.0.0:3000", "--dev-allow-remote"}));
+  EXPECT_TRUE(parse({"--dev", "--listen", "127.0.0.2:3000"}));
+  EXPECT_TRUE(parse({"--dev", "--listen", "[::1]:3000"}));
+}
+
+TEST(Config, EnvironmentTwinsAndFlagsWin) {
+  auto c = parse({"--listen", "127.0.0.1:4000"},
+                 {{"FLEET_LISTEN", "127.0.0.1:5000"}, {"CLERK_JWT_KEY", "-----BEGIN PUBLIC KEY-----"},
+                  {"FLEET_AUTHORIZED_PARTIES", "https://a.example,https://b.example"}, {"FLEET_CLOCK_SKEW", "7"}});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->listen, "127.0.0.1:4000");
+  EXPECT_EQ(c->jwt_key, "-----BEGIN PUBLIC KEY-----");
+  EXPECT_EQ(c->authorized_parties, (std::vector<std::string>{"https://a.example", "https://b.example"}));
+  EXPECT_EQ(c->clock_skew_s, 7);
+}
+
+TEST(Config, RepeatedAuthorizedPartiesReplaceTheEnvironmentList) {
+  auto c = parse({"--dev", "--authorized-party", "https://x", "--authorized-party=https://y"},
+                 {{"FLEET_AUTHORIZED_PARTIES", "https://env"}});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->authorized_parties, (std::vector<std::string>{"https://x", "https://y"}));
+}
+
+TEST(Config, RejectsUnknownFlagsAndBadValues) {
+  EXPECT_FALSE(parse({"--dev", "--nope"}));
+  EXPECT_FALSE(parse({"--dev", "--workers"}));
+  EXPECT_FALSE(parse({"--dev", "--workers", "two"}));
+  EXPECT_FALSE(parse({"--dev", "--clock-skew", "-1"}));
+  EXPECT_FALSE(parse({"--dev", "--sync", "sometimes"}));
+  EXPECT_FALSE(parse({"--dev", "--listen", "nowhere"}));
+  EXPECT_FALSE(parse({"--dev", "--outbox-soft-limit", "2M", "--outbox-hard-limit", "1M"}));
+  EXPECT_FALSE(parse({"--jwks-file", "a", "--jwt-key", "b"}));
+  EXPECT_FALSE(parse({"--dev", "--dev=1"}));
+}
+
+TEST(Config, SizesTakeBinarySuffixes) {
+  auto c = parse({"--dev", "--http-max-body", "2M", "--ws-max-message", "8K"});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->http_max_body, 2u << 20);
+  EXPECT_EQ(c->ws_max_message, 8192u);
+}
+
+TEST(Config, HelpListsEveryFlagWithItsEnvironmentVariable) {
+  const std::string u = usage();
+  for (const char* s : {"--listen", "FLEET_LISTEN", "--jwks-url", "FLEET_JWKS_URL", "--jwt-key", "CLERK_JWT_KEY",
+                        "--issuer", "--authorized-party", "--tenant-claim", "--clock-skew", "--data-dir", "--dev"}) {
+    EXPECT_NE(u.find(s), std::string::npos) << s;
+  }
+}
+
+}  // namespace
+}  // namespace fleet::app

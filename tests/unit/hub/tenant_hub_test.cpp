@@ -1,0 +1,116 @@
+#include "hub/tenant_hub.hpp"
+
+#include <gtest/gtest.h>
+
+#include "hub/broker.hpp"
+
+namespace fleet::hub {
+namespace {
+
+struct FakeSession : Subscriber {
+  explicit FakeSession(OutboxLimits limits = {}) : box(limits) {}
+  Outbox& outbox() noexcept override { return box; }
+  void on_ready() override { ++ready; }
+  void on_overflow() override { ++overflows; }
+  Outbox box;
+  int ready = 0;
+  int overflows = 0;
+};
+
+std::shared_ptr<const proto::EncodedBatch> batch(const std::string& tenant, Seq seq, const std::string& device = "d") {
+  StoredPoint p;
+  p.seq = seq;
+  p.device = DeviceId(device);
+  p.point.ts_ms = 1;
+  return proto::encode_batch(TenantId(tenant), std::vector<StoredPoint>{p});
+}
+
+TEST(TenantHub, DeliversOnlyToTheBatchesTenant) {
+  TenantHub hub;
+  FakeSession a1, a2, b1;
+  hub.subscribe(TenantId("a"), &a1);
+  hub.subscribe(TenantId("a"), &a2);
+  hub.subscribe(TenantId("b"), &b1);
+  hub.publish(batch("a", 1));
+  EXPECT_EQ(a1.box.events(), 1u);
+  EXPECT_EQ(a2.box.events(), 1u);
+  EXPECT_EQ(b1.box.events(), 0u);
+  EXPECT_EQ(b1.ready, 0);
+  EXPECT_EQ(hub.stats().deliveries, 2u);
+}
+
+TEST(TenantHub, NotifiesReadyOnlyWhenTheOutboxWasEmpty) {
+  TenantHub hub;
+  FakeSession s;
+  hub.subscribe(TenantId("a"), &s);
+  hub.publish(batch("a", 1));
+  hub.publish(batch("a", 2));
+  EXPECT_EQ(s.ready, 1);  // the second publish joins the pending write
+  std::vector<Slice> out;
+  s.box.take(out, SIZE_MAX);
+  hub.publish(batch("a", 3));
+  EXPECT_EQ(s.ready, 2);
+}
+
+TEST(TenantHub, SharesOneEncodingAcrossSubscribers) {
+  TenantHub hub;
+  FakeSession s1, s2;
+  hub.subscribe(TenantId("a"), &s1);
+  hub.subscribe(TenantId("a"), &s2);
+  auto b = batch("a", 1);
+  hub.publish(b);
+  std::vector<Slice> o1, o2;
+  s1.box.take(o1, SIZE_MAX);
+  s2.box.take(o2, SIZE_MAX);
+  EXPECT_EQ(o1[0].bytes().data(), o2[0].bytes().data());
+}
+
+TEST(TenantHub, OverflowIsReportedAfterTheLoopAndNotAsReady) {
+  TenantHub hub;
+  const std::size_t one = batch("a", 1, "d1")->bytes.size() + 1;
+  FakeSession slow(OutboxLimits{one, one});
+  FakeSession fast;
+  hub.subscribe(TenantId("a"), &slow);
+  hub.subscribe(TenantId("a"), &fast);
+  hub.publish(batch("a", 1, "d1"));
+  hub.publish(batch("a", 2, "d2"));
+  EXPECT_EQ(slow.overflows, 1);
+  EXPECT_EQ(fast.overflows, 0);
+  EXPECT_EQ(fast.box.events(), 2u);
+}
+
+TEST(TenantHub, UnsubscribeStopsDeliveryAndForgetsEmptyTenants) {
+  TenantHub hub;
+  FakeSession s;
+  hub.subscribe(TenantId("a"), &s);
+  hub.unsubscribe(TenantId("a"), &s);
+  hub.publish(batch("a", 1));
+  EXPECT_TRUE(s.box.empty());
+  EXPECT_EQ(hub.tenants(), 0u);
+  hub.unsubscribe(TenantId("zzz"), &s);  // unknown: no-op
+}
+
+TEST(LocalBroker, PostsOncePerWorkerInOrder) {
+  TenantHub h1, h2;
+  FakeSession s1, s2;
+  h1.subscribe(TenantId("a"), &s1);
+  h2.subscribe(TenantId("a"), &s2);
+  std::vector<std::function<void()>> q1, q2;
+  LocalBroker broker;
+  broker.add_shard([&](std::function<void()> t) { q1.push_back(std::move(t)); }, h1);
+  broker.add_shard([&](std::function<void()> t) { q2.push_back(std::move(t)); }, h2);
+  broker.publish(batch("a", 1));
+  broker.publish(batch("a", 2));
+  EXPECT_EQ(q1.size(), 2u);
+  EXPECT_EQ(q2.size(), 2u);
+  for (auto& t : q1) t();
+  for (auto& t : q2) t();
+  std::vector<Slice> out;
+  s2.box.take(out, SIZE_MAX);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].last_seq(), 1u);
+  EXPECT_EQ(out[1].last_seq(), 2u);
+}
+
+}  // namespace
+}  // namespace fleet::hub

@@ -1,0 +1,339 @@
+// SqliteStore specifics: persistence, group commit, queueing, shutdown and open failures.
+#include "store/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+#include <latch>
+#include <thread>
+
+#include "obs/metrics.hpp"
+#include "store_test_util.hpp"
+
+namespace fleet::store {
+namespace {
+
+using namespace fleet::store::testing;
+
+constexpr std::int64_t kT = 1'700'000'000'000;
+
+std::unique_ptr<SqliteStore> open_store(const std::string& path, std::size_t queue_capacity = 10'000,
+                                        std::size_t max_batch_points = 10'000) {
+  SqliteOptions o;
+  o.path = path;
+  o.queue_capacity = queue_capacity;
+  o.max_batch_points = max_batch_points;
+  auto s = SqliteStore::open(o);
+  EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
+  return s ? std::move(*s) : nullptr;
+}
+
+std::uint64_t counter(const char* name) { return obs::Registry::global().counter(name, "").value(); }
+
+// Parks the worker thread inside a callback until release() so tests can line up a queue behind it.
+// The latches are shared with the callback: the gate may go out of scope while the worker still wakes.
+class WorkerGate {
+ public:
+  explicit WorkerGate(Store& s) : latches_(std::make_shared<Latches>()) {
+    s.list_devices(TenantId("gate"), [l = latches_](Result<std::vector<Device>>) {
+      l->entered.count_down();
+      l->release.wait();
+    });
+    latches_->entered.wait();
+  }
+  // Also on destruction, so a failed assertion cannot leave the worker parked and stop() hanging.
+  ~WorkerGate() { release(); }
+  WorkerGate(const WorkerGate&) = delete;
+  WorkerGate& operator=(const WorkerGate&) = delete;
+  void release() {
+    if (!released_) latches_->release.count_down();
+    released_ = true;
+  }
+
+ private:
+  struct Latches {
+    std::latch entered{1};
+    std::latch release{1};
+  };
+  std::shared_ptr<Latches> latches_;
+  bool released_ = false;
+};
+
+// Runs `sql` on a second connection, as an operator (or a fault) would.
+void exec_side(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  char* err = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
+TEST(SqliteStore, DataSurvivesReopenAndSeqContinues) {
+  TempDir dir;
+  const std::string path = dir.file("fleet.db");
+  DeviceId id;
+  {
+    auto s = open_store(path);
+    ASSERT_TRUE(s);
+    auto d = create(*s, "org_a", "truck", "ka");
+    ASSERT_TRUE(d.has_value());
+    id = d->id;
+    ASSERT_TRUE(create(*s, "org_a", "gone", "kgone"));
+    TelemetryPoint p = point(kT + 5, 48.1, 11.5);
+    p.battery_pct = 77;
+    p.attributes_json = R"({"a":1})";
+    ASSERT_TRUE(append(*s, "ka", {point(kT), p}));
+    auto gone = call<std::vector<Device>>([&](auto cb) { s->list_devices(TenantId("org_a"), cb); });
+    ASSERT_TRUE(gone && gone->size() == 2);
+    ASSERT_TRUE(call<Device>([&](auto cb) { s->revoke_device(TenantId("org_a"), (*gone)[1].id, cb); }));
+  }  // destructor stops and closes
+  auto s = open_store(path);
+  ASSERT_TRUE(s);
+  auto snap = snapshot(*s, "org_a");
+  ASSERT_TRUE(snap.has_value());
+  EXPECT_EQ(snap->seq, 2u);
+  ASSERT_EQ(snap->devices.size(), 1u);
+  ASSERT_TRUE(snap->devices[0].last);
+  EXPECT_EQ(snap->devices[0].last->point.battery_pct, 77.0);
+  EXPECT_EQ(snap->devices[0].last->point.attributes_json, R"({"a":1})");
+  EXPECT_FALSE(snap->devices[0].last->point.speed_kph);
+
+  auto next = append(*s, "ka", {point(kT + 9)});
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->points[0].seq, 3u);
+  // The revocation and the key cache were rebuilt from disk.
+  auto revoked = append(*s, "kgone", {point(kT)});
+  ASSERT_FALSE(revoked.has_value());
+  EXPECT_EQ(revoked.error().code, ErrorCode::unauthorized);
+  auto dup = create(*s, "org_b", "x", "ka");
+  ASSERT_FALSE(dup.has_value());
+  auto h = history(*s, HistoryQuery{TenantId("org_a"), id, INT64_MIN, INT64_MAX, 10, std::nullopt});
+  ASSERT_TRUE(h.has_value());
+  EXPECT_EQ(h->points.size(), 3u);
+}
+
+TEST(SqliteStore, QueuedAppendsShareOneTransaction) {
+  TempDir dir;
+  auto s = open_store(dir.file("fleet.db"));
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(create(*s, "org_a", "a", "ka"));
+  const auto commits_before = counter("fleet_store_commits_total");
+  const auto points_before = counter("fleet_store_points_total");
+
+  WorkerGate gate(*s);
+  constexpr int kAppends = 50;
+  std::vector<std::future<Result<AppendResult>>> acks;
+  for (int i = 0; i < kAppends; ++i) {
+    auto done = std::make_shared<std::promise<Result<AppendResult>>>();
+    acks.push_back(done->get_future());
+    // A bad key in the middle of the group must fail alone.
+    s->append(AppendRequest{i == 25 ? "bad" : "ka", {point(kT + i)}, kT},
+              [done](Result<AppendResult> r) { done->set_value(std::move(r)); });
+  }
+  gate.release();
+  Seq expected = 1;
+  for (int i = 0; i < kAppends; ++i) {
+    auto r = acks[static_cast<std::size_t>(i)].get();
+    if (i == 25) {
+      ASSERT_FALSE(r.has_value());
+      EXPECT_EQ(r.error().code, ErrorCode::unauthorized);
+      continue;
+    }
+    ASSERT_TRUE(r.has_value()) << i;
+    EXPECT_EQ(r->points[0].seq, expected++);  // callbacks arrive in commit order
+  }
+  EXPECT_EQ(counter("fleet_store_commits_total") - commits_before, 1u);
+  EXPECT_EQ(counter("fleet_store_points_total") - points_before, static_cast<std::uint64_t>(kAppends - 1));
+}
+
+TEST(SqliteStore, GroupCommitRespectsPointCap) {
+  TempDir dir;
+  auto s = open_store(dir.file("fleet.db"), 100, 10);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(create(*s, "org_a", "a", "ka"));
+  const auto commits_before = counter("fleet_store_commits_total");
+  {
+    WorkerGate gate(*s);
+    // 4-point appends against a 10-point cap: groups of 2, 2, 1, and a lone 12-point append still goes.
+    for (int i = 0; i < 5; ++i) {
+      s->append(AppendRequest{"ka", std::vector<TelemetryPoint>(4, point(kT)), kT}, [](Result<AppendResult>) {});
+    }
+    s->append(AppendRequest{"ka", std::vector<TelemetryPoint>(12, point(kT)), kT}, [](Result<AppendResult>) {});
+    gate.release();
+  }
+  auto snap = snapshot(*s, "org_a");
+  ASSERT_TRUE(snap.has_value());
+  EXPECT_EQ(snap->seq, 32u);
+  EXPECT_EQ(counter("fleet_store_commits_total") - commits_before, 4u);
+}
+
+TEST(SqliteStore, FailedTransactionFailsEveryAppendAndStoresNothing) {
+  TempDir dir;
+  const std::string path = dir.file("fleet.db");
+  auto s = open_store(path);
+  ASSERT_TRUE(s);
+  auto d = create(*s, "org_a", "a", "ka");
+  ASSERT_TRUE(d.has_value());
+  ASSERT_TRUE(append(*s, "ka", {point(kT)}));
+  // A fault injected below the store: any point with lat 66.6 aborts its INSERT.
+  exec_side(path, "CREATE TRIGGER boom BEFORE INSERT ON telemetry WHEN NEW.lat = 66.6 "
+                  "BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+  const auto failures_before = counter("fleet_store_commit_failures_total");
+
+  WorkerGate gate(*s);
+  std::vector<std::future<Result<AppendResult>>> acks;
+  for (double lat : {1.0, 66.6, 2.0}) {
+    auto done = std::make_shared<std::promise<Result<AppendResult>>>();
+    acks.push_back(done->get_future());
+    s->append(AppendRequest{"ka", {point(kT, lat)}, kT}, [done](Result<AppendResult> r) { done->set_value(r); });
+  }
+  auto bad_key = std::make_shared<std::promise<Result<AppendResult>>>();
+  auto bad_key_ack = bad_key->get_future();
+  s->append(AppendRequest{"nope", {point(kT)}, kT}, [bad_key](Result<AppendResult> r) { bad_key->set_value(r); });
+  gate.release();
+  for (auto& f : acks) {
+    auto r = f.get();
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::internal);
+  }
+  auto nope = bad_key_ack.get();
+  ASSERT_FALSE(nope.has_value());
+  EXPECT_EQ(nope.error().code, ErrorCode::unauthorized);
+  EXPECT_EQ(counter("fleet_store_commit_failures_total") - failures_before, 1u);
+
+  auto snap = snapshot(*s, "org_a");
+  ASSERT_TRUE(snap.has_value());
+  EXPECT_EQ(snap->seq, 1u);
+  auto next = append(*s, "ka", {point(kT + 1)});
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->points[0].seq, 2u);  // the rolled-back seqs were not consumed
+  auto h = history(*s, HistoryQuery{TenantId("org_a"), d->id, INT64_MIN, INT64_MAX, 10, std::nullopt});
+  ASSERT_TRUE(h.has_value());
+  EXPECT_EQ(h->points.size(), 2u);
+}
+
+TEST(SqliteStore, RevokeAppliesToAppendsQueuedAfterIt) {
+  TempDir dir;
+  auto s = open_store(dir.file("fleet.db"));
+  ASSERT_TRUE(s);
+  auto d = create(*s, "org_a", "a", "ka");
+  ASSERT_TRUE(d.has_value());
+  WorkerGate gate(*s);
+  std::promise<Result<AppendResult>> before, after;
+  s->append(AppendRequest{"ka", {point(kT)}, kT}, [&](Result<AppendResult> r) { before.set_value(r); });
+  s->revoke_device(TenantId("org_a"), d->id, [](Result<Device>) {});
+  s->append(AppendRequest{"ka", {point(kT)}, kT}, [&](Result<AppendResult> r) { after.set_value(r); });
+  gate.release();
+  EXPECT_TRUE(before.get_future().get().has_value());
+  auto r = after.get_future().get();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::unauthorized);
+}
+
+TEST(SqliteStore, FullQueueIsUnavailableImmediately) {
+  TempDir dir;
+  auto s = open_store(dir.file("fleet.db"), 3);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(create(*s, "org_a", "a", "ka"));
+  WorkerGate gate(*s);
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 3; ++i) {
+    s->append(AppendRequest{"ka", {point(kT)}, kT}, [&](Result<AppendResult> r) { ok += r ? 1 : 0; });
+  }
+  bool inline_refusal = false;
+  s->append(AppendRequest{"ka", {point(kT)}, kT}, [&](Result<AppendResult> r) {
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::unavailable);
+    inline_refusal = true;
+  });
+  EXPECT_TRUE(inline_refusal);
+  auto snap_refused = false;
+  s->snapshot(TenantId("org_a"), [&](Result<Snapshot> r) { snap_refused = !r && r.error().code == ErrorCode::unavailable; });
+  EXPECT_TRUE(snap_refused);
+  gate.release();
+  s->stop();
+  EXPECT_EQ(ok.load(), 3);
+}
+
+TEST(SqliteStore, StopCompletesQueuedWorkBeforeReturning) {
+  TempDir dir;
+  const std::string path = dir.file("fleet.db");
+  auto s = open_store(path);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(create(*s, "org_a", "a", "ka"));
+  std::atomic<int> acked{0};
+  {
+    WorkerGate gate(*s);
+    for (int i = 0; i < 100; ++i) {
+      s->append(AppendRequest{"ka", {point(kT + i)}, kT}, [&](Result<AppendResult> r) { acked += r ? 1 : 0; });
+    }
+    std::thread releaser([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      gate.release();
+    });
+    s->stop();  // must wait for the gate and the 100 appends behind it
+    releaser.join();
+  }
+  EXPECT_EQ(acked.load(), 100);
+  auto late = append(*s, "ka", {point(kT)});
+  ASSERT_FALSE(late.has_value());
+  EXPECT_EQ(late.error().code, ErrorCode::unavailable);
+  s.reset();
+  auto reopened = open_store(path);
+  ASSERT_TRUE(reopened);
+  auto snap = snapshot(*reopened, "org_a");
+  ASSERT_TRUE(snap.has_value());
+  EXPECT_EQ(snap->seq, 100u);
+}
+
+TEST(SqliteStore, OpenFailuresAreErrors) {
+  TempDir dir;
+  SqliteOptions o;
+  o.path = dir.file("missing/dir/fleet.db");
+  auto missing = SqliteStore::open(o);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::internal);
+  EXPECT_NE(missing.error().message.find("missing/dir"), std::string::npos);
+
+  o.path = dir.file("garbage.db");
+  {
+    std::ofstream out(o.path, std::ios::binary);
+    for (int i = 0; i < 512; ++i) out << "this is not an sqlite database ";
+  }
+  auto corrupt = SqliteStore::open(o);
+  ASSERT_FALSE(corrupt.has_value());
+  EXPECT_EQ(corrupt.error().code, ErrorCode::internal);
+
+  o.path = dir.file("future.db");
+  ASSERT_TRUE(SqliteStore::open(o).has_value());
+  exec_side(o.path, "PRAGMA user_version = 999");
+  auto future = SqliteStore::open(o);
+  ASSERT_FALSE(future.has_value());
+  EXPECT_NE(future.error().message.find("newer"), std::string::npos);
+}
+
+TEST(SqliteStore, SchemaIsVersionedAndWal) {
+  TempDir dir;
+  const std::string path = dir.file("fleet.db");
+  ASSERT_TRUE(open_store(path));
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  auto query_text = [db](const char* sql) {
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK);
+    std::string out;
+    if (sqlite3_step(st) == SQLITE_ROW) out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return out;
+  };
+  EXPECT_EQ(query_text("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(query_text("PRAGMA user_version"), "1");
+  EXPECT_EQ(query_text("SELECT count(*) FROM sqlite_master WHERE name = 'telemetry_by_device_ts'"), "1");
+  sqlite3_close(db);
+}
+
+}  // namespace
+}  // namespace fleet::store
