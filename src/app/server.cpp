@@ -16,6 +16,7 @@
 #include "auth/key_set.hpp"
 #include "auth/static_key_source.hpp"
 #include "hub/broker.hpp"
+#include "net/jwks_fetcher.hpp"
 #include "net/listener.hpp"
 #include "net/net_context.hpp"
 #include "net/static_files.hpp"
@@ -35,6 +36,7 @@ struct Server::Impl {
   hub::LocalBroker broker;
   std::shared_ptr<const auth::DevIssuer> dev_issuer;
   std::shared_ptr<auth::KeySource> keys;
+  std::shared_ptr<net::JwksFetcher> fetcher;  // set when keys come from a JWKS URL (also in dev mode)
   std::unique_ptr<auth::JwtAuthenticator> authenticator;
   std::optional<net::StaticFiles> static_files;
   std::unique_ptr<api::ApiContext> api_ctx;
@@ -47,6 +49,7 @@ struct Server::Impl {
 
   ~Impl() {
     // Reverse dependency order: sockets first, then the services they call.
+    if (fetcher) fetcher->stop();
     for (auto& w : workers) w->stop();
     listener.reset();
     workers.clear();
@@ -73,12 +76,18 @@ Result<asio::ip::tcp::endpoint> parse_endpoint(const std::string& listen) {
   return asio::ip::tcp::endpoint(addr, static_cast<unsigned short>(port));
 }
 
-Result<std::shared_ptr<auth::KeySource>> make_key_source(const Config& c, const auth::DevIssuer* dev) {
-  if (dev) {
-    // Dev tokens are verified through the same JWKS parsing as a provider's keys.
-    auto src = dev->key_source();
-    if (!src) return src.error();
-    return std::shared_ptr<auth::KeySource>(std::move(*src));
+// A JWKS URL (and dev mode, whose issuer serves its JWKS on our own port) is fetched over HTTP(S) and
+// refreshed; files and PEM keys are read once.
+Result<std::shared_ptr<auth::KeySource>> make_key_source(const Config& c, const std::string& jwks_url,
+                                                         std::shared_ptr<net::JwksFetcher>& fetcher) {
+  if (!jwks_url.empty()) {
+    net::JwksFetcherConfig fc;
+    fc.url = jwks_url;
+    fc.ca_file = c.jwks_ca_file;
+    auto f = net::JwksFetcher::create(fc);
+    if (!f) return f.error();
+    fetcher = *f;
+    return std::shared_ptr<auth::KeySource>(*f);
   }
   if (!c.jwks_file.empty()) {
     auto src = auth::StaticKeySource::from_file(c.jwks_file);
@@ -92,7 +101,7 @@ Result<std::shared_ptr<auth::KeySource>> make_key_source(const Config& c, const 
     if (!src) return src.error();
     return std::shared_ptr<auth::KeySource>(std::move(*src));
   }
-  return make_error(ErrorCode::invalid_field, "--jwks-url is not supported by this build");
+  return make_error(ErrorCode::invalid_field, "no key source configured");
 }
 
 Result<void> write_port_file(const std::string& path, unsigned short port) {
@@ -169,7 +178,14 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
     s.dev_issuer = std::move(*dev);
     obs::warn("dev issuer enabled: anyone who can reach this port can mint tokens", {{"issuer", dc.issuer}});
   }
-  auto keys = make_key_source(config, s.dev_issuer.get());
+  std::string jwks_url = config.jwks_url;
+  if (config.dev) {
+    // The dev issuer's tokens take exactly the production path: fetched from its JWKS URL, parsed, cached.
+    const auto host = endpoint->address().is_unspecified() ? std::string("127.0.0.1") : endpoint->address().to_string();
+    jwks_url = "http://" + (endpoint->address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(s.port) +
+               "/.well-known/jwks.json";
+  }
+  auto keys = make_key_source(config, jwks_url, s.fetcher);
   if (!keys) return keys.error();
   s.keys = std::move(*keys);
   s.authenticator = std::make_unique<auth::JwtAuthenticator>(s.keys, ac);
@@ -215,6 +231,12 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
 
   for (auto& w : s.workers) w->start();
   s.listener->start();
+  if (s.fetcher) {
+    s.fetcher->start();
+    if (!s.fetcher->wait_for_keys(std::chrono::seconds(5))) {
+      obs::warn("no signing keys yet; tokens are refused until the JWKS fetch succeeds", {{"url", jwks_url}});
+    }
+  }
 
   if (!config.port_file.empty()) {
     if (auto r = write_port_file(config.port_file, s.port); !r) return r.error();
@@ -257,6 +279,7 @@ int Server::wait_and_shutdown() {
   // 3. Complete everything queued in the store (acknowledged data is already durable), then the rest.
   s.store->stop();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let final 202s reach their sockets
+  if (s.fetcher) s.fetcher->stop();
   for (auto& w : s.workers) w->stop();
   obs::info("stopped", {});
   return 0;

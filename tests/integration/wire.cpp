@@ -64,9 +64,13 @@ struct WsClient::Impl {
   beast::flat_buffer buffer;
 };
 
-WsClient::WsClient(unsigned short port, const std::string& target, const std::string& bearer)
+WsClient::WsClient(unsigned short port, const std::string& target, const std::string& bearer, int rcvbuf)
     : impl_(std::make_unique<Impl>()) {
   auto& lowest = beast::get_lowest_layer(impl_->ws);
+  if (rcvbuf > 0) {
+    lowest.socket().open(tcp::v4());
+    lowest.socket().set_option(asio::socket_base::receive_buffer_size(rcvbuf));
+  }
   lowest.expires_after(std::chrono::seconds(10));
   lowest.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   lowest.expires_never();

@@ -31,7 +31,8 @@ NewDevice create_device(unsigned short port, const std::string& token, const std
 class WsClient {
  public:
   // Opens ws://127.0.0.1:<port><target>, optionally with `Authorization: Bearer`. Throws if the upgrade fails.
-  WsClient(unsigned short port, const std::string& target, const std::string& bearer = {});
+  // `rcvbuf` > 0 shrinks the socket's receive buffer (before connecting), to play a slow consumer.
+  WsClient(unsigned short port, const std::string& target, const std::string& bearer = {}, int rcvbuf = 0);
   ~WsClient();
 
   // The next text message, or nullopt when the server closed (see close_code) or on timeout (timed_out()).

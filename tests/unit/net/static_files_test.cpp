@@ -40,7 +40,9 @@ TEST_F(StaticFilesTest, ClientRoutesFallBackToIndexButMissingAssetsDoNot) {
   ASSERT_TRUE(files);
   EXPECT_EQ(files->find("/live/org_a")->body, "<html>app</html>");
   EXPECT_EQ(files->find("/assets/missing.js"), nullptr);
-  EXPECT_EQ(files->find("/../etc/passwd"), nullptr);
+  // Only loaded files can ever be served: traversal attempts get the app shell or nothing.
+  EXPECT_EQ(files->find("/../etc/passwd")->body, "<html>app</html>");
+  EXPECT_EQ(files->find("/../../etc/hosts.txt"), nullptr);
 }
 
 TEST_F(StaticFilesTest, RefusesARootWithoutIndex) {

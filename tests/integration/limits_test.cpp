@@ -1,0 +1,180 @@
+// Limits that protect the server and the other clients: slow consumers and the connection cap.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <map>
+
+#include "fleetd_process.hpp"
+#include "wire.hpp"
+
+namespace fleet::testing {
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string batch_of(std::size_t n, std::int64_t ts0) {
+  std::string body = "[";
+  for (std::size_t i = 0; i < n; ++i) {
+    body += std::string(i ? "," : "") + R"({"ts":)" + std::to_string(ts0 + static_cast<std::int64_t>(i)) +
+            R"(,"lat":48.8566,"lon":2.3522,"speed_kph":42.5,"heading_deg":90,"attributes":{"driver":"somebody with a long name"}})";
+  }
+  return body + "]";
+}
+
+struct Event {
+  std::int64_t seq;
+  std::string device;
+};
+
+// Reads telemetry until the event with `until_seq` arrived (or the session ends / times out).
+std::vector<Event> read_until(WsClient& ws, std::int64_t until_seq, std::chrono::seconds timeout = std::chrono::seconds(20)) {
+  std::vector<Event> out;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (out.empty() || out.back().seq < until_seq) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    auto msg = ws.read(left);
+    if (!msg) break;
+    auto obj = boost::json::parse(*msg).as_object();
+    if (obj.at("type").as_string() != "telemetry") continue;
+    for (auto& e : obj.at("events").as_array()) {
+      out.push_back({e.at("seq").as_int64(), std::string(e.at("device").as_string())});
+    }
+  }
+  return out;
+}
+
+class SlowConsumer : public ::testing::Test {
+ protected:
+  void start(std::size_t soft, std::size_t hard, int devices) {
+    server_ = std::make_unique<FleetdProcess>(std::vector<std::string>{
+        "--dev", "--outbox-soft-limit", std::to_string(soft), "--outbox-hard-limit", std::to_string(hard)});
+    admin_ = dev_token(port(), "alice", "org_a");
+    for (int i = 0; i < devices; ++i) devices_.push_back(create_device(port(), admin_, "truck " + std::to_string(i)));
+  }
+  unsigned short port() const { return server_->port(); }
+  // One small batch per round, round-robin over the devices; the fast client drains after each one, so
+  // its outbox never holds more than one batch. Stops when `stop` says so or after `rounds`.
+  std::int64_t drive(WsClient& fast, int rounds, const std::function<bool()>& stop, std::vector<Event>& fast_events,
+                     std::size_t points_per_round = 5) {
+    std::int64_t last_seq = 0;
+    for (int round = 0; round < rounds; ++round) {
+      const auto& d = devices_[static_cast<std::size_t>(round) % devices_.size()];
+      const std::int64_t ts0 = now_ms() - 60'000 + round * static_cast<std::int64_t>(points_per_round);
+      auto r = request(port(), "POST", "/api/v1/telemetry", batch_of(points_per_round, ts0), d.key);
+      EXPECT_EQ(r.status, 202) << r.body;
+      last_seq = r.json().at("last_seq").as_int64();
+      auto got = read_until(fast, last_seq);
+      fast_events.insert(fast_events.end(), got.begin(), got.end());
+      if (stop()) break;
+    }
+    return last_seq;
+  }
+  std::string metrics() { return request(port(), "GET", "/metrics").body; }
+
+  std::unique_ptr<FleetdProcess> server_;
+  std::string admin_;
+  std::vector<NewDevice> devices_;
+};
+
+TEST_F(SlowConsumer, BacklogIsCoalescedToTheNewestPointPerDevice) {
+  // Rounds of 50 points (~10 KiB) stay under the fast client's 64 KiB soft limit; the slow client's kernel
+  // buffers fill (a few MiB) and then its outbox goes over.
+  start(64 * 1024, 64 << 20, 3);
+  WsClient slow(port(), "/ws?token=" + admin_, {}, 4096);
+  WsClient fast(port(), "/ws?token=" + admin_);
+  fast.read_json();
+  fast.read_json();
+  std::vector<Event> fast_events;
+  const std::int64_t last = drive(fast, 3000, [&] {
+    return metrics().find("fleet_ws_coalesced_events_total 0\n") == std::string::npos;
+  }, fast_events, 50);
+  ASSERT_EQ(metrics().find("fleet_ws_coalesced_events_total 0\n"), std::string::npos) << "never coalesced";
+  // A few more rounds so every device has points that were dropped for the slow client.
+  std::vector<Event> more;
+  const std::int64_t final_seq = drive(fast, 30, [] { return false; }, more, 50);
+  fast_events.insert(fast_events.end(), more.begin(), more.end());
+  ASSERT_GT(final_seq, last);
+
+  // The fast client saw every event, in order, without gaps.
+  ASSERT_EQ(static_cast<std::int64_t>(fast_events.size()), final_seq);
+  for (std::size_t i = 0; i < fast_events.size(); ++i) ASSERT_EQ(fast_events[i].seq, static_cast<std::int64_t>(i + 1));
+
+  // The slow client catches up: fewer events, ascending seq, and the newest point of every device.
+  slow.read_json();
+  slow.read_json();
+  auto slow_events = read_until(slow, final_seq, std::chrono::seconds(30));
+  ASSERT_FALSE(slow_events.empty());
+  EXPECT_EQ(slow_events.back().seq, final_seq);
+  EXPECT_LT(slow_events.size(), fast_events.size());
+  for (std::size_t i = 1; i < slow_events.size(); ++i) ASSERT_LT(slow_events[i - 1].seq, slow_events[i].seq);
+  std::map<std::string, std::int64_t> newest_fast, newest_slow;
+  for (auto& e : fast_events) newest_fast[e.device] = e.seq;
+  for (auto& e : slow_events) newest_slow[e.device] = e.seq;
+  EXPECT_EQ(newest_slow, newest_fast);
+  EXPECT_EQ(slow.close_code(), 0);  // still connected
+}
+
+TEST_F(SlowConsumer, IsClosedWith1013WhenEvenTheCoalescedBacklogIsTooBig) {
+  // 40 devices x ~200-byte events cannot fit in 4 KiB, so coalescing cannot save this client.
+  start(2048, 4096, 40);
+  WsClient slow(port(), "/ws?token=" + admin_, {}, 4096);
+  WsClient fast(port(), "/ws?token=" + admin_);
+  fast.read_json();
+  fast.read_json();
+  std::vector<Event> fast_events;
+  const std::int64_t last = drive(fast, 3000, [&] {
+    return metrics().find("fleet_ws_slow_consumers_total 1\n") != std::string::npos;
+  }, fast_events);
+  ASSERT_NE(metrics().find("fleet_ws_slow_consumers_total 1\n"), std::string::npos) << "never overflowed";
+  // The close frame waits behind the stuck write: it arrives once the client reads again.
+  EXPECT_EQ(slow.wait_close(std::chrono::seconds(30)), 1013);
+  EXPECT_EQ(slow.close_reason(), "Slow consumer");
+  // The healthy client lost nothing.
+  EXPECT_EQ(static_cast<std::int64_t>(fast_events.size()), last);
+  EXPECT_EQ(fast.close_code(), 0);
+}
+
+TEST(Limits, ConnectionsOverTheCapAreClosedServerBusy) {
+  FleetdProcess server({"--dev", "--max-connections", "2"});
+  const std::string token = dev_token(server.port(), "alice", "org_a");
+  WsClient a(server.port(), "/ws?token=" + token);
+  WsClient b(server.port(), "/ws?token=" + token);
+  EXPECT_EQ(a.read_json().at("type").as_string(), "hello");
+  EXPECT_EQ(b.read_json().at("type").as_string(), "hello");
+  WsClient c(server.port(), "/ws?token=" + token);
+  EXPECT_EQ(c.wait_close(), 1013);
+  EXPECT_EQ(c.close_reason(), "Server busy");
+  a.close();
+  // The slot frees once the first session is gone.
+  for (int i = 0; i < 50; ++i) {
+    WsClient d(server.port(), "/ws?token=" + token);
+    auto msg = d.read();
+    if (msg) {
+      EXPECT_NE(msg->find("hello"), std::string::npos);
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  FAIL() << "slot never freed";
+}
+
+TEST(Limits, HttpErrorsAreJson) {
+  FleetdProcess server;
+  auto missing = request(server.port(), "GET", "/api/v1/nothing");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.json().at("error").at("code").as_string(), "not_found");
+  auto method = request(server.port(), "PUT", "/api/v1/devices");
+  EXPECT_EQ(method.status, 405);
+  EXPECT_EQ(method.json().at("error").at("code").as_string(), "method_not_allowed");
+  auto no_upgrade = request(server.port(), "GET", "/ws?token=x");
+  EXPECT_EQ(no_upgrade.status, 400);
+  auto dev_bad = request(server.port(), "POST", "/dev/token", R"({"user":""})");
+  EXPECT_EQ(dev_bad.status, 400);
+  EXPECT_EQ(dev_bad.json().at("error").at("field").as_string(), "user");
+}
+
+}  // namespace
+}  // namespace fleet::testing

@@ -1,0 +1,324 @@
+#include "net/jwks_fetcher.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "auth/dev_issuer.hpp"
+#include "auth/jwt_authenticator.hpp"
+#include "obs/metrics.hpp"
+
+namespace fleet::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+// A one-request-per-connection HTTP server on 127.0.0.1:<ephemeral> serving a replaceable document.
+class JwksServer {
+ public:
+  JwksServer() : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    port_ = acceptor_.local_endpoint().port();
+    accept();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~JwksServer() { shutdown(); }
+
+  void serve(std::string body, unsigned status = 200) {
+    std::lock_guard lock(mu_);
+    body_ = std::move(body);
+    status_ = status;
+  }
+  void set_delay(std::chrono::milliseconds d) {
+    std::lock_guard lock(mu_);
+    delay_ = d;
+  }
+  // Closes the listening socket: later connections are refused.
+  void shutdown() {
+    if (!thread_.joinable()) return;
+    asio::post(io_, [this] {
+      beast::error_code ec;
+      acceptor_.close(ec);
+    });
+    thread_.join();
+  }
+  int requests() const { return requests_.load(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/.well-known/jwks.json"; }
+
+ private:
+  void accept() {
+    acceptor_.async_accept([this](beast::error_code ec, tcp::socket s) {
+      if (ec) return;
+      handle(std::move(s));
+      accept();
+    });
+  }
+  // Synchronous on the server thread: simple, and a delay here stalls the server as a slow one would.
+  void handle(tcp::socket s) {
+    beast::flat_buffer buf;
+    http::request<http::string_body> req;
+    beast::error_code ec;
+    http::read(s, buf, req, ec);
+    if (ec) return;
+    ++requests_;
+    std::string body;
+    unsigned status;
+    std::chrono::milliseconds delay;
+    {
+      std::lock_guard lock(mu_);
+      body = body_;
+      status = status_;
+      delay = delay_;
+    }
+    std::this_thread::sleep_for(delay);
+    http::response<http::string_body> res{static_cast<http::status>(status), 11};
+    res.set(http::field::content_type, "application/json");
+    res.body() = body;
+    res.prepare_payload();
+    http::write(s, res, ec);
+    s.shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  unsigned short port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::string body_ = "{}";
+  unsigned status_ = 200;
+  std::chrono::milliseconds delay_{0};
+  std::atomic<int> requests_{0};
+};
+
+std::shared_ptr<const auth::DevIssuer> issuer() { return auth::DevIssuer::create().value(); }
+
+JwksFetcherConfig config_for(const JwksServer& s) {
+  JwksFetcherConfig c;
+  c.url = s.url();
+  c.timeout = 2s;
+  c.min_refresh_gap = 0ms;
+  return c;
+}
+
+// Calls refresh and waits for its completion; false on timeout.
+bool refresh_and_wait(JwksFetcher& f, std::chrono::milliseconds timeout = 5s) {
+  auto p = std::make_shared<std::promise<void>>();
+  auto fut = p->get_future();
+  f.refresh([p] { p->set_value(); });
+  return fut.wait_for(timeout) == std::future_status::ready;
+}
+
+JwksFetcherConfig with_url(std::string url) {
+  JwksFetcherConfig c;
+  c.url = std::move(url);
+  return c;
+}
+
+std::uint64_t counter(std::string_view name) { return obs::Registry::global().counter(name, "").value(); }
+
+TEST(JwksFetcher, ConfigValidation) {
+  EXPECT_FALSE(JwksFetcher::create(with_url("http://example.com/jwks")).has_value());
+  EXPECT_FALSE(JwksFetcher::create(with_url("http://10.0.0.1/jwks")).has_value());
+  EXPECT_FALSE(JwksFetcher::create(with_url("ftp://127.0.0.1/jwks")).has_value());
+  EXPECT_FALSE(JwksFetcher::create(with_url("https://user:pw@example.com/jwks")).has_value());
+  EXPECT_FALSE(JwksFetcher::create(with_url("not a url")).has_value());
+  EXPECT_FALSE(JwksFetcher::create(with_url("/relative")).has_value());
+  EXPECT_TRUE(JwksFetcher::create(with_url("https://clerk.example.com/.well-known/jwks.json")).has_value());
+  EXPECT_TRUE(JwksFetcher::create(with_url("http://127.0.0.1:8080/jwks")).has_value());
+  EXPECT_TRUE(JwksFetcher::create(with_url("http://127.1.2.3/jwks")).has_value());
+  EXPECT_TRUE(JwksFetcher::create(with_url("http://localhost:8080/jwks")).has_value());
+  EXPECT_TRUE(JwksFetcher::create(with_url("http://[::1]:8080/jwks")).has_value());
+}
+
+TEST(JwksFetcher, NotStartedRefreshCompletesInline) {
+  auto f = JwksFetcher::create(with_url("http://127.0.0.1:1/jwks")).value();
+  bool called = false;
+  f->refresh([&] { called = true; });
+  EXPECT_TRUE(called);
+  EXPECT_EQ(f->current()->size(), 0u);
+}
+
+TEST(JwksFetcher, InitialFetch) {
+  JwksServer server;
+  auto a = issuer();
+  server.serve(a->jwks_json());
+  const auto fetches = counter("fleet_jwks_fetches_total");
+  auto f = JwksFetcher::create(config_for(server)).value();
+  f->start();
+  ASSERT_TRUE(f->wait_for_keys(5s));
+  EXPECT_NE(f->current()->find(a->kid()), nullptr);
+  EXPECT_EQ(server.requests(), 1);
+  EXPECT_GE(counter("fleet_jwks_fetches_total"), fetches + 1);
+  f->stop();
+}
+
+TEST(JwksFetcher, RotationReplacesKeysWholesale) {
+  JwksServer server;
+  auto a = issuer();
+  auto b = issuer();
+  server.serve(a->jwks_json());
+  auto f = JwksFetcher::create(config_for(server)).value();
+  f->start();
+  ASSERT_TRUE(f->wait_for_keys(5s));
+  server.serve(b->jwks_json());
+  ASSERT_TRUE(refresh_and_wait(*f));
+  EXPECT_NE(f->current()->find(b->kid()), nullptr);
+  EXPECT_EQ(f->current()->find(a->kid()), nullptr);  // removed keys stop working
+}
+
+TEST(JwksFetcher, PeriodicRefresh) {
+  JwksServer server;
+  auto a = issuer();
+  auto b = issuer();
+  server.serve(a->jwks_json());
+  auto cfg = config_for(server);
+  cfg.refresh_interval = 100ms;
+  auto f = JwksFetcher::create(cfg).value();
+  f->start();
+  ASSERT_TRUE(f->wait_for_keys(5s));
+  server.serve(b->jwks_json());
+  for (int i = 0; i < 100 && !f->current()->find(b->kid()); ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_NE(f->current()->find(b->kid()), nullptr);
+}
+
+TEST(JwksFetcher, OnDemandRefreshIsRateLimited) {
+  JwksServer server;
+  auto a = issuer();
+  auto b = issuer();
+  server.serve(a->jwks_json());
+  auto cfg = config_for(server);
+  cfg.min_refresh_gap = 60s;
+  auto f = JwksFetcher::create(cfg).value();
+  f->start();
+  ASSERT_TRUE(f->wait_for_keys(5s));
+  server.serve(b->jwks_json());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(refresh_and_wait(*f));  // each completes: skipped
+  EXPECT_EQ(server.requests(), 1);
+  EXPECT_NE(f->current()->find(a->kid()), nullptr);
+  EXPECT_EQ(f->current()->find(b->kid()), nullptr);
+}
+
+TEST(JwksFetcher, ConcurrentRefreshesCoalesce) {
+  JwksServer server;
+  auto a = issuer();
+  server.serve(a->jwks_json());
+  server.set_delay(300ms);
+  auto f = JwksFetcher::create(config_for(server)).value();
+  f->start();
+  std::atomic<int> done{0};
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 8; ++i) callers.emplace_back([&] { f->refresh([&] { ++done; }); });
+  for (auto& t : callers) t.join();
+  for (int i = 0; i < 250 && done.load() < 8; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(done.load(), 8);
+  EXPECT_EQ(server.requests(), 1);  // all joined the initial fetch in flight
+  EXPECT_NE(f->current()->find(a->kid()), nullptr);
+}
+
+TEST(JwksFetcher, StaleKeysKeptWhenServerDown) {
+  auto server = std::make_unique<JwksServer>();
+  auto a = issuer();
+  server->serve(a->jwks_json());
+  auto f = JwksFetcher::create(config_for(*server)).value();
+  f->start();
+  ASSERT_TRUE(f->wait_for_keys(5s));
+  server->shutdown();
+  const auto failures = counter("fleet_jwks_fetch_failures_total");
+  ASSERT_TRUE(refresh_and_wait(*f));
+  EXPECT_EQ(counter("fleet_jwks_fetch_failures_total"), failures + 1);
+  EXPECT_NE(f->current()->find(a->kid()), nullptr);
+}
+
+TEST(JwksFetcher, StaleKeysKeptOnBadResponses) {
+  JwksServer server;
+  auto a = issuer();
+  server.serve(a->jwks_json());
+  auto cfg = config_for(server);
+  cfg.max_body_bytes = 4096;
+  auto f = JwksFetcher::create(cfg).value();
+  f->start();
+  ASSERT_TRUE(f->wait_for_keys(5s));
+  const auto failures = counter("fleet_jwks_fetch_failures_total");
+  server.serve("not json");
+  ASSERT_TRUE(refresh_and_wait(*f));
+  server.serve(R"({"keys":[]})");
+  ASSERT_TRUE(refresh_and_wait(*f));
+  server.serve(a->jwks_json(), 500);
+  ASSERT_TRUE(refresh_and_wait(*f));
+  server.serve(R"({"keys":[],"pad":")" + std::string(5000, 'x') + "\"}");  // over the body limit
+  ASSERT_TRUE(refresh_and_wait(*f));
+  EXPECT_EQ(counter("fleet_jwks_fetch_failures_total"), failures + 4);
+  EXPECT_NE(f->current()->find(a->kid()), nullptr);
+}
+
+TEST(JwksFetcher, Timeout) {
+  JwksServer server;
+  server.serve(issuer()->jwks_json());
+  server.set_delay(1500ms);
+  auto cfg = config_for(server);
+  cfg.timeout = 200ms;
+  auto f = JwksFetcher::create(cfg).value();
+  const auto start = std::chrono::steady_clock::now();
+  f->start();
+  ASSERT_TRUE(refresh_and_wait(*f, 1s));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_EQ(f->current()->size(), 0u);
+  f->stop();
+}
+
+TEST(JwksFetcher, StopCompletesPendingRefreshes) {
+  JwksServer server;
+  server.serve(issuer()->jwks_json());
+  server.set_delay(1500ms);
+  auto cfg = config_for(server);
+  cfg.timeout = 5s;
+  auto f = JwksFetcher::create(cfg).value();
+  f->start();
+  std::atomic<bool> done{false};
+  f->refresh([&] { done = true; });
+  std::this_thread::sleep_for(100ms);
+  const auto start = std::chrono::steady_clock::now();
+  f->stop();
+  EXPECT_TRUE(done.load());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  bool after = false;
+  f->refresh([&] { after = true; });  // stopped: completes inline
+  EXPECT_TRUE(after);
+}
+
+TEST(JwksFetcher, AuthenticatorRefreshesOnUnknownKid) {
+  JwksServer server;
+  auto a = issuer();
+  auto b = issuer();
+  server.serve(a->jwks_json());
+  auto f = JwksFetcher::create(config_for(server)).value();
+  f->start();
+  ASSERT_TRUE(f->wait_for_keys(5s));
+  auth::JwtAuthenticator authn(f, {});
+  server.serve(b->jwks_json());  // the provider rotated to b
+  const auto now = SystemClock::instance().now_s();
+  auto p = std::make_shared<std::promise<auth::AuthOutcome>>();
+  auto fut = p->get_future();
+  authn.authenticate(b->issue("user_1", "org_1", "admin", 60, now).value(), [p](auth::AuthOutcome o) {
+    p->set_value(std::move(o));
+  });
+  ASSERT_EQ(fut.wait_for(5s), std::future_status::ready);
+  const auto o = fut.get();
+  EXPECT_TRUE(o.ok) << o.detail;
+  EXPECT_EQ(o.principal.tenant.str(), "org_1");
+  EXPECT_EQ(server.requests(), 2);
+}
+
+}  // namespace
+}  // namespace fleet::net
