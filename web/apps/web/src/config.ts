@@ -1,0 +1,24 @@
+function list(v: string | undefined, fallback: string[]): string[] {
+  const items = (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  return items.length > 0 ? items : fallback
+}
+
+export const config = {
+  clerkPublishableKey: (import.meta.env.VITE_CLERK_PUBLISHABLE_KEY ?? '').trim(),
+  tileUrl: (import.meta.env.VITE_TILE_URL ?? '').trim(),
+  tileAttribution: import.meta.env.VITE_TILE_ATTRIBUTION ?? '',
+  /** '' = same origin (fleetd serves the app, the API and /ws). */
+  apiBase: (import.meta.env.VITE_API_BASE ?? '').trim().replace(/\/+$/, ''),
+  devOrgs: list(import.meta.env.VITE_DEV_ORGS, ['org_acme', 'org_globex', 'org_initech']),
+  devUsers: list(import.meta.env.VITE_DEV_USERS, ['user_alice', 'user_bob', 'user_carol']),
+  /** A device without an update for longer than this is marked stale. */
+  staleAfterMs: 30_000,
+}
+
+/** Base URL for the WebSocket client, resolved at connect time. */
+export function wsBaseUrl(): string {
+  return config.apiBase || window.location.origin
+}

@@ -1,0 +1,44 @@
+import type { AuthSnapshot, TokenTarget } from './types.ts'
+
+export interface Identity {
+  userId: string | null
+  orgId: string | null
+}
+
+/**
+ * Pushes each new token to every client (HttpClient and WebSocketClient) and clears them all on sign-out,
+ * as in the seed's AuthContext. An identity change (user or organization) is reported *before* the new
+ * token is pushed, so the UI can drop the old tenant's data before the new connection starts.
+ * While the provider is still loading nothing is pushed (the clients stay idle rather than "signed out").
+ */
+export class TokenSync {
+  private lastToken: string | null | undefined = undefined
+  private lastIdentity: Identity | undefined = undefined
+
+  constructor(
+    private readonly targets: readonly TokenTarget[],
+    private readonly onIdentityChange?: (identity: Identity) => void,
+  ) {}
+
+  apply(s: AuthSnapshot): void {
+    if (s.status === 'loading') return
+    const signedIn = s.status === 'signed-in'
+    const identity: Identity = signedIn ? { userId: s.userId, orgId: s.orgId } : { userId: null, orgId: null }
+    const prev = this.lastIdentity
+    if (!prev || prev.userId !== identity.userId || prev.orgId !== identity.orgId) {
+      this.lastIdentity = identity
+      this.onIdentityChange?.(identity)
+    }
+    const token = signedIn && s.token ? s.token : null
+    if (token !== this.lastToken) {
+      this.lastToken = token
+      for (const t of this.targets) t.setToken(token)
+    }
+  }
+
+  /** Forget what was pushed (the next `apply` pushes again). */
+  reset(): void {
+    this.lastToken = undefined
+    this.lastIdentity = undefined
+  }
+}

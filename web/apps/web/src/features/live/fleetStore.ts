@@ -1,0 +1,242 @@
+import type { Hello, Snapshot, TelemetryEvent } from '@fleet/api'
+
+/** Mutable per-vehicle state. Lives outside React; the map reads it every frame, the list a few times a second. */
+export interface Vehicle {
+  id: string
+  name: string
+  /** Tenant the vehicle was received for (from `hello.tenant`). */
+  tenant: string
+  lat: number | null
+  lon: number | null
+  headingDeg: number | null
+  speedKph: number | null
+  batteryPct: number | null
+  /** Device time of the last point (ms). */
+  ts: number | null
+  /** Tenant sequence number of the last applied point (-1: none). */
+  seq: number
+  /** Local time (ms) the last point was received (for snapshot points: their device time, capped at now). */
+  updatedAt: number | null
+}
+
+/** What changed since the previous `flush()`; consumed by the map once per animation frame. */
+export interface FrameChanges {
+  /** Everything was dropped (tenant change, sign-out): remove all markers first. */
+  reset: boolean
+  /** Vehicles whose position changed (including ones that got their first position). */
+  moved: Vehicle[]
+  /** Vehicles that no longer exist. */
+  removed: string[]
+}
+
+export interface FleetStoreOptions {
+  now?: () => number
+  /** Called (at most once per flush) when telemetry names a device the snapshot did not list. */
+  onUnknownDevice?: (id: string) => void
+}
+
+/**
+ * Vehicle state for the tenant of the current session.
+ *
+ * Telemetry is queued (newest event per device) and applied in `flush()`, which the map calls once per
+ * `requestAnimationFrame`; 500 vehicles at 2 Hz therefore cost one small batch per frame, and nothing is
+ * rendered by React per message. The list subscribes with `subscribe()` and throttles itself.
+ *
+ * Tenant gate: `reset(org)` sets the expected tenant (from the auth layer) and drops everything. Until a
+ * `hello` for that tenant arrives, snapshots and telemetry are ignored — so a socket of the previous
+ * organization that is still closing can never put its vehicles back on the map.
+ */
+export class FleetStore {
+  readonly vehicles = new Map<string, Vehicle>()
+  /** Tenant of the current session (from `hello`). */
+  tenant: string | null = null
+  /** Tenant the user is signed in to (from the auth layer); null = accept whatever `hello` says. */
+  expectedTenant: string | null = null
+  /** Incremented on every applied change (cheap change detection for the list). */
+  version = 0
+
+  private pending = new Map<string, TelemetryEvent>()
+  private moved = new Set<string>()
+  private removed = new Set<string>()
+  private resetPending = false
+  private maxSeq = -1
+  private gateOpen = false
+  private readonly listeners = new Set<() => void>()
+  private readonly now: () => number
+  private readonly onUnknownDevice: ((id: string) => void) | undefined
+
+  constructor(opts: FleetStoreOptions = {}) {
+    this.now = opts.now ?? Date.now
+    this.onUnknownDevice = opts.onUnknownDevice
+  }
+
+  /** Drops everything (sign-out, organization switch) and expects `expectedTenant` next. */
+  reset(expectedTenant: string | null): void {
+    this.expectedTenant = expectedTenant
+    this.tenant = null
+    this.gateOpen = false
+    this.clearData()
+  }
+
+  handleHello(h: Hello): void {
+    if (this.expectedTenant !== null && h.tenant !== this.expectedTenant) {
+      // A session of another organization: ignore it and everything it sends.
+      this.gateOpen = false
+      return
+    }
+    if (this.tenant !== null && this.tenant !== h.tenant) this.clearData()
+    if (h.seq < this.maxSeq) {
+      // The tenant's sequence went backwards (server store reset): forget per-device sequence numbers.
+      for (const v of this.vehicles.values()) v.seq = -1
+      this.pending.clear()
+      this.maxSeq = -1
+    }
+    this.tenant = h.tenant
+    this.gateOpen = true
+  }
+
+  handleSnapshot(s: Snapshot): void {
+    if (!this.gateOpen || this.tenant === null) return
+    const tenant = this.tenant
+    const seen = new Set<string>()
+    for (const d of s.devices) {
+      seen.add(d.id)
+      let v = this.vehicles.get(d.id)
+      if (!v) {
+        v = emptyVehicle(d.id, d.name, tenant)
+        this.vehicles.set(d.id, v)
+      }
+      v.name = d.name
+      if (d.last && d.last.seq > v.seq) {
+        this.applyEvent(v, d.last, Math.min(d.last.ts, this.now()))
+      }
+    }
+    for (const id of [...this.vehicles.keys()]) {
+      if (!seen.has(id)) this.removeVehicle(id) // revoked since the last snapshot
+    }
+    this.maxSeq = Math.max(this.maxSeq, s.seq)
+    this.changed()
+  }
+
+  /** Queues a telemetry batch (newest event per device wins; applied in `flush()`). */
+  handleTelemetry(events: readonly TelemetryEvent[]): void {
+    if (!this.gateOpen) return
+    for (const e of events) {
+      const queued = this.pending.get(e.device)
+      if (!queued || e.seq > queued.seq) this.pending.set(e.device, e)
+    }
+  }
+
+  /** Applies queued telemetry and returns what changed since the last call. */
+  flush(): FrameChanges {
+    if (this.pending.size > 0 && this.tenant !== null) {
+      const now = this.now()
+      let unknown: string | null = null
+      for (const e of this.pending.values()) {
+        let v = this.vehicles.get(e.device)
+        if (!v) {
+          v = emptyVehicle(e.device, e.device, this.tenant)
+          this.vehicles.set(e.device, v)
+          unknown ??= e.device
+        }
+        if (e.seq <= v.seq) continue
+        this.applyEvent(v, e, now)
+        if (e.seq > this.maxSeq) this.maxSeq = e.seq
+      }
+      this.pending.clear()
+      if (unknown !== null) this.onUnknownDevice?.(unknown)
+      this.changed()
+    }
+    const out: FrameChanges = {
+      reset: this.resetPending,
+      moved: [],
+      removed: [...this.removed],
+    }
+    for (const id of this.moved) {
+      const v = this.vehicles.get(id)
+      if (v && v.lat !== null) out.moved.push(v)
+    }
+    this.resetPending = false
+    this.moved.clear()
+    this.removed.clear()
+    return out
+  }
+
+  /** Updates names (e.g. after fetching the device list for an unknown device). */
+  setNames(devices: readonly { id: string; name: string }[]): void {
+    let changed = false
+    for (const d of devices) {
+      const v = this.vehicles.get(d.id)
+      if (v && v.name !== d.name) {
+        v.name = d.name
+        changed = true
+      }
+    }
+    if (changed) this.changed()
+  }
+
+  isStale(v: Vehicle, staleAfterMs: number, now = this.now()): boolean {
+    return v.updatedAt === null || now - v.updatedAt > staleAfterMs
+  }
+
+  /** Vehicles sorted by name (then id). */
+  list(): Vehicle[] {
+    return [...this.vehicles.values()].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+  }
+
+  /** Notified after every applied change; listeners should throttle their own rendering. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private applyEvent(v: Vehicle, e: TelemetryEvent, updatedAt: number): void {
+    v.lat = e.lat
+    v.lon = e.lon
+    v.ts = e.ts
+    v.seq = e.seq
+    if (e.heading_deg !== undefined) v.headingDeg = e.heading_deg
+    if (e.speed_kph !== undefined) v.speedKph = e.speed_kph
+    if (e.battery_pct !== undefined) v.batteryPct = e.battery_pct
+    v.updatedAt = updatedAt
+    this.moved.add(v.id)
+  }
+
+  private removeVehicle(id: string): void {
+    this.vehicles.delete(id)
+    this.pending.delete(id)
+    this.moved.delete(id)
+    this.removed.add(id)
+  }
+
+  private clearData(): void {
+    this.vehicles.clear()
+    this.pending.clear()
+    this.moved.clear()
+    this.removed.clear()
+    this.resetPending = true
+    this.maxSeq = -1
+    this.changed()
+  }
+
+  private changed(): void {
+    this.version++
+    for (const l of [...this.listeners]) l()
+  }
+}
+
+function emptyVehicle(id: string, name: string, tenant: string): Vehicle {
+  return {
+    id,
+    name,
+    tenant,
+    lat: null,
+    lon: null,
+    headingDeg: null,
+    speedKph: null,
+    batteryPct: null,
+    ts: null,
+    seq: -1,
+    updatedAt: null,
+  }
+}

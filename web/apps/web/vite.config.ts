@@ -1,0 +1,30 @@
+import react from '@vitejs/plugin-react'
+import { defineConfig } from 'vite'
+
+// fleetd serves the built app at `/` and the API, /ws and /dev on the same origin.
+// `npm run dev` proxies those paths to a local fleetd (override with FLEETD_URL).
+const target = process.env.FLEETD_URL ?? 'http://127.0.0.1:3000'
+
+export default defineConfig({
+  plugins: [react()],
+  base: '/',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    chunkSizeWarningLimit: 1024,
+  },
+  server: {
+    host: '127.0.0.1',
+    port: 5173,
+    proxy: {
+      '/api': { target, changeOrigin: true },
+      '/dev/': { target, changeOrigin: true },
+      '/.well-known': { target, changeOrigin: true },
+      '/ws': { target, changeOrigin: true, ws: true },
+      '/healthz': { target, changeOrigin: true },
+      '/readyz': { target, changeOrigin: true },
+      '/metrics': { target, changeOrigin: true },
+    },
+  },
+})

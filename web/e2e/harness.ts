@@ -1,0 +1,390 @@
+/**
+ * End-to-end harness: a real fleetd (dev issuer on), simulators feeding it, and headless Chromium driven
+ * by playwright-core. Everything listens on loopback and is stopped afterwards.
+ *
+ * Environment:
+ *   FLEETD_BIN      fleetd binary (default: ../build-lead/src/app/fleetd, ../build/src/app/fleetd)
+ *   FLEETD_ARGS     extra fleetd arguments (whitespace-separated)
+ *   FLEETCTL_BIN    fleetctl binary for `fleetctl --server URL simulate --token T --vehicles N --rate R`
+ *                   (default: looked up under ../build-lead and ../build). Without one the harness uses
+ *                   its built-in Node simulator (same HTTP API) unless E2E_REQUIRE_FLEETCTL=1.
+ *   FLEETCTL_ARGS   extra `simulate` arguments
+ *   CHROMIUM_BIN    browser binary (default /usr/bin/chromium); never downloaded
+ *   E2E_WEB_ROOT    built app (default apps/web/dist; `npm run test:e2e` builds it first)
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+
+const here = dirname(fileURLToPath(import.meta.url))
+export const WEB_DIR = resolve(here, '..')
+export const REPO_DIR = resolve(WEB_DIR, '..')
+export const ARTIFACTS = join(here, 'artifacts')
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}
+
+/** Polls `fn` until it returns a truthy value (returned) or the timeout expires (throws with `what`). */
+export async function waitFor<T>(what: string, fn: () => Promise<T> | T, timeoutMs = 15_000, everyMs = 200): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const v = await fn()
+      if (v) return v as NonNullable<T>
+      last = v
+    } catch (err) {
+      last = err
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`)
+    }
+    await sleep(everyMs)
+  }
+}
+
+function splitArgs(v: string | undefined): string[] {
+  return (v ?? '').split(/\s+/).filter(Boolean)
+}
+
+function firstExisting(candidates: (string | undefined)[]): string | null {
+  for (const c of candidates) if (c && existsSync(c)) return c
+  return null
+}
+
+function pipeLogs(proc: ChildProcess, file: WriteStream, prefix: string, tail: string[]): void {
+  const onData = (chunk: Buffer) => {
+    const text = chunk.toString()
+    file.write(text)
+    for (const line of text.split('\n')) {
+      if (!line) continue
+      tail.push(`${prefix}${line}`)
+      if (tail.length > 200) tail.shift()
+    }
+  }
+  proc.stdout?.on('data', onData)
+  proc.stderr?.on('data', onData)
+}
+
+async function stopProcess(proc: ChildProcess, timeoutMs = 5000): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()))
+  proc.kill('SIGTERM')
+  const done = await Promise.race([exited.then(() => true), sleep(timeoutMs).then(() => false)])
+  if (!done) {
+    proc.kill('SIGKILL')
+    await exited
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- fleetd
+
+export interface Fleetd {
+  url: string
+  port: number
+  logTail: string[]
+  stop(): Promise<void>
+}
+
+export async function startFleetd(): Promise<Fleetd> {
+  const bin = firstExisting([
+    process.env.FLEETD_BIN,
+    join(REPO_DIR, 'build-lead/src/app/fleetd'),
+    join(REPO_DIR, 'build/src/app/fleetd'),
+  ])
+  if (!bin) throw new Error('fleetd not found: set FLEETD_BIN to the fleetd binary')
+  const webRoot = resolve(process.env.E2E_WEB_ROOT ?? join(WEB_DIR, 'apps/web/dist'))
+  if (!existsSync(join(webRoot, 'index.html'))) throw new Error(`${webRoot}/index.html missing: run \`npm run build\` first`)
+
+  mkdirSync(ARTIFACTS, { recursive: true })
+  const tmp = mkdtempSync(join(tmpdir(), 'fleet-e2e-'))
+  const dataDir = join(tmp, 'data')
+  mkdirSync(dataDir)
+  const portFile = join(tmp, 'port')
+  const args = [
+    '--dev',
+    '--listen', '127.0.0.1:0',
+    '--data-dir', dataDir,
+    '--web-root', webRoot,
+    '--port-file', portFile,
+    ...splitArgs(process.env.FLEETD_ARGS),
+  ]
+  const log = createWriteStream(join(ARTIFACTS, 'fleetd.log'))
+  const tail: string[] = []
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  pipeLogs(proc, log, '[fleetd] ', tail)
+  let exited = false
+  proc.once('exit', () => (exited = true))
+
+  const stop = async () => {
+    await stopProcess(proc)
+    log.end()
+    rmSync(tmp, { recursive: true, force: true })
+  }
+
+  try {
+    const port = await waitFor(
+      'fleetd to write --port-file',
+      () => {
+        if (exited) throw new Error(`fleetd exited (${proc.exitCode ?? proc.signalCode}):\n${tail.slice(-20).join('\n')}`)
+        if (!existsSync(portFile)) return 0
+        const p = Number.parseInt(readFileSync(portFile, 'utf8').trim(), 10)
+        return Number.isFinite(p) && p > 0 ? p : 0
+      },
+      20_000,
+      100,
+    )
+    const url = `http://127.0.0.1:${port}`
+    await waitFor('fleetd /readyz', async () => (await fetch(`${url}/readyz`)).ok, 20_000)
+    return { url, port, logTail: tail, stop }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}
+
+export async function mintToken(url: string, req: { user: string; org: string; role?: string; ttl_s?: number }): Promise<string> {
+  const r = await fetch(`${url}/dev/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ role: 'admin', ttl_s: 3600, ...req }),
+  })
+  if (!r.ok) throw new Error(`/dev/token → ${r.status} ${await r.text()}`)
+  return ((await r.json()) as { token: string }).token
+}
+
+export interface ApiDevice {
+  id: string
+  name: string
+  last: { lat: number; lon: number; seq: number } | null
+}
+
+export async function listDevices(url: string, token: string): Promise<ApiDevice[]> {
+  const r = await fetch(`${url}/api/v1/devices`, { headers: { Authorization: `Bearer ${token}` } })
+  if (!r.ok) throw new Error(`/api/v1/devices → ${r.status} ${await r.text()}`)
+  return ((await r.json()) as { devices: ApiDevice[] }).devices
+}
+
+/** Value of an unlabelled Prometheus gauge/counter; null when fleetd has not registered it (yet). */
+export async function metric(url: string, name: string): Promise<number | null> {
+  const text = await (await fetch(`${url}/metrics`)).text()
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line)
+    if (m && m[1] === name && !m[2]) return Number(m[3])
+  }
+  return null
+}
+
+// ---------------------------------------------------------------------------------------------- simulators
+
+export interface Simulator {
+  kind: 'fleetctl' | 'node'
+  stop(): Promise<void>
+}
+
+export async function startSimulator(url: string, token: string, opts: { vehicles: number; rate: number; label: string }): Promise<Simulator> {
+  const bin = firstExisting([
+    process.env.FLEETCTL_BIN,
+    join(REPO_DIR, 'build-lead/tools/fleetctl/fleetctl'),
+    join(REPO_DIR, 'build-lead/client/fleetctl'),
+    join(REPO_DIR, 'build-lead/src/app/fleetctl'),
+    join(REPO_DIR, 'build/tools/fleetctl/fleetctl'),
+  ])
+  if (bin) {
+    mkdirSync(ARTIFACTS, { recursive: true })
+    const log = createWriteStream(join(ARTIFACTS, `fleetctl-${opts.label}.log`))
+    const args = ['--server', url, 'simulate', '--token', token, '--vehicles', String(opts.vehicles), '--rate', String(opts.rate), ...splitArgs(process.env.FLEETCTL_ARGS)]
+    const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const tail: string[] = []
+    pipeLogs(proc, log, `[fleetctl ${opts.label}] `, tail)
+    await sleep(300)
+    if (proc.exitCode !== null) throw new Error(`fleetctl exited at once (${proc.exitCode}):\n${tail.join('\n')}`)
+    return {
+      kind: 'fleetctl',
+      stop: async () => {
+        await stopProcess(proc)
+        log.end()
+      },
+    }
+  }
+  if (process.env.E2E_REQUIRE_FLEETCTL === '1') throw new Error('fleetctl not found: set FLEETCTL_BIN')
+  console.warn(`[e2e] fleetctl not found (set FLEETCTL_BIN); using the built-in Node simulator for ${opts.label}`)
+  return startNodeSimulator(url, token, opts)
+}
+
+/**
+ * Fallback simulator speaking the same HTTP API as `fleetctl simulate`: creates the devices with the
+ * admin token, then each device posts its position `rate` times a second with its own device key.
+ */
+export async function startNodeSimulator(url: string, token: string, opts: { vehicles: number; rate: number; label: string }): Promise<Simulator> {
+  const center = opts.label.endsWith('b') ? { lat: 52.52, lon: 13.405 } : { lat: 48.8566, lon: 2.3522 }
+  const vehicles: { key: string; lat: number; lon: number; heading: number; speed: number }[] = []
+  const create = async (i: number) => {
+    const r = await fetch(`${url}/api/v1/devices`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: `Sim ${opts.label} ${i + 1}` }),
+    })
+    if (r.status !== 201) throw new Error(`create device → ${r.status} ${await r.text()}`)
+    const { key } = (await r.json()) as { key: string }
+    const spread = opts.vehicles > 20 ? 0.2 : 0.01
+    return {
+      key,
+      lat: center.lat + (((i * 7919) % 100) / 100 - 0.5) * spread * 4,
+      lon: center.lon + (((i * 104729) % 100) / 100 - 0.5) * spread * 6,
+      heading: (i * 72) % 360,
+      speed: 30 + (i % 10) * 5,
+    }
+  }
+  for (let i = 0; i < opts.vehicles; i += 25) {
+    const batch = await Promise.all(Array.from({ length: Math.min(25, opts.vehicles - i) }, (_, k) => create(i + k)))
+    vehicles.push(...batch)
+  }
+  let stopped = false
+  const tick = async () => {
+    await Promise.all(
+      vehicles.map(async (v) => {
+        v.heading = (v.heading + 7) % 360
+        const d = (v.speed / 3600 / opts.rate) / 111 // degrees travelled this tick
+        v.lat += d * Math.cos((v.heading * Math.PI) / 180)
+        v.lon += (d * Math.sin((v.heading * Math.PI) / 180)) / Math.cos((v.lat * Math.PI) / 180)
+        const body = { ts: Date.now(), lat: v.lat, lon: v.lon, speed_kph: v.speed, heading_deg: v.heading, battery_pct: 80 }
+        try {
+          await fetch(`${url}/api/v1/telemetry`, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${v.key}`, 'Content-Type': 'application/json' },
+            body: JSON.stringify(body),
+          })
+        } catch {
+          /* server stopping */
+        }
+      }),
+    )
+  }
+  const periodMs = 1000 / opts.rate
+  const loop = (async () => {
+    while (!stopped) {
+      const t0 = Date.now()
+      await tick()
+      await sleep(Math.max(0, periodMs - (Date.now() - t0)))
+    }
+  })()
+  return {
+    kind: 'node',
+    stop: async () => {
+      stopped = true
+      await loop
+    },
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- browser
+
+export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const executablePath = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium'
+  if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath} (set CHROMIUM_BIN)`)
+  const userDataDir = mkdtempSync(join(tmpdir(), 'fleet-e2e-chromium-'))
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+  return {
+    context,
+    close: async () => {
+      await context.close()
+      rmSync(userDataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+export interface MarkerInfo {
+  id: string
+  tenant: string
+  lat: number
+  lon: number
+}
+
+export interface DebugState {
+  status: string
+  tenant: string | null
+  org: string | null
+  user: string | null
+  deviceCount: number
+  markerCount: number
+  socketOpenCount: number
+  socketsOpenedTotal: number
+  socketsCreatedTotal: number
+  lastClose: { code: number; reason: string } | null
+  tokenSerial: number
+  tokenExpiresAt: number | null
+}
+
+export function fleetState(page: Page): Promise<DebugState> {
+  return page.evaluate(() => {
+    const f = (window as unknown as { __fleet: Record<string, unknown> }).__fleet
+    const out: Record<string, unknown> = {}
+    for (const k of ['status', 'tenant', 'org', 'user', 'deviceCount', 'markerCount', 'socketOpenCount', 'socketsOpenedTotal', 'socketsCreatedTotal', 'lastClose', 'tokenSerial', 'tokenExpiresAt']) out[k] = f[k]
+    return out as unknown as DebugState
+  })
+}
+
+export function markers(page: Page): Promise<MarkerInfo[]> {
+  return page.$$eval('[data-testid="vehicle-marker"]', (els) =>
+    els.map((e) => {
+      const d = (e as HTMLElement).dataset
+      return { id: d.deviceId ?? '', tenant: d.tenant ?? '', lat: Number(d.lat), lon: Number(d.lon) }
+    }),
+  )
+}
+
+/** Records every marker that appears (or changes tenant) with its time, from page load on. */
+export const MARKER_MONITOR = `
+(() => {
+  const seen = [];
+  Object.defineProperty(window, '__e2eMarkers', { value: seen });
+  const record = (el) => {
+    if (el && el.nodeType === 1 && el.dataset && el.dataset.testid === 'vehicle-marker' && el.dataset.tenant)
+      seen.push({ id: el.dataset.deviceId, tenant: el.dataset.tenant, t: Date.now() });
+  };
+  const start = () => new MutationObserver((muts) => {
+    for (const m of muts) {
+      if (m.type === 'attributes') record(m.target);
+      else m.addedNodes.forEach((n) => { record(n); if (n.querySelectorAll) n.querySelectorAll('[data-testid="vehicle-marker"]').forEach(record); });
+    }
+  }).observe(document.documentElement, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-tenant'] });
+  if (document.documentElement) start(); else document.addEventListener('DOMContentLoaded', start);
+})();
+`
+
+export function seenMarkers(page: Page): Promise<{ id: string; tenant: string; t: number }[]> {
+  return page.evaluate(() => (window as unknown as { __e2eMarkers: { id: string; tenant: string; t: number }[] }).__e2eMarkers.slice())
+}
+
+export async function signIn(page: Page, url: string, who: { user: string; org: string; ttlS?: number }): Promise<void> {
+  await page.goto(url)
+  await page.getByTestId('dev-signin').waitFor()
+  await page.getByTestId('signin-user').fill(who.user)
+  await page.getByTestId('signin-org').fill(who.org)
+  if (who.ttlS !== undefined) {
+    await page.locator('[data-testid="dev-signin"] details summary').click()
+    await page.getByTestId('signin-ttl').fill(String(who.ttlS))
+  }
+  await page.getByTestId('signin-submit').click()
+  await page.locator('[data-testid="connection-badge"][data-status="live"]').waitFor({ timeout: 15_000 })
+}

@@ -1,0 +1,187 @@
+/**
+ * Fleet Live protocol version 1 — TypeScript mirror of docs/protocol.md.
+ * Times are Unix epoch milliseconds unless a field name says `_s`.
+ */
+
+export const PROTOCOL_VERSION = 1
+
+/** Flat attribute map sent by devices (string ≤ 256 bytes, number or bool; ≤ 32 members). */
+export type Attributes = Record<string, string | number | boolean>
+
+/** One stored telemetry point as the server sends it (WebSocket and history). */
+export interface TelemetryEvent {
+  /** The tenant's sequence number. */
+  seq: number
+  /** Device id (`dev_…`). */
+  device: string
+  /** Device time, epoch ms. */
+  ts: number
+  lat: number
+  lon: number
+  speed_kph?: number
+  heading_deg?: number
+  altitude_m?: number
+  accuracy_m?: number
+  battery_pct?: number
+  attributes?: Attributes
+}
+
+// ---------------------------------------------------------------- WebSocket: server → client
+
+export interface Hello {
+  type: 'hello'
+  protocol: number
+  /** Organization id from the token. */
+  tenant: string
+  /** The token's `sub`. */
+  user: string
+  /** Organization role (`admin`, `org:admin`, `org:member`, … or ""). */
+  role: string
+  /** Token expiry, Unix **seconds**. */
+  token_exp: number
+  /** `fleetd/<version>`. */
+  server: string
+  /** The tenant's current sequence number. */
+  seq: number
+}
+
+export interface SnapshotDevice {
+  id: string
+  name: string
+  last: TelemetryEvent | null
+}
+
+export interface Snapshot {
+  type: 'snapshot'
+  seq: number
+  devices: SnapshotDevice[]
+}
+
+/** One or more events, oldest first, ascending `seq`. */
+export interface TelemetryFrame {
+  type: 'telemetry'
+  events: TelemetryEvent[]
+}
+
+export interface Pong {
+  type: 'pong'
+}
+
+export type ServerMessage = Hello | Snapshot | TelemetryFrame | Pong
+
+// ---------------------------------------------------------------- WebSocket: client → server
+
+export interface Ping {
+  type: 'ping'
+}
+
+export type ClientMessage = Ping
+
+// ---------------------------------------------------------------- close codes
+
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  Unsupported: 1003,
+  /** Abnormal closure (no close frame; set by the browser). */
+  Abnormal: 1006,
+  PolicyViolation: 1008,
+  TooBig: 1009,
+  Internal: 1011,
+  TryAgainLater: 1013,
+} as const
+
+/** Reasons the server sends with close code 1008. */
+export type PolicyCloseReason =
+  | 'Missing token'
+  | 'Invalid token'
+  | 'No organization'
+  | 'Session pending'
+  | 'Token expired'
+
+// ---------------------------------------------------------------- HTTP API
+
+export interface Device {
+  id: string
+  name: string
+  created_ms: number
+  last: TelemetryEvent | null
+  /** Present on a revoked device (DELETE answer). */
+  revoked_ms?: number
+}
+
+export interface Me {
+  tenant: string
+  user: string
+  role: string
+  /** Unix seconds. */
+  token_exp: number
+}
+
+export interface DevicesResponse {
+  devices: Device[]
+}
+
+export interface CreateDeviceResponse {
+  device: Device
+  /** Device key (`fk_…`), shown once. */
+  key: string
+}
+
+export interface RevokeDeviceResponse {
+  device: Device
+}
+
+export interface HistoryQuery {
+  /** Inclusive device-time lower bound: epoch ms, RFC 3339 string or Date. */
+  from?: number | string | Date
+  /** Exclusive device-time upper bound: epoch ms, RFC 3339 string or Date. */
+  to?: number | string | Date
+  /** 1–1000, server default 100. */
+  limit?: number
+  /** The `next` cursor of the previous page. */
+  after?: string
+}
+
+export interface HistoryPage {
+  points: TelemetryEvent[]
+  next: string | null
+}
+
+export interface DevTokenRequest {
+  user: string
+  /** Empty or absent: personal-account token (no organization). */
+  org?: string
+  /** Defaults to `admin`. */
+  role?: string
+  /** Defaults to 60, max 86400. */
+  ttl_s?: number
+}
+
+export interface DevTokenResponse {
+  token: string
+  /** Unix seconds. */
+  expires_at_s: number
+}
+
+export type ApiErrorCode =
+  | 'bad_request'
+  | 'invalid_json'
+  | 'invalid_point'
+  | 'invalid_field'
+  | 'payload_too_large'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'unavailable'
+  | 'internal'
+
+export interface ApiErrorBody {
+  error: {
+    code: ApiErrorCode | string
+    message: string
+    index?: number
+    field?: string
+  }
+}
