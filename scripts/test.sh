@@ -21,7 +21,7 @@ if [[ -f web/package.json ]]; then
   echo "== web: unit tests, type check, build"
   (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run typecheck && npm test && npm run build)
   echo "== web: browser tests (Chromium)"
-  (cd web && FLEETD_BIN="$root/build/asan/src/app/fleetd" FLEETCTL_BIN="$root/build/asan/tools/fleetctl/fleetctl" \
+  (cd web && E2E_REQUIRE_FLEETCTL=1 FLEETD_BIN="$root/build/asan/src/app/fleetd" FLEETCTL_BIN="$root/build/asan/tools/fleetctl/fleetctl" \
     npm run test:e2e)
 fi
 

@@ -34,12 +34,14 @@ class Worker {
   void post(std::function<void()> task);
 
  private:
+  // Declaration order is destruction order reversed: the io_context goes first, so sessions still owned
+  // by its pending handlers can unsubscribe from hub_ and sessions_ while both are alive.
   std::size_t index_;
+  hub::TenantHub hub_;
+  std::unordered_set<WsSession*> sessions_;
   boost::asio::io_context io_{1};  // concurrency hint 1: one thread, Asio may skip internal locking
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
   std::thread thread_;
-  hub::TenantHub hub_;
-  std::unordered_set<WsSession*> sessions_;
 };
 
 }  // namespace fleet::net
