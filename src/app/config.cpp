@@ -59,6 +59,8 @@ const std::vector<Option>& options() {
        [](Config& c, std::int64_t v) { c.handshake_timeout_ms = v; }, 100, 600'000},
       {"--ws-idle-timeout", "FLEET_WS_IDLE_TIMEOUT_MS", Kind::integer, "MS", "close silent WebSocket clients after MS; pings at half (default 30000)", nullptr,
        [](Config& c, std::int64_t v) { c.ws_idle_timeout_ms = v; }, 1000, 3'600'000},
+      {"--http-timeout", "FLEET_HTTP_TIMEOUT_MS", Kind::integer, "MS", "close HTTP connections idle or slow to send a request for MS (default 30000)", nullptr,
+       [](Config& c, std::int64_t v) { c.http_timeout_ms = v; }, 100, 3'600'000},
       {"--ws-max-message", "FLEET_WS_MAX_MESSAGE", Kind::size, "BYTES", "largest inbound WebSocket message (default 4096)", nullptr,
        [](Config& c, std::int64_t v) { c.ws_max_message = static_cast<std::size_t>(v); }, 128, 1 << 20},
       {"--http-max-body", "FLEET_HTTP_MAX_BODY", Kind::size, "BYTES", "largest HTTP request body (default 1048576)", nullptr,

@@ -37,6 +37,7 @@ struct Config {
   std::size_t max_connections = 10000;
   std::int64_t handshake_timeout_ms = 10'000;
   std::int64_t ws_idle_timeout_ms = 30'000;
+  std::int64_t http_timeout_ms = 30'000;
   std::size_t ws_max_message = 4096;
   std::size_t http_max_body = 1 << 20;
   std::size_t outbox_soft_limit = 256 * 1024;

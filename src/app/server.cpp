@@ -215,6 +215,7 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   no.handshake_timeout = std::chrono::milliseconds(config.handshake_timeout_ms);
   no.ws_idle_timeout = std::chrono::milliseconds(config.ws_idle_timeout_ms);
   no.ws_max_message = config.ws_max_message;
+  no.http_idle_timeout = std::chrono::milliseconds(config.http_timeout_ms);
   no.http_max_body = config.http_max_body;
   no.outbox = hub::OutboxLimits{config.outbox_soft_limit, config.outbox_hard_limit};
   no.clock_skew_s = config.clock_skew_s;

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <boost/asio.hpp>
 #include <map>
+#include <thread>
 
 #include "fleetd_process.hpp"
 #include "wire.hpp"
@@ -174,6 +176,57 @@ TEST(Limits, HttpErrorsAreJson) {
   auto dev_bad = request(server.port(), "POST", "/dev/token", R"({"user":""})");
   EXPECT_EQ(dev_bad.status, 400);
   EXPECT_EQ(dev_bad.json().at("error").at("field").as_string(), "user");
+}
+
+}  // namespace
+}  // namespace fleet::testing
+
+namespace fleet::testing {
+namespace {
+
+TEST(Timeouts, SilentHttpConnectionsAreClosed) {
+  FleetdProcess server({"--dev", "--http-timeout", "300"});
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+  const std::string partial = "GET /healthz HTTP/1.1\r\nHost: x\r\n";  // never finished
+  boost::asio::write(socket, boost::asio::buffer(partial));
+  const auto start = std::chrono::steady_clock::now();
+  char buf[64];
+  boost::system::error_code ec;
+  socket.read_some(boost::asio::buffer(buf), ec);  // blocks until the server gives up on us
+  EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(Timeouts, ClientsThatStopAnsweringPingsAreDropped) {
+  FleetdProcess server({"--dev", "--ws-idle-timeout", "1000"});
+  WsClient ws(server.port(), "/ws?token=" + dev_token(server.port(), "alice", "org_a"));
+  ws.read_json();
+  ws.read_json();
+  // Not reading means not answering the server's pings.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  auto m = request(server.port(), "GET", "/metrics");
+  EXPECT_NE(m.body.find("fleet_ws_connections 0\n"), std::string::npos);
+  EXPECT_NE(ws.wait_close(std::chrono::seconds(5)), 0);
+}
+
+TEST(Timeouts, ResponsiveIdleClientsStayConnected) {
+  FleetdProcess server({"--dev", "--ws-idle-timeout", "1000"});
+  WsClient ws(server.port(), "/ws?token=" + dev_token(server.port(), "alice", "org_a"));
+  ws.read_json();
+  ws.read_json();
+  // Reading answers pings (Beast replies to them inside read); no message arrives, so this times out
+  // after 2.5 s, which is 2.5 idle timeouts: the session must still be there.
+  auto m0 = request(server.port(), "GET", "/metrics");
+  std::thread probe([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    auto m = request(server.port(), "GET", "/metrics");
+    EXPECT_NE(m.body.find("fleet_ws_connections 1\n"), std::string::npos);
+  });
+  ws.read(std::chrono::milliseconds(3000));
+  probe.join();
+  EXPECT_EQ(ws.close_code(), 0);
 }
 
 }  // namespace
