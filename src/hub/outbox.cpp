@@ -26,7 +26,7 @@ void Outbox::coalesce() {
   // allocation here is paid by slow clients, not by the fan-out of healthy ones.
   std::unordered_map<std::string_view, std::pair<std::size_t, std::uint32_t>> newest;  // device -> (slice, idx)
   newest.reserve(events_);
-  for (std::size_t si = 0; si < slices_.size(); ++si) {
+  for (std::size_t si = head_; si < slices_.size(); ++si) {
     const Slice& s = slices_[si];
     for (std::uint32_t i = s.first; i < s.first + s.count; ++i) {
       newest[s.batch->events[i].device.str()] = {si, i};
@@ -37,7 +37,8 @@ void Outbox::coalesce() {
   for (const auto& [device, pos] : newest) keep.push_back(pos);
   std::sort(keep.begin(), keep.end());
 
-  std::deque<Slice> kept;
+  std::vector<Slice> kept;
+  kept.reserve(keep.size());
   std::size_t bytes = 0;
   for (const auto& [si, idx] : keep) {
     const Slice& from = slices_[si];
@@ -54,32 +55,42 @@ void Outbox::coalesce() {
   events_ = keep.size();
   bytes_ = bytes;
   slices_ = std::move(kept);
+  head_ = 0;
 }
 
 std::size_t Outbox::take(std::vector<Slice>& out, std::size_t max_bytes) {
   std::size_t moved = 0;
-  while (!slices_.empty()) {
-    const std::size_t c = cost(slices_.front());
+  while (head_ < slices_.size()) {
+    Slice& s = slices_[head_];
+    const std::size_t c = cost(s);
     if (moved > 0 && moved + c > max_bytes) break;
     moved += c;
     bytes_ -= c;
-    events_ -= slices_.front().count;
-    out.push_back(std::move(slices_.front()));
-    slices_.pop_front();
+    events_ -= s.count;
+    out.push_back(std::move(s));
+    ++head_;
+  }
+  if (head_ == slices_.size()) {
+    slices_.clear();  // keeps capacity for the next burst
+    head_ = 0;
   }
   return moved;
 }
 
 void Outbox::drop_through(Seq seq) {
-  while (!slices_.empty()) {
-    Slice& s = slices_.front();
+  while (head_ < slices_.size()) {
+    Slice& s = slices_[head_];
     std::uint32_t skip = 0;
     while (skip < s.count && s.batch->events[s.first + skip].seq <= seq) ++skip;
     if (skip == 0) return;
     bytes_ -= cost(s);
     events_ -= skip;
     if (skip == s.count) {
-      slices_.pop_front();
+      s.batch.reset();
+      if (++head_ == slices_.size()) {
+        slices_.clear();
+        head_ = 0;
+      }
       continue;
     }
     s.first += skip;

@@ -232,7 +232,7 @@ void WsSession::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   if (control_inflight_) {
     control_inflight_ = false;
-    control_.pop_front();
+    control_.erase(control_.begin());  // a handful at most; a deque would cost idle sessions ~600 bytes
   }
   inflight_.clear();
   if (ec) {

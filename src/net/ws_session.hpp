@@ -8,7 +8,6 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,7 +66,7 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
   boost::beast::flat_buffer read_buffer_;
   boost::asio::steady_timer expiry_timer_;
   hub::Outbox outbox_;
-  std::deque<std::string> control_;               // hello, snapshot, pong: sent before queued telemetry
+  std::vector<std::string> control_;              // hello, snapshot, pong: sent before queued telemetry
   std::vector<hub::Slice> inflight_;              // keeps the shared bytes of the current write alive
   std::vector<boost::asio::const_buffer> bufs_;   // gather list of the current telemetry write
   bool control_inflight_ = false;

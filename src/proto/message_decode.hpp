@@ -1,0 +1,45 @@
+#pragma once
+// Client-side decoding of server -> client WebSocket text messages (docs/protocol.md, "Server -> client
+// messages"). The inverse of the encoders in proto/messages.hpp.
+//
+// Server input is untrusted: the text is parsed strictly (duplicate member names refused, depth and size
+// bounded) and every known field is type-checked. Unknown members are ignored so that a newer server can
+// add fields without breaking older clients; unknown message types are reported as an error with
+// ErrorCode::invalid_field and field == "type" so callers can tell them apart from malformed input.
+#include <boost/json/fwd.hpp>
+#include <cstddef>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/telemetry.hpp"
+#include "proto/messages.hpp"
+
+namespace fleet::proto {
+
+struct SnapshotMessage {
+  Seq seq = 0;
+  std::vector<Device> devices;  // Device::tenant, created_ms and revoked_ms are not on the wire
+};
+
+struct TelemetryMessage {
+  std::vector<StoredPoint> events;  // oldest first; StoredPoint::received_ms is not on the wire (0)
+};
+
+struct PongMessage {};
+
+using ServerMessage = std::variant<Hello, SnapshotMessage, TelemetryMessage, PongMessage>;
+
+// Snapshots of large tenants can be big; this bounds what one frame may cost to parse.
+inline constexpr std::size_t kMaxServerMessageBytes = 64u << 20;
+
+// Decodes one server text message. Errors: ErrorCode::invalid_json (not strict JSON / not an object) or
+// ErrorCode::invalid_field (missing or mistyped field; `field` names it, `index` is set for events).
+Result<ServerMessage> decode_server_message(std::string_view text);
+
+// Decodes one telemetry event object ({"seq","device","ts","lat","lon", optional fields}); also the shape
+// of `last` in snapshots and of points in the HTTP history API.
+Result<StoredPoint> decode_event(const boost::json::value& v);
+
+}  // namespace fleet::proto

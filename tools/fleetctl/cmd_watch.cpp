@@ -1,0 +1,147 @@
+// fleetctl watch: subscribe to the live stream and print every message as one JSON line on stdout.
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "commands.hpp"
+#include "dev_token.hpp"
+#include "fleet/client.hpp"
+#include "obs/log.hpp"
+#include "stop_signal.hpp"
+
+namespace fleetctl {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr FlagSpec kFlags[] = {
+    {"token", "T", "user token (default $FLEET_TOKEN)"},
+    {"count", "N", "exit after N telemetry events"},
+    {"dev-user", "U", "fetch dev tokens for this user instead (fleetd --dev) and refresh them before expiry"},
+    {"dev-org", "O", "organization of the dev tokens"},
+    {"dev-role", "ROLE", "role of the dev tokens (default admin)"},
+    {"dev-ttl", "SECONDS", "lifetime of each dev token (default 300)"},
+    {"ca-file", "PEM", "CA bundle for wss:// (default: the system store)"},
+    {"verbose", "", "also print the client library's log lines"},
+};
+
+std::int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Shared between the client's I/O thread (callbacks) and the main loop.
+struct WatchState {
+  std::atomic<long long> events{0};
+  long long limit = 0;  // 0 = unlimited
+  std::atomic<bool> done{false};
+  std::atomic<bool> token_refused{false};
+  std::mutex out_mu;
+
+  void line(const std::string& json) {
+    std::lock_guard lock(out_mu);
+    std::cout << json << '\n';
+    std::cout.flush();
+  }
+};
+
+int run(const Args& args) {
+  auto count = args.integer("count");
+  if (!count) return usage_error(count.error().message);
+  if (*count && **count < 1) return usage_error("--count must be at least 1");
+  auto ttl = args.integer("dev-ttl");
+  if (!ttl) return usage_error(ttl.error().message);
+
+  const bool dev = args.has("dev-user");
+  DevTokenRequest dev_req;
+  std::string token;
+  std::int64_t refresh_at_s = 0;  // dev mode: when to fetch the next token
+  const std::string server = server_url(args);
+  auto next_refresh = [&](const DevToken& t) {
+    const std::int64_t life = std::max<std::int64_t>(t.expires_at_s - now_s(), 1);
+    // Renew with a fifth of the lifetime left (at least 5 s), well before the server closes with 1008.
+    return t.expires_at_s - std::min(life / 2, std::max<std::int64_t>(life / 5, 5));
+  };
+  if (dev) {
+    dev_req.user = *args.get("dev-user");
+    dev_req.org = args.get_or("dev-org", "");
+    dev_req.role = args.get_or("dev-role", "admin");
+    dev_req.ttl_s = ttl->value_or(300);
+    if (dev_req.ttl_s < 1 || dev_req.ttl_s > 86400) return usage_error("--dev-ttl must be in 1..86400");
+    auto t = fetch_dev_token(server, dev_req);
+    if (!t) return failure(t.error().message);
+    token = t->token;
+    refresh_at_s = next_refresh(*t);
+  } else {
+    auto t = flag_or_env(args, "token", "FLEET_TOKEN");
+    if (!t || t->empty()) return usage_error("watch: --token (or $FLEET_TOKEN, or --dev-user) is required");
+    token = *t;
+  }
+  if (!args.has("verbose")) fleet::obs::set_level(fleet::obs::Level::error);  // state changes are printed below
+
+  WatchState st;
+  st.limit = count->value_or(0);
+  fleet::Client::Options opts;
+  opts.base_url = server;
+  opts.ca_file = args.get_or("ca-file", "");
+  auto& cb = opts.callbacks;
+  cb.on_hello = [&st](const fleet::proto::Hello& h) { st.line(fleet::proto::encode_hello(h)); };
+  cb.on_snapshot = [&st](fleet::Seq seq, const std::vector<fleet::Device>& devices) {
+    st.line(fleet::proto::encode_snapshot(seq, devices));
+  };
+  cb.on_telemetry = [&st](const std::vector<fleet::StoredPoint>& events) {
+    for (const fleet::StoredPoint& p : events) {
+      if (st.limit > 0 && st.events.load() >= st.limit) break;
+      st.line(fleet::proto::encode_telemetry(std::span<const fleet::StoredPoint>(&p, 1)));
+      if (++st.events == st.limit) st.done = true;
+    }
+  };
+  cb.on_state = [](fleet::Client::State s) { std::cerr << "fleetctl: " << fleet::to_string(s) << '\n'; };
+  cb.on_close = [&st](std::uint16_t code, const std::string& reason) {
+    std::cerr << "fleetctl: connection closed: " << code << ' ' << reason << '\n';
+    if (code == 1008) st.token_refused = true;
+  };
+
+  std::unique_ptr<fleet::Client> client;
+  try {
+    client = std::make_unique<fleet::Client>(std::move(opts));
+  } catch (const std::exception& e) {
+    return failure(e.what());
+  }
+  install_stop_handlers();
+  client->set_token(token);
+
+  int rc = kExitOk;
+  while (!st.done && !stop_requested()) {
+    std::this_thread::sleep_for(100ms);
+    const bool refused = st.token_refused.exchange(false);
+    if (dev && (refused || now_s() >= refresh_at_s)) {
+      auto t = fetch_dev_token(server, dev_req);
+      if (!t) {
+        // Keep the current session; try again shortly (the server may be restarting).
+        std::cerr << "fleetctl: token refresh failed: " << t.error().message << '\n';
+        refresh_at_s = now_s() + 2;
+        continue;
+      }
+      refresh_at_s = next_refresh(*t);
+      client->set_token(t->token);
+    } else if (!dev && refused) {
+      rc = failure("the server refused the token; get a new one (fleetctl token ...)");
+      break;
+    }
+  }
+  client.reset();
+  return rc;
+}
+
+}  // namespace
+
+const Command kWatchCommand{
+    "watch", "watch [--token T | --dev-user U --dev-org O] [--count N]",
+    "Print the live stream as JSON lines on stdout (one telemetry message per event).\n"
+    "Prints hello, snapshot, then each event; connection state changes go to stderr. Reconnects with backoff; exits on SIGINT/SIGTERM or after --count.",
+    kFlags, run};
+
+}  // namespace fleetctl
