@@ -27,7 +27,7 @@ fi
 
 if [[ -x bench/run.sh ]]; then
   echo "== bench: smoke run"
-  bash bench/run.sh --smoke
+  FLEET_BENCH_BUILD_DIR="$root/build/asan" bash bench/run.sh --smoke
 fi
 
 echo "== all tests passed"

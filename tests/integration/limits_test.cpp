@@ -32,19 +32,10 @@ struct Event {
 
 // Reads telemetry until the event with `until_seq` arrived (or the session ends / times out).
 std::vector<Event> read_until(WsClient& ws, std::int64_t until_seq, std::chrono::seconds timeout = std::chrono::seconds(20)) {
+  auto events = read_events(
+      ws, [&](const auto& got) { return !got.empty() && got.back().at("seq").as_int64() >= until_seq; }, timeout);
   std::vector<Event> out;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (out.empty() || out.back().seq < until_seq) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    auto msg = ws.read(left);
-    if (!msg) break;
-    auto obj = boost::json::parse(*msg).as_object();
-    if (obj.at("type").as_string() != "telemetry") continue;
-    for (auto& e : obj.at("events").as_array()) {
-      out.push_back({e.at("seq").as_int64(), std::string(e.at("device").as_string())});
-    }
-  }
+  for (auto& e : events) out.push_back({e.at("seq").as_int64(), std::string(e.at("device").as_string())});
   return out;
 }
 

@@ -19,21 +19,9 @@ std::string point(double lat, double lon, std::int64_t ts_ms = 0) {
   return boost::json::serialize(p);
 }
 
-// Collects telemetry events from a session until `n` arrived or the timeout passes.
 std::vector<boost::json::object> read_events(WsClient& ws, std::size_t n,
                                              std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-  std::vector<boost::json::object> events;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (events.size() < n) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    auto msg = ws.read(left);
-    if (!msg) break;
-    auto obj = boost::json::parse(*msg).as_object();
-    if (obj.at("type").as_string() != "telemetry") continue;
-    for (auto& e : obj.at("events").as_array()) events.push_back(e.as_object());
-  }
-  return events;
+  return fleet::testing::read_events(ws, [n](const auto& events) { return events.size() >= n; }, timeout);
 }
 
 class TelemetryFlow : public ::testing::Test {

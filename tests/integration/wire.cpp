@@ -140,4 +140,21 @@ void WsClient::close() {
   impl_->ws.close(websocket::close_code::normal, ec);
 }
 
+std::vector<boost::json::object> read_events(
+    WsClient& ws, const std::function<bool(const std::vector<boost::json::object>&)>& done,
+    std::chrono::milliseconds timeout) {
+  std::vector<boost::json::object> events;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done(events)) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    auto msg = ws.read(left);
+    if (!msg) break;
+    auto obj = boost::json::parse(*msg).as_object();
+    if (obj.at("type").as_string() != "telemetry") continue;
+    for (auto& e : obj.at("events").as_array()) events.push_back(e.as_object());
+  }
+  return events;
+}
+
 }  // namespace fleet::testing

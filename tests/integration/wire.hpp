@@ -1,8 +1,11 @@
 #pragma once
 // Minimal HTTP and WebSocket clients for black-box tests: raw Beast, every call bounded by a timeout.
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,5 +59,11 @@ class WsClient {
   std::string close_reason_;
   bool timed_out_ = false;
 };
+
+// Telemetry events (the objects inside "events") in arrival order, until `done(events)` holds, the session
+// closes, or `timeout` passes. Other messages are skipped.
+std::vector<boost::json::object> read_events(
+    WsClient& ws, const std::function<bool(const std::vector<boost::json::object>&)>& done,
+    std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 }  // namespace fleet::testing

@@ -1,0 +1,104 @@
+// fleet_loadgen: load generator for the Fleet Live benchmarks (docs/benchmarks.md).
+//
+//   fleet_loadgen <fanout|idle|handshake|ingest> --url http://127.0.0.1:PORT --private-key KEY.pem
+//                 [--server-pid PID] [--out FILE.json] [scenario options]
+//
+// Prints the scenario's results as one JSON object on stdout (and to --out when given); progress on stderr.
+#include <cstdarg>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+
+#include <boost/json/serialize.hpp>
+
+#include "clock.hpp"
+#include "net.hpp"
+#include "options.hpp"
+#include "scenarios.hpp"
+
+namespace loadgen {
+
+void progress(const char* fmt, ...) {
+  char line[512];
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(line, sizeof line, fmt, args);
+  va_end(args);
+  std::fprintf(stderr, "loadgen: %s\n", line);
+}
+
+boost::json::object process_delta(const ProcessSample& before, const ProcessSample& after, double seconds) {
+  if (!before.valid || !after.valid) return {};
+  double cpu = after.cpu_seconds - before.cpu_seconds;
+  return {{"cpu_seconds", cpu},
+          {"cpu_cores", seconds > 0 ? cpu / seconds : 0.0},
+          {"rss_before_bytes", before.rss_bytes},
+          {"rss_after_bytes", after.rss_bytes}};
+}
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: fleet_loadgen <fanout|idle|handshake|ingest> --url http://127.0.0.1:PORT --private-key KEY.pem\n"
+    "         [--server-pid PID] [--out FILE] [--source-ips 32] [--issuer ISS] [--kid KID]\n"
+    "  fanout:    --viewers 1000 --tenants 10 --devices-per-tenant 10 --batch 10 --connections 32\n"
+    "             --rates 50000,100000,... (deliveries/s) --step-seconds 5 --p99-limit-ms 10 --threads 1\n"
+    "             [--slow-fraction 0.1]   (slow consumers: run the rates with 10% of viewers not reading)\n"
+    "  idle:      --viewers 19000 --tenants 100 --settle-seconds 3\n"
+    "  handshake: --count 20000 --concurrency 128 --tenants 10 --threads 1\n"
+    "  ingest:    --batches 1,100 --connections 32 --seconds 10 --tenants 10 --devices-per-tenant 10\n";
+
+int run(int argc, char** argv) {
+  Options options(argc, argv);
+  TokenSettings token_settings;
+  token_settings.issuer = options.str("issuer", token_settings.issuer);
+  token_settings.key_id = options.str("kid", token_settings.key_id);
+  Context ctx{options, parse_endpoint(options.required("url")),
+              SourceAddresses(static_cast<int>(options.integer("source-ips", 32))),
+              TokenMinter(options.required("private-key"), token_settings),
+              static_cast<pid_t>(options.integer("server-pid", 0))};
+  const std::string out_path = options.str("out", "");
+  const auto file_limit = raise_file_limit();
+
+  boost::json::object result;
+  const std::string& scenario = options.scenario();
+  if (scenario == "fanout") {
+    result = run_fanout(ctx);
+  } else if (scenario == "idle") {
+    result = run_idle(ctx);
+  } else if (scenario == "handshake") {
+    result = run_handshake(ctx);
+  } else if (scenario == "ingest") {
+    result = run_ingest(ctx);
+  } else {
+    throw std::invalid_argument("unknown scenario " + scenario);
+  }
+  result["scenario"] = scenario;
+  result["loadgen_file_limit"] = file_limit;
+  if (auto unused = options.unused(); !unused.empty()) {
+    for (const auto& name : unused) progress("warning: option --%s was not used", name.c_str());
+  }
+
+  const std::string text = boost::json::serialize(result);
+  std::cout << text << std::endl;
+  if (!out_path.empty()) {
+    std::ofstream(out_path) << text << '\n';
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace loadgen
+
+int main(int argc, char** argv) {
+  try {
+    return loadgen::run(argc, argv);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "fleet_loadgen: " << e.what() << "\n" << loadgen::kUsage;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "fleet_loadgen: " << e.what() << "\n";
+    return 1;
+  }
+}

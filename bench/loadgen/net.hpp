@@ -1,0 +1,47 @@
+#pragma once
+// Socket helpers: loopback endpoints, source-address spreading and the descriptor limit.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <netinet/in.h>
+
+namespace loadgen {
+
+struct Endpoint {
+  sockaddr_in addr{};
+  std::string host_header;  // "127.0.0.1:PORT"
+};
+
+// Parses "http://HOST:PORT" or "HOST:PORT" with a numeric IPv4 host. Throws std::invalid_argument.
+Endpoint parse_endpoint(const std::string& url);
+
+// Source addresses 127.0.0.2 .. 127.0.0.(1 + count). Each (source, destination) pair has its own
+// ephemeral port range, so spreading connections over several sources avoids port exhaustion.
+class SourceAddresses {
+ public:
+  explicit SourceAddresses(int count);
+  in_addr pick(std::size_t i) const noexcept { return addrs_[i % addrs_.size()]; }
+
+ private:
+  std::vector<in_addr> addrs_;
+};
+
+struct ConnectOptions {
+  int receive_buffer = 0;  // SO_RCVBUF when > 0 (slow consumers get a small one)
+};
+
+// Non-blocking TCP socket bound to `source` (port chosen at connect time) with TCP_NODELAY, connect
+// started. Returns the fd, or -1 with errno set.
+int start_connect(const Endpoint& to, in_addr source, const ConnectOptions& options = {});
+
+// After a non-blocking connect reports writable: 0 when connected, else the errno of the failure.
+int connect_result(int fd) noexcept;
+
+// Closes with an RST instead of a FIN, so the client side keeps no TIME_WAIT entry.
+void close_abortively(int fd) noexcept;
+
+// Raises the soft RLIMIT_NOFILE to the hard limit. Returns the new soft limit.
+std::uint64_t raise_file_limit();
+
+}  // namespace loadgen

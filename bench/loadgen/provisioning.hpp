@@ -1,0 +1,26 @@
+#pragma once
+// Scenario set-up through the public API, identical for fleetd and the baseline: per tenant, an admin
+// token creates devices with `POST /api/v1/devices` and keeps their keys. Viewer tokens are minted here.
+#include <string>
+#include <vector>
+
+#include "ingest_driver.hpp"
+#include "net.hpp"
+#include "token_minter.hpp"
+#include "viewer_pool.hpp"
+
+namespace loadgen {
+
+// "<prefix><index>", e.g. "org_fanout_3".
+std::string tenant_id(const std::string& prefix, int index);
+
+// Creates `per_tenant` devices in each of `tenants` tenants. Throws std::runtime_error on any refusal.
+std::vector<DeviceKey> provision_devices(const Endpoint& server, const TokenMinter& minter,
+                                         const std::string& tenant_prefix, int tenants, int per_tenant);
+
+// `count` distinct member tokens, viewer i in tenant i % tenants; the first `slow` of each tenant's
+// viewers are marked slow (so slow consumers spread evenly over tenants).
+std::vector<ViewerSpec> make_viewer_specs(const TokenMinter& minter, const std::string& tenant_prefix, int tenants,
+                                          std::size_t count, double slow_fraction = 0);
+
+}  // namespace loadgen

@@ -1,0 +1,39 @@
+#pragma once
+// The benchmark scenarios (docs/benchmarks.md). Each runs against one server process and returns its
+// results as a JSON object.
+#include <memory>
+
+#include <sys/types.h>
+
+#include <boost/json/object.hpp>
+
+#include "net.hpp"
+#include "options.hpp"
+#include "process_stats.hpp"
+#include "token_minter.hpp"
+
+namespace loadgen {
+
+struct Context {
+  const Options& options;
+  Endpoint server;
+  SourceAddresses sources;
+  TokenMinter minter;
+  pid_t server_pid = 0;
+};
+
+// Fan-out (and wide fan-out): viewers over tenants, rate stepped up until p99 > limit or any loss.
+// With --slow-fraction: the slow-consumer scenario at a fixed rate.
+boost::json::object run_fanout(const Context& ctx);
+// Idle memory: as many idle authenticated viewers as asked, server RSS per connection.
+boost::json::object run_idle(const Context& ctx);
+// Handshake storm: fresh connections (distinct RS256 tokens) as fast as the server completes them.
+boost::json::object run_handshake(const Context& ctx);
+// Durable ingest: closed-loop POST /api/v1/telemetry with each batch size.
+boost::json::object run_ingest(const Context& ctx);
+
+// Helpers shared by the scenarios.
+boost::json::object process_delta(const ProcessSample& before, const ProcessSample& after, double seconds);
+void progress(const char* fmt, ...);  // one line on stderr
+
+}  // namespace loadgen

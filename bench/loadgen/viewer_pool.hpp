@@ -1,0 +1,83 @@
+#pragma once
+// A population of long-lived viewers spread over worker threads (one EventLoop each). The main thread
+// connects them, then reads their counters while the workers keep reading frames.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "histogram.hpp"
+#include "net.hpp"
+#include "websocket_viewer.hpp"
+
+namespace loadgen {
+
+struct ViewerSpec {
+  std::string token;
+  int tenant_index = 0;
+  bool slow = false;  // stops reading right after hello (slow-consumer scenario)
+};
+
+struct ViewerPoolOptions {
+  int threads = 1;
+  int connect_concurrency = 256;  // handshakes in flight per worker while connecting
+  int slow_receive_buffer = 8 * 1024;
+};
+
+struct ConnectReport {
+  std::uint64_t ready = 0;
+  std::uint64_t failed = 0;
+  std::map<std::string, std::uint64_t> failures;  // reason -> count
+  HistogramSnapshot handshake;                    // connect start -> hello, us
+  double seconds = 0;
+};
+
+// Counters summed over workers, for one group (readers or slow consumers).
+struct ViewerTotals {
+  std::uint64_t events = 0, frames = 0, bytes = 0, seq_gaps = 0, reordered = 0, foreign = 0, untagged = 0;
+  HistogramSnapshot latency;
+
+  ViewerTotals since(const ViewerTotals& earlier) const;
+};
+
+class ViewerPool {
+ public:
+  ViewerPool(const Endpoint& server, const SourceAddresses& sources, int tenants, ViewerPoolOptions options);
+  ~ViewerPool();
+  ViewerPool(const ViewerPool&) = delete;
+  ViewerPool& operator=(const ViewerPool&) = delete;
+
+  // Connects every viewer; returns once each is ready or failed, or at the deadline (late ones count as
+  // failed). Call once.
+  ConnectReport connect(std::vector<ViewerSpec> specs, std::chrono::seconds timeout);
+
+  ViewerTotals readers() const;         // viewers that read
+  ViewerTotals slow_consumers() const;  // viewers that stopped reading (while resumed)
+  // Viewers of tenant t that are open and reading now: each published point should reach each of them.
+  std::int64_t live_readers(int tenant) const { return live_readers_[static_cast<std::size_t>(tenant)].load(); }
+  std::uint64_t closed_after_ready() const { return closed_after_ready_.load(); }
+  std::map<std::string, std::uint64_t> close_reasons() const;  // "1013 Slow consumer" -> count
+
+  // Lets the slow consumers read again (to see what the server kept for them, or how it closed them).
+  void resume_slow_consumers();
+
+ private:
+  class Worker;
+  friend class Worker;
+
+  const Endpoint& server_;
+  const SourceAddresses& sources_;
+  ViewerPoolOptions options_;
+  std::vector<std::atomic<std::int64_t>> live_readers_;
+  std::atomic<std::uint64_t> closed_after_ready_{0};
+  mutable std::mutex reasons_mu_;
+  std::map<std::string, std::uint64_t> close_reasons_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+}  // namespace loadgen

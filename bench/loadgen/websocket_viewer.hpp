@@ -1,0 +1,109 @@
+#pragma once
+// One authenticated WebSocket viewer: connects, upgrades with `GET /ws?token=`, waits for `hello`, then
+// reads `telemetry` frames and records per-event latency, sequence gaps and tenant isolation.
+// Lives on one EventLoop thread; its counters may be read from other threads.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "counter.hpp"
+#include "event_loop.hpp"
+#include "histogram.hpp"
+#include "net.hpp"
+
+namespace loadgen {
+
+// What a group of viewers saw. Written by the group's loop thread only.
+struct ViewerStats {
+  Counter events;      // telemetry events received (deliveries)
+  Counter frames;      // telemetry frames received
+  Counter bytes;       // bytes read from sockets
+  Counter seq_gaps;    // events missing between consecutive seqs (coalescing or loss)
+  Counter reordered;   // events with seq <= the previous one (duplicates or disorder: a bug)
+  Counter foreign;     // events of another tenant (an isolation bug)
+  Counter untagged;    // events without the load generator's t0 (not published by this run)
+  LatencyRecorder latency;  // publish -> deliver, us
+};
+
+class WebSocketViewer;
+
+class ViewerObserver {
+ public:
+  virtual void on_ready(WebSocketViewer& v) = 0;  // hello received
+  // The session ended: the server closed it (code/reason of its close frame), the connection failed
+  // (code 0, reason says why), or the handshake was refused (code = -HTTP status).
+  virtual void on_closed(WebSocketViewer& v) = 0;
+  // Neither callback may start() the viewer again: restart it after EventLoop::poll() returns.
+
+ protected:
+  ~ViewerObserver() = default;
+};
+
+class WebSocketViewer final : public IoHandler {
+ public:
+  enum class State { idle, connecting, upgrading, awaiting_hello, open, closing, closed };
+
+  WebSocketViewer(EventLoop& loop, const Endpoint& server, ViewerObserver& observer);
+  ~WebSocketViewer();
+  WebSocketViewer(const WebSocketViewer&) = delete;
+  WebSocketViewer& operator=(const WebSocketViewer&) = delete;
+
+  // Starts a session (the object can be reused once closed).
+  void start(std::string_view token, int tenant_index, in_addr source, ViewerStats* stats,
+             const ConnectOptions& options = {});
+  // Stops/resumes reading the socket: a slow consumer whose buffers fill up.
+  void pause_reading();
+  void resume_reading();
+  // Sends a close frame (1000); the session ends when the server answers with its close frame.
+  void close_gracefully();
+  // Ends the session now with a TCP reset.
+  void abort() noexcept;
+  // Points the session's counters elsewhere (e.g. a resumed slow consumer counted on its own).
+  void set_stats(ViewerStats* stats) noexcept { stats_ = stats; }
+
+  // A number the owner chooses (e.g. the viewer's index in its group).
+  void set_tag(std::size_t tag) noexcept { tag_ = tag; }
+  std::size_t tag() const noexcept { return tag_; }
+
+  State state() const noexcept { return state_; }
+  int tenant_index() const noexcept { return tenant_index_; }
+  std::int64_t started_us() const noexcept { return started_us_; }
+  std::int64_t ready_us() const noexcept { return ready_us_; }
+  std::uint64_t events_received() const noexcept { return events_received_; }
+  int close_code() const noexcept { return close_code_; }
+  const std::string& close_reason() const noexcept { return close_reason_; }
+
+  void on_io(std::uint32_t events) override;
+
+ private:
+  std::size_t consume(std::string_view data, std::int64_t now_us);
+  std::size_t consume_upgrade(std::string_view data);
+  void on_message(std::string_view message, std::int64_t now_us);
+  void on_telemetry(std::string_view frame, std::int64_t now_us);
+  void send_frame(std::uint8_t opcode, std::string_view payload);
+  void write(std::string_view bytes);
+  void finish(int code, std::string_view reason);
+  void update_interest();
+
+  EventLoop& loop_;
+  const Endpoint& server_;
+  ViewerObserver& observer_;
+  ViewerStats* stats_ = nullptr;
+  std::size_t tag_ = 0;
+  int fd_ = -1;
+  State state_ = State::idle;
+  bool reading_ = true;
+  int tenant_index_ = -1;
+  std::string accept_key_;  // expected Sec-WebSocket-Accept
+  std::string pending_;     // bytes of an incomplete frame (or of the upgrade response)
+  std::string message_;     // a fragmented message being reassembled
+  std::string out_;         // bytes the socket did not take yet
+  std::int64_t started_us_ = 0;
+  std::int64_t ready_us_ = 0;
+  std::uint64_t last_seq_ = 0;
+  std::uint64_t events_received_ = 0;
+  int close_code_ = 0;
+  std::string close_reason_;
+};
+
+}  // namespace loadgen

@@ -1,0 +1,143 @@
+// Collects the load generator's per-run JSON files (bench/run.sh writes <server>-<scenario>.json), prints
+// the comparison table and writes one results document. Exits 1 when a run is missing (so --smoke fails
+// CI when a scenario could not run).
+//
+//   node bench/report.mjs --dir DIR --out FILE --commit SHA [--smoke 0|1] [--load-before "a b c"]
+//                         [--scenarios fanout,...] [--servers fleetd,baseline] [--fleetd-args TEXT]
+import { execSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: {
+    dir: { type: 'string' },
+    out: { type: 'string' },
+    commit: { type: 'string', default: 'unknown' },
+    smoke: { type: 'string', default: '0' },
+    'load-before': { type: 'string', default: '' },
+    scenarios: { type: 'string', default: 'fanout,wide,idle,handshake,ingest,slow' },
+    servers: { type: 'string', default: 'fleetd,baseline' },
+    'fleetd-args': { type: 'string', default: '' },
+  },
+});
+
+const scenarios = args.scenarios.split(',');
+const servers = args.servers.split(',');
+const results = {};
+const missing = [];
+for (const server of servers) {
+  results[server] = {};
+  for (const scenario of scenarios) {
+    const file = path.join(args.dir, `${server}-${scenario}.json`);
+    if (existsSync(file)) results[server][scenario] = JSON.parse(readFileSync(file, 'utf8'));
+    else missing.push(`${server}/${scenario}`);
+  }
+}
+
+// ---- metrics ----------------------------------------------------------------------------------------
+const stepAt = (r, target) => r?.steps?.find((s) => s.target_deliveries_per_s === target);
+const ingestRun = (r, batch) => r?.runs?.find((x) => x.batch === batch);
+const ms = (us) => (us === undefined ? undefined : us / 1000);
+
+// [scenario, metric, better ('higher'|'lower'|''), extract(result), target (text), meets(value)]
+const metrics = [
+  ['fanout', 'max deliveries/s (p99 <= 10 ms, no loss)', 'higher', (r) => r?.max_deliveries_per_s,
+    '>= 1,000,000; >= 4x baseline', (v) => v >= 1e6],
+  ['fanout', 'p99 at 250k deliveries/s (ms)', 'lower', (r) => ms(stepAt(r, 250000)?.latency.p99_us),
+    '<= 2 ms', (v) => v <= 2],
+  ['fanout', 'server CPU per delivery at max (us)', 'lower', (r) => r?.best_step?.server_cpu_us_per_delivery,
+    '<= 1 us', (v) => v <= 1],
+  ['fanout', 'p99 at max (ms)', 'lower', (r) => ms(r?.best_step?.latency?.p99_us), '', null],
+  ['wide', 'max deliveries/s (p99 <= 10 ms, no loss)', 'higher', (r) => r?.max_deliveries_per_s, '', null],
+  ['wide', 'p99 at 50k deliveries/s (ms)', 'lower', (r) => ms(stepAt(r, 50000)?.latency.p99_us), '', null],
+  ['wide', 'server CPU per delivery at 50k (us)', 'lower', (r) => stepAt(r, 50000)?.server_cpu_us_per_delivery, '', null],
+  ['wide', 'server CPU per delivery at max (us)', 'lower', (r) => r?.best_step?.server_cpu_us_per_delivery,
+    '<= 1 us', (v) => v <= 1],
+  ['idle', 'authenticated idle viewers held', 'higher', (r) => r?.still_open, '', null],
+  ['idle', 'server memory per idle connection (KiB)', 'lower', (r) => r?.bytes_per_connection / 1024,
+    '<= 4 KiB', (v) => v <= 4],
+  ['handshake', 'RS256 handshakes/s', 'higher', (r) => r?.handshakes_per_s, '>= 20,000; >= 3x baseline',
+    (v) => v >= 20000],
+  ['handshake', 'handshake p99 (ms)', 'lower', (r) => ms(r?.latency?.p99_us), '', null],
+  ['handshake', 'server CPU per handshake (us)', 'lower', (r) => r?.server_cpu_us_per_handshake, '', null],
+  ['ingest', 'points/s, batch 1', 'higher', (r) => ingestRun(r, 1)?.points_per_s, '', null],
+  ['ingest', 'points/s, batch 100', 'higher', (r) => ingestRun(r, 100)?.points_per_s, '>= 200,000 (durable)',
+    (v) => v >= 200000],
+  ['ingest', 'ack p99, batch 100 (ms)', 'lower', (r) => ms(ingestRun(r, 100)?.ack_latency.p99_us), '', null],
+  ['slow', 'readers p99 with 10% stalled (ms)', 'lower', (r) => ms(r?.steps?.[0]?.latency.p99_us), '<= 10 ms',
+    (v) => v <= 10],
+  ['slow', 'readers lost deliveries', 'lower', (r) => r?.steps?.[0]?.lost, '0', (v) => v === 0],
+  ['slow', 'server RSS growth (MiB/s)', 'lower', (r) => r?.server_rss_growth_bytes_per_s / 1048576, 'bounded', null],
+  ['slow', 'events a stalled viewer kept (avg)', 'lower',
+    (r) => (r?.slow_consumers ? r.slow_consumer_events_after_resume / r.slow_consumers : undefined), '', null],
+];
+
+function format(v) {
+  if (v === undefined || v === null || Number.isNaN(v)) return '-';
+  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
+  if (Math.abs(v) >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+}
+
+const rows = [];
+for (const [scenario, metric, better, extract, target, meets] of metrics) {
+  if (!scenarios.includes(scenario)) continue;
+  const value = Object.fromEntries(servers.map((s) => [s, extract(results[s]?.[scenario])]));
+  const f = value.fleetd, b = value.baseline;
+  const ratio = typeof f === 'number' && typeof b === 'number' && b !== 0 ? f / b : undefined;
+  // Smoke sizes say nothing about speed: targets are only judged on real runs.
+  const met = meets && args.smoke !== '1' && typeof f === 'number' && !Number.isNaN(f) ? meets(f) : undefined;
+  rows.push({ scenario, metric, better, ...value, ratio, target, target_met: met });
+}
+
+// ---- table ------------------------------------------------------------------------------------------
+const header = ['scenario', 'metric', ...servers, 'ratio', 'target'];
+const table = rows.map((r) => [
+  r.scenario, r.metric, ...servers.map((s) => format(r[s])), r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}x`,
+  r.target ? `${r.target}${r.target_met === undefined ? '' : r.target_met ? ' (met)' : ' (MISSED)'}` : '',
+]);
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+const line = (cells) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
+console.log(line(header));
+console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+for (const row of table) console.log(line(row));
+console.log('ratio = fleetd / baseline');
+
+// ---- document ---------------------------------------------------------------------------------------
+function sh(cmd) {
+  try {
+    return execSync(cmd, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+const doc = {
+  meta: {
+    date: new Date().toISOString(),
+    commit: args.commit,
+    tree_dirty: sh('git status --porcelain --untracked-files=no') !== '',
+    smoke: args.smoke === '1',
+    fleetd_args: args['fleetd-args'],
+    machine: {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.cpus().length,
+      memory_gib: Math.round(os.totalmem() / 2 ** 30),
+      kernel: os.release(),
+      os: sh('. /etc/os-release && echo "$PRETTY_NAME"'),
+      node: process.version,
+      load_average_before: args['load-before'],
+      load_average_after: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+      open_files_limit: sh('ulimit -n'),
+    },
+  },
+  summary: rows,
+  results,
+  missing,
+};
+writeFileSync(args.out, JSON.stringify(doc, null, 2) + '\n');
+if (missing.length) {
+  console.error(`report: missing runs: ${missing.join(', ')}`);
+  process.exit(1);
+}

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Fleet Live benchmarks: fleetd against the Node baseline (docs/benchmarks.md).
+#
+#   bench/run.sh [--smoke] [--scenarios fanout,wide,idle,handshake,ingest,slow] [--servers fleetd,baseline]
+#                [--fleetd-args "--sync normal"]   extra fleetd options (recorded in the results)
+#
+# Builds fleet_loadgen and fleetd (Release, in build-bench/), installs the baseline (npm ci), generates an
+# RS256 key pair, then for every scenario starts each server fresh on an ephemeral loopback port, runs the
+# load generator against it and stops it. Prints a table and writes bench/results/<date>-<commit>.json.
+# --smoke runs every scenario at tiny sizes in seconds (CI: it must run and report; speed means nothing)
+# and writes its JSON to the work directory only.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${FLEET_BENCH_BUILD_DIR:-$root/build-bench}
+smoke=0
+scenarios=fanout,wide,idle,handshake,ingest,slow
+servers=fleetd,baseline
+fleetd_args=
+
+while (($#)); do
+  case $1 in
+    --smoke) smoke=1 ;;
+    --scenarios) scenarios=$2; shift ;;
+    --servers) servers=$2; shift ;;
+    --fleetd-args) fleetd_args=$2; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+# ---- build ------------------------------------------------------------------------------------------
+if [[ ! -f $build/build.ninja ]]; then
+  cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DFLEET_BUILD_TESTS=OFF >/dev/null
+fi
+targets=(fleet_loadgen)
+[[ ,$servers, == *,fleetd,* ]] && targets+=(fleetd)
+log "building ${targets[*]} (Release, $build)"
+ninja -C "$build" -j"${FLEET_BENCH_JOBS:-2}" "${targets[@]}" >&2
+loadgen=$build/bench/loadgen/fleet_loadgen
+fleetd=$build/src/app/fleetd
+
+if [[ ,$servers, == *,baseline,* ]]; then
+  baseline_dir=$root/bench/baseline
+  if [[ ! -d $baseline_dir/node_modules || $baseline_dir/package-lock.json -nt $baseline_dir/node_modules ]]; then
+    log "installing the baseline (npm ci)"
+    (cd "$baseline_dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  fi
+fi
+
+# ---- keys and limits ----------------------------------------------------------------------------------
+work=$(mktemp -d "${TMPDIR:-/tmp}/fleet-bench.XXXXXX")
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/jwt-private.pem" 2>/dev/null
+openssl pkey -in "$work/jwt-private.pem" -pubout -out "$work/jwt-public.pem"
+issuer=https://clerk.fleet-bench.local
+ulimit -n "$(ulimit -Hn)"  # servers and load generator inherit the hard limit (20,000 on the bench box)
+log "work directory $work (open files: $(ulimit -n))"
+
+# ---- servers ------------------------------------------------------------------------------------------
+server_pid=
+server_port=
+
+stop_server() {
+  [[ -n $server_pid ]] || return 0
+  kill -TERM "$server_pid" 2>/dev/null || true
+  for _ in $(seq 50); do
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=
+}
+trap stop_server EXIT
+
+start_server() {  # start_server NAME RUN_DIR
+  local name=$1 dir=$2 port_file=$2/port
+  mkdir -p "$dir"
+  case $name in
+    fleetd)
+      "$fleetd" --listen 127.0.0.1:0 --data-dir "$dir/data" --jwt-key "$work/jwt-public.pem" --issuer "$issuer" \
+        --port-file "$port_file" --max-connections 19500 --access-log 0 --log-level warn $fleetd_args \
+        >"$dir/server.log" 2>&1 &
+      ;;
+    baseline)
+      node "$root/bench/baseline/server.js" --listen 127.0.0.1:0 --jwt-key "$work/jwt-public.pem" \
+        --port-file "$port_file" >"$dir/server.log" 2>&1 &
+      ;;
+  esac
+  server_pid=$!
+  for _ in $(seq 100); do
+    if [[ -s $port_file ]] && curl -fsS "http://127.0.0.1:$(cat "$port_file")/healthz" >/dev/null 2>&1; then
+      server_port=$(cat "$port_file")
+      return 0
+    fi
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  log "$name did not come up; its log:"
+  cat "$dir/server.log" >&2
+  return 1
+}
+
+# ---- scenarios ----------------------------------------------------------------------------------------
+# Full sizes follow docs/benchmarks.md; smoke sizes only prove that everything runs and reports.
+scenario_args() {
+  local full_rates=50000,100000,250000,500000,750000,1000000,1250000,1500000,2000000,3000000
+  if ((smoke)); then
+    case $1 in
+      fanout)    echo fanout --viewers 20 --tenants 2 --devices-per-tenant 2 --connections 4 --rates 200,400 --step-seconds 1 ;;
+      wide)      echo fanout --viewers 40 --tenants 2 --devices-per-tenant 2 --connections 4 --rates 400 --step-seconds 1 --tenant-prefix org_wide_ ;;
+      idle)      echo idle --viewers 50 --tenants 5 --settle-seconds 1 ;;
+      handshake) echo handshake --count 200 --concurrency 16 ;;
+      ingest)    echo ingest --batches 1,100 --seconds 1 --connections 4 --tenants 2 --devices-per-tenant 2 ;;
+      slow)      echo fanout --viewers 20 --tenants 2 --devices-per-tenant 2 --connections 4 --slow-fraction 0.1 --rates 400 --step-seconds 1 ;;
+    esac
+  else
+    case $1 in
+      fanout)    echo fanout --viewers 1000 --tenants 10 --rates $full_rates --step-seconds 5 ;;
+      wide)      echo fanout --viewers 5000 --tenants 10 --rates $full_rates --step-seconds 5 --tenant-prefix org_wide_ ;;
+      idle)      echo idle --viewers 19000 --tenants 100 --settle-seconds 3 ;;
+      handshake) echo handshake --count 40000 --concurrency 128 ;;
+      ingest)    echo ingest --batches 1,100 --seconds 10 --connections 32 ;;
+      slow)      echo fanout --viewers 1000 --tenants 10 --slow-fraction 0.1 --rates 100000 --step-seconds 20 ;;
+    esac
+  fi
+}
+
+mkdir -p "$work/results"
+machine_load=$(cut -d' ' -f1-3 /proc/loadavg)
+IFS=, read -ra scenario_list <<<"$scenarios"
+IFS=, read -ra server_list <<<"$servers"
+for scenario in "${scenario_list[@]}"; do
+  for server in "${server_list[@]}"; do
+    run_dir=$work/$server-$scenario
+    log "== $scenario on $server"
+    start_server "$server" "$run_dir"
+    # shellcheck disable=SC2046  # scenario_args is a word list by design
+    if ! "$loadgen" $(scenario_args "$scenario") --url "http://127.0.0.1:$server_port" \
+        --private-key "$work/jwt-private.pem" --issuer "$issuer" --server-pid "$server_pid" \
+        --out "$work/results/$server-$scenario.json" >/dev/null 2>"$run_dir/loadgen.log"; then
+      log "$scenario on $server failed; load generator log:"
+      tail -20 "$run_dir/loadgen.log" >&2
+    fi
+    grep -E 'step|handshakes in|batch|per idle' "$run_dir/loadgen.log" | sed 's/^/  /' >&2 || true
+    stop_server
+  done
+done
+
+# ---- report -------------------------------------------------------------------------------------------
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if ((smoke)); then
+  out=$work/smoke-$commit.json
+else
+  mkdir -p "$root/bench/results"
+  suffix=
+  # Only the full default run gets the plain name; subsets and extra fleetd options are marked.
+  [[ $scenarios != fanout,wide,idle,handshake,ingest,slow || $servers != fleetd,baseline || -n $fleetd_args ]] && suffix=-custom
+  out=$root/bench/results/$(date -u +%Y-%m-%d)-$commit$suffix.json
+fi
+node "$root/bench/report.mjs" --dir "$work/results" --out "$out" --commit "$commit" --smoke "$smoke" \
+  --load-before "$machine_load" --scenarios "$scenarios" --servers "$servers" --fleetd-args="$fleetd_args"
+log "results: $out"
