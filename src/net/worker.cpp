@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "net/ws_session.hpp"
 #include "obs/log.hpp"
 
 namespace fleet::net {
@@ -31,5 +32,19 @@ void Worker::stop() {
 }
 
 void Worker::post(std::function<void()> task) { boost::asio::post(io_, std::move(task)); }
+
+void Worker::schedule_flush(std::weak_ptr<WsSession> session) {
+  ready_.push_back(std::move(session));
+  if (drain_posted_) return;
+  drain_posted_ = true;
+  boost::asio::post(io_, [this] {
+    drain_posted_ = false;
+    draining_.swap(ready_);  // flushes may schedule again: they go to the next drain
+    for (auto& weak : draining_) {
+      if (auto s = weak.lock()) s->flush_now();
+    }
+    draining_.clear();
+  });
+}
 
 }  // namespace fleet::net

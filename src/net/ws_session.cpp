@@ -193,6 +193,17 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
 
 void WsSession::send_control(std::string message) { control_.push_back(std::move(message)); }
 
+void WsSession::on_ready() {
+  if (flush_scheduled_ || writing_) return;  // an in-flight write drains the outbox when it completes
+  flush_scheduled_ = true;
+  worker_.schedule_flush(weak_from_this());
+}
+
+void WsSession::flush_now() {
+  flush_scheduled_ = false;
+  flush();
+}
+
 void WsSession::flush() {
   if (writing_ || phase_ == Phase::closing) return;
   if (close_pending_) return do_close();

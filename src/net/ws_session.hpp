@@ -34,7 +34,10 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
   void shutdown();
 
   hub::Outbox& outbox() noexcept override { return outbox_; }
-  void on_ready() override { flush(); }
+  // Defers the write to the worker's next drain, so a burst of publishes becomes one frame.
+  void on_ready() override;
+  // Called by the worker's drain.
+  void flush_now();
   void on_overflow() override { close(proto::CloseReason::slow_consumer); }
 
  private:
@@ -70,6 +73,7 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
   std::vector<hub::Slice> inflight_;              // keeps the shared bytes of the current write alive
   std::vector<boost::asio::const_buffer> bufs_;   // gather list of the current telemetry write
   bool control_inflight_ = false;
+  bool flush_scheduled_ = false;
 };
 
 }  // namespace fleet::net
