@@ -59,6 +59,8 @@ struct Client::Impl {
     ep = *parsed;
     if (ep.tls) {
       tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+      // TLS 1.2 or newer, whatever the system's OpenSSL defaults say.
+      SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION);
       boost::system::error_code ec;
       if (opts.ca_file.empty()) {
         tls->set_default_verify_paths(ec);

@@ -7,6 +7,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -162,8 +163,10 @@ struct Connection::Impl {
     });
     if (!run_bounded(done)) return transport_error("read", "timed out");
     if (ec) {
+      // Over TLS a server that closes an idle connection without close_notify shows up as stream_truncated
+      // rather than end_of_stream; it is the same stale connection.
       stale = bytes == 0 && (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
-                             ec == asio::error::eof);
+                             ec == asio::error::eof || ec == asio::ssl::error::stream_truncated);
       return transport_error("read", ec.message());
     }
     auto res = parser.release();
@@ -190,6 +193,8 @@ Result<std::unique_ptr<Connection>> Connection::open(std::string_view base_url, 
   impl->opts = std::move(options);
   if (impl->ep.tls) {
     impl->tls_ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+    // TLS 1.2 or newer, whatever the system's OpenSSL defaults say.
+    SSL_CTX_set_min_proto_version(impl->tls_ctx->native_handle(), TLS1_2_VERSION);
     error_code ec;
     if (impl->opts.ca_file.empty()) {
       impl->tls_ctx->set_default_verify_paths(ec);
