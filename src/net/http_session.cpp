@@ -20,6 +20,8 @@ namespace http = boost::beast::http;
 
 namespace {
 
+constexpr std::chrono::seconds kLingerTime{2};
+
 obs::Counter& requests_total() {
   static obs::Counter& c = obs::Registry::global().counter("fleet_http_requests_total", "HTTP requests answered");
   return c;
@@ -77,7 +79,9 @@ void HttpSession::dispatch(http::request<http::string_body> req) {
   version_ = req.version();
   keep_alive_ = req.keep_alive();
   method_ = std::string(req.method_string());
-  log_target_ = redact_target(req.target());
+  // Only the access log reads the redacted target; skip the copy (an upgrade's target holds the whole
+  // token) when it is off.
+  if (ctx_.options.access_log) log_target_ = redact_target(req.target());
   head_ = req.method() == http::verb::head;
 
   auto url = boost::urls::parse_origin_form(req.target());
@@ -87,7 +91,7 @@ void HttpSession::dispatch(http::request<http::string_body> req) {
     if (!beast::websocket::is_upgrade(req)) {
       return respond(api::error_response(ErrorCode::bad_request, "/ws expects a WebSocket upgrade"));
     }
-    return upgrade(std::move(req));
+    return upgrade(std::move(req), *url);
   }
 
   api::Request areq;
@@ -114,16 +118,17 @@ void HttpSession::dispatch(http::request<http::string_body> req) {
   respond(api::error_response(ErrorCode::not_found, "not found"));
 }
 
-void HttpSession::upgrade(http::request<http::string_body> req) {
-  auto url = boost::urls::parse_origin_form(req.target());
-  std::string token = extract_token(*url, req[http::field::authorization]);
+void HttpSession::upgrade(http::request<http::string_body> req, const boost::urls::url_view& url) {
+  std::string token = extract_token(url, req[http::field::authorization]);
   if (ctx_.options.access_log) {
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);
     obs::info("ws upgrade", {{"target", log_target_}, {"remote", ec ? std::string("-") : remote.address().to_string()}});
   }
   ctx_.ws_sessions.fetch_add(1, std::memory_order_relaxed);
-  auto session = std::make_shared<WsSession>(std::move(stream_), worker_, ctx_);
+  // The session takes the bare socket: this HttpSession, its parser, buffer and tcp_stream state (timers)
+  // are freed as soon as this handler returns.
+  auto session = std::make_shared<WsSession>(stream_.release_socket(), worker_, ctx_);
   // The buffer may hold bytes the client sent right after the upgrade request; Beast's accept(req)
   // expects none (clients must wait for 101), so they are dropped with this session.
   session->run(std::move(req), std::move(token));
@@ -162,9 +167,19 @@ void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
   if (!keep_alive) {
     beast::error_code ignored;
     stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
-    return;
+    // Lingering close: a client still sending (e.g. the rest of a body we refused with 413) would get a
+    // reset instead of our answer if we closed with its bytes unread. Drain for a bounded time first.
+    stream_.expires_after(kLingerTime);
+    return linger();
   }
   do_read();
+}
+
+void HttpSession::linger() {
+  buffer_.consume(buffer_.size());
+  stream_.async_read_some(buffer_.prepare(16 * 1024), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (!ec) self->linger();  // EOF, timeout or error: done, the socket closes with the session
+  });
 }
 
 }  // namespace fleet::net

@@ -1,7 +1,11 @@
 #include "net/ws_session.hpp"
 
+#include <boost/asio/bind_allocator.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/websocket.hpp>
+#include <memory>
+#include <utility>
 
 #include "core/strict_json.hpp"
 #include "net/worker.hpp"
@@ -50,6 +54,27 @@ proto::CloseReason close_reason_for(auth::AuthFailure f) {
   return proto::CloseReason::invalid_token;
 }
 
+// Asio's default handler allocator hands every operation a recycled per-thread block of up to ~1 KiB if
+// one is cached, whatever the operation's size. An idle session's long-lived waits (its read, its expiry
+// timer) would then each pin such a block (e.g. the 101 response's write, ~0.75 KiB) for the life of the
+// connection. Binding this allocator makes those two allocate exactly what they need, from malloc.
+template <class T>
+struct ExactAllocator {
+  using value_type = T;
+  ExactAllocator() noexcept = default;
+  template <class U>
+  ExactAllocator(const ExactAllocator<U>&) noexcept {}  // implicit: allocators rebind by conversion
+  T* allocate(std::size_t n) { return std::allocator<T>().allocate(n); }
+  void deallocate(T* p, std::size_t n) noexcept { std::allocator<T>().deallocate(p, n); }
+  template <class U>
+  bool operator==(const ExactAllocator<U>&) const noexcept { return true; }
+};
+
+template <class Handler>
+auto allocate_exactly(Handler&& handler) {
+  return boost::asio::bind_allocator(ExactAllocator<void>(), std::forward<Handler>(handler));
+}
+
 bool is_ping(std::string_view text) {
   auto json = parse_strict_json(text, JsonLimits{4, 4096});
   if (!json || !json->is_object()) return false;
@@ -59,8 +84,8 @@ bool is_ping(std::string_view text) {
 
 }  // namespace
 
-WsSession::WsSession(beast::tcp_stream&& stream, Worker& worker, NetContext& ctx)
-    : ws_(std::move(stream)),
+WsSession::WsSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx)
+    : ws_(std::move(socket)),
       worker_(worker),
       ctx_(ctx),
       expiry_timer_(worker.io()),
@@ -78,7 +103,6 @@ WsSession::~WsSession() {
 
 void WsSession::run(beast::http::request<beast::http::string_body> req, std::string token) {
   token_ = std::move(token);
-  beast::get_lowest_layer(ws_).expires_never();  // the websocket stream's own timeouts take over
   websocket::stream_base::timeout t{};
   t.handshake_timeout = ctx_.options.handshake_timeout;
   t.idle_timeout = ctx_.options.ws_idle_timeout;
@@ -89,10 +113,6 @@ void WsSession::run(beast::http::request<beast::http::string_body> req, std::str
   }));
   ws_.read_message_max(ctx_.options.ws_max_message);
   ws_.auto_fragment(false);
-  websocket::permessage_deflate pmd;
-  pmd.server_enable = false;
-  pmd.client_enable = false;
-  ws_.set_option(pmd);
   ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
 }
 
@@ -106,10 +126,12 @@ void WsSession::on_accept(beast::error_code ec) {
   }
   phase_ = Phase::authenticating;
   do_read();  // notices the peer's close while we authenticate
-  // The authenticator may answer inline or from its key-refresh thread: always hop back to our worker.
+  // The authenticator usually answers inline (keys at hand), on this worker: dispatch then runs on_auth
+  // at once, saving a queued handler per handshake. An answer from the key-refresh thread (after a JWKS
+  // refresh) is posted back to our worker. Either way this is the last thing on_accept does.
   std::string token = std::move(token_);
   ctx_.authenticator.authenticate(token, [self = shared_from_this()](auth::AuthOutcome outcome) {
-    boost::asio::post(self->worker_.io(), [self, o = std::move(outcome)]() mutable { self->on_auth(std::move(o)); });
+    boost::asio::dispatch(self->worker_.io(), [self, o = std::move(outcome)]() mutable { self->on_auth(std::move(o)); });
   });
 }
 
@@ -158,19 +180,21 @@ void WsSession::arm_expiry() {
   const std::int64_t deadline_ms = (principal_.exp_s + ctx_.options.clock_skew_s) * 1000;
   const std::int64_t wait_ms = std::max<std::int64_t>(0, deadline_ms - ctx_.clock.now_ms());
   expiry_timer_.expires_after(std::chrono::milliseconds(wait_ms));
-  expiry_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+  expiry_timer_.async_wait(allocate_exactly([weak = weak_from_this()](beast::error_code ec) {
     auto self = weak.lock();
     if (ec || !self) return;
     WsMetrics::get().closes_expired.inc();
     self->close(proto::CloseReason::token_expired);
-  });
+  }));
 }
 
 void WsSession::do_read() {
-  ws_.async_read(read_buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
+  // read_message_max still bounds the whole message: Beast counts it across read_some calls.
+  ws_.async_read_some(boost::asio::buffer(read_chunk_), allocate_exactly([self = shared_from_this()](
+                                                           beast::error_code ec, std::size_t n) { self->on_read(ec, n); }));
 }
 
-void WsSession::on_read(beast::error_code ec, std::size_t) {
+void WsSession::on_read(beast::error_code ec, std::size_t n) {
   if (ec == websocket::error::message_too_big) return close(proto::CloseReason::too_big);
   if (ec) {
     // Closed by the peer, timed out or failed: stop everything; the last shared_ptr releases us.
@@ -180,14 +204,22 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
     return;
   }
   if (!ws_.got_text()) return close(proto::CloseReason::unsupported);
-  const auto data = read_buffer_.cdata();
-  const std::string_view text(static_cast<const char*>(data.data()), data.size());
+  const std::string_view chunk(read_chunk_.data(), n);
+  if (!ws_.is_message_done()) {
+    read_message_.append(chunk);
+    return do_read();
+  }
+  std::string_view text = chunk;
+  if (!read_message_.empty()) {
+    read_message_.append(chunk);
+    text = read_message_;
+  }
   // Protocol 1 knows one client message; anything else is ignored (reserved for later versions).
   if (phase_ == Phase::live && is_ping(text)) {
     send_control(R"({"type":"pong"})");
     flush();
   }
-  read_buffer_.consume(read_buffer_.size());
+  std::string().swap(read_message_);  // an idle session keeps no read buffer
   do_read();
 }
 
@@ -244,6 +276,7 @@ void WsSession::on_write(beast::error_code ec, std::size_t) {
   if (control_inflight_) {
     control_inflight_ = false;
     control_.erase(control_.begin());  // a handful at most; a deque would cost idle sessions ~600 bytes
+    if (control_.empty()) control_.shrink_to_fit();  // nor keep the capacity hello + snapshot needed
   }
   inflight_.clear();
   if (ec) {

@@ -2,9 +2,9 @@
 // One WebSocket connection: authenticate, hello + snapshot, then live telemetry from the worker's hub.
 // Lives on one worker and is touched only on its thread. Keeps exactly one write in flight: everything
 // else waits in the control queue or the outbox, and the next write drains all of it as one frame.
+#include <array>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -24,7 +24,7 @@ class Worker;
 
 class WsSession final : public std::enable_shared_from_this<WsSession>, public hub::Subscriber {
  public:
-  WsSession(boost::beast::tcp_stream&& stream, Worker& worker, NetContext& ctx);
+  WsSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx);
   ~WsSession() override;
 
   // Completes the upgrade, then authenticates `token` (empty: none was presented).
@@ -56,7 +56,11 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
   void do_close();
   void leave_hub();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  // Over a plain socket rather than beast::tcp_stream: the WebSocket stream's own timeouts (handshake,
+  // idle pings) are all a session needs, and tcp_stream would add a heap block with three timers
+  // (~0.5 KiB per idle session) and one more layer to every read and write. deflateSupported = false:
+  // permessage-deflate is never negotiated (frames are shared slices written as they are).
+  boost::beast::websocket::stream<boost::asio::ip::tcp::socket, false> ws_;
   Worker& worker_;
   NetContext& ctx_;
   Phase phase_ = Phase::upgrading;
@@ -66,7 +70,11 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
   bool writing_ = false;
   bool close_pending_ = false;
   proto::CloseReason close_reason_ = proto::CloseReason::normal;
-  boost::beast::flat_buffer read_buffer_;
+  // Client messages are rare and tiny (a ping is 15 bytes). async_read into a flat_buffer would make Beast
+  // reserve 1,536 bytes for every waiting read, i.e. on every idle connection; instead reads go into this
+  // inline chunk, and only a message longer than it is assembled in read_message_ (then released).
+  std::array<char, 64> read_chunk_{};
+  std::string read_message_;
   boost::asio::steady_timer expiry_timer_;
   hub::Outbox outbox_;
   std::vector<std::string> control_;              // hello, snapshot, pong: sent before queued telemetry

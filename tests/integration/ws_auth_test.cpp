@@ -103,6 +103,17 @@ TEST_F(WsAuth, PingIsAnsweredWithPong) {
   EXPECT_EQ(ws.read_json().at("type").as_string(), "pong");
 }
 
+// The server reads client messages in small chunks; a message longer than one chunk is still one message.
+TEST_F(WsAuth, LongPingIsAnsweredWithPong) {
+  WsClient ws(port(), "/ws?token=" + dev_token(port(), "user_1", "org_a"));
+  ws.read_json();
+  ws.read_json();
+  ws.send(R"({"type":"ping","note":")" + std::string(1000, 'x') + R"("})");
+  EXPECT_EQ(ws.read_json().at("type").as_string(), "pong");
+  ws.send(R"({"type":"ping"})");
+  EXPECT_EQ(ws.read_json().at("type").as_string(), "pong");
+}
+
 TEST_F(WsAuth, OversizedClientMessageCloses1009) {
   WsClient ws(port(), "/ws?token=" + dev_token(port(), "user_1", "org_a"));
   ws.read_json();
