@@ -1,12 +1,16 @@
 #include "api/telemetry_codec.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/strict_json.hpp"
 #include "core/time_format.hpp"
@@ -42,6 +46,35 @@ void append_number(std::string& out, const json::value& v) {
     default: r = std::to_chars(buf, buf + sizeof buf, v.get_double()); break;
   }
   out.append(buf, r.ptr);
+}
+
+// Appends `s` as a JSON string literal, escaped exactly as boost::json::serialize does (", \\, the short
+// escapes \b \f \n \r \t, other control characters as \u00xx; everything else verbatim, the input being
+// valid UTF-8 already), without the temporary string serialize() would allocate per key and value.
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20) {
+          out += "\\u00";
+          out += kHex[u >> 4];
+          out += kHex[u & 0x0f];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
 }
 
 class PointDecoder {
@@ -142,12 +175,22 @@ class PointDecoder {
                          "too many attributes (max " + std::to_string(limits_.max_attributes) + ")");
     }
     if (obj->empty()) return {};
-    // Sorted by key bytes so equal attribute sets always serialise to the same text.
-    std::vector<const json::key_value_pair*> members;
-    members.reserve(obj->size());
-    for (const auto& m : *obj) members.push_back(&m);
+    // Sorted by key bytes so equal attribute sets always serialise to the same text. The usual handful
+    // of members is sorted in a stack array; only a raised max_attributes needs the heap.
+    std::array<const json::key_value_pair*, 32> small{};
+    std::vector<const json::key_value_pair*> large;
+    std::span<const json::key_value_pair*> members;
+    if (obj->size() <= small.size()) {
+      members = std::span(small.data(), obj->size());
+    } else {
+      large.resize(obj->size());
+      members = large;
+    }
+    std::size_t n = 0;
+    for (const auto& m : *obj) members[n++] = &m;
     std::sort(members.begin(), members.end(),
               [](const auto* a, const auto* b) { return a->key() < b->key(); });
+    out.reserve(16 * members.size());
     out += '{';
     for (const json::key_value_pair* m : members) {
       if (m->key().size() > limits_.max_attribute_key_bytes) {
@@ -156,7 +199,7 @@ class PointDecoder {
                                " bytes");
       }
       if (out.size() > 1) out += ',';
-      out += json::serialize(json::string_view(m->key()));
+      append_json_string(out, std::string_view(m->key().data(), m->key().size()));
       out += ':';
       const json::value& val = m->value();
       switch (val.kind()) {
@@ -166,7 +209,7 @@ class PointDecoder {
                                "attribute string longer than " +
                                    std::to_string(limits_.max_attribute_string_bytes) + " bytes");
           }
-          out += json::serialize(val.get_string());
+          append_json_string(out, std::string_view(val.get_string().data(), val.get_string().size()));
           break;
         case json::kind::bool_: out += val.get_bool() ? "true" : "false"; break;
         case json::kind::int64:
@@ -200,7 +243,10 @@ Result<std::vector<TelemetryPoint>> parse_telemetry_body(std::string_view body, 
     return make_error(ErrorCode::payload_too_large,
                       "body larger than " + std::to_string(limits.max_body_bytes) + " bytes");
   }
-  auto parsed = parse_strict_json(body, JsonLimits{kMaxDepth, limits.max_body_bytes});
+  // The document lives only until the points are extracted: build it in one arena that grows in a few
+  // blocks and is released at once, instead of one heap allocation and free per node and key.
+  json::monotonic_resource arena(std::max<std::size_t>(1024, body.size() * 4));
+  auto parsed = parse_strict_json(body, JsonLimits{kMaxDepth, limits.max_body_bytes}, json::storage_ptr(&arena));
   if (!parsed) return parsed.error();
   const json::value& root = *parsed;
 

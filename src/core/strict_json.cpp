@@ -4,6 +4,7 @@
 #include <boost/json/error.hpp>
 #include <boost/json/value_stack.hpp>
 #include <boost/system/errc.hpp>
+#include <memory>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -29,11 +30,12 @@ class StrictHandler {
   bool on_document_begin(error_code&) { return true; }
   bool on_document_end(error_code&) { return true; }
   bool on_object_begin(error_code&) {
-    keys_.emplace_back();
+    objects_.push_back(OpenObject{keys_.size(), nullptr});
     return true;
   }
   bool on_object_end(std::size_t n, error_code&) {
-    keys_.pop_back();
+    keys_.resize(objects_.back().first_key);
+    objects_.pop_back();
     st.push_object(n);
     return true;
   }
@@ -49,8 +51,8 @@ class StrictHandler {
   }
   bool on_key(json::string_view s, std::size_t, error_code& ec) {
     key_.append(s.data(), s.size());
-    // keys_ is never empty here: a key only appears inside an open object.
-    if (!keys_.back().insert(key_).second) {
+    // objects_ is never empty here: a key only appears inside an open object.
+    if (!remember_key()) {
       failure = "duplicate member \"" + printable(key_) + "\"";
       ec = boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
       return false;
@@ -104,7 +106,34 @@ class StrictHandler {
     return out;
   }
 
-  std::vector<std::unordered_set<std::string>> keys_;
+  // Small objects (every telemetry point, every token) are checked by a linear scan over their keys,
+  // kept in one flat stack whose short strings reuse their slots: no allocation per key. An object
+  // growing past kLinearKeys switches to a hash set, so a hostile object with 100k members stays linear.
+  static constexpr std::size_t kLinearKeys = 16;
+  struct OpenObject {
+    std::size_t first_key;                                 // its keys are keys_[first_key..]
+    std::unique_ptr<std::unordered_set<std::string>> big;  // set once it has more than kLinearKeys keys
+  };
+
+  // Records key_ as a member of the innermost open object; false if it already has one of that name.
+  bool remember_key() {
+    OpenObject& obj = objects_.back();
+    if (obj.big) return obj.big->insert(key_).second;
+    for (std::size_t i = obj.first_key; i < keys_.size(); ++i) {
+      if (keys_[i] == key_) return false;
+    }
+    if (keys_.size() - obj.first_key < kLinearKeys) {
+      keys_.push_back(key_);
+      return true;
+    }
+    obj.big = std::make_unique<std::unordered_set<std::string>>(keys_.begin() + static_cast<std::ptrdiff_t>(obj.first_key),
+                                                                 keys_.end());
+    keys_.resize(obj.first_key);
+    return obj.big->insert(key_).second;
+  }
+
+  std::vector<OpenObject> objects_;
+  std::vector<std::string> keys_;
   std::string key_;
 };
 
@@ -119,6 +148,10 @@ std::string describe(const error_code& ec) {
 }  // namespace
 
 Result<json::value> parse_strict_json(std::string_view text, JsonLimits limits) {
+  return parse_strict_json(text, limits, {});
+}
+
+Result<json::value> parse_strict_json(std::string_view text, JsonLimits limits, json::storage_ptr storage) {
   if (text.size() > limits.max_bytes) {
     return make_error(ErrorCode::invalid_json,
                       "JSON text too large (" + std::to_string(text.size()) + " > " +
@@ -131,7 +164,7 @@ Result<json::value> parse_strict_json(std::string_view text, JsonLimits limits) 
   opts.allow_invalid_utf8 = false;
 
   json::basic_parser<StrictHandler> parser(opts);
-  parser.handler().st.reset();
+  parser.handler().st.reset(std::move(storage));
   error_code ec;
   const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
   if (ec) {

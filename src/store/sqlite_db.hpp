@@ -28,6 +28,9 @@ class Stmt {
   Stmt& bind(int i, std::int64_t v);
   Stmt& bind(int i, double v);
   Stmt& bind(int i, std::string_view v);
+  // Binds text without copying it (SQLITE_STATIC): `v` must stay valid and unchanged until this Stmt is
+  // reset or destroyed. For hot paths binding strings that outlive the statement's execution.
+  Stmt& bind_static(int i, std::string_view v);
   Stmt& bind(int i, const std::optional<double>& v);
   Stmt& bind(int i, const std::optional<std::int64_t>& v);
   Stmt& bind_null(int i);

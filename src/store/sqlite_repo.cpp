@@ -26,10 +26,21 @@ constexpr const char* kSelectAllDevices =
 constexpr const char* kSelectActiveDevices =
     FLEET_DEVICE_SELECT "WHERE d.tenant_id = ?1 AND d.revoked_ms IS NULL ORDER BY d.rowid";
 
-constexpr const char* kInsertPoint =
+constexpr int kInsertColumns = 13;
+constexpr const char* kInsertHead =
     "INSERT INTO telemetry (tenant_id, seq, device_id, ts_ms, received_ms, lat, lon, speed_kph, heading_deg, "
-    "altitude_m, accuracy_m, battery_pct, attributes_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-    "?12, ?13)";
+    "altitude_m, accuracy_m, battery_pct, attributes_json) VALUES ";
+
+// INSERT ... VALUES (?,...,?),(?,...,?)... for `rows` rows; parameters are numbered in order.
+std::string insert_sql(std::size_t rows) {
+  std::string sql = kInsertHead;
+  for (std::size_t r = 0; r < rows; ++r) {
+    sql += r == 0 ? "(" : ",(";
+    for (int c = 0; c < kInsertColumns; ++c) sql += c == 0 ? "?" : ",?";
+    sql += ')';
+  }
+  return sql;
+}
 constexpr const char* kUpdateTenantSeq = "UPDATE tenants SET seq = ?2 WHERE tenant_id = ?1";
 // "Last" is newest by device time; a later seq wins a tie, and the new seq is always the latest.
 constexpr const char* kUpdateLast =
@@ -76,6 +87,10 @@ Error not_found() { return make_error(ErrorCode::not_found, "no such device"); }
 
 }  // namespace
 
+SqliteRepo::SqliteRepo(std::unique_ptr<Db> db) : db_(std::move(db)) {
+  for (std::size_t rows = 1; rows <= kMaxRowsPerInsert; rows *= 2) insert_sql_.push_back(insert_sql(rows));
+}
+
 Result<std::unique_ptr<SqliteRepo>> SqliteRepo::load(std::unique_ptr<Db> db) {
   std::unique_ptr<SqliteRepo> repo(new SqliteRepo(std::move(db)));
   if (auto r = repo->load_caches(); !r) return r.error();
@@ -108,26 +123,94 @@ Seq SqliteRepo::current_seq(const std::string& tenant) const {
   return 0;
 }
 
-Result<void> SqliteRepo::begin() {
+void SqliteRepo::clear_staged() {
   staged_seqs_.clear();
+  staged_last_.clear();
+  pending_.clear();
+}
+
+Result<void> SqliteRepo::begin() {
+  clear_staged();
   // IMMEDIATE takes the write lock now, so COMMIT cannot fail with SQLITE_BUSY on lock upgrade.
   return db_->exec("BEGIN IMMEDIATE");
 }
 
+Result<void> SqliteRepo::flush_rows(bool all) {
+  std::size_t done = 0;
+  while (done < pending_.size()) {
+    const std::size_t left = pending_.size() - done;
+    if (!all && left < kMaxRowsPerInsert) break;
+    std::size_t level = 0;  // the largest power of two <= min(left, kMaxRowsPerInsert)
+    while (level + 1 < insert_sql_.size() && (std::size_t{2} << level) <= left) ++level;
+    const std::size_t rows = std::size_t{1} << level;
+    auto insert = db_->prepare(insert_sql_[level].c_str());
+    if (!insert) return insert.error();
+    Stmt& ins = **insert;
+    int c = 1;
+    for (std::size_t i = done; i < done + rows; ++i, c += kInsertColumns) {
+      const PendingRow& row = pending_[i];
+      const TelemetryPoint& p = *row.point;
+      // Text is bound without copies: the key cache and the request outlive the statement's execution.
+      ins.bind_static(c, row.dev->tenant.str())
+          .bind(c + 1, static_cast<std::int64_t>(row.seq))
+          .bind_static(c + 2, row.dev->device.str())
+          .bind(c + 3, p.ts_ms)
+          .bind(c + 4, row.received_ms)
+          .bind(c + 5, p.lat)
+          .bind(c + 6, p.lon)
+          .bind(c + 7, p.speed_kph)
+          .bind(c + 8, p.heading_deg)
+          .bind(c + 9, p.altitude_m)
+          .bind(c + 10, p.accuracy_m)
+          .bind(c + 11, p.battery_pct);
+      if (p.attributes_json.empty()) {
+        ins.bind_null(c + 12);
+      } else {
+        ins.bind_static(c + 12, p.attributes_json);
+      }
+    }
+    if (auto r = ins.run(); !r) return r.error();
+    done += rows;
+  }
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(done));
+  return {};
+}
+
 Result<void> SqliteRepo::commit() {
-  if (auto r = db_->exec("COMMIT"); !r) {
+  auto finish = [this]() -> Result<void> {
+    if (auto r = flush_rows(true); !r) return r;
+    // Once per tenant and per device of the group, not once per append: same end state, fewer statements.
+    for (const auto& [tenant, seq] : staged_seqs_) {
+      auto st = db_->prepare(kUpdateTenantSeq);
+      if (!st) return st.error();
+      if (auto r = (*st)->bind_static(1, tenant).bind(2, static_cast<std::int64_t>(seq)).run(); !r) return r;
+    }
+    for (const auto& [dev, last] : staged_last_) {
+      auto st = db_->prepare(kUpdateLast);
+      if (!st) return st.error();
+      if (auto r = (*st)->bind_static(1, dev->device.str())
+                       .bind(2, static_cast<std::int64_t>(last.seq))
+                       .bind(3, last.ts_ms)
+                       .run();
+          !r) {
+        return r;
+      }
+    }
+    return db_->exec("COMMIT");
+  };
+  if (auto r = finish(); !r) {
     rollback();
     return r.error();
   }
   for (auto& [tenant, seq] : staged_seqs_) seqs_[tenant] = seq;
-  staged_seqs_.clear();
+  clear_staged();
   return {};
 }
 
 void SqliteRepo::rollback() {
   // Fails harmlessly when SQLite already rolled back on its own (e.g. after SQLITE_FULL).
   (void)db_->exec("ROLLBACK");
-  staged_seqs_.clear();
+  clear_staged();
 }
 
 Result<void> SqliteRepo::precheck(const AppendRequest& req) const {
@@ -143,61 +226,24 @@ Result<AppendResult> SqliteRepo::stage_append(const AppendRequest& req) {
   if (auto r = precheck(req); !r) return r.error();
   const KeyEntry& dev = keys_.at(req.key_hash);
 
-  auto insert = db_->prepare(kInsertPoint);
-  if (!insert) return insert.error();
-  Stmt& ins = **insert;
-
   AppendResult out;
   out.tenant = dev.tenant;
   out.device = dev.device;
   out.points.reserve(req.points.size());
   Seq seq = current_seq(dev.tenant.str());
-  const TelemetryPoint* newest = nullptr;
-  Seq newest_seq = 0;
+  // "Last" is newest by device time; a later seq wins a tie (the same rule as kUpdateLast's condition).
+  auto last = staged_last_.try_emplace(&dev, StagedLast{req.points.front().ts_ms, seq + 1}).first;
   for (const TelemetryPoint& p : req.points) {
     ++seq;
-    ins.reset();
-    ins.bind(1, dev.tenant.str())
-        .bind(2, static_cast<std::int64_t>(seq))
-        .bind(3, dev.device.str())
-        .bind(4, p.ts_ms)
-        .bind(5, req.received_ms)
-        .bind(6, p.lat)
-        .bind(7, p.lon)
-        .bind(8, p.speed_kph)
-        .bind(9, p.heading_deg)
-        .bind(10, p.altitude_m)
-        .bind(11, p.accuracy_m)
-        .bind(12, p.battery_pct);
-    if (p.attributes_json.empty()) {
-      ins.bind_null(13);
-    } else {
-      ins.bind(13, p.attributes_json);
-    }
-    if (auto r = ins.run(); !r) return r.error();
-    if (newest == nullptr || p.ts_ms >= newest->ts_ms) {
-      newest = &p;
-      newest_seq = seq;
-    }
+    pending_.push_back(PendingRow{&p, &dev, seq, req.received_ms});
+    if (p.ts_ms >= last->second.ts_ms) last->second = StagedLast{p.ts_ms, seq};
     out.points.push_back(StoredPoint{seq, dev.device, req.received_ms, p});
-  }
-
-  auto tenant_seq = db_->prepare(kUpdateTenantSeq);
-  if (!tenant_seq) return tenant_seq.error();
-  if (auto r = (*tenant_seq)->bind(1, dev.tenant.str()).bind(2, static_cast<std::int64_t>(seq)).run(); !r) {
-    return r.error();
-  }
-  auto last = db_->prepare(kUpdateLast);
-  if (!last) return last.error();
-  if (auto r = (*last)->bind(1, dev.device.str())
-                   .bind(2, static_cast<std::int64_t>(newest_seq))
-                   .bind(3, newest->ts_ms)
-                   .run();
-      !r) {
-    return r.error();
   }
   staged_seqs_[dev.tenant.str()] = seq;
   out.last_seq = seq;
+  if (pending_.size() >= kMaxRowsPerInsert) {
+    if (auto r = flush_rows(false); !r) return r.error();
+  }
   return out;
 }
 

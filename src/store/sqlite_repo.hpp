@@ -1,6 +1,7 @@
 #pragma once
 // The store's SQL, synchronous and single-threaded: SqliteStore's worker thread is its only caller, which
 // is what makes its caches (key -> device, tenant -> seq) authoritative without locks.
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,19 +16,28 @@ namespace fleet::store {
 
 class SqliteRepo {
  public:
+  // Rows per INSERT statement. One statement per row spent most of its time in per-statement work
+  // (bindings reset, statement journal, VdbeHalt); 64 rows x 13 columns stays far below SQLite's
+  // parameter limit. Measured in docs/benchmarks.md ("Profiling notes: ingest").
+  static constexpr std::size_t kMaxRowsPerInsert = 64;
+
   // Takes a migrated database and loads the caches from it.
   static Result<std::unique_ptr<SqliteRepo>> load(std::unique_ptr<Db> db);
 
   // --- Group commit. Between begin() and commit()/rollback(), stage_append() may be called many times.
   Result<void> begin();
-  // Commits; on success the staged tenant seqs become the committed ones. On failure the transaction is
-  // rolled back and the staged seqs are discarded, exactly as after rollback().
+  // Writes what is still staged (remaining rows, each touched tenant's seq, each touched device's last
+  // position) and commits; on success the staged tenant seqs become the committed ones. On failure the
+  // transaction is rolled back and the staged seqs are discarded, exactly as after rollback().
   Result<void> commit();
   void rollback();
-  // Inserts the batch and advances the tenant seq and the device's last position. An unknown or revoked
-  // key fails with unauthorized and an empty batch with invalid_field, both without touching the database,
-  // so the transaction stays usable for the other appends. Any other error means the transaction must be
-  // rolled back.
+  // Assigns the batch its seqs and stages its rows, the tenant seq and the device's last position. Rows
+  // are written in multi-row INSERTs of up to kMaxRowsPerInsert rows, shared across the appends of the
+  // group; seqs and last positions are written once per tenant / device in commit(). So `req` must stay
+  // alive and unchanged until commit() or rollback() (the rows are bound without copying).
+  // An unknown or revoked key fails with unauthorized and an empty batch with invalid_field, both without
+  // staging anything, so the transaction stays usable for the other appends. Any other error means the
+  // transaction must be rolled back (it may also stem from rows of an earlier append of the group).
   Result<AppendResult> stage_append(const AppendRequest& req);
   // The refusals stage_append() would give (unauthorized, invalid_field) without staging anything, so
   // appends that never reached a failed transaction still get their own answer.
@@ -52,8 +62,26 @@ class SqliteRepo {
     bool revoked = false;
   };
 
-  explicit SqliteRepo(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+  // A point waiting for its multi-row INSERT. Everything it points to (the request's point, the key
+  // cache entry) outlives the transaction.
+  struct PendingRow {
+    const TelemetryPoint* point;
+    const KeyEntry* dev;
+    Seq seq;
+    std::int64_t received_ms;
+  };
+  // The newest staged point of a device: greatest ts, a later seq winning a tie.
+  struct StagedLast {
+    std::int64_t ts_ms;
+    Seq seq;
+  };
+
+  explicit SqliteRepo(std::unique_ptr<Db> db);
   Result<void> load_caches();
+  // Inserts pending rows in chunks: only full chunks of kMaxRowsPerInsert, or (all) every row, the rest in
+  // power-of-two chunks so at most a handful of statements are ever prepared.
+  Result<void> flush_rows(bool all);
+  void clear_staged();
   Seq current_seq(const std::string& tenant) const;
   Result<std::vector<Device>> query_devices(const TenantId& tenant, const DeviceId* only, bool include_revoked);
 
@@ -61,6 +89,9 @@ class SqliteRepo {
   std::unordered_map<std::string, KeyEntry> keys_;     // key_hash -> device
   std::unordered_map<std::string, Seq> seqs_;          // tenant -> committed seq
   std::unordered_map<std::string, Seq> staged_seqs_;   // tenant -> seq inside the open transaction
+  std::unordered_map<const KeyEntry*, StagedLast> staged_last_;  // device -> newest point in the transaction
+  std::vector<PendingRow> pending_;                    // staged rows not yet INSERTed
+  std::vector<std::string> insert_sql_;                // [k] = INSERT of 2^k rows
 };
 
 }  // namespace fleet::store

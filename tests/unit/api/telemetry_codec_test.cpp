@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+#include <cstdio>
+
 #include <string>
 
 namespace fleet::api {
@@ -75,6 +78,26 @@ TEST(TelemetryCodec, AttributesAreCanonicalAndEscaped) {
   ASSERT_TRUE(a && b);
   EXPECT_EQ(a->front().attributes_json, b->front().attributes_json);
   EXPECT_EQ(a->front().attributes_json, "{\"a\":12345678901234,\"b\":\"q\\\"uote\xc3\xa9\"}");
+}
+
+TEST(TelemetryCodec, AttributeEscapingMatchesBoostJsonForEveryAsciiCharacter) {
+  // The codec escapes attribute strings itself (no temporary per string); the stored text must stay
+  // byte-identical to what boost::json::serialize produced before.
+  std::string escaped_value, decoded_value;
+  char buf[8];
+  for (int c = 0; c < 0x80; ++c) {
+    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+    escaped_value += buf;
+    decoded_value += static_cast<char>(c);
+  }
+  const std::string key = "k\\\"\\n\\u0001\\u001f/\u00e9";  // k"<LF><SOH><US>/e-acute
+  auto r = parse(pt(",\"attributes\":{\"" + key + "\":\"" + escaped_value + "\",\"plain\":\"caf\u00e9\"}"));
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  const std::string decoded_key = "k\"\n\x01\x1f/\xc3\xa9";
+  const std::string expected = "{" + boost::json::serialize(boost::json::string(decoded_key)) + ":" +
+                               boost::json::serialize(boost::json::string(decoded_value)) + ",\"plain\":" +
+                               boost::json::serialize(boost::json::string("caf\xc3\xa9")) + "}";
+  EXPECT_EQ(r->front().attributes_json, expected);
 }
 
 TEST(TelemetryCodec, ArrayLimits) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/monotonic_resource.hpp>
+
 #include <string>
 
 namespace fleet {
@@ -52,6 +54,26 @@ TEST(StrictJson, DuplicateKeyAcrossBufferBoundaryStillSeen) {
   const std::string k(5000, 'k');
   const std::string doc = "{\"" + k + "\":1,\"" + k + "\":2}";
   EXPECT_NE(error_of(doc).find("duplicate member"), std::string::npos);
+}
+
+TEST(StrictJson, DuplicatesFoundInLargeObjectsAndAfterNestedOnes) {
+  // Objects past the linear-scan size switch to a hash set: duplicates before and after the switch count.
+  std::string doc = "{";
+  for (int i = 0; i < 40; ++i) doc += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  EXPECT_TRUE(parse_strict_json(doc + "\"last\":0}").has_value());
+  EXPECT_EQ(error_of(doc + "\"k3\":0}"), "duplicate member \"k3\"");
+  EXPECT_EQ(error_of(doc + "\"k39\":0}"), "duplicate member \"k39\"");
+  // A nested object's keys are forgotten when it closes, its parent's are not.
+  EXPECT_EQ(error_of(R"({"a":1,"o":{"b":1,"c":{"d":1}},"b":2,"a":3})"), "duplicate member \"a\"");
+  EXPECT_TRUE(parse_strict_json(R"({"a":1,"o":{"a":1,"c":{"a":1}},"b":2,"c":3})").has_value());
+}
+
+TEST(StrictJson, BuildsInTheGivenStorage) {
+  boost::json::monotonic_resource arena;
+  auto r = parse_strict_json(R"({"a":[1,"two",{"b":null}]})", {}, boost::json::storage_ptr(&arena));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->storage().get(), &arena);
+  EXPECT_EQ(r->as_object().at("a").as_array().at(1).as_string(), "two");
 }
 
 TEST(StrictJson, DepthLimit) {

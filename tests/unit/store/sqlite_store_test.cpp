@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <latch>
 #include <thread>
 
@@ -147,6 +149,114 @@ TEST(SqliteStore, QueuedAppendsShareOneTransaction) {
   }
   EXPECT_EQ(counter("fleet_store_commits_total") - commits_before, 1u);
   EXPECT_EQ(counter("fleet_store_points_total") - points_before, static_cast<std::uint64_t>(kAppends - 1));
+}
+
+TEST(SqliteStore, GroupSpanningManyInsertChunksStoresEveryPointAndLastPositions) {
+  // Rows of a group are written in multi-row INSERTs that span appends, and tenant seqs and last
+  // positions are written once per group: check every column, seq, and "last" rule survive that, and a
+  // reopen.
+  TempDir dir;
+  const std::string path = dir.file("fleet.db");
+  auto s = open_store(path);
+  ASSERT_TRUE(s);
+  auto a = create(*s, "org_a", "a", "ka");
+  auto b = create(*s, "org_a", "b", "kb");
+  auto c = create(*s, "org_b", "c", "kc");
+  ASSERT_TRUE(a && b && c);
+  const auto commits_before = counter("fleet_store_commits_total");
+
+  auto make = [](int n, std::int64_t ts0, double lat0) {
+    std::vector<TelemetryPoint> pts;
+    for (int i = 0; i < n; ++i) {
+      TelemetryPoint p = point(ts0 + i, lat0 + i * 0.001, 2.0 + i * 0.001);
+      if (i % 3 == 0) p.speed_kph = i;
+      if (i % 5 == 0) p.attributes_json = R"({"i":)" + std::to_string(i) + "}";
+      pts.push_back(std::move(p));
+    }
+    return pts;
+  };
+  std::vector<std::vector<TelemetryPoint>> sent;
+  std::vector<std::string> keys;
+  auto queue = [&](std::string key, std::vector<TelemetryPoint> pts) {
+    keys.push_back(std::move(key));
+    sent.push_back(std::move(pts));
+  };
+  queue("ka", make(70, kT, 10));        // org_a seqs 1..70, newest ts kT+69
+  queue("kc", make(3, kT, 20));         // org_b seqs 1..3
+  queue("bad", make(2, kT, 30));        // refused alone
+  queue("kb", make(1, kT + 5, 40));     // org_a seq 71
+  queue("kb", {});                      // empty: refused alone
+  auto late = make(130, kT - 100, 50);  // org_a seqs 72..201, all older than kT+69 ...
+  late[40].ts_ms = kT + 69;             // ... except a tie, which wins as the later seq (112)
+  queue("ka", std::move(late));
+
+  std::vector<std::future<Result<AppendResult>>> acks;
+  {
+    WorkerGate gate(*s);
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+      auto done = std::make_shared<std::promise<Result<AppendResult>>>();
+      acks.push_back(done->get_future());
+      s->append(AppendRequest{keys[i], sent[i], kT}, [done](Result<AppendResult> r) { done->set_value(std::move(r)); });
+    }
+  }
+  std::vector<Result<AppendResult>> results;
+  for (auto& f : acks) results.push_back(f.get());
+  EXPECT_EQ(counter("fleet_store_commits_total") - commits_before, 1u);
+  ASSERT_TRUE(results[0] && results[1] && results[3] && results[5]);
+  ASSERT_FALSE(results[2] || results[4]);
+  EXPECT_EQ(results[2].error().code, ErrorCode::unauthorized);
+  EXPECT_EQ(results[4].error().code, ErrorCode::invalid_field);
+  EXPECT_EQ(results[0]->last_seq, 70u);
+  EXPECT_EQ(results[1]->last_seq, 3u);
+  EXPECT_EQ(results[3]->last_seq, 71u);
+  EXPECT_EQ(results[5]->points.front().seq, 72u);
+  EXPECT_EQ(results[5]->last_seq, 201u);
+
+  auto check = [&](Store& st) {
+    // Every point of ka, in (ts, seq) order, with every column as sent.
+    std::vector<std::pair<std::int64_t, Seq>> expected_order;
+    std::map<Seq, const TelemetryPoint*> by_seq;
+    for (int r : {0, 5}) {
+      for (const StoredPoint& sp : results[static_cast<std::size_t>(r)]->points) {
+        expected_order.emplace_back(sp.point.ts_ms, sp.seq);
+        by_seq[sp.seq] = &sent[static_cast<std::size_t>(r)][sp.seq - (r == 0 ? 1 : 72)];
+      }
+    }
+    std::sort(expected_order.begin(), expected_order.end());
+    auto h = history(st, HistoryQuery{TenantId("org_a"), a->id, INT64_MIN, INT64_MAX, 1000, std::nullopt});
+    ASSERT_TRUE(h.has_value());
+    ASSERT_EQ(h->points.size(), 200u);
+    for (std::size_t i = 0; i < h->points.size(); ++i) {
+      const StoredPoint& got = h->points[i];
+      EXPECT_EQ(got.seq, expected_order[i].second);
+      EXPECT_EQ(got.device, a->id);
+      EXPECT_EQ(got.received_ms, kT);
+      EXPECT_EQ(got.point, *by_seq.at(got.seq)) << got.seq;
+    }
+    auto snap_a = snapshot(st, "org_a");
+    ASSERT_TRUE(snap_a.has_value());
+    EXPECT_EQ(snap_a->seq, 201u);
+    ASSERT_EQ(snap_a->devices.size(), 2u);
+    ASSERT_TRUE(snap_a->devices[0].last && snap_a->devices[1].last);
+    EXPECT_EQ(snap_a->devices[0].last->seq, 112u);  // the tie at kT+69, later seq
+    EXPECT_EQ(snap_a->devices[0].last->point.ts_ms, kT + 69);
+    EXPECT_EQ(snap_a->devices[1].last->seq, 71u);
+    auto snap_b = snapshot(st, "org_b");
+    ASSERT_TRUE(snap_b.has_value());
+    EXPECT_EQ(snap_b->seq, 3u);
+    ASSERT_EQ(snap_b->devices.size(), 1u);
+    ASSERT_TRUE(snap_b->devices[0].last);
+    EXPECT_EQ(snap_b->devices[0].last->seq, 3u);
+    EXPECT_EQ(snap_b->devices[0].last->point, sent[1][2]);
+  };
+  check(*s);
+  s.reset();
+  auto reopened = open_store(path);
+  ASSERT_TRUE(reopened);
+  check(*reopened);
+  auto next = append(*reopened, "ka", {point(kT)});
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->points[0].seq, 202u);
 }
 
 TEST(SqliteStore, GroupCommitRespectsPointCap) {
