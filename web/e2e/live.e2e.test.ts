@@ -114,7 +114,16 @@ describe('Live Tracking against a real fleetd', () => {
   it('selecting a vehicle draws its trail from the history endpoint', async () => {
     const first = page.locator('[data-testid="device-row"]').first()
     await first.click()
-    await page.locator('[data-testid="trail"]').waitFor({ timeout: 10_000 })
+    // Attached, not "visible": a vehicle driving straight along an east-west street draws a path of zero
+    // height, which Playwright counts as hidden.
+    const trail = page.locator('[data-testid="trail"]')
+    await trail.waitFor({ state: 'attached', timeout: 10_000 })
+    // The trail comes from the history endpoint: at least two points, i.e. a path with a line segment.
+    const d = await waitFor('a trail with two points', async () => {
+      const path = await trail.getAttribute('d')
+      return path && /L/.test(path) ? path : null
+    })
+    expect(d).toMatch(/^M[-\d.]+ [-\d.]+L/)
     await first.click() // deselect
   })
 

@@ -176,7 +176,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{R"({"type":"telemetry","events":[{"seq":1,"device":"d","ts":1,"lat":1,"lon":2,"speed_kph":"x"}]})",
                 ErrorCode::invalid_field, "speed_kph"},
         BadCase{R"({"type":"telemetry","events":[{"seq":1,"device":"d","ts":1,"lat":1,"lon":2,"attributes":[]}]})",
-                ErrorCode::invalid_field, "attributes"}));
+                ErrorCode::invalid_field, "attributes"}),
+    // Stable names (the default prints the parameter's bytes, pointers included, which differ per run and
+    // break ctest's discovered test names).
+    [](const ::testing::TestParamInfo<BadCase>& info) { return "case_" + std::to_string(info.index); });
 
 TEST(MessageDecode, EventErrorsCarryTheirIndex) {
   auto m = decode_server_message(
