@@ -197,7 +197,6 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   }
 
   // API and transport.
-  s.net_ctx = nullptr;
   api::IngestLimits limits;
   limits.max_body_bytes = config.http_max_body;
   s.api_ctx = std::make_unique<api::ApiContext>(api::ApiContext{*s.store, s.broker, *s.authenticator, SystemClock::instance(),

@@ -1,5 +1,4 @@
 // fleet::Client against a real fleetd: the seed's setToken semantics, done right.
-#ifdef FLEET_HAVE_CLIENT
 #include <fleet/client.hpp>
 #include <gtest/gtest.h>
 
@@ -140,4 +139,3 @@ TEST(ClientSession, ReconnectsAfterTheServerGoesAwayAndComesBack) {
 
 }  // namespace
 }  // namespace fleet::testing
-#endif
