@@ -17,14 +17,6 @@ namespace {
 constexpr std::size_t kMaxNameBytes = 100;
 constexpr std::size_t kMaxHistoryLimit = 1000;
 
-bool valid_device_id(std::string_view id) {
-  if (id.size() != 36 || id.substr(0, 4) != "dev_") return false;
-  for (char c : id.substr(4)) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
 Result<std::string> parse_device_name(std::string_view body) {
   auto json = parse_strict_json(body, JsonLimits{4, 4096});
   if (!json) return json.error();
@@ -176,7 +168,7 @@ void handle_create_device(ApiContext& ctx, Request req, Responder done) {
 
 void handle_revoke_device(ApiContext& ctx, Request req, std::string device_id, Responder done) {
   with_principal(ctx, req, std::move(done), [&ctx, id = std::move(device_id)](const auth::Principal& p, Responder respond) {
-    if (!valid_device_id(id)) return respond(error_response(ErrorCode::not_found, "no such device"));
+    if (!is_device_id(id)) return respond(error_response(ErrorCode::not_found, "no such device"));
     if (!p.is_admin()) return respond(error_response(ErrorCode::forbidden, "revoking devices requires the organization admin role"));
     ctx.store.revoke_device(p.tenant, DeviceId(id), [respond = std::move(respond)](Result<Device> r) {
       if (!r) return respond(error_response(r.error()));
@@ -189,7 +181,7 @@ void handle_history(ApiContext& ctx, Request req, std::string device_id, Respond
   auto query = parse_history_query(req.query);
   with_principal(ctx, req, std::move(done),
                  [&ctx, id = std::move(device_id), query = std::move(query)](const auth::Principal& p, Responder respond) mutable {
-                   if (!valid_device_id(id)) return respond(error_response(ErrorCode::not_found, "no such device"));
+                   if (!is_device_id(id)) return respond(error_response(ErrorCode::not_found, "no such device"));
                    if (!query) return respond(error_response(query.error()));
                    query->tenant = p.tenant;
                    query->device = DeviceId(id);

@@ -179,7 +179,7 @@ INSTANTIATE_TEST_SUITE_P(
                 ErrorCode::invalid_field, "attributes"}),
     // Stable names (the default prints the parameter's bytes, pointers included, which differ per run and
     // break ctest's discovered test names).
-    [](const ::testing::TestParamInfo<BadCase>& info) { return "case_" + std::to_string(info.index); });
+    [](const ::testing::TestParamInfo<BadCase>& param) { return "case_" + std::to_string(param.index); });
 
 TEST(MessageDecode, EventErrorsCarryTheirIndex) {
   auto m = decode_server_message(
