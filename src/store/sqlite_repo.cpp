@@ -117,6 +117,13 @@ Result<void> SqliteRepo::load_caches() {
   return {};
 }
 
+std::vector<std::string> SqliteRepo::loaded_tenants() const {
+  std::vector<std::string> out;
+  out.reserve(seqs_.size());
+  for (const auto& entry : seqs_) out.push_back(entry.first);
+  return out;
+}
+
 Seq SqliteRepo::current_seq(const std::string& tenant) const {
   if (auto it = staged_seqs_.find(tenant); it != staged_seqs_.end()) return it->second;
   if (auto it = seqs_.find(tenant); it != seqs_.end()) return it->second;

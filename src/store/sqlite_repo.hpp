@@ -50,6 +50,8 @@ class SqliteRepo {
   Result<Device> get_device(const TenantId& tenant, const DeviceId& id);
   Result<std::vector<Device>> list_devices(const TenantId& tenant);
   Result<Snapshot> snapshot(const TenantId& tenant);
+  // Every tenant with a row in `tenants` when the repo was loaded (one per tenant that ever had a device).
+  std::vector<std::string> loaded_tenants() const;
   Result<HistoryPage> history(const HistoryQuery& q);
 
   // Folds the WAL back into the database file so a clean shutdown leaves one self-contained file.

@@ -71,6 +71,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
 
 SqliteStore::SqliteStore(std::unique_ptr<SqliteRepo> repo, const SqliteOptions& options)
     : repo_(std::move(repo)),
+      snapshots_(options.snapshot_cache_tenants),
       clock_(options.clock != nullptr ? *options.clock : SystemClock::instance()),
       queue_capacity_(options.queue_capacity),
       max_batch_points_(options.max_batch_points),
@@ -78,7 +79,9 @@ SqliteStore::SqliteStore(std::unique_ptr<SqliteRepo> repo, const SqliteOptions& 
       points_(obs::Registry::global().counter("fleet_store_points_total", "Telemetry points durably stored.")),
       commit_failures_(obs::Registry::global().counter("fleet_store_commit_failures_total",
                                                        "Group commits that failed and were rolled back.")),
-      queue_depth_(obs::Registry::global().gauge("fleet_store_queue_depth", "Requests waiting for the store.")) {}
+      queue_depth_(obs::Registry::global().gauge("fleet_store_queue_depth", "Requests waiting for the store.")) {
+  snapshots_.set_known_tenants(repo_->loaded_tenants());  // before the store thread starts
+}
 
 SqliteStore::~SqliteStore() { stop(); }
 
@@ -113,13 +116,25 @@ void SqliteStore::append(AppendRequest req, Callback<AppendResult> done) {
 void SqliteStore::create_device(TenantId tenant, std::string name, std::string key_hash, Callback<Device> done) {
   submit<Device>(std::move(done), [this, tenant = std::move(tenant), name = std::move(name),
                                    key_hash = std::move(key_hash)](SqliteRepo& repo) {
-    return repo.create_device(tenant, name, key_hash, clock_.now_ms());
+    auto created = repo.create_device(tenant, name, key_hash, clock_.now_ms());
+    if (created) {
+      snapshots_.apply_created(*created);
+    } else if (created.error().code == ErrorCode::internal) {
+      snapshots_.invalidate(tenant);  // a storage error: whether the device exists is no longer known here
+    }
+    return created;
   });
 }
 
 void SqliteStore::revoke_device(TenantId tenant, DeviceId id, Callback<Device> done) {
   submit<Device>(std::move(done), [this, tenant = std::move(tenant), id = std::move(id)](SqliteRepo& repo) {
-    return repo.revoke_device(tenant, id, clock_.now_ms());
+    auto revoked = repo.revoke_device(tenant, id, clock_.now_ms());
+    if (revoked) {
+      snapshots_.apply_revoked(tenant, id);
+    } else if (revoked.error().code != ErrorCode::not_found) {
+      snapshots_.invalidate(tenant);  // the UPDATE may have committed before the error (e.g. in the re-read)
+    }
+    return revoked;
   });
 }
 
@@ -135,7 +150,18 @@ void SqliteStore::list_devices(TenantId tenant, Callback<std::vector<Device>> do
 }
 
 void SqliteStore::snapshot(TenantId tenant, Callback<Snapshot> done) {
-  submit<Snapshot>(std::move(done), [tenant = std::move(tenant)](SqliteRepo& repo) { return repo.snapshot(tenant); });
+  // The handshake path: a cached tenant costs a lock, a pointer copy and a copy of its devices, instead
+  // of two thread wake-ups and the device query.
+  if (auto cached = snapshots_.find(tenant)) {
+    deliver<Snapshot>(done, std::move(*cached));
+    return;
+  }
+  submit<Snapshot>(std::move(done), [this, tenant = std::move(tenant)](SqliteRepo& repo) {
+    auto snap = repo.snapshot(tenant);
+    // Installed here, on the worker, so the cached state starts from exactly the commits before it.
+    if (snap) snapshots_.install(tenant, *snap);
+    return snap;
+  });
 }
 
 void SqliteStore::history(HistoryQuery q, Callback<HistoryPage> done) {
@@ -147,6 +173,7 @@ void SqliteStore::stop() {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
+  snapshots_.close();  // from now on snapshots are queued, and so refused, like every other request
   cv_.notify_all();
   std::lock_guard join_lock(join_mu_);
   if (worker_.joinable() && worker_.get_id() != std::this_thread::get_id()) worker_.join();
@@ -229,6 +256,9 @@ void SqliteStore::commit_group(std::vector<AppendJob>& group) {
       if (r) stored += r->points.size();
     }
     points_.inc(stored);
+    // Before the callbacks: they publish the batches, and a viewer that snapshots after seeing one must
+    // find it reflected.
+    snapshots_.apply_appends(results);
   }
   for (std::size_t i = 0; i < group.size(); ++i) deliver<AppendResult>(group[i].done, std::move(results[i]));
 }

@@ -1,7 +1,8 @@
 #pragma once
 // SqliteStore: the embedded, durable Store. One worker thread owns the sqlite3 connection and serves a
 // bounded FIFO of requests; consecutive appends are group-committed (one transaction, one fsync) and
-// acknowledged only after COMMIT returns.
+// acknowledged only after COMMIT returns. Snapshots of tenants seen before are served from memory
+// (SnapshotCache), kept up to date by the worker at every commit.
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -15,6 +16,7 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "store/snapshot_cache.hpp"
 #include "store/store.hpp"
 
 namespace fleet::obs {
@@ -37,6 +39,9 @@ struct SqliteOptions {
   std::size_t queue_capacity = 10'000;    // requests waiting for the worker; more -> unavailable
   std::size_t max_batch_points = 10'000;  // points per group commit (one larger append still goes alone)
   int busy_timeout_ms = 5'000;            // only matters if another process opens the file
+  // Tenants whose snapshots are kept in memory (each: one Device with its last point per non-revoked
+  // device); further tenants are served by the worker as before. 0 = every snapshot queries the database.
+  std::size_t snapshot_cache_tenants = 10'000;
   const Clock* clock = nullptr;           // for created_ms / revoked_ms; nullptr = SystemClock
 };
 
@@ -50,23 +55,30 @@ class SqliteStore final : public Store {
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
-  // Store interface; see store.hpp. Requests are served strictly in submission order, so e.g. an append
-  // submitted after revoke_device() returned (or after its callback ran) sees the revocation.
+  // Store interface; see store.hpp. Queued requests are served strictly in submission order, so e.g. an
+  // append submitted after revoke_device() returned (or after its callback ran) sees the revocation. A
+  // snapshot served from memory is the exception: it sees changes whose callbacks have started, not
+  // every change submitted before it.
   // Refusals for a full queue or a stopped store are delivered inline, before the call returns.
   void append(AppendRequest req, Callback<AppendResult> done) override;
   void create_device(TenantId tenant, std::string name, std::string key_hash, Callback<Device> done) override;
   void revoke_device(TenantId tenant, DeviceId id, Callback<Device> done) override;
   void get_device(TenantId tenant, DeviceId id, Callback<Device> done) override;
   void list_devices(TenantId tenant, Callback<std::vector<Device>> done) override;
+  // The first snapshot of a tenant is queued like any request and caches the answer; later ones are
+  // copied from memory and delivered inline, before the call returns, without waking the worker (so also
+  // while the queue is full). Either way the snapshot reflects every commit whose callbacks have started
+  // and possibly later ones, never a commit that failed. A tenant the database does not know gets its
+  // empty snapshot inline too, without being cached.
   void snapshot(TenantId tenant, Callback<Snapshot> done) override;
   // Pages in ascending (ts, seq) order. The cursor after_seq must be the seq of a point of this device
   // (normally next_after of the previous page); the store looks up that point's ts, so pages never skip
   // or repeat points even when timestamps tie or arrive out of order. A cursor naming no point of the
   // device is invalid_field "after". limit is clamped to [1, 1000].
   void history(HistoryQuery q, Callback<HistoryPage> done) override;
-  // Refuses new work, serves everything queued, checkpoints the WAL, closes the database and joins the
-  // worker. Safe to call repeatedly and from several threads. Called from a store callback it only
-  // initiates the shutdown (the worker cannot join itself); the destructor finishes it.
+  // Refuses new work (snapshots included), serves everything queued, checkpoints the WAL, closes the
+  // database and joins the worker. Safe to call repeatedly and from several threads. Called from a store
+  // callback it only initiates the shutdown (the worker cannot join itself); the destructor finishes it.
   void stop() override;
 
  private:
@@ -86,6 +98,7 @@ class SqliteStore final : public Store {
   void commit_group(std::vector<AppendJob>& group);
 
   std::unique_ptr<SqliteRepo> repo_;  // touched only by the worker thread once it runs
+  SnapshotCache snapshots_;           // written by the worker after each change commits, read by anyone
   const Clock& clock_;
   const std::size_t queue_capacity_;
   const std::size_t max_batch_points_;

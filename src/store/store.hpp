@@ -3,8 +3,8 @@
 // Every call is asynchronous and thread-safe. Callbacks run on the store's own thread, in the order the
 // store committed the work, and must not block (post the result to your own executor instead).
 // Exceptions: a refusal for a full queue or a stopped store (unavailable) is delivered inline on the
-// calling thread, before the call returns; MemoryStore runs every callback inline. So never call a store
-// method while holding a lock that the callback also takes.
+// calling thread, before the call returns; so may a snapshot (see snapshot()); MemoryStore runs every
+// callback inline. So never call a store method while holding a lock that the callback also takes.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -78,7 +78,11 @@ class Store {
   virtual void get_device(TenantId tenant, DeviceId id, Callback<Device> done) = 0;
   // Every device of the tenant in creation order, revoked ones included (with revoked_ms set).
   virtual void list_devices(TenantId tenant, Callback<std::vector<Device>> done) = 0;
-  // An unknown tenant gets an empty snapshot with seq 0.
+  // An unknown tenant gets an empty snapshot with seq 0. The callback may run inline on the calling thread
+  // (before snapshot() returns, e.g. when served from memory) or later on the store thread: callers must
+  // cope with both, e.g. by posting the result to their own executor. Either way the snapshot reflects at
+  // least every append, create and revoke whose callback has started, and never an append that is not
+  // durable.
   virtual void snapshot(TenantId tenant, Callback<Snapshot> done) = 0;
   // not_found when the device is not the tenant's.
   virtual void history(HistoryQuery q, Callback<HistoryPage> done) = 0;

@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
-#include <latch>
 #include <thread>
 
 #include "obs/metrics.hpp"
+#include "sqlite_test_util.hpp"
 #include "store_test_util.hpp"
 
 namespace fleet::store {
@@ -20,58 +20,7 @@ using namespace fleet::store::testing;
 
 constexpr std::int64_t kT = 1'700'000'000'000;
 
-std::unique_ptr<SqliteStore> open_store(const std::string& path, std::size_t queue_capacity = 10'000,
-                                        std::size_t max_batch_points = 10'000) {
-  SqliteOptions o;
-  o.path = path;
-  o.queue_capacity = queue_capacity;
-  o.max_batch_points = max_batch_points;
-  auto s = SqliteStore::open(o);
-  EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
-  return s ? std::move(*s) : nullptr;
-}
-
 std::uint64_t counter(const char* name) { return obs::Registry::global().counter(name, "").value(); }
-
-// Parks the worker thread inside a callback until release() so tests can line up a queue behind it.
-// The latches are shared with the callback: the gate may go out of scope while the worker still wakes.
-class WorkerGate {
- public:
-  explicit WorkerGate(Store& s) : latches_(std::make_shared<Latches>()) {
-    s.list_devices(TenantId("gate"), [l = latches_](Result<std::vector<Device>>) {
-      l->entered.count_down();
-      l->release.wait();
-    });
-    latches_->entered.wait();
-  }
-  // Also on destruction, so a failed assertion cannot leave the worker parked and stop() hanging.
-  ~WorkerGate() { release(); }
-  WorkerGate(const WorkerGate&) = delete;
-  WorkerGate& operator=(const WorkerGate&) = delete;
-  void release() {
-    if (!released_) latches_->release.count_down();
-    released_ = true;
-  }
-
- private:
-  struct Latches {
-    std::latch entered{1};
-    std::latch release{1};
-  };
-  std::shared_ptr<Latches> latches_;
-  bool released_ = false;
-};
-
-// Runs `sql` on a second connection, as an operator (or a fault) would.
-void exec_side(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  char* err = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
-  sqlite3_free(err);
-  sqlite3_close(db);
-}
 
 TEST(SqliteStore, DataSurvivesReopenAndSeqContinues) {
   TempDir dir;
