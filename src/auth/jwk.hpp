@@ -13,6 +13,8 @@
 
 namespace fleet::auth {
 
+class VerifyContexts;
+
 enum class KeyKind { rsa, ec_p256, ec_p384, ed25519 };
 
 // RSA moduli below this are refused (NIST SP 800-131A); above the max, refused as a CPU-cost guard.
@@ -26,6 +28,9 @@ struct PublicKey {
   std::string kid;                // empty when the JWK has no "kid" (always empty for PEM keys)
   std::optional<JwsAlg> alg;      // the JWK "alg": when set, the only algorithm this key verifies
   std::shared_ptr<EVP_PKEY> pkey;
+  // Set by KeySet when it takes the key: prepared verification contexts (auth/verify_contexts). Without
+  // them verification still works, only slower.
+  std::shared_ptr<const VerifyContexts> verify_contexts;
 
   // True when `a` fits the key type (RS and PS with RSA, ES256 with P-256, ES384 with P-384, EdDSA with
   // Ed25519) and the JWK's alg restriction.

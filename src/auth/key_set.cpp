@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "auth/verify_contexts.hpp"
 #include "core/strict_json.hpp"
 #include "obs/log.hpp"
 
@@ -49,6 +50,7 @@ Result<std::shared_ptr<const KeySet>> KeySet::from_jwks(std::string_view json) {
     obs::warn("jwks key skipped", {{"index", static_cast<std::uint64_t>(i)}, {"kid", kid}, {"reason", reason}});
   }
   if (set->keys_.empty()) return make_error(ErrorCode::invalid_field, "JWKS: no usable key");
+  set->prepare();
   return std::shared_ptr<const KeySet>(std::move(set));
 }
 
@@ -58,6 +60,7 @@ Result<std::shared_ptr<const KeySet>> KeySet::from_pem(std::string_view pem) {
   std::shared_ptr<KeySet> set(new KeySet());
   set->keys_.push_back(std::move(*key));
   set->any_kid_ = true;
+  set->prepare();
   return std::shared_ptr<const KeySet>(std::move(set));
 }
 
@@ -70,6 +73,7 @@ std::shared_ptr<const KeySet> KeySet::from_keys(std::vector<PublicKey> keys) {
     }
     set->keys_.push_back(std::move(k));
   }
+  set->prepare();
   return set;
 }
 
@@ -86,6 +90,10 @@ std::vector<std::string> KeySet::kids() const {
   std::vector<std::string> out;
   for (const auto& k : keys_) out.push_back(k.kid);
   return out;
+}
+
+void KeySet::prepare() {
+  for (auto& k : keys_) k.verify_contexts = VerifyContexts::create(k);
 }
 
 }  // namespace fleet::auth

@@ -40,6 +40,9 @@ class KeySet {
 
  private:
   KeySet() = default;
+  // Gives every key its prepared verification contexts (auth/verify_contexts): paid once per key set,
+  // not once per token.
+  void prepare();
   std::vector<PublicKey> keys_;  // few keys: a linear scan beats a map
   bool any_kid_ = false;
   std::size_t skipped_ = 0;

@@ -4,6 +4,7 @@
 #include <openssl/rsa.h>
 
 #include "auth/ossl.hpp"
+#include "auth/verify_contexts.hpp"
 
 namespace fleet::auth {
 namespace {
@@ -59,7 +60,7 @@ bool set_padding(EVP_PKEY_CTX* pctx, JwsAlg alg) {
   }
 }
 
-bool verify_impl(EVP_PKEY* pkey, JwsAlg alg, std::string_view input, std::string_view sig) {
+bool verify_impl(const PublicKey& key, JwsAlg alg, std::string_view input, std::string_view sig) {
   std::string der;
   if (const std::size_t n = ecdsa_signature_size(alg); n != 0) {
     if (sig.size() != n) return false;
@@ -67,16 +68,25 @@ bool verify_impl(EVP_PKEY* pkey, JwsAlg alg, std::string_view input, std::string
     if (der.empty()) return false;
     sig = der;
   }
-  ossl::MdCtxPtr md(EVP_MD_CTX_new());
-  EVP_PKEY_CTX* pctx = nullptr;  // owned by md
-  if (!md || EVP_DigestVerifyInit_ex(md.get(), &pctx, digest_name(alg), nullptr, nullptr, pkey, nullptr) != 1 ||
-      !set_padding(pctx, alg)) {
-    return false;
-  }
+  // A copy of the key's prepared context when there is one; otherwise (keys built outside a KeySet)
+  // the full initialisation.
+  ossl::MdCtxPtr md = key.verify_contexts ? key.verify_contexts->start(alg) : nullptr;
+  if (!md) md = new_verify_context(key.pkey.get(), alg);
+  if (!md) return false;
   return EVP_DigestVerify(md.get(), bytes(sig), sig.size(), bytes(input), input.size()) == 1;
 }
 
 }  // namespace
+
+ossl::MdCtxPtr new_verify_context(EVP_PKEY* pkey, JwsAlg alg) {
+  ossl::MdCtxPtr md(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;  // owned by md
+  if (!md || EVP_DigestVerifyInit_ex(md.get(), &pctx, digest_name(alg), nullptr, nullptr, pkey, nullptr) != 1 ||
+      !set_padding(pctx, alg)) {
+    return nullptr;
+  }
+  return md;
+}
 
 std::size_t ecdsa_signature_size(JwsAlg alg) noexcept {
   switch (alg) {
@@ -89,7 +99,7 @@ std::size_t ecdsa_signature_size(JwsAlg alg) noexcept {
 bool verify_signature(const PublicKey& key, JwsAlg alg, std::string_view signing_input,
                       std::string_view signature) noexcept {
   if (!key.pkey || !key.permits(alg)) return false;
-  const bool ok = verify_impl(key.pkey.get(), alg, signing_input, signature);
+  const bool ok = verify_impl(key, alg, signing_input, signature);
   // OpenSSL's error queue is per thread; leave nothing behind for unrelated code (e.g. TLS) to trip on.
   ERR_clear_error();
   return ok;

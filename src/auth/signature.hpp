@@ -8,6 +8,7 @@
 
 #include "auth/jwk.hpp"
 #include "auth/jws_alg.hpp"
+#include "auth/ossl.hpp"
 #include "core/result.hpp"
 
 namespace fleet::auth {
@@ -20,6 +21,11 @@ std::size_t ecdsa_signature_size(JwsAlg alg) noexcept;
 // ecdsa_signature_size(alg) octets (a DER signature is refused); PS256 requires salt length = 32.
 bool verify_signature(const PublicKey& key, JwsAlg alg, std::string_view signing_input,
                       std::string_view signature) noexcept;
+
+// A context initialised for EVP_DigestVerify of `alg` signatures under `pkey` (digest and RSA padding
+// set), or nullptr when OpenSSL refuses. Costly (provider look-ups by name): VerifyContexts prepares
+// these once per key and copies them per verification.
+ossl::MdCtxPtr new_verify_context(EVP_PKEY* pkey, JwsAlg alg);
 
 // Signs `signing_input` with a private key, returning the JWS encoding of the signature (raw r||s for
 // ECDSA). For the dev issuer and tests; the server never signs.
