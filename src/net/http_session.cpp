@@ -2,7 +2,6 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse.hpp>
 
 #include "api/bearer.hpp"
@@ -10,6 +9,7 @@
 #include "net/redact.hpp"
 #include "net/static_files.hpp"
 #include "net/worker.hpp"
+#include "net/ws_handshake.hpp"
 #include "net/ws_session.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
@@ -87,12 +87,7 @@ void HttpSession::dispatch(http::request<http::string_body> req) {
   auto url = boost::urls::parse_origin_form(req.target());
   if (!url) return respond(api::error_response(ErrorCode::bad_request, "malformed request target"));
 
-  if (url->path() == "/ws") {
-    if (!beast::websocket::is_upgrade(req)) {
-      return respond(api::error_response(ErrorCode::bad_request, "/ws expects a WebSocket upgrade"));
-    }
-    return upgrade(std::move(req), *url);
-  }
+  if (url->path() == "/ws") return upgrade(std::move(req), *url);
 
   api::Request areq;
   areq.method = head_ ? "GET" : method_;
@@ -119,6 +114,16 @@ void HttpSession::dispatch(http::request<http::string_body> req) {
 }
 
 void HttpSession::upgrade(http::request<http::string_body> req, const boost::urls::url_view& url) {
+  HandshakeCheck check = check_upgrade(req);
+  if (check.status != 101) {
+    api::Response res = api::error_response(check.status == 500 ? ErrorCode::internal : ErrorCode::bad_request,
+                                            std::string(check.message));
+    if (check.status == 426) {
+      res.status = 426;  // Upgrade Required, naming the one version we speak (RFC 6455 4.2.2)
+      res.headers.emplace_back("Sec-WebSocket-Version", "13");
+    }
+    return respond(std::move(res));
+  }
   std::string token = extract_token(url, req[http::field::authorization]);
   if (ctx_.options.access_log) {
     beast::error_code ec;
@@ -127,11 +132,12 @@ void HttpSession::upgrade(http::request<http::string_body> req, const boost::url
   }
   ctx_.ws_sessions.fetch_add(1, std::memory_order_relaxed);
   // The session takes the bare socket: this HttpSession, its parser, buffer and tcp_stream state (timers)
-  // are freed as soon as this handler returns.
+  // are freed as soon as this handler returns. Bytes the client sent after the upgrade request are still
+  // in buffer_: they are the start of the WebSocket stream and go to the session's frame reader.
   auto session = std::make_shared<WsSession>(stream_.release_socket(), worker_, ctx_);
-  // The buffer may hold bytes the client sent right after the upgrade request; Beast's accept(req)
-  // expects none (clients must wait for 101), so they are dropped with this session.
-  session->run(std::move(req), std::move(token));
+  const auto early = buffer_.data();
+  session->run(switching_protocols_response(check.accept), std::move(token),
+               std::string_view(static_cast<const char*>(early.data()), early.size()));
 }
 
 void HttpSession::respond(api::Response res) {

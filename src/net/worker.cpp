@@ -1,5 +1,6 @@
 #include "net/worker.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "net/ws_session.hpp"
@@ -33,17 +34,53 @@ void Worker::stop() {
 
 void Worker::post(std::function<void()> task) { boost::asio::post(io_, std::move(task)); }
 
-void Worker::schedule_flush(std::weak_ptr<WsSession> session) {
-  ready_.push_back(std::move(session));
+void Worker::schedule_flush(WsSession* session) {
+  ready_.push_back(session);
   if (drain_posted_) return;
   drain_posted_ = true;
-  boost::asio::post(io_, [this] {
-    drain_posted_ = false;
-    draining_.swap(ready_);  // flushes may schedule again: they go to the next drain
-    for (auto& weak : draining_) {
-      if (auto s = weak.lock()) s->flush_now();
+  boost::asio::post(io_, [this] { drain(); });
+}
+
+void Worker::cancel_flush(WsSession* session) noexcept {
+  // Rare (a session dying with a flush queued), so a linear scan beats a per-session index.
+  std::replace(ready_.begin(), ready_.end(), session, static_cast<WsSession*>(nullptr));
+  std::replace(draining_.begin(), draining_.end(), session, static_cast<WsSession*>(nullptr));
+}
+
+void Worker::drain() {
+  drain_posted_ = false;
+  draining_.swap(ready_);  // flushes may schedule again: they go to the next drain
+  // Index rather than iterators: a flush never destroys a session synchronously, but cancel_flush may
+  // still null an entry in place.
+  for (std::size_t i = 0; i < draining_.size(); ++i) {
+    if (WsSession* s = draining_[i]) s->flush_now();
+  }
+  draining_.clear();
+}
+
+void Worker::start_sweep(std::chrono::milliseconds interval) {
+  if (sweeping_) return;
+  sweeping_ = true;
+  sweep_interval_ = interval;
+  arm_sweep();
+}
+
+void Worker::arm_sweep() {
+  sweep_timer_.expires_after(sweep_interval_);
+  sweep_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) {
+      sweeping_ = false;
+      return;
     }
-    draining_.clear();
+    if (sessions_.empty()) {
+      sweeping_ = false;
+      return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    // on_sweep never creates or destroys a session synchronously (closing a socket only posts the
+    // aborted waits), so iterating the set itself is safe.
+    for (WsSession* s : sessions_) s->on_sweep(now);
+    arm_sweep();
   });
 }
 

@@ -2,10 +2,20 @@
 // One event loop on one thread. Sessions are pinned to a worker for life, and each worker owns its
 // TenantHub shard, so fan-out and socket writes never take a lock. Other threads reach a worker only
 // through post().
+//
+// The worker also owns what its WebSocket sessions would otherwise each pay for while idle: the read
+// buffer (sessions read into one scratch buffer and keep bytes only for an unfinished frame), the gather
+// list of a write, and the timer (one periodic sweep checks every session's deadlines).
+#include <sys/uio.h>
+
+#include <array>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <span>
 #include <thread>
 #include <unordered_set>
 #include <vector>
@@ -27,13 +37,25 @@ class Worker {
   boost::asio::io_context& io() noexcept { return io_; }
   // Thread: this worker only.
   hub::TenantHub& hub() noexcept { return hub_; }
-  // Live WebSocket sessions on this worker, for graceful shutdown. Thread: this worker only.
+  // Live WebSocket sessions on this worker, for graceful shutdown and the sweep. Thread: this worker only.
   std::unordered_set<WsSession*>& sessions() noexcept { return sessions_; }
 
   // Queues a session to be flushed once the handlers already queued on this loop have run, so that every
-  // batch published in one burst leaves in one frame per session (one drain task per burst, not one post
-  // per session). Thread: this worker only.
-  void schedule_flush(std::weak_ptr<WsSession> session);
+  // batch published in one burst leaves in one frame per session: one posted drain per burst, nothing
+  // allocated per session. The session keeps its own "queued" flag so it is queued at most once, and
+  // calls cancel_flush from its destructor if still queued. Thread: this worker only.
+  void schedule_flush(WsSession* session);
+  void cancel_flush(WsSession* session) noexcept;
+
+  // Starts the periodic sweep that calls WsSession::on_sweep on every session in sessions(), unless it
+  // runs already. It stops by itself when no session is left. Thread: this worker only.
+  void start_sweep(std::chrono::milliseconds interval);
+
+  // Scratch space shared by this worker's sessions; valid until the calling handler returns, and never
+  // used by two sessions at once (handlers on one thread do not interleave). Thread: this worker only.
+  std::span<char> read_scratch() noexcept { return read_scratch_; }
+  std::vector<iovec>& iov_scratch() noexcept { return iov_scratch_; }
+  std::vector<hub::Slice>& slice_scratch() noexcept { return slice_scratch_; }
 
   void start();
   // Lets queued handlers finish, then stops the loop and joins the thread. Idempotent.
@@ -41,16 +63,26 @@ class Worker {
   void post(std::function<void()> task);
 
  private:
-  // Declaration order is destruction order reversed: the io_context goes first, so sessions still owned
-  // by its pending handlers can unsubscribe from hub_ and sessions_ while both are alive.
+  void drain();
+  void arm_sweep();
+
+  // Declaration order is destruction order reversed: the io_context goes after the timer (which must die
+  // first) but before the containers, so sessions still owned by its pending handlers can unsubscribe from
+  // hub_ and sessions_ while both are alive.
   std::size_t index_;
   hub::TenantHub hub_;
   std::unordered_set<WsSession*> sessions_;
-  std::vector<std::weak_ptr<WsSession>> ready_;  // sessions waiting for the next drain
-  std::vector<std::weak_ptr<WsSession>> draining_;
+  std::vector<WsSession*> ready_;     // sessions waiting for the next drain; null once cancelled
+  std::vector<WsSession*> draining_;  // the drain in progress
   bool drain_posted_ = false;
+  bool sweeping_ = false;
+  std::chrono::milliseconds sweep_interval_{250};
+  std::array<char, 16 * 1024> read_scratch_{};
+  std::vector<iovec> iov_scratch_;
+  std::vector<hub::Slice> slice_scratch_;
   boost::asio::io_context io_{1};  // concurrency hint 1: one thread, Asio may skip internal locking
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+  boost::asio::steady_timer sweep_timer_{io_};
   std::thread thread_;
 };
 

@@ -1,23 +1,29 @@
 #include "net/ws_session.hpp"
 
+#include <algorithm>
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/beast/websocket.hpp>
-#include <memory>
+#include <iterator>
 #include <utility>
 
 #include "core/strict_json.hpp"
+#include "net/nonblocking_io.hpp"
 #include "net/worker.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
 #include "proto/messages.hpp"
 
 namespace fleet::net {
-namespace beast = boost::beast;
-namespace websocket = boost::beast::websocket;
-
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// After our close frame is written, how long the peer has to answer with its own (or hang up) before the
+// socket is closed anyway. Short: it bounds how long shutdown waits for clients that stopped reading.
+constexpr std::chrono::seconds kCloseHandshakeTimeout{1};
+// Answers (pongs) queued behind a write the peer does not read: past this many, reading stops until the
+// write moves, so a client that sends pings but reads nothing cannot grow our queue.
+constexpr std::size_t kMaxQueuedControl = 16;
 
 struct WsMetrics {
   obs::Registry& r = obs::Registry::global();
@@ -54,10 +60,19 @@ proto::CloseReason close_reason_for(auth::AuthFailure f) {
   return proto::CloseReason::invalid_token;
 }
 
+proto::CloseReason close_reason_for(ws::FrameError e) {
+  switch (e) {
+    case ws::FrameError::invalid_utf8: return proto::CloseReason::invalid_payload;
+    case ws::FrameError::too_big: return proto::CloseReason::too_big;
+    case ws::FrameError::protocol:
+    case ws::FrameError::none: break;
+  }
+  return proto::CloseReason::protocol_error;
+}
+
 // Asio's default handler allocator hands every operation a recycled per-thread block of up to ~1 KiB if
-// one is cached, whatever the operation's size. An idle session's long-lived waits (its read, its expiry
-// timer) would then each pin such a block (e.g. the 101 response's write, ~0.75 KiB) for the life of the
-// connection. Binding this allocator makes those two allocate exactly what they need, from malloc.
+// one is cached, whatever the operation's size. An idle session's long-lived wait would then pin such a
+// block for the life of the connection. Binding this allocator makes it allocate exactly what it needs.
 template <class T>
 struct ExactAllocator {
   using value_type = T;
@@ -82,57 +97,67 @@ bool is_ping(std::string_view text) {
   return type && type->is_string() && type->get_string() == "ping";
 }
 
+// The sweep must see a silent peer within a fraction of the idle timeout (pings go out at half of it),
+// and never wakes more than 4 times a second.
+std::chrono::milliseconds sweep_interval(const NetOptions& o) {
+  const auto fraction = std::min(o.ws_idle_timeout / 8, o.handshake_timeout / 4);
+  return std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(fraction), std::chrono::milliseconds(20),
+                    std::chrono::milliseconds(250));
+}
+
+ws::Opcode opcode_of(const ws::HeaderBytes& header) { return static_cast<ws::Opcode>(header[0] & 0x0F); }
+
+constexpr char kComma = ',';
+
 }  // namespace
 
 WsSession::WsSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx)
-    : ws_(std::move(socket)),
+    : socket_(std::move(socket)),
       worker_(worker),
       ctx_(ctx),
-      expiry_timer_(worker.io()),
+      reader_(ctx.options.ws_max_message),
       outbox_(ctx.options.outbox) {
+  const auto now = Clock::now();
+  deadline_ = now + ctx_.options.handshake_timeout;
+  last_rx_ = now;
   worker_.sessions().insert(this);
+  worker_.start_sweep(sweep_interval(ctx_.options));
   WsMetrics::get().connections.add(1);
 }
 
 WsSession::~WsSession() {
+  if (flush_queued_) worker_.cancel_flush(this);
   leave_hub();
   worker_.sessions().erase(this);
   ctx_.ws_sessions.fetch_sub(1, std::memory_order_relaxed);
   WsMetrics::get().connections.sub(1);
 }
 
-void WsSession::run(beast::http::request<beast::http::string_body> req, std::string token) {
-  token_ = std::move(token);
-  websocket::stream_base::timeout t{};
-  t.handshake_timeout = ctx_.options.handshake_timeout;
-  t.idle_timeout = ctx_.options.ws_idle_timeout;
-  t.keep_alive_pings = true;
-  ws_.set_option(t);
-  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-    res.set(beast::http::field::server, "fleetd/" FLEET_VERSION);
-  }));
-  ws_.read_message_max(ctx_.options.ws_max_message);
-  ws_.auto_fragment(false);
-  ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
-}
-
-void WsSession::on_accept(beast::error_code ec) {
-  if (ec) return;  // the peer went away mid-handshake; destruction cleans up
-  auto& m = WsMetrics::get();
-  if (ctx_.stopping.load()) return close(proto::CloseReason::shutdown);
-  if (ctx_.ws_sessions.load(std::memory_order_relaxed) > ctx_.options.max_connections) {
-    m.busy.inc();
-    return close(proto::CloseReason::server_busy);
+void WsSession::run(std::string switching_protocols, std::string token, std::string_view early_bytes) {
+  control_.push_back(OutFrame{std::move(switching_protocols), {}, 0});
+  if (ctx_.stopping.load()) {
+    close(proto::CloseReason::shutdown);
+  } else if (ctx_.ws_sessions.load(std::memory_order_relaxed) > ctx_.options.max_connections) {
+    WsMetrics::get().busy.inc();
+    close(proto::CloseReason::server_busy);
+  } else {
+    // The authenticator usually answers inline (keys at hand), on this worker: dispatch then runs on_auth
+    // at once, and with a snapshot served from memory the 101, hello and snapshot leave in one write. An
+    // answer from the key-refresh thread (after a JWKS refresh) is posted back to our worker.
+    ctx_.authenticator.authenticate(token, [self = shared_from_this()](auth::AuthOutcome outcome) {
+      boost::asio::dispatch(self->worker_.io(), [self, o = std::move(outcome)]() mutable { self->on_auth(std::move(o)); });
+    });
   }
-  phase_ = Phase::authenticating;
-  do_read();  // notices the peer's close while we authenticate
-  // The authenticator usually answers inline (keys at hand), on this worker: dispatch then runs on_auth
-  // at once, saving a queued handler per handshake. An answer from the key-refresh thread (after a JWKS
-  // refresh) is posted back to our worker. Either way this is the last thing on_accept does.
-  std::string token = std::move(token_);
-  ctx_.authenticator.authenticate(token, [self = shared_from_this()](auth::AuthOutcome outcome) {
-    boost::asio::dispatch(self->worker_.io(), [self, o = std::move(outcome)]() mutable { self->on_auth(std::move(o)); });
-  });
+  // Bytes a client pipelined after its upgrade request belong to the WebSocket stream.
+  const std::span<char> scratch = worker_.read_scratch();
+  while (!early_bytes.empty() && phase_ != Phase::closed && !reader_.closed()) {
+    const std::size_t n = std::min(early_bytes.size(), scratch.size());
+    std::copy_n(early_bytes.data(), n, scratch.data());
+    early_bytes.remove_prefix(n);
+    consume(scratch.first(n));
+  }
+  flush();
+  on_readable();  // reads anything that arrived meanwhile, then waits
 }
 
 void WsSession::on_auth(auth::AuthOutcome outcome) {
@@ -149,174 +174,308 @@ void WsSession::on_auth(auth::AuthOutcome outcome) {
     return close(close_reason_for(outcome.failure));
   }
   m.accepted.inc();
-  principal_ = std::move(outcome.principal);
+  tenant_ = outcome.principal.tenant;
+  expiry_ms_ = (outcome.principal.exp_s + ctx_.options.clock_skew_s) * 1000;
   phase_ = Phase::snapshotting;
   // Subscribe before asking for the snapshot: every batch committed after the snapshot is then already
   // queued here, and drop_through(snapshot.seq) removes the ones the snapshot covers.
-  worker_.hub().subscribe(principal_.tenant, this);
+  worker_.hub().subscribe(tenant_, this);
   subscribed_ = true;
-  arm_expiry();
-  ctx_.store.snapshot(principal_.tenant, [self = shared_from_this()](Result<store::Snapshot> r) {
-    boost::asio::post(self->worker_.io(), [self, r = std::move(r)]() mutable { self->on_snapshot(std::move(r)); });
+  // The principal's strings are needed once, for hello: they travel with the callback, not in the session.
+  // The store may answer inline (from memory) or on its thread; dispatch covers both. Last statement:
+  // on_snapshot may already have run when snapshot() returns.
+  ctx_.store.snapshot(tenant_, [self = shared_from_this(), p = std::move(outcome.principal)](Result<store::Snapshot> r) {
+    boost::asio::dispatch(self->worker_.io(),
+                          [self, p, r = std::move(r)]() mutable { self->on_snapshot(p, std::move(r)); });
   });
 }
 
-void WsSession::on_snapshot(Result<store::Snapshot> snapshot) {
+void WsSession::on_snapshot(const auth::Principal& principal, Result<store::Snapshot> snapshot) {
   if (phase_ != Phase::snapshotting) return;
   if (!snapshot) {
-    obs::warn("snapshot failed", {{"tenant", principal_.tenant.str()}, {"error", snapshot.error().message}});
+    obs::warn("snapshot failed", {{"tenant", tenant_.str()}, {"error", snapshot.error().message}});
     return close(proto::CloseReason::internal);
   }
-  proto::Hello hello{principal_.tenant.str(), principal_.user.str(), principal_.role, principal_.exp_s,
-                     "fleetd/" FLEET_VERSION, snapshot->seq};
-  send_control(proto::encode_hello(hello));
-  send_control(proto::encode_snapshot(snapshot->seq, snapshot->devices));
+  proto::Hello hello{tenant_.str(), principal.user.str(), principal.role, principal.exp_s, "fleetd/" FLEET_VERSION,
+                     snapshot->seq};
+  queue(ws::Opcode::text, proto::encode_hello(hello));
+  queue(ws::Opcode::text, proto::encode_snapshot(snapshot->seq, snapshot->devices));
   outbox_.drop_through(snapshot->seq);
   phase_ = Phase::live;
+  flush();  // hello, snapshot and any telemetry queued since the subscription: one gather write
+}
+
+// ---- reading ----
+
+void WsSession::on_readable() {
+  const std::span<char> buf = worker_.read_scratch();
+  // A few reads per wake-up at most: a client that sends a lot must not starve the worker's other sessions.
+  for (int round = 0; round < 4; ++round) {
+    if (phase_ == Phase::closed || reader_.closed() || teardown_after_write_ || read_paused_) return;
+    std::size_t n = 0;
+    switch (read_nonblocking(socket_.native_handle(), buf, n)) {
+      case IoStatus::done:
+        last_rx_ = Clock::now();
+        ping_sent_ = false;
+        consume(buf.first(n));
+        if (n < buf.size()) round = 4;  // drained; the wait below re-checks readiness anyway
+        break;
+      case IoStatus::would_block: round = 4; break;
+      case IoStatus::eof:     // the peer hung up, with or without a close frame: nothing left to say
+      case IoStatus::failed:  // reset or another socket error
+        return teardown();
+    }
+  }
+  if (phase_ == Phase::closed || reader_.closed() || teardown_after_write_ || read_paused_) return;
+  wait_readable();
+}
+
+void WsSession::wait_readable() {
+  // A wait, not a read: no buffer is committed while the connection is idle.
+  socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
+                     allocate_exactly([self = shared_from_this()](boost::system::error_code ec) {
+                       if (ec) {
+                         if (ec != boost::asio::error::operation_aborted) self->teardown();
+                         return;
+                       }
+                       self->on_readable();
+                     }));
+}
+
+void WsSession::consume(std::span<char> bytes) {
+  const ws::FrameError e = reader_.feed(bytes, *this);
+  if (e != ws::FrameError::none) {
+    // "Fail the WebSocket connection" (RFC 6455 7.1.7): say why, then close without waiting for an answer.
+    teardown_after_write_ = true;
+    close(close_reason_for(e));
+    if (close_sent_) teardown();  // our close went out earlier: nothing more to say
+    return;
+  }
+  if (writing_ && control_.size() >= kMaxQueuedControl) read_paused_ = true;
   flush();
 }
 
-void WsSession::arm_expiry() {
-  const std::int64_t deadline_ms = (principal_.exp_s + ctx_.options.clock_skew_s) * 1000;
-  const std::int64_t wait_ms = std::max<std::int64_t>(0, deadline_ms - ctx_.clock.now_ms());
-  expiry_timer_.expires_after(std::chrono::milliseconds(wait_ms));
-  expiry_timer_.async_wait(allocate_exactly([weak = weak_from_this()](beast::error_code ec) {
-    auto self = weak.lock();
-    if (ec || !self) return;
-    WsMetrics::get().closes_expired.inc();
-    self->close(proto::CloseReason::token_expired);
-  }));
+void WsSession::on_text(std::string_view message) {
+  // Protocol 1 knows one client message; anything else is ignored (reserved for later versions).
+  if (phase_ == Phase::live && is_ping(message)) queue(ws::Opcode::text, R"({"type":"pong"})");
 }
 
-void WsSession::do_read() {
-  // read_message_max still bounds the whole message: Beast counts it across read_some calls.
-  ws_.async_read_some(boost::asio::buffer(read_chunk_), allocate_exactly([self = shared_from_this()](
-                                                           beast::error_code ec, std::size_t n) { self->on_read(ec, n); }));
-}
+void WsSession::on_binary(std::string_view) { close(proto::CloseReason::unsupported); }
 
-void WsSession::on_read(beast::error_code ec, std::size_t n) {
-  if (ec == websocket::error::message_too_big) return close(proto::CloseReason::too_big);
-  if (ec) {
-    // Closed by the peer, timed out or failed: stop everything; the last shared_ptr releases us.
-    phase_ = Phase::closing;
-    expiry_timer_.cancel();
-    leave_hub();
+void WsSession::on_ping(std::string_view payload) { queue(ws::Opcode::pong, std::string(payload)); }
+
+void WsSession::on_pong(std::string_view) {}  // the bytes themselves were the sign of life
+
+void WsSession::on_close(std::uint16_t code, std::string_view) {
+  if (close_queued_) {
+    // The answer to our close (or both sides closed at once): the handshake is over once ours is out.
+    if (close_sent_) return teardown();
+    teardown_after_write_ = true;
     return;
   }
-  if (!ws_.got_text()) return close(proto::CloseReason::unsupported);
-  const std::string_view chunk(read_chunk_.data(), n);
-  if (!ws_.is_message_done()) {
-    read_message_.append(chunk);
-    return do_read();
-  }
-  std::string_view text = chunk;
-  if (!read_message_.empty()) {
-    read_message_.append(chunk);
-    text = read_message_;
-  }
-  // Protocol 1 knows one client message; anything else is ignored (reserved for later versions).
-  if (phase_ == Phase::live && is_ping(text)) {
-    send_control(R"({"type":"pong"})");
-    flush();
-  }
-  std::string().swap(read_message_);  // an idle session keeps no read buffer
-  do_read();
+  // The client closes: echo its code (RFC 6455 5.5.1), then hang up once the echo is written.
+  leave_hub();
+  teardown_after_write_ = true;
+  send_close(code == 0 ? proto::close_info(proto::CloseReason::normal).code : code, {});
 }
 
-void WsSession::send_control(std::string message) { control_.push_back(std::move(message)); }
+// ---- writing ----
+
+void WsSession::queue(ws::Opcode op, std::string payload) {
+  if (close_queued_ || phase_ == Phase::closed) return;  // nothing may follow a close frame
+  OutFrame& f = control_.emplace_back();
+  f.payload = std::move(payload);
+  f.header_size = static_cast<std::uint8_t>(ws::encode_header(op, f.payload.size(), f.header));
+}
+
+bool WsSession::has_output() const noexcept {
+  return !control_.empty() || (phase_ == Phase::live && !close_queued_ && !outbox_.empty());
+}
 
 void WsSession::on_ready() {
-  if (flush_scheduled_ || writing_) return;  // an in-flight write drains the outbox when it completes
-  flush_scheduled_ = true;
-  worker_.schedule_flush(weak_from_this());
+  if (flush_queued_ || writing_ || phase_ != Phase::live) return;  // a stuck write drains the outbox when it moves
+  flush_queued_ = true;
+  worker_.schedule_flush(this);
 }
 
 void WsSession::flush_now() {
-  flush_scheduled_ = false;
+  flush_queued_ = false;
   flush();
 }
 
 void WsSession::flush() {
-  if (writing_ || phase_ == Phase::closing) return;
-  if (close_pending_) return do_close();
   auto& m = WsMetrics::get();
-  if (!control_.empty()) {
-    writing_ = true;
-    control_inflight_ = true;
-    m.frames.inc();
-    m.bytes.inc(control_.front().size());
-    ws_.text(true);
-    ws_.async_write(boost::asio::buffer(control_.front()),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_write(ec, n); });
-    return;
+  while (!writing_ && phase_ != Phase::closed && has_output()) {
+    std::vector<iovec>& iov = worker_.iov_scratch();
+    iov.clear();
+    // The frames of this write move to sending_, so frames queued while it is stuck cannot move them.
+    sending_.swap(control_);
+    for (OutFrame& f : sending_) {
+      if (f.header_size > 0) iov.push_back({f.header.data(), f.header_size});
+      if (!f.payload.empty()) iov.push_back({f.payload.data(), f.payload.size()});
+      if (f.header_size == 0) continue;  // the 101 response
+      const ws::Opcode op = opcode_of(f.header);
+      if (op == ws::Opcode::text) {
+        m.frames.inc();
+        m.bytes.inc(f.payload.size());
+      } else if (op == ws::Opcode::close) {
+        close_in_write_ = true;
+      }
+    }
+    if (phase_ == Phase::live && !close_queued_ && !outbox_.empty()) gather_telemetry(iov);
+    std::size_t pos = 0;
+    switch (write_gather(socket_.native_handle(), iov, pos)) {
+      case IoStatus::done:
+        write_done();
+        continue;
+      case IoStatus::would_block: {
+        // The rare path: keep what the kernel did not take, and the bytes it points into.
+        rest_.assign(iov.begin() + static_cast<std::ptrdiff_t>(pos), iov.end());
+        rest_pos_ = 0;
+        auto& slices = worker_.slice_scratch();
+        inflight_.assign(std::make_move_iterator(slices.begin()), std::make_move_iterator(slices.end()));
+        slices.clear();
+        writing_ = true;
+        socket_.async_wait(boost::asio::ip::tcp::socket::wait_write,
+                           allocate_exactly([self = shared_from_this()](boost::system::error_code ec) { self->on_writable(ec); }));
+        return;
+      }
+      case IoStatus::eof:
+      case IoStatus::failed:
+        worker_.slice_scratch().clear();
+        return teardown();
+    }
   }
-  if (phase_ != Phase::live || outbox_.empty()) return;
-  inflight_.clear();
-  outbox_.take(inflight_, ctx_.options.max_frame_bytes);
-  bufs_.clear();
-  bufs_.reserve(inflight_.size() * 2 + 1);
-  bufs_.emplace_back(proto::kTelemetryHead.data(), proto::kTelemetryHead.size());
-  std::size_t bytes = proto::kTelemetryHead.size() + proto::kTelemetryTail.size();
-  for (std::size_t i = 0; i < inflight_.size(); ++i) {
-    if (i > 0) bufs_.emplace_back(",", 1);
-    const std::string_view s = inflight_[i].bytes();
-    bufs_.emplace_back(s.data(), s.size());
-    bytes += s.size() + (i > 0 ? 1 : 0);
+  if (read_paused_ && !writing_ && phase_ != Phase::closed) {
+    read_paused_ = false;
+    on_readable();
   }
-  bufs_.emplace_back(proto::kTelemetryTail.data(), proto::kTelemetryTail.size());
-  writing_ = true;
-  m.frames.inc();
-  m.bytes.inc(bytes);
-  ws_.text(true);
-  ws_.async_write(bufs_, [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_write(ec, n); });
 }
 
-void WsSession::on_write(beast::error_code ec, std::size_t) {
-  writing_ = false;
-  if (control_inflight_) {
-    control_inflight_ = false;
-    control_.erase(control_.begin());  // a handful at most; a deque would cost idle sessions ~600 bytes
-    if (control_.empty()) control_.shrink_to_fit();  // nor keep the capacity hello + snapshot needed
+void WsSession::gather_telemetry(std::vector<iovec>& iov) {
+  auto& slices = worker_.slice_scratch();
+  slices.clear();
+  outbox_.take(slices, ctx_.options.max_frame_bytes);
+  std::size_t payload = proto::kTelemetryHead.size() + proto::kTelemetryTail.size();
+  for (std::size_t i = 0; i < slices.size(); ++i) payload += slices[i].bytes().size() + (i > 0 ? 1 : 0);
+  const std::size_t header = ws::encode_header(ws::Opcode::text, payload, telemetry_header_);
+  // iovec is a C struct without const: the kernel only reads these bytes.
+  const auto add = [&iov](const void* p, std::size_t n) { iov.push_back({const_cast<void*>(p), n}); };
+  add(telemetry_header_.data(), header);
+  add(proto::kTelemetryHead.data(), proto::kTelemetryHead.size());
+  for (std::size_t i = 0; i < slices.size(); ++i) {
+    if (i > 0) add(&kComma, 1);
+    const std::string_view s = slices[i].bytes();
+    add(s.data(), s.size());
   }
-  inflight_.clear();
-  if (ec) {
-    phase_ = Phase::closing;
-    expiry_timer_.cancel();
-    leave_hub();
-    return;
-  }
-  flush();
+  add(proto::kTelemetryTail.data(), proto::kTelemetryTail.size());
+  auto& m = WsMetrics::get();
+  m.frames.inc();
+  m.bytes.inc(payload);
 }
+
+void WsSession::write_done() {
+  worker_.slice_scratch().clear();  // drops our references to the batches' bytes
+  std::vector<hub::Slice>().swap(inflight_);
+  std::vector<iovec>().swap(rest_);
+  std::vector<OutFrame>().swap(sending_);  // no capacity kept: idle sessions own no queue memory
+  if (close_in_write_) {
+    close_in_write_ = false;
+    close_sent_ = true;
+    deadline_ = Clock::now() + kCloseHandshakeTimeout;
+    if (teardown_after_write_) teardown();
+  }
+}
+
+void WsSession::on_writable(boost::system::error_code ec) {
+  if (phase_ == Phase::closed) return;
+  if (ec) return teardown();
+  switch (write_gather(socket_.native_handle(), rest_, rest_pos_)) {
+    case IoStatus::done:
+      writing_ = false;
+      write_done();
+      return flush();  // whatever queued meanwhile: one write for all of it
+    case IoStatus::would_block:
+      socket_.async_wait(boost::asio::ip::tcp::socket::wait_write,
+                         allocate_exactly([self = shared_from_this()](boost::system::error_code e) { self->on_writable(e); }));
+      return;
+    case IoStatus::eof:
+    case IoStatus::failed:
+      return teardown();
+  }
+}
+
+// ---- closing ----
 
 void WsSession::close(proto::CloseReason reason) {
-  if (phase_ == Phase::closing || close_pending_) return;
+  if (close_queued_ || phase_ == Phase::closed) return;
   close_reason_ = reason;
-  close_pending_ = true;
-  leave_hub();  // a closing session receives nothing more
-  expiry_timer_.cancel();
-  if (!writing_) do_close();
-}
-
-void WsSession::do_close() {
-  phase_ = Phase::closing;
-  close_pending_ = false;
   auto& m = WsMetrics::get();
-  switch (close_reason_) {
+  switch (reason) {
     case proto::CloseReason::shutdown: m.closes_shutdown.inc(); break;
     case proto::CloseReason::slow_consumer: m.closes_slow.inc(); break;
-    case proto::CloseReason::token_expired: break;  // counted where the timer fired
+    case proto::CloseReason::token_expired: break;  // counted where the sweep noticed it
     default: m.closes_other.inc(); break;
   }
-  const proto::CloseInfo info = proto::close_info(close_reason_);
-  websocket::close_reason cr(static_cast<websocket::close_code>(info.code), info.reason);
-  ws_.async_close(cr, [self = shared_from_this()](beast::error_code) {});
+  leave_hub();  // a closing session receives nothing more
+  const proto::CloseInfo info = proto::close_info(reason);
+  send_close(info.code, info.reason);
+}
+
+void WsSession::send_close(std::uint16_t code, std::string_view reason) {
+  // The close frame must be the last one. Frames not yet written are dropped, except the 101 response:
+  // a session refused during authentication still completes the upgrade so the browser can read why.
+  std::erase_if(control_, [](const OutFrame& f) { return f.header_size != 0; });
+  queue(ws::Opcode::close, ws::close_payload(code, reason));
+  close_queued_ = true;
+  phase_ = Phase::closing;
+  flush();
 }
 
 void WsSession::shutdown() { close(proto::CloseReason::shutdown); }
 
+void WsSession::teardown() {
+  if (phase_ == Phase::closed) return;
+  phase_ = Phase::closed;
+  leave_hub();
+  // close() alone: it sends our FIN like shutdown() would (RFC 6455 7.1.1: the server closes the TCP
+  // connection first), and it does not fail with ENOTCONN when the peer has already reset - a shutdown()
+  // first is an extra syscall per connection and changes nothing, since no other descriptor shares
+  // this socket. Pending waits complete (aborted) on a later turn; the last one frees us.
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  std::vector<OutFrame>().swap(control_);
+  std::vector<OutFrame>().swap(sending_);
+  std::vector<hub::Slice>().swap(inflight_);
+  std::vector<iovec>().swap(rest_);
+  outbox_ = hub::Outbox(ctx_.options.outbox);
+}
+
+void WsSession::on_sweep(Clock::time_point now) {
+  if (phase_ == Phase::closed) return;
+  if (close_sent_) {
+    if (now >= deadline_) teardown();  // the peer never answered our close
+    return;
+  }
+  const auto silent = now - last_rx_;
+  if (silent >= ctx_.options.ws_idle_timeout) return teardown();  // no close frame: the peer is gone
+  if (phase_ == Phase::authenticating || phase_ == Phase::snapshotting) {
+    if (now >= deadline_) return close(proto::CloseReason::internal);  // auth or snapshot never answered
+  }
+  if ((phase_ == Phase::snapshotting || phase_ == Phase::live) && ctx_.clock.now_ms() >= expiry_ms_) {
+    WsMetrics::get().closes_expired.inc();
+    return close(proto::CloseReason::token_expired);
+  }
+  if (phase_ == Phase::live && !ping_sent_ && silent >= ctx_.options.ws_idle_timeout / 2) {
+    ping_sent_ = true;
+    queue(ws::Opcode::ping, {});
+    flush();
+  }
+}
+
 void WsSession::leave_hub() {
   if (!subscribed_) return;
-  worker_.hub().unsubscribe(principal_.tenant, this);
+  worker_.hub().unsubscribe(tenant_, this);
   subscribed_ = false;
 }
 

@@ -1,20 +1,32 @@
 #pragma once
-// One WebSocket connection: authenticate, hello + snapshot, then live telemetry from the worker's hub.
-// Lives on one worker and is touched only on its thread. Keeps exactly one write in flight: everything
-// else waits in the control queue or the outbox, and the next write drains all of it as one frame.
-#include <array>
+// One WebSocket connection over the raw TCP socket: RFC 6455 framing is ours (net/ws_frame), the opening
+// handshake was checked by HttpSession (net/ws_handshake). Authenticates, sends hello + snapshot, then live
+// telemetry from the worker's hub.
+//
+// Thread: lives on one worker and is touched only on its thread.
+// Writes: exactly one write in flight. A flush gathers everything queued (control frames first, then one
+// telemetry frame from the outbox) into one non-blocking sendmsg; only what the kernel does not take now
+// is kept, and an async_wait(write) continues it. Everything queued meanwhile waits for the next flush.
+// Reads: an idle session owns no buffer and has one pending async_wait(read); it reads into the worker's
+// scratch buffer and keeps bytes only for an unfinished frame or message.
+// Timers: none of its own. The worker's sweep calls on_sweep for the handshake, idle, token-expiry and
+// close-handshake deadlines.
+// Lifetime: shared_ptr, held by the pending wait operations and by in-flight auth/snapshot callbacks.
+#include <sys/uio.h>
+
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/websocket/stream.hpp>
+#include <chrono>
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "auth/authenticator.hpp"
 #include "hub/tenant_hub.hpp"
 #include "net/net_context.hpp"
+#include "net/ws_frame.hpp"
 #include "proto/close_codes.hpp"
 #include "store/store.hpp"
 
@@ -22,66 +34,90 @@ namespace fleet::net {
 
 class Worker;
 
-class WsSession final : public std::enable_shared_from_this<WsSession>, public hub::Subscriber {
+class WsSession final : public std::enable_shared_from_this<WsSession>, public hub::Subscriber, private ws::FrameSink {
  public:
   WsSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx);
   ~WsSession() override;
 
-  // Completes the upgrade, then authenticates `token` (empty: none was presented).
-  void run(boost::beast::http::request<boost::beast::http::string_body> req, std::string token);
+  // Completes the upgrade with `switching_protocols` (the 101 response bytes), parses `early_bytes` (what
+  // the client sent after its upgrade request, already read by HttpSession), then authenticates `token`
+  // (empty: none was presented). Call once, right after construction, from a shared_ptr.
+  void run(std::string switching_protocols, std::string token, std::string_view early_bytes);
 
   // Graceful shutdown: close with 1001.
   void shutdown();
 
   hub::Outbox& outbox() noexcept override { return outbox_; }
-  // Defers the write to the worker's next drain, so a burst of publishes becomes one frame.
+  // Queues a flush on the worker's next drain, so a burst of publishes becomes one frame.
   void on_ready() override;
+  void on_overflow() override { close(proto::CloseReason::slow_consumer); }
   // Called by the worker's drain.
   void flush_now();
-  void on_overflow() override { close(proto::CloseReason::slow_consumer); }
+  // Called by the worker's sweep with the current time. Never destroys a session synchronously.
+  void on_sweep(std::chrono::steady_clock::time_point now);
 
  private:
-  enum class Phase { upgrading, authenticating, snapshotting, live, closing };
+  enum class Phase : std::uint8_t { authenticating, snapshotting, live, closing, closed };
 
-  void on_accept(boost::beast::error_code ec);
+  // A queued frame (or the raw 101 response when header_size is 0) with its payload owned here.
+  struct OutFrame {
+    std::string payload;
+    ws::HeaderBytes header{};
+    std::uint8_t header_size = 0;
+  };
+
   void on_auth(auth::AuthOutcome outcome);
-  void on_snapshot(Result<store::Snapshot> snapshot);
-  void arm_expiry();
-  void do_read();
-  void on_read(boost::beast::error_code ec, std::size_t n);
-  void send_control(std::string message);
+  void on_snapshot(const auth::Principal& principal, Result<store::Snapshot> snapshot);
+
+  void on_readable();
+  void wait_readable();
+  void consume(std::span<char> bytes);
+  void on_text(std::string_view message) override;
+  void on_binary(std::string_view message) override;
+  void on_ping(std::string_view payload) override;
+  void on_pong(std::string_view payload) override;
+  void on_close(std::uint16_t code, std::string_view reason) override;
+
+  void queue(ws::Opcode op, std::string payload);
   void flush();
-  void on_write(boost::beast::error_code ec, std::size_t n);
+  bool has_output() const noexcept;
+  // Appends the next telemetry frame (from the outbox) to the worker's gather list.
+  void gather_telemetry(std::vector<iovec>& iov);
+  void write_done();
+  void on_writable(boost::system::error_code ec);
+
   void close(proto::CloseReason reason);
-  void do_close();
+  void send_close(std::uint16_t code, std::string_view reason);
+  // Ends the connection now: no close handshake (or it is over). Pending waits complete later, aborted.
+  void teardown();
   void leave_hub();
 
-  // Over a plain socket rather than beast::tcp_stream: the WebSocket stream's own timeouts (handshake,
-  // idle pings) are all a session needs, and tcp_stream would add a heap block with three timers
-  // (~0.5 KiB per idle session) and one more layer to every read and write. deflateSupported = false:
-  // permessage-deflate is never negotiated (frames are shared slices written as they are).
-  boost::beast::websocket::stream<boost::asio::ip::tcp::socket, false> ws_;
+  boost::asio::ip::tcp::socket socket_;
   Worker& worker_;
   NetContext& ctx_;
-  Phase phase_ = Phase::upgrading;
-  std::string token_;
-  auth::Principal principal_;
-  bool subscribed_ = false;
-  bool writing_ = false;
-  bool close_pending_ = false;
-  proto::CloseReason close_reason_ = proto::CloseReason::normal;
-  // Client messages are rare and tiny (a ping is 15 bytes). async_read into a flat_buffer would make Beast
-  // reserve 1,536 bytes for every waiting read, i.e. on every idle connection; instead reads go into this
-  // inline chunk, and only a message longer than it is assembled in read_message_ (then released).
-  std::array<char, 64> read_chunk_{};
-  std::string read_message_;
-  boost::asio::steady_timer expiry_timer_;
+  ws::FrameReader reader_;
   hub::Outbox outbox_;
-  std::vector<std::string> control_;              // hello, snapshot, pong: sent before queued telemetry
-  std::vector<hub::Slice> inflight_;              // keeps the shared bytes of the current write alive
-  std::vector<boost::asio::const_buffer> bufs_;   // gather list of the current telemetry write
-  bool control_inflight_ = false;
-  bool flush_scheduled_ = false;
+  TenantId tenant_;
+  std::int64_t expiry_ms_ = 0;  // wall clock: token exp + clock skew
+  std::chrono::steady_clock::time_point deadline_;  // handshake, then close handshake (once our close is sent)
+  std::chrono::steady_clock::time_point last_rx_;   // last bytes from the peer
+  std::vector<OutFrame> control_;    // queued frames, sent before telemetry; empty (no capacity) when idle
+  std::vector<OutFrame> sending_;    // frames of the write in flight, when the kernel did not take it at once
+  std::vector<hub::Slice> inflight_;  // slices of that write (keeps the shared bytes alive)
+  std::vector<iovec> rest_;           // what is left of that write
+  std::size_t rest_pos_ = 0;
+  ws::HeaderBytes telemetry_header_{};
+  Phase phase_ = Phase::authenticating;
+  proto::CloseReason close_reason_ = proto::CloseReason::normal;
+  bool subscribed_ = false;
+  bool writing_ = false;         // a write waits for the socket to become writable
+  bool flush_queued_ = false;    // on the worker's ready list
+  bool ping_sent_ = false;       // keep-alive ping sent since the peer last spoke
+  bool close_queued_ = false;    // our close frame is queued or sent: nothing more is queued after it
+  bool close_in_write_ = false;  // our close frame is part of the current write
+  bool close_sent_ = false;      // our close frame is written; deadline_ bounds the wait for the peer's
+  bool teardown_after_write_ = false;  // the close handshake is complete once our close is written
+  bool read_paused_ = false;     // too many answers queued behind a stuck write: stop reading until it moves
 };
 
 }  // namespace fleet::net

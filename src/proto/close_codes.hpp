@@ -8,7 +8,9 @@ namespace fleet::proto {
 enum class CloseReason {
   normal,           // 1000: client asked to close
   shutdown,         // 1001: server is stopping; reconnect to another node or later
+  protocol_error,   // 1002: client broke RFC 6455 framing (unmasked frame, RSV bit, bad fragmentation, ...)
   unsupported,      // 1003: binary frame received
+  invalid_payload,  // 1007: text message or close reason that is not valid UTF-8
   missing_token,    // 1008: no token in the query or Authorization header
   invalid_token,    // 1008: signature, format, issuer, audience, key or time checks failed
   token_expired,    // 1008: the session's token expired while connected
@@ -32,7 +34,9 @@ constexpr CloseInfo close_info(CloseReason r) noexcept {
   switch (r) {
     case CloseReason::normal: return {1000, "Normal closure", false};
     case CloseReason::shutdown: return {1001, "Server shutting down", true};
+    case CloseReason::protocol_error: return {1002, "Protocol error", false};
     case CloseReason::unsupported: return {1003, "Binary messages are not supported", false};
+    case CloseReason::invalid_payload: return {1007, "Invalid UTF-8", false};
     case CloseReason::missing_token: return {1008, "Missing token", false};
     case CloseReason::invalid_token: return {1008, "Invalid token", false};
     case CloseReason::token_expired: return {1008, "Token expired", false};
