@@ -157,10 +157,12 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   }
 
   // Bind before creating the dev issuer: its issuer URL names the real port.
-  auto acceptor = net::Listener::bind(*endpoint, s.workers.front()->io());
-  if (!acceptor) return acceptor.error();
+  std::vector<net::Worker*> raw;
+  for (auto& w : s.workers) raw.push_back(w.get());
+  auto acceptors = net::Listener::bind(*endpoint, raw);
+  if (!acceptors) return acceptors.error();
   boost::system::error_code ec;
-  s.port = acceptor->local_endpoint(ec).port();
+  s.port = acceptors->front().local_endpoint(ec).port();
 
   // Keys and authentication.
   auth::JwtAuthenticatorConfig ac;
@@ -223,9 +225,7 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
                                                                    SystemClock::instance(),
                                                                    s.static_files ? &*s.static_files : nullptr});
 
-  std::vector<net::Worker*> raw;
-  for (auto& w : s.workers) raw.push_back(w.get());
-  s.listener = std::make_shared<net::Listener>(std::move(*acceptor), raw, *s.net_ctx);
+  s.listener = std::make_shared<net::Listener>(std::move(*acceptors), raw, *s.net_ctx);
 
   obs::Registry::global().gauge_fn("fleet_workers", "Event-loop threads", [n] { return static_cast<double>(n); });
 

@@ -67,6 +67,21 @@ TEST(Lifecycle, SigtermClosesSessionsWith1001AndExitsZero) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
+// Every worker listens on the port with SO_REUSEPORT; a second fleetd started on the same port by mistake
+// must still fail with "address in use" instead of silently taking half of the connections.
+TEST(Lifecycle, SecondServerOnTheSamePortIsRefused) {
+  FleetdProcess first;
+  const std::string listen = "127.0.0.1:" + std::to_string(first.port());
+  try {
+    FleetdProcess second({"--dev", "--listen", listen});
+    ADD_FAILURE() << "a second fleetd started on " << listen;
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot bind"), std::string::npos) << e.what();
+  }
+  // Connections keep reaching the first server, on both of its workers' listening sockets.
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(request(first.port(), "GET", "/healthz").status, 200);
+}
+
 TEST(Lifecycle, HealthReadinessAndMetrics) {
   FleetdProcess server;
   EXPECT_EQ(request(server.port(), "GET", "/healthz").status, 200);
