@@ -14,6 +14,7 @@
 
 #include "core/strict_json.hpp"
 #include "core/time_format.hpp"
+#include "proto/json_writer.hpp"
 
 namespace fleet::api {
 namespace {
@@ -46,35 +47,6 @@ void append_number(std::string& out, const json::value& v) {
     default: r = std::to_chars(buf, buf + sizeof buf, v.get_double()); break;
   }
   out.append(buf, r.ptr);
-}
-
-// Appends `s` as a JSON string literal, escaped exactly as boost::json::serialize does (", \\, the short
-// escapes \b \f \n \r \t, other control characters as \u00xx; everything else verbatim, the input being
-// valid UTF-8 already), without the temporary string serialize() would allocate per key and value.
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20) {
-          out += "\\u00";
-          out += kHex[u >> 4];
-          out += kHex[u & 0x0f];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
 }
 
 class PointDecoder {
@@ -199,7 +171,7 @@ class PointDecoder {
                                " bytes");
       }
       if (out.size() > 1) out += ',';
-      append_json_string(out, std::string_view(m->key().data(), m->key().size()));
+      proto::append_json_string(out, std::string_view(m->key().data(), m->key().size()));
       out += ':';
       const json::value& val = m->value();
       switch (val.kind()) {
@@ -209,7 +181,7 @@ class PointDecoder {
                                "attribute string longer than " +
                                    std::to_string(limits_.max_attribute_string_bytes) + " bytes");
           }
-          append_json_string(out, std::string_view(val.get_string().data(), val.get_string().size()));
+          proto::append_json_string(out, std::string_view(val.get_string().data(), val.get_string().size()));
           break;
         case json::kind::bool_: out += val.get_bool() ? "true" : "false"; break;
         case json::kind::int64:

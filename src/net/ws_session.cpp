@@ -184,9 +184,11 @@ void WsSession::on_auth(auth::AuthOutcome outcome) {
   // The principal's strings are needed once, for hello: they travel with the callback, not in the session.
   // The store may answer inline (from memory) or on its thread; dispatch covers both. Last statement:
   // on_snapshot may already have run when snapshot() returns.
-  ctx_.store.snapshot(tenant_, [self = shared_from_this(), p = std::move(outcome.principal)](Result<store::Snapshot> r) {
-    boost::asio::dispatch(self->worker_.io(),
-                          [self, p, r = std::move(r)]() mutable { self->on_snapshot(p, std::move(r)); });
+  ctx_.store.snapshot(tenant_, [self = shared_from_this(), p = std::move(outcome.principal)](
+                                   Result<store::Snapshot> r) mutable {
+    boost::asio::dispatch(self->worker_.io(), [self, p = std::move(p), r = std::move(r)]() mutable {
+      self->on_snapshot(p, std::move(r));
+    });
   });
 }
 

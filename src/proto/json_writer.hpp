@@ -8,7 +8,8 @@
 
 namespace fleet::proto {
 
-// Appends s as a JSON string literal (quoted, escaped per RFC 8259).
+// Appends s (valid UTF-8) as a JSON string literal, escaped exactly as boost::json::serialize does: ", \,
+// the short escapes \b \f \n \r \t, other control characters as \u00xx, everything else verbatim.
 void append_json_string(std::string& out, std::string_view s);
 
 // Appends a finite double in shortest round-trip form (callers guarantee finiteness).
