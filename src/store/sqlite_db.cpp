@@ -86,11 +86,11 @@ std::optional<std::int64_t> Stmt::opt_int64(int col) const {
   return int64(col);
 }
 
-Result<std::unique_ptr<Db>> Db::open(const std::string& path) {
+Result<std::unique_ptr<Db>> Db::open(const std::string& path, const char* vfs) {
   sqlite3* db = nullptr;
   // NOMUTEX: one thread uses the connection at a time (handed from opener to worker at thread start).
   const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+                                 vfs);
   if (rc != SQLITE_OK) {
     Error e = db_error(db, "open " + path);
     sqlite3_close_v2(db);  // a handle is returned even on failure, and must be released

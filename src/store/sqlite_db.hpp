@@ -58,7 +58,8 @@ class Db {
  public:
   // Opens (creating if missing) the database file. Fails for a missing directory or an unusable file;
   // a file that is not a database is detected by the first statement, not here.
-  static Result<std::unique_ptr<Db>> open(const std::string& path);
+  // `vfs`: a registered VFS name, null for the default.
+  static Result<std::unique_ptr<Db>> open(const std::string& path, const char* vfs = nullptr);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;

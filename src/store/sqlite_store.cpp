@@ -8,6 +8,7 @@
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_repo.hpp"
 #include "store/sqlite_schema.hpp"
+#include "store/wal_write_buffer.hpp"
 
 namespace fleet::store {
 namespace {
@@ -55,7 +56,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   if (options.queue_capacity == 0 || options.max_batch_points == 0) {
     return fail(make_error(ErrorCode::internal, "queue_capacity and max_batch_points must be positive"));
   }
-  auto db = Db::open(options.path);
+  // With synchronous=FULL every commit ends in a WAL sync, which writes the commit's gathered frames in
+  // one call and reports its errors: there the WAL write buffer is safe (wal_write_buffer.hpp).
+  const char* vfs = options.synchronous == SyncMode::full ? wal_write_buffer_vfs() : nullptr;
+  auto db = Db::open(options.path, vfs);
   if (!db) return fail(db.error());
   if (auto r = configure(**db, options); !r) return fail(r.error());
   if (auto r = migrate(**db); !r) return fail(r.error());
