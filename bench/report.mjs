@@ -40,6 +40,9 @@ for (const server of servers) {
 const stepAt = (r, target) => r?.steps?.find((s) => s.target_deliveries_per_s === target);
 const ingestRun = (r, batch) => r?.runs?.find((x) => x.batch === batch);
 const ms = (us) => (us === undefined ? undefined : us / 1000);
+// Delivery latency is judged on arrival in the viewer's socket (kernel receive stamp); results from before
+// the load generator recorded it only have the read time.
+const arrival = (step) => step?.arrival_latency ?? step?.latency;
 
 // [scenario, metric, better ('higher'|'lower'|''), extract(result), target (text), meets(value, ratio)]
 // The rate target is judged on the offered rate of the highest step passed: the delivered rate of a step
@@ -47,15 +50,17 @@ const ms = (us) => (us === undefined ? undefined : us / 1000);
 const metrics = [
   ['fanout', 'highest step passed (offered deliveries/s)', 'higher', (r) => r?.best_step?.target_deliveries_per_s,
     '>= 1,000,000', (v) => v >= 1e6],
-  ['fanout', 'max deliveries/s (p99 <= 10 ms, no loss)', 'higher', (r) => r?.max_deliveries_per_s,
+  ['fanout', 'max deliveries/s (arrival p99 <= 10 ms, no loss)', 'higher', (r) => r?.max_deliveries_per_s,
     '>= 4x baseline', (v, ratio) => (ratio === undefined ? undefined : ratio >= 4)],
-  ['fanout', 'p99 at 250k deliveries/s (ms)', 'lower', (r) => ms(stepAt(r, 250000)?.latency.p99_us),
+  ['fanout', 'p99 at 250k deliveries/s, arrival (ms)', 'lower', (r) => ms(arrival(stepAt(r, 250000))?.p99_us),
     '<= 2 ms', (v) => v <= 2],
+  ['fanout', 'p99 at 250k deliveries/s, read (ms)', 'lower', (r) => ms(stepAt(r, 250000)?.latency.p99_us), '', null],
   ['fanout', 'server CPU per delivery at max (us)', 'lower', (r) => r?.best_step?.server_cpu_us_per_delivery,
     '<= 1 us', (v) => v <= 1],
-  ['fanout', 'p99 at max (ms)', 'lower', (r) => ms(r?.best_step?.latency?.p99_us), '', null],
-  ['wide', 'max deliveries/s (p99 <= 10 ms, no loss)', 'higher', (r) => r?.max_deliveries_per_s, '', null],
-  ['wide', 'p99 at 50k deliveries/s (ms)', 'lower', (r) => ms(stepAt(r, 50000)?.latency.p99_us), '', null],
+  ['fanout', 'p99 at max, arrival (ms)', 'lower', (r) => ms(arrival(r?.best_step)?.p99_us), '', null],
+  ['fanout', 'p99 at max, read (ms)', 'lower', (r) => ms(r?.best_step?.latency?.p99_us), '', null],
+  ['wide', 'max deliveries/s (arrival p99 <= 10 ms, no loss)', 'higher', (r) => r?.max_deliveries_per_s, '', null],
+  ['wide', 'p99 at 50k deliveries/s, arrival (ms)', 'lower', (r) => ms(arrival(stepAt(r, 50000))?.p99_us), '', null],
   ['wide', 'server CPU per delivery at 50k (us)', 'lower', (r) => stepAt(r, 50000)?.server_cpu_us_per_delivery, '', null],
   ['wide', 'server CPU per delivery at max (us)', 'lower', (r) => r?.best_step?.server_cpu_us_per_delivery,
     '<= 1 us', (v) => v <= 1],
@@ -70,7 +75,7 @@ const metrics = [
   ['ingest', 'points/s, batch 100', 'higher', (r) => ingestRun(r, 100)?.points_per_s, '>= 200,000 (durable)',
     (v) => v >= 200000],
   ['ingest', 'ack p99, batch 100 (ms)', 'lower', (r) => ms(ingestRun(r, 100)?.ack_latency.p99_us), '', null],
-  ['slow', 'readers p99 with 10% stalled (ms)', 'lower', (r) => ms(r?.steps?.[0]?.latency.p99_us), '<= 10 ms',
+  ['slow', 'readers p99 with 10% stalled, arrival (ms)', 'lower', (r) => ms(arrival(r?.steps?.[0])?.p99_us), '<= 10 ms',
     (v) => v <= 10],
   ['slow', 'readers lost deliveries', 'lower', (r) => r?.steps?.[0]?.lost, '0', (v) => v === 0],
   ['slow', 'server RSS growth (MiB/s)', 'lower', (r) => r?.server_rss_growth_bytes_per_s / 1048576, 'bounded', null],

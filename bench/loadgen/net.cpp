@@ -1,6 +1,9 @@
 #include "net.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <ctime>
 #include <charconv>
 #include <stdexcept>
 #include <system_error>
@@ -80,6 +83,23 @@ void close_abortively(int fd) noexcept {
   linger l{1, 0};
   setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
   ::close(fd);
+}
+
+void enable_receive_timestamps(int fd) noexcept {
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+}
+
+std::int64_t arrival_us(const msghdr& msg, std::int64_t now_us) noexcept {
+  const auto us = [](const timespec& ts) { return std::int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000; };
+  for (const cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), const_cast<cmsghdr*>(c))) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS || c->cmsg_len < CMSG_LEN(sizeof(timespec))) continue;
+    timespec stamp{}, real{};
+    std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+    clock_gettime(CLOCK_REALTIME, &real);
+    return std::min(now_us, now_us - (us(real) - us(stamp)));
+  }
+  return now_us;
 }
 
 std::uint64_t raise_file_limit() {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 namespace loadgen {
 
@@ -40,6 +41,16 @@ int connect_result(int fd) noexcept;
 
 // Closes with an RST instead of a FIN, so the client side keeps no TIME_WAIT entry.
 void close_abortively(int fd) noexcept;
+
+// Asks the kernel to stamp every received segment (SO_TIMESTAMPNS); see arrival_us().
+void enable_receive_timestamps(int fd) noexcept;
+
+// When the bytes of a recvmsg() arrived in the socket, on CLOCK_MONOTONIC microseconds: the kernel's
+// receive stamp (CLOCK_REALTIME) moved onto the monotonic clock with the offset between the two read
+// now, never later than `now_us` (a monotonic reading taken right after the recvmsg). For TCP the stamp
+// is that of the last segment the read consumed, so a read spanning several frames dates them all late.
+// `now_us` when the message carries no stamp.
+std::int64_t arrival_us(const msghdr& msg, std::int64_t now_us) noexcept;
 
 // Raises the soft RLIMIT_NOFILE to the hard limit. Returns the new soft limit.
 std::uint64_t raise_file_limit();

@@ -152,7 +152,9 @@ boost::json::object run_fanout(const Context& ctx) {
     const std::uint64_t lost = expected > seen.events ? expected - seen.events : 0;
     const double deliveries_per_second = static_cast<double>(seen.events) / seconds;
     const double server_cpu = server_after.cpu_seconds - server_before.cpu_seconds;
-    const std::uint64_t p99 = seen.latency.quantile(0.99);
+    // Judged on arrival in the viewer's socket: how long this process then takes to read a frame depends on
+    // the CPU it gets while sharing the machine with the server, and is reported beside it (read_latency).
+    const std::uint64_t p99 = seen.arrival.quantile(0.99);
 
     std::string failed_because;
     if (published.requests_failed > 0 || published.connection_failures > 0) failed_because = "ingest errors: " + ingest.last_error();
@@ -176,7 +178,8 @@ boost::json::object run_fanout(const Context& ctx) {
                              {"reordered", seen.reordered},
                              {"foreign", seen.foreign},
                              {"deliveries_per_s", deliveries_per_second},
-                             {"latency", seen.latency.summary()},
+                             {"latency", seen.latency.summary()},  // publish -> read by this process
+                             {"arrival_latency", seen.arrival.summary()},  // publish -> in the socket: judged
                              {"ingest_ack_latency", published.ack_latency.summary()},
                              {"server_cpu_seconds", server_cpu},
                              {"server_cpu_us_per_delivery", seen.events ? server_cpu * 1e6 / static_cast<double>(seen.events) : 0.0},
@@ -184,9 +187,10 @@ boost::json::object run_fanout(const Context& ctx) {
                              {"loadgen_cpu_seconds", self_after.cpu_seconds - self_before.cpu_seconds},
                              {"passed", failed_because.empty()}};
     if (!failed_because.empty()) step["failed_because"] = failed_because;
-    progress("step %.0f deliveries/s: %.0f delivered/s p50 %llu us p99 %llu us p99.9 %llu us lost %llu cpu %.2f us/delivery%s%s",
-             target, deliveries_per_second, static_cast<unsigned long long>(seen.latency.quantile(0.5)),
-             static_cast<unsigned long long>(p99), static_cast<unsigned long long>(seen.latency.quantile(0.999)),
+    progress("step %.0f deliveries/s: %.0f delivered/s arrival p50 %llu us p99 %llu us p99.9 %llu us (read p99 %llu us) lost %llu cpu %.2f us/delivery%s%s",
+             target, deliveries_per_second, static_cast<unsigned long long>(seen.arrival.quantile(0.5)),
+             static_cast<unsigned long long>(p99), static_cast<unsigned long long>(seen.arrival.quantile(0.999)),
+             static_cast<unsigned long long>(seen.latency.quantile(0.99)),
              static_cast<unsigned long long>(lost),
              seen.events ? server_cpu * 1e6 / static_cast<double>(seen.events) : 0.0,
              failed_because.empty() ? "" : " FAIL: ", failed_because.c_str());

@@ -1,6 +1,7 @@
 #include "telemetry_wire.hpp"
 
 #include <charconv>
+#include <cstring>
 
 #include "clock.hpp"
 
@@ -46,22 +47,44 @@ std::string_view message_type(std::string_view message) noexcept {
   return message.substr(pos, end - pos);
 }
 
-bool scan_number(std::string_view text, std::string_view quoted_name_colon, std::size_t& from, double& out) noexcept {
-  auto pos = text.find(quoted_name_colon, from);
-  if (pos == std::string_view::npos) return false;
-  pos += quoted_name_colon.size();
-  while (pos < text.size() && text[pos] == ' ') ++pos;
-  auto [end, ec] = std::from_chars(text.data() + pos, text.data() + text.size(), out);
-  if (ec != std::errc{}) return false;
-  from = static_cast<std::size_t>(end - text.data());
+bool scan_integer(std::string_view text, std::string_view quoted_name_colon, std::size_t& from,
+                  std::int64_t& out) noexcept {
+  const std::size_t at = find_after(text, quoted_name_colon, from, text.size());
+  if (at == std::string_view::npos || !parse_integer_at(text, at, out)) return false;
+  from = at;
   return true;
 }
 
-bool scan_integer(std::string_view text, std::string_view quoted_name_colon, std::size_t& from,
-                  std::int64_t& out) noexcept {
-  double value = 0;
-  if (!scan_number(text, quoted_name_colon, from, value)) return false;
-  out = static_cast<std::int64_t>(value);
+std::size_t find_after(std::string_view text, std::string_view needle, std::size_t from, std::size_t to) noexcept {
+  if (from >= to) return std::string_view::npos;
+  const void* hit = memmem(text.data() + from, to - from, needle.data(), needle.size());
+  if (hit == nullptr) return std::string_view::npos;
+  return static_cast<std::size_t>(static_cast<const char*>(hit) - text.data()) + needle.size();
+}
+
+std::size_t find_seq(std::string_view text, std::size_t from) noexcept {
+  constexpr std::string_view kKey = "\"seq\":";
+  while (from < text.size()) {
+    const void* hit = std::memchr(text.data() + from, 'q', text.size() - from);
+    if (hit == nullptr) return std::string_view::npos;
+    const auto q = static_cast<std::size_t>(static_cast<const char*>(hit) - text.data());
+    if (q >= 3 && text.substr(q - 3, kKey.size()) == kKey) return q - 3 + kKey.size();
+    from = q + 1;
+  }
+  return std::string_view::npos;
+}
+
+bool parse_integer_at(std::string_view text, std::size_t pos, std::int64_t& out) noexcept {
+  while (pos < text.size() && text[pos] == ' ') ++pos;
+  bool negative = pos < text.size() && text[pos] == '-';
+  if (negative) ++pos;
+  std::int64_t value = 0;
+  std::size_t digits = 0;
+  for (; pos < text.size() && text[pos] >= '0' && text[pos] <= '9' && digits < 18; ++pos, ++digits) {
+    value = value * 10 + (text[pos] - '0');
+  }
+  if (digits == 0) return false;
+  out = negative ? -value : value;
   return true;
 }
 

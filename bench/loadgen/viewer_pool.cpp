@@ -14,6 +14,7 @@ ViewerTotals ViewerTotals::since(const ViewerTotals& earlier) const {
   d.foreign = foreign - earlier.foreign;
   d.untagged = untagged - earlier.untagged;
   d.latency = latency.since(earlier.latency);
+  d.arrival = arrival.since(earlier.arrival);
   return d;
 }
 
@@ -28,6 +29,7 @@ void add_totals(ViewerTotals& t, const ViewerStats& s) {
   t.foreign += s.foreign.get();
   t.untagged += s.untagged.get();
   s.latency.snapshot_into(t.latency);
+  s.arrival.snapshot_into(t.arrival);
 }
 
 std::string describe_close(const WebSocketViewer& v) {

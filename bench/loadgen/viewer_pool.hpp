@@ -41,6 +41,7 @@ struct ConnectReport {
 struct ViewerTotals {
   std::uint64_t events = 0, frames = 0, bytes = 0, seq_gaps = 0, reordered = 0, foreign = 0, untagged = 0;
   HistogramSnapshot latency;
+  HistogramSnapshot arrival;
 
   ViewerTotals since(const ViewerTotals& earlier) const;
 };

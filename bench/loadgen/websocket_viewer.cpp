@@ -100,6 +100,7 @@ void WebSocketViewer::start(std::string_view token, int tenant_index, in_addr so
     finish(0, std::strerror(errno));
     return;
   }
+  enable_receive_timestamps(fd_);
   state_ = State::connecting;
   loop_.add(fd_, EPOLLOUT, this);
 }
@@ -208,7 +209,14 @@ void WebSocketViewer::on_io(std::uint32_t events) {
   if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP)) || !reading_) return;
 
   auto buf = loop_.scratch();
-  ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+  iovec iov{buf.data(), buf.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n = ::recvmsg(fd_, &msg, 0);
   if (n == 0) {
     finish(close_code_ ? close_code_ : 0, close_reason_.empty() ? "connection closed without close frame" : close_reason_);
     return;
@@ -218,14 +226,15 @@ void WebSocketViewer::on_io(std::uint32_t events) {
     return;
   }
   const std::int64_t now = mono_us();
+  const ReadTimes at{now, arrival_us(msg, now)};
   if (stats_) stats_->bytes.add(static_cast<std::uint64_t>(n));
   std::string_view data(buf.data(), static_cast<std::size_t>(n));
   if (pending_.empty()) {
-    std::size_t used = consume(data, now);
+    std::size_t used = consume(data, at);
     if (fd_ >= 0 && used < data.size()) pending_.assign(data.substr(used));
   } else {
     pending_.append(data);
-    std::size_t used = consume(pending_, now);
+    std::size_t used = consume(pending_, at);
     if (fd_ >= 0) pending_.erase(0, used);
   }
 }
@@ -248,7 +257,7 @@ std::size_t WebSocketViewer::consume_upgrade(std::string_view data) {
   return end + 4;
 }
 
-std::size_t WebSocketViewer::consume(std::string_view data, std::int64_t now_us) {
+std::size_t WebSocketViewer::consume(std::string_view data, ReadTimes at) {
   std::size_t pos = 0;
   if (state_ == State::upgrading) {
     pos = consume_upgrade(data);
@@ -282,7 +291,7 @@ std::size_t WebSocketViewer::consume(std::string_view data, std::int64_t now_us)
       case kOpText:
       case kOpBinary:
         if (fin) {
-          on_message(payload, now_us);
+          on_message(payload, at);
         } else {
           message_.assign(payload);
         }
@@ -292,7 +301,7 @@ std::size_t WebSocketViewer::consume(std::string_view data, std::int64_t now_us)
         if (fin) {
           std::string whole = std::move(message_);
           message_.clear();
-          on_message(whole, now_us);
+          on_message(whole, at);
         }
         break;
       case kOpPing:
@@ -315,23 +324,23 @@ std::size_t WebSocketViewer::consume(std::string_view data, std::int64_t now_us)
   return pos;
 }
 
-void WebSocketViewer::on_message(std::string_view message, std::int64_t now_us) {
+void WebSocketViewer::on_message(std::string_view message, ReadTimes at) {
   std::string_view type = message_type(message);
   if (type == "telemetry") {
-    on_telemetry(message, now_us);
+    on_telemetry(message, at);
   } else if (type == "hello" && state_ == State::awaiting_hello) {
-    std::size_t at = 0;
+    std::size_t from = 0;
     std::int64_t seq = 0;
-    scan_integer(message, "\"seq\":", at, seq);
+    scan_integer(message, "\"seq\":", from, seq);
     last_seq_ = static_cast<std::uint64_t>(seq);
     state_ = State::open;
-    ready_us_ = now_us;
+    ready_us_ = at.read_us;
     observer_.on_ready(*this);
   }
   // snapshot, pong: nothing to measure.
 }
 
-void WebSocketViewer::on_telemetry(std::string_view frame, std::int64_t now_us) {
+void WebSocketViewer::on_telemetry(std::string_view frame, ReadTimes at) {
   if (!stats_) return;
   ViewerStats& s = *stats_;
   s.frames.add();
@@ -349,7 +358,8 @@ void WebSocketViewer::on_telemetry(std::string_view frame, std::int64_t now_us) 
       return;
     }
     if (e.tenant_index != tenant_index_) s.foreign.add();
-    s.latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, now_us - e.t0_us)));
+    s.latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, at.read_us - e.t0_us)));
+    s.arrival.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, at.arrival_us - e.t0_us)));
   });
   events_received_ += n;
   s.events.add(n);

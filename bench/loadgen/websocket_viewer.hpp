@@ -22,7 +22,10 @@ struct ViewerStats {
   Counter reordered;   // events with seq <= the previous one (duplicates or disorder: a bug)
   Counter foreign;     // events of another tenant (an isolation bug)
   Counter untagged;    // events without the load generator's t0 (not published by this run)
-  LatencyRecorder latency;  // publish -> deliver, us
+  LatencyRecorder latency;  // publish -> read by this viewer, us
+  // publish -> the frame's bytes arrived in this viewer's socket (the kernel's receive time stamp of the
+  // last segment of the read): the server's delivery time without this process's own reading delay.
+  LatencyRecorder arrival;
 };
 
 class WebSocketViewer;
@@ -76,10 +79,16 @@ class WebSocketViewer final : public IoHandler {
   void on_io(std::uint32_t events) override;
 
  private:
-  std::size_t consume(std::string_view data, std::int64_t now_us);
+  // Times of one read: when this process read it, and when its last byte arrived in the socket (both
+  // CLOCK_MONOTONIC microseconds).
+  struct ReadTimes {
+    std::int64_t read_us;
+    std::int64_t arrival_us;
+  };
+  std::size_t consume(std::string_view data, ReadTimes at);
   std::size_t consume_upgrade(std::string_view data);
-  void on_message(std::string_view message, std::int64_t now_us);
-  void on_telemetry(std::string_view frame, std::int64_t now_us);
+  void on_message(std::string_view message, ReadTimes at);
+  void on_telemetry(std::string_view frame, ReadTimes at);
   void send_frame(std::uint8_t opcode, std::string_view payload);
   void write(std::string_view bytes);
   void finish(int code, std::string_view reason);
