@@ -27,6 +27,7 @@ class Gauge;
 namespace fleet::store {
 
 class SqliteRepo;
+class WalCheckpointer;
 
 enum class SyncMode {
   normal,  // WAL + NORMAL: survives a process crash; an OS crash or power loss may lose the last commits
@@ -42,6 +43,9 @@ struct SqliteOptions {
   // Tenants whose snapshots are kept in memory (each: one Device with its last point per non-revoked
   // device); further tenants are served by the worker as before. 0 = every snapshot queries the database.
   std::size_t snapshot_cache_tenants = 10'000;
+  // Checkpoint the WAL from a thread of its own instead of inside the commit that fills it
+  // (wal_checkpointer.hpp). Off: SQLite's auto-checkpoint every 10,000 frames.
+  bool background_checkpoints = true;
   const Clock* clock = nullptr;           // for created_ms / revoked_ms; nullptr = SystemClock
 };
 
@@ -90,7 +94,8 @@ class SqliteStore final : public Store {
   using Task = std::function<void(SqliteRepo*)>;
   using Job = std::variant<AppendJob, Task>;
 
-  SqliteStore(std::unique_ptr<SqliteRepo> repo, const SqliteOptions& options);
+  SqliteStore(std::unique_ptr<SqliteRepo> repo, std::unique_ptr<WalCheckpointer> checkpointer,
+              const SqliteOptions& options);
   template <class T, class Op>
   void submit(Callback<T> done, Op op);
   bool try_push(Job& job);  // moves from job only on success
@@ -98,6 +103,7 @@ class SqliteStore final : public Store {
   void commit_group(std::vector<AppendJob>& group);
 
   std::unique_ptr<SqliteRepo> repo_;  // touched only by the worker thread once it runs
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // null: SQLite checkpoints inside commits
   SnapshotCache snapshots_;           // written by the worker after each change commits, read by anyone
   const Clock& clock_;
   const std::size_t queue_capacity_;

@@ -1,0 +1,145 @@
+#include "store/wal_checkpointer.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "obs/log.hpp"
+#include "obs/metrics.hpp"
+#include "store/sqlite_db.hpp"
+
+namespace fleet::store {
+namespace {
+
+struct CheckpointMetrics {
+  obs::Counter& passes = obs::Registry::global().counter(
+      "fleet_store_checkpoint_passes_total", "WAL checkpoint passes by the background checkpointer");
+  obs::Counter& writer_runs = obs::Registry::global().counter(
+      "fleet_store_checkpoint_writer_runs_total", "WAL checkpoints the store thread ran itself (finishing a cycle or at the hard limit)");
+  obs::Counter& failures = obs::Registry::global().counter(
+      "fleet_store_checkpoint_failures_total", "WAL checkpoints that failed (the next one tries again)");
+  static CheckpointMetrics& get() {
+    static CheckpointMetrics m;
+    return m;
+  }
+};
+
+[[maybe_unused]] const CheckpointMetrics& registered_checkpoint_metrics = CheckpointMetrics::get();
+
+}  // namespace
+
+Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::open(const WalCheckpointerOptions& options) {
+  if (options.finish_frames < 0 || options.start_frames <= options.finish_frames ||
+      options.hard_limit_frames <= options.start_frames) {
+    return make_error(ErrorCode::internal, "checkpointer thresholds must satisfy finish < start < hard limit");
+  }
+  auto db = Db::open(options.path, options.vfs);
+  if (!db) return db.error();
+  // A checkpoint fsyncs the database file before the WAL may be reused, at any level above OFF.
+  if (auto r = (*db)->exec("PRAGMA synchronous = FULL"); !r) return r.error();
+  std::unique_ptr<WalCheckpointer> self(new WalCheckpointer(std::move(*db), options));
+  self->thread_ = std::thread([p = self.get()] { p->run(); });
+  return self;
+}
+
+WalCheckpointer::WalCheckpointer(std::unique_ptr<Db> db, const WalCheckpointerOptions& options)
+    : db_(std::move(db)), options_(options) {}
+
+WalCheckpointer::~WalCheckpointer() { stop(); }
+
+void WalCheckpointer::attach(sqlite3* writer) { sqlite3_wal_hook(writer, &WalCheckpointer::on_commit, this); }
+
+void WalCheckpointer::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+WalCheckpointerStats WalCheckpointer::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+int WalCheckpointer::on_commit(void* self, sqlite3* writer, const char* /*schema*/, int frames) {
+  static_cast<WalCheckpointer*>(self)->after_commit(writer, frames);
+  return SQLITE_OK;  // the commit itself succeeded whatever happens here
+}
+
+void WalCheckpointer::after_commit(sqlite3* writer, int frames) {
+  enum class Action { none, finish, force } action = Action::none;
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    if (done_) {
+      done_ = false;
+      if (frames - backfilled_ <= options_.finish_frames) {
+        action = Action::finish;
+      } else {
+        requested_ = wake = true;  // another pass: it copies only the frames committed during the last one
+      }
+    } else if (!requested_) {
+      if (frames >= options_.hard_limit_frames) {
+        action = Action::force;  // passes keep failing: do what SQLite's auto-checkpoint would
+      } else if (frames >= options_.start_frames) {
+        requested_ = wake = true;
+      }
+    }
+  }
+  if (wake) cv_.notify_one();
+  if (action != Action::none) writer_checkpoint(writer, frames, action == Action::force);
+}
+
+void WalCheckpointer::writer_checkpoint(sqlite3* writer, int frames, bool forced) {
+  // Inside the commit hook, as SQLite's own auto-checkpoint runs: the write lock is already released.
+  int log = 0, copied_before = 0;
+  {
+    std::lock_guard lock(mu_);
+    copied_before = forced ? 0 : backfilled_;
+  }
+  int checkpointed = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &checkpointed);
+  auto& metrics = CheckpointMetrics::get();
+  std::lock_guard lock(mu_);
+  if (rc != SQLITE_OK) {
+    ++stats_.failures;
+    metrics.failures.inc();
+    obs::warn("store checkpoint failed", {{"error", sqlite3_errstr(rc)}, {"by", "writer"}});
+    return;
+  }
+  forced ? ++stats_.forced : ++stats_.finishes;
+  metrics.writer_runs.inc();
+  stats_.writer_frames_max = std::max(stats_.writer_frames_max, std::max(0, frames - copied_before));
+}
+
+void WalCheckpointer::run() {
+  auto& metrics = CheckpointMetrics::get();
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || (requested_ && !done_); });
+      if (stopping_) break;
+    }
+    int log = 0, checkpointed = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &checkpointed);
+    std::lock_guard lock(mu_);
+    requested_ = false;
+    if (rc == SQLITE_OK) {
+      done_ = true;
+      backfilled_ = checkpointed;
+      ++stats_.passes;
+      metrics.passes.inc();
+    } else {
+      ++stats_.failures;
+      metrics.failures.inc();
+      obs::warn("store checkpoint failed", {{"error", sqlite3_errstr(rc)}, {"by", "checkpointer"}});
+    }
+  }
+  db_.reset();  // closed on the thread that used it
+}
+
+}  // namespace fleet::store
