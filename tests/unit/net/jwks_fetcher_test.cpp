@@ -318,6 +318,11 @@ TEST(JwksFetcher, AuthenticatorRefreshesOnUnknownKid) {
   EXPECT_TRUE(o.ok) << o.detail;
   EXPECT_EQ(o.principal.tenant.str(), "org_1");
   EXPECT_EQ(server.requests(), 2);
+  // The refresh callback runs on the fetch thread and holds the authenticator, and with it the fetcher,
+  // until it returns. Stop (and join) here: were the last handle dropped on that thread, the fetcher
+  // would detach it, and the process could exit while it still runs (LeakSanitizer then reports its
+  // thread-local OpenSSL state). fleetd always stops its fetcher from the main thread.
+  f->stop();
 }
 
 }  // namespace
