@@ -44,7 +44,7 @@ Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::open(const WalCheckpoi
 }
 
 WalCheckpointer::WalCheckpointer(std::unique_ptr<Db> db, const WalCheckpointerOptions& options)
-    : db_(std::move(db)), options_(options) {}
+    : db_(std::move(db)), options_(options), next_pass_frames_(options.start_frames) {}
 
 WalCheckpointer::~WalCheckpointer() { stop(); }
 
@@ -75,6 +75,12 @@ void WalCheckpointer::after_commit(sqlite3* writer, int frames) {
   {
     std::lock_guard lock(mu_);
     if (stopping_) return;
+    if (failed_) {
+      // Not again after every commit (another process may hold the checkpoint lock): after another
+      // start_frames of WAL. The hard limit below still bounds the WAL.
+      failed_ = false;
+      next_pass_frames_ = frames + options_.start_frames;
+    }
     if (done_) {
       done_ = false;
       if (frames - backfilled_ <= options_.finish_frames) {
@@ -85,7 +91,7 @@ void WalCheckpointer::after_commit(sqlite3* writer, int frames) {
     } else if (!requested_) {
       if (frames >= options_.hard_limit_frames) {
         action = Action::force;  // passes keep failing: do what SQLite's auto-checkpoint would
-      } else if (frames >= options_.start_frames) {
+      } else if (frames >= next_pass_frames_) {
         requested_ = wake = true;
       }
     }
@@ -112,6 +118,7 @@ void WalCheckpointer::writer_checkpoint(sqlite3* writer, int frames, bool forced
     return;
   }
   forced ? ++stats_.forced : ++stats_.finishes;
+  next_pass_frames_ = options_.start_frames;  // the WAL starts over with the next transaction
   metrics.writer_runs.inc();
   stats_.writer_frames_max = std::max(stats_.writer_frames_max, std::max(0, frames - copied_before));
 }
@@ -134,6 +141,7 @@ void WalCheckpointer::run() {
       ++stats_.passes;
       metrics.passes.inc();
     } else {
+      failed_ = true;
       ++stats_.failures;
       metrics.failures.inc();
       obs::warn("store checkpoint failed", {{"error", sqlite3_errstr(rc)}, {"by", "checkpointer"}});

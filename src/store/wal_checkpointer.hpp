@@ -71,7 +71,9 @@ class WalCheckpointer {
   std::condition_variable cv_;
   bool requested_ = false;  // a pass is asked for or running
   bool done_ = false;       // a pass finished and the writer has not looked at it yet
+  bool failed_ = false;     // a pass failed and the writer has not looked at it yet
   int backfilled_ = 0;      // frames copied when that pass finished
+  int next_pass_frames_;    // WAL length that starts the next pass (further out after a failure)
   bool stopping_ = false;
   WalCheckpointerStats stats_;
   std::thread thread_;

@@ -14,6 +14,42 @@
 namespace fleet::store {
 namespace {
 
+// A VFS whose connections can never take the checkpoint lock (WAL_CKPT_LOCK, shared-memory lock 1), so
+// every checkpoint they try fails with SQLITE_BUSY, as when another process is checkpointing.
+sqlite3_vfs g_no_ckpt{};
+sqlite3_io_methods g_no_ckpt_methods{};
+const sqlite3_io_methods* g_default_db_methods = nullptr;
+
+int refuse_ckpt_lock(sqlite3_file* f, int offset, int n, int flags) {
+  if (offset == 1 && (flags & SQLITE_SHM_LOCK) && (flags & SQLITE_SHM_EXCLUSIVE)) return SQLITE_BUSY;
+  return g_default_db_methods->xShmLock(f, offset, n, flags);
+}
+
+int no_ckpt_open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
+  auto* base = static_cast<sqlite3_vfs*>(vfs->pAppData);
+  const int rc = base->xOpen(base, name, file, flags, out_flags);
+  if (rc == SQLITE_OK && (flags & SQLITE_OPEN_MAIN_DB) != 0 && file->pMethods != nullptr) {
+    g_default_db_methods = file->pMethods;
+    g_no_ckpt_methods = *file->pMethods;
+    g_no_ckpt_methods.xShmLock = refuse_ckpt_lock;
+    file->pMethods = &g_no_ckpt_methods;
+  }
+  return rc;
+}
+
+const char* no_ckpt_vfs() {
+  static const char* name = [] {
+    sqlite3_vfs* base = sqlite3_vfs_find(nullptr);
+    g_no_ckpt = *base;
+    g_no_ckpt.zName = "test-no-checkpoint";
+    g_no_ckpt.pAppData = base;
+    g_no_ckpt.xOpen = no_ckpt_open;
+    g_no_ckpt.pNext = nullptr;
+    return sqlite3_vfs_register(&g_no_ckpt, 0) == SQLITE_OK ? g_no_ckpt.zName : nullptr;
+  }();
+  return name;
+}
+
 class WalCheckpointerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -89,6 +125,30 @@ TEST_F(WalCheckpointerTest, KeepsTheWalShortWhileCommitsKeepComing) {
 TEST_F(WalCheckpointerTest, WithoutItTheWalOnlyGrows) {
   // The same stream with no checkpointer: what the test above guards against.
   EXPECT_GT(commit_stream(1'000), 3'000);
+}
+
+TEST_F(WalCheckpointerTest, FailingPassesBackOffAndTheHardLimitStillHolds) {
+  WalCheckpointerOptions o;
+  o.path = path_;
+  o.vfs = no_ckpt_vfs();
+  ASSERT_NE(o.vfs, nullptr);
+  o.start_frames = 100;
+  o.finish_frames = 10;
+  o.hard_limit_frames = 1'000;
+  auto c = WalCheckpointer::open(o);
+  ASSERT_TRUE(c) << c.error().message;
+  (*c)->attach(writer_);
+
+  const std::int64_t most = commit_stream(1'500);  // ~6,000 frames
+  const WalCheckpointerStats s = (*c)->stats();
+  (*c)->stop();
+
+  EXPECT_EQ(s.passes, 0u);
+  EXPECT_GE(s.failures, 2u);
+  // Retried after every further start_frames of WAL, not after every one of the ~1,400 commits past it.
+  EXPECT_LE(s.failures, 6'000u / 100u + 10u);
+  EXPECT_GE(s.forced, 1u);  // the writer's own checkpoint at the hard limit kept the WAL bounded
+  EXPECT_LT(most, 2 * o.hard_limit_frames);
 }
 
 TEST_F(WalCheckpointerTest, AfterStopCommitsStillWork) {
