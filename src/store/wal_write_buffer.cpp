@@ -102,9 +102,14 @@ int x_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offs
   if (!f->buffer.empty() && offset != f->buffer_offset + static_cast<sqlite3_int64>(f->buffer.size())) {
     if (int rc = flush_locked(*f); rc != SQLITE_OK) return rc;  // not contiguous: keep the order of writes
   }
-  if (f->buffer.empty()) f->buffer_offset = offset;
   const auto* bytes = static_cast<const char*>(data);
-  f->buffer.insert(f->buffer.end(), bytes, bytes + amount);
+  try {
+    f->buffer.insert(f->buffer.end(), bytes, bytes + amount);  // unchanged if it throws
+  } catch (const std::bad_alloc&) {
+    if (int rc = flush_locked(*f); rc != SQLITE_OK) return rc;  // no memory: write it through instead
+    return f->real->pMethods->xWrite(f->real, data, amount, offset);
+  }
+  if (f->buffer.size() == static_cast<std::size_t>(amount)) f->buffer_offset = offset;
   return f->buffer.size() >= kMaxBuffered ? flush_locked(*f) : SQLITE_OK;
 }
 
@@ -212,13 +217,19 @@ int x_open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flag
     return rc != SQLITE_OK ? rc : SQLITE_CANTOPEN;
   }
   f->base.pMethods = &kMethods;
-  if ((flags & SQLITE_OPEN_WAL) != 0 && name != nullptr) {
-    f->wal = true;
-    f->wal_name = name;
-    std::lock_guard lock(registry_mu);
-    open_wals().push_back(f);
-  } else if ((flags & SQLITE_OPEN_MAIN_DB) != 0 && name != nullptr) {
-    f->wal_name = std::string(name) + "-wal";
+  try {
+    if ((flags & SQLITE_OPEN_WAL) != 0 && name != nullptr) {
+      f->wal_name = name;
+      std::lock_guard lock(registry_mu);
+      open_wals().push_back(f);
+      f->wal = true;
+    } else if ((flags & SQLITE_OPEN_MAIN_DB) != 0 && name != nullptr) {
+      f->wal_name = std::string(name) + "-wal";
+    }
+  } catch (const std::bad_alloc&) {
+    x_close(file);  // closes the wrapped file and destroys ours; SQLite will not call xClose
+    file->pMethods = nullptr;
+    return SQLITE_NOMEM;
   }
   return SQLITE_OK;
 }
