@@ -25,6 +25,7 @@
 #include "auth/key_set.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
+#include "obs/thread_name.hpp"
 
 namespace fleet::net {
 namespace {
@@ -321,6 +322,7 @@ void JwksFetcher::start() {
   // The thread owns a reference: if the last handle is dropped on this very thread (from a refresh
   // callback), stop() cannot join, and the Impl must outlive the running io_context.
   m.thread = std::thread([self = impl_]() mutable {
+    obs::set_thread_name("fleet-jwks");
     try {
       self->io.run();
     } catch (const std::exception& e) {

@@ -5,6 +5,7 @@
 
 #include "net/ws_session.hpp"
 #include "obs/log.hpp"
+#include "obs/thread_name.hpp"
 
 namespace fleet::net {
 
@@ -14,6 +15,7 @@ Worker::~Worker() { stop(); }
 
 void Worker::start() {
   thread_ = std::thread([this] {
+    obs::set_thread_name("fleet-worker-" + std::to_string(index_));
     for (;;) {
       try {
         io_.run();

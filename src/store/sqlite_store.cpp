@@ -7,6 +7,7 @@
 
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
+#include "obs/thread_name.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_repo.hpp"
 #include "store/sqlite_schema.hpp"
@@ -84,7 +85,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   }
 
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(*repo), std::move(checkpointer), options));
-  store->worker_ = std::thread([s = store.get()] { s->run(); });
+  store->worker_ = std::thread([s = store.get()] {
+    obs::set_thread_name("fleet-store");
+    s->run();
+  });
   obs::info("store opened", {{"path", options.path},
                              {"synchronous", options.synchronous == SyncMode::full ? "full" : "normal"}});
   return store;

@@ -7,6 +7,7 @@
 
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
+#include "obs/thread_name.hpp"
 #include "store/sqlite_db.hpp"
 
 namespace fleet::store {
@@ -39,7 +40,10 @@ Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::open(const WalCheckpoi
   // A checkpoint fsyncs the database file before the WAL may be reused, at any level above OFF.
   if (auto r = (*db)->exec("PRAGMA synchronous = FULL"); !r) return r.error();
   std::unique_ptr<WalCheckpointer> self(new WalCheckpointer(std::move(*db), options));
-  self->thread_ = std::thread([p = self.get()] { p->run(); });
+  self->thread_ = std::thread([p = self.get()] {
+    obs::set_thread_name("fleet-ckpt");
+    p->run();
+  });
   return self;
 }
 

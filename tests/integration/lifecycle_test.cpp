@@ -4,13 +4,31 @@
 #include <sys/wait.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
 #include <fstream>
+#include <set>
+#include <string>
 
 #include "fleetd_process.hpp"
 #include "wire.hpp"
 
 namespace fleet::testing {
 namespace {
+
+// Every long-lived thread has a name, for top -H, perf and gdb.
+TEST(Lifecycle, ThreadsAreNamed) {
+  FleetdProcess server({"--dev", "--workers", "2"});
+  std::set<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(server.pid()) + "/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.insert(name);
+  }
+  for (const char* expected : {"fleet-worker-0", "fleet-worker-1", "fleet-store", "fleet-ckpt", "fleet-jwks"}) {
+    EXPECT_TRUE(names.count(expected)) << "no thread named " << expected;
+  }
+}
 
 TEST(Lifecycle, AcknowledgedBatchSurvivesKill9AndRestart) {
   TempDir dir;

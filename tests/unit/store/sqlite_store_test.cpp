@@ -5,8 +5,10 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "obs/metrics.hpp"
@@ -21,6 +23,22 @@ using namespace fleet::store::testing;
 constexpr std::int64_t kT = 1'700'000'000'000;
 
 std::uint64_t counter(const char* name) { return obs::Registry::global().counter(name, "").value(); }
+
+// Threads carry names (top -H, perf, gdb): the store's and its checkpointer's.
+TEST(SqliteStore, ThreadsAreNamed) {
+  TempDir dir;
+  auto s = open_store(dir.file("fleet.db"));
+  ASSERT_TRUE(s);
+  std::set<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.insert(name);
+  }
+  EXPECT_TRUE(names.count("fleet-store")) << "no thread named fleet-store";
+  EXPECT_TRUE(names.count("fleet-ckpt")) << "no thread named fleet-ckpt";
+}
 
 TEST(SqliteStore, DataSurvivesReopenAndSeqContinues) {
   TempDir dir;
