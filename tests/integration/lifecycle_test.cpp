@@ -3,11 +3,15 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "fleetd_process.hpp"
 #include "wire.hpp"
@@ -15,19 +19,25 @@
 namespace fleet::testing {
 namespace {
 
-// Every long-lived thread has a name, for top -H, perf and gdb.
+// Every long-lived thread has a name, for top -H, perf and gdb. Each names itself when it starts: look
+// for up to five seconds.
 TEST(Lifecycle, ThreadsAreNamed) {
   FleetdProcess server({"--dev", "--workers", "2"});
+  const std::vector<std::string> expected = {"fleet-worker-0", "fleet-worker-1", "fleet-store", "fleet-ckpt", "fleet-jwks"};
   std::set<std::string> names;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(server.pid()) + "/task")) {
-    std::ifstream comm(task.path() / "comm");
-    std::string name;
-    std::getline(comm, name);
-    names.insert(name);
+  const auto all_found = [&] {
+    return std::all_of(expected.begin(), expected.end(), [&](const std::string& e) { return names.count(e) > 0; });
+  };
+  for (int attempt = 0; attempt < 500 && !all_found(); ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(server.pid()) + "/task")) {
+      std::ifstream comm(task.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      names.insert(name);
+    }
   }
-  for (const char* expected : {"fleet-worker-0", "fleet-worker-1", "fleet-store", "fleet-ckpt", "fleet-jwks"}) {
-    EXPECT_TRUE(names.count(expected)) << "no thread named " << expected;
-  }
+  for (const auto& e : expected) EXPECT_TRUE(names.count(e)) << "no thread named " << e;
 }
 
 TEST(Lifecycle, AcknowledgedBatchSurvivesKill9AndRestart) {

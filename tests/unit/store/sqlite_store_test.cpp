@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -24,17 +25,21 @@ constexpr std::int64_t kT = 1'700'000'000'000;
 
 std::uint64_t counter(const char* name) { return obs::Registry::global().counter(name, "").value(); }
 
-// Threads carry names (top -H, perf, gdb): the store's and its checkpointer's.
+// Threads carry names (top -H, perf, gdb): the store's and its checkpointer's. Each names itself when it
+// starts, which may be just after open() returns: look for up to five seconds.
 TEST(SqliteStore, ThreadsAreNamed) {
   TempDir dir;
   auto s = open_store(dir.file("fleet.db"));
   ASSERT_TRUE(s);
   std::set<std::string> names;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream comm(task.path() / "comm");
-    std::string name;
-    std::getline(comm, name);
-    names.insert(name);
+  for (int attempt = 0; attempt < 500 && !(names.count("fleet-store") && names.count("fleet-ckpt")); ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream comm(task.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      names.insert(name);
+    }
   }
   EXPECT_TRUE(names.count("fleet-store")) << "no thread named fleet-store";
   EXPECT_TRUE(names.count("fleet-ckpt")) << "no thread named fleet-ckpt";
