@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.hpp"
+
 namespace loadgen {
 
 Endpoint parse_endpoint(const std::string& url) {
@@ -90,16 +92,28 @@ void enable_receive_timestamps(int fd) noexcept {
   setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
 }
 
-std::int64_t arrival_us(const msghdr& msg, std::int64_t now_us) noexcept {
+StampedRead recv_stamped(int fd, std::span<char> buf) noexcept {
+  iovec iov{buf.data(), buf.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  StampedRead r;
+  r.n = ::recvmsg(fd, &msg, 0);
+  r.read_us = r.arrival_us = mono_us();
+  if (r.n <= 0) return r;
   const auto us = [](const timespec& ts) { return std::int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000; };
-  for (const cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), const_cast<cmsghdr*>(c))) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS || c->cmsg_len < CMSG_LEN(sizeof(timespec))) continue;
     timespec stamp{}, real{};
     std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
     clock_gettime(CLOCK_REALTIME, &real);
-    return std::min(now_us, now_us - (us(real) - us(stamp)));
+    r.arrival_us = std::min(r.read_us, r.read_us - (us(real) - us(stamp)));
+    r.stamped = true;
   }
-  return now_us;
+  return r;
 }
 
 std::uint64_t raise_file_limit() {

@@ -1,11 +1,12 @@
 #pragma once
 // Socket helpers: loopback endpoints, source-address spreading and the descriptor limit.
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <netinet/in.h>
-#include <sys/socket.h>
+#include <sys/types.h>
 
 namespace loadgen {
 
@@ -45,12 +46,18 @@ void close_abortively(int fd) noexcept;
 // Asks the kernel to stamp every received segment (SO_TIMESTAMPNS); see arrival_us().
 void enable_receive_timestamps(int fd) noexcept;
 
-// When the bytes of a recvmsg() arrived in the socket, on CLOCK_MONOTONIC microseconds: the kernel's
-// receive stamp (CLOCK_REALTIME) moved onto the monotonic clock with the offset between the two read
-// now, never later than `now_us` (a monotonic reading taken right after the recvmsg). For TCP the stamp
-// is that of the last segment the read consumed, so a read spanning several frames dates them all late.
-// `now_us` when the message carries no stamp.
-std::int64_t arrival_us(const msghdr& msg, std::int64_t now_us) noexcept;
+// One recv() of up to buf.size() bytes (n as recv returns it), with when this process read them and when
+// they arrived in the socket, both CLOCK_MONOTONIC microseconds. Arrival is the kernel's receive stamp
+// (CLOCK_REALTIME) moved onto the monotonic clock with the offset between the two read now, never later
+// than the read; for TCP it is the stamp of the last segment the read consumed, so a read spanning
+// several frames dates them all late. Without a stamp (not enabled yet) it is the read time.
+struct StampedRead {
+  ssize_t n = 0;
+  std::int64_t read_us = 0;
+  std::int64_t arrival_us = 0;
+  bool stamped = false;
+};
+StampedRead recv_stamped(int fd, std::span<char> buf) noexcept;
 
 // Raises the soft RLIMIT_NOFILE to the hard limit. Returns the new soft limit.
 std::uint64_t raise_file_limit();

@@ -209,14 +209,8 @@ void WebSocketViewer::on_io(std::uint32_t events) {
   if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP)) || !reading_) return;
 
   auto buf = loop_.scratch();
-  iovec iov{buf.data(), buf.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n = ::recvmsg(fd_, &msg, 0);
+  const StampedRead read = recv_stamped(fd_, buf);
+  const ssize_t n = read.n;
   if (n == 0) {
     finish(close_code_ ? close_code_ : 0, close_reason_.empty() ? "connection closed without close frame" : close_reason_);
     return;
@@ -225,8 +219,7 @@ void WebSocketViewer::on_io(std::uint32_t events) {
     if (errno != EAGAIN) finish(0, std::strerror(errno));
     return;
   }
-  const std::int64_t now = mono_us();
-  const ReadTimes at{now, arrival_us(msg, now)};
+  const ReadTimes at{read.read_us, read.arrival_us};
   if (stats_) stats_->bytes.add(static_cast<std::uint64_t>(n));
   std::string_view data(buf.data(), static_cast<std::size_t>(n));
   if (pending_.empty()) {

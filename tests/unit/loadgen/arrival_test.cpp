@@ -44,17 +44,11 @@ void connect_pair(Fd& client, Fd& server) {
 
 std::int64_t read_with_stamp(int fd, std::int64_t& now, bool* stamped = nullptr) {
   char buf[64];
-  iovec iov{buf, sizeof buf};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  EXPECT_GT(::recvmsg(fd, &msg, 0), 0);
-  now = mono_us();
-  if (stamped) *stamped = msg.msg_controllen > 0;
-  return arrival_us(msg, now);
+  const StampedRead r = recv_stamped(fd, buf);
+  EXPECT_GT(r.n, 0);
+  now = r.read_us;
+  if (stamped) *stamped = r.stamped;
+  return r.arrival_us;
 }
 
 // The kernel turns stamping on for the whole stack asynchronously after the first socket asks for it,
