@@ -45,23 +45,32 @@ std::string base64url_encode(std::string_view bytes) {
 }
 
 std::optional<std::string> base64url_decode(std::string_view text) {
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    const std::int8_t v = kTable[static_cast<unsigned char>(c)];
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
+  const std::size_t rest = text.size() % 4;
+  if (rest == 1) return std::nullopt;
+  // Whole quads first, into a buffer sized once: a token's ~1 KB is decoded on every WebSocket handshake.
+  std::string out(text.size() / 4 * 3 + (rest ? rest - 1 : 0), '\0');
+  auto value = [&](std::size_t k) {
+    return static_cast<std::int32_t>(kTable[static_cast<unsigned char>(text[k])]);
+  };
+  char* o = out.data();
+  std::size_t i = 0;
+  for (; i + 4 <= text.size(); i += 4) {
+    const std::int32_t a = value(i), b = value(i + 1), c = value(i + 2), d = value(i + 3);
+    if ((a | b | c | d) < 0) return std::nullopt;  // any -1 (not in the alphabet) makes the OR negative
+    const auto v = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6) | d);
+    *o++ = static_cast<char>(v >> 16);
+    *o++ = static_cast<char>(v >> 8);
+    *o++ = static_cast<char>(v);
   }
-  // Leftover bits must be zero: otherwise several encodings decode to the same bytes (malleability).
-  if ((acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+  if (rest != 0) {
+    const std::int32_t a = value(i), b = value(i + 1), c = rest == 3 ? value(i + 2) : 0;
+    if ((a | b | c) < 0) return std::nullopt;
+    const auto v = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6));
+    // Leftover bits must be zero: otherwise several encodings decode to the same bytes (malleability).
+    if ((rest == 2 ? v & 0xffff : v & 0xff) != 0) return std::nullopt;
+    *o++ = static_cast<char>(v >> 16);
+    if (rest == 3) *o++ = static_cast<char>(v >> 8);
+  }
   return out;
 }
 

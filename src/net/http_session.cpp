@@ -2,11 +2,11 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/url/parse.hpp>
 
 #include "api/bearer.hpp"
 #include "api/http_errors.hpp"
 #include "net/redact.hpp"
+#include "net/request_target.hpp"
 #include "net/static_files.hpp"
 #include "net/worker.hpp"
 #include "net/ws_handshake.hpp"
@@ -28,10 +28,8 @@ obs::Counter& requests_total() {
 }
 
 // The token from `?token=` (preferred, what browsers can send) or `Authorization: Bearer`.
-std::string extract_token(const boost::urls::url_view& url, std::string_view authorization) {
-  for (auto p : url.params()) {
-    if (p.key == "token" && p.has_value) return std::string(p.value);
-  }
+std::string extract_token(std::string_view query, std::string_view authorization) {
+  if (auto token = query_parameter(query, "token")) return std::move(*token);
   if (auto bearer = api::bearer_credentials(authorization)) return std::string(*bearer);
   return {};
 }
@@ -84,15 +82,15 @@ void HttpSession::dispatch(http::request<http::string_body> req) {
   if (ctx_.options.access_log) log_target_ = redact_target(req.target());
   head_ = req.method() == http::verb::head;
 
-  auto url = boost::urls::parse_origin_form(req.target());
-  if (!url) return respond(api::error_response(ErrorCode::bad_request, "malformed request target"));
+  auto target = parse_request_target(req.target());
+  if (!target) return respond(api::error_response(ErrorCode::bad_request, "malformed request target"));
 
-  if (url->path() == "/ws") return upgrade(std::move(req), *url);
+  if (target->path == "/ws") return upgrade(std::move(req), target->query);
 
   api::Request areq;
   areq.method = head_ ? "GET" : method_;
-  areq.path = url->path();
-  areq.query = std::string(url->encoded_query());
+  areq.path = std::move(target->path);
+  areq.query = std::move(target->query);
   areq.authorization = std::string(req[http::field::authorization]);
   areq.body = std::move(req.body());
 
@@ -113,7 +111,7 @@ void HttpSession::dispatch(http::request<http::string_body> req) {
   respond(api::error_response(ErrorCode::not_found, "not found"));
 }
 
-void HttpSession::upgrade(http::request<http::string_body> req, const boost::urls::url_view& url) {
+void HttpSession::upgrade(http::request<http::string_body> req, std::string_view query) {
   HandshakeCheck check = check_upgrade(req);
   if (check.status != 101) {
     api::Response res = api::error_response(check.status == 500 ? ErrorCode::internal : ErrorCode::bad_request,
@@ -124,7 +122,7 @@ void HttpSession::upgrade(http::request<http::string_body> req, const boost::url
     }
     return respond(std::move(res));
   }
-  std::string token = extract_token(url, req[http::field::authorization]);
+  std::string token = extract_token(query, req[http::field::authorization]);
   if (ctx_.options.access_log) {
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);

@@ -6,7 +6,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/url/url_view.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -27,7 +26,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t n);
   void dispatch(boost::beast::http::request<boost::beast::http::string_body> req);
-  void upgrade(boost::beast::http::request<boost::beast::http::string_body> req, const boost::urls::url_view& url);
+  void upgrade(boost::beast::http::request<boost::beast::http::string_body> req, std::string_view query);
   void respond(api::Response res);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t n);
   void linger();
