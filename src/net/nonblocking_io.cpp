@@ -8,13 +8,14 @@
 
 namespace fleet::net {
 
-IoStatus write_gather(int fd, std::vector<iovec>& iov, std::size_t& pos) noexcept {
+IoStatus write_gather(int fd, std::vector<iovec>& iov, std::size_t& pos, bool fin_follows) noexcept {
+  const int flags = MSG_NOSIGNAL | MSG_DONTWAIT | (fin_follows ? MSG_MORE : 0);
   while (pos < iov.size() && iov[pos].iov_len == 0) ++pos;
   while (pos < iov.size()) {
     msghdr msg{};
     msg.msg_iov = iov.data() + pos;
     msg.msg_iovlen = std::min<std::size_t>(iov.size() - pos, IOV_MAX);
-    const ssize_t sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t sent = ::sendmsg(fd, &msg, flags);
     if (sent < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return IoStatus::would_block;

@@ -157,7 +157,9 @@ void WsSession::run(std::string switching_protocols, std::string token, std::str
     consume(scratch.first(n));
   }
   flush();
-  on_readable();  // reads anything that arrived meanwhile, then waits
+  // Wait rather than read: a client speaks after hello, so a read now would nearly always come back empty.
+  // The wait re-arms the socket's readiness (EPOLL_CTL_MOD), so bytes that arrived meanwhile still wake it.
+  if (may_read()) wait_readable();
 }
 
 void WsSession::on_auth(auth::AuthOutcome outcome) {
@@ -213,7 +215,7 @@ void WsSession::on_readable() {
   const std::span<char> buf = worker_.read_scratch();
   // A few reads per wake-up at most: a client that sends a lot must not starve the worker's other sessions.
   for (int round = 0; round < 4; ++round) {
-    if (phase_ == Phase::closed || reader_.closed() || teardown_after_write_ || read_paused_) return;
+    if (!may_read()) return;
     std::size_t n = 0;
     switch (read_nonblocking(socket_.native_handle(), buf, n)) {
       case IoStatus::done:
@@ -228,8 +230,12 @@ void WsSession::on_readable() {
         return teardown();
     }
   }
-  if (phase_ == Phase::closed || reader_.closed() || teardown_after_write_ || read_paused_) return;
+  if (!may_read()) return;
   wait_readable();
+}
+
+bool WsSession::may_read() const noexcept {
+  return phase_ != Phase::closed && !reader_.closed() && !teardown_after_write_ && !read_paused_;
 }
 
 void WsSession::wait_readable() {
@@ -278,6 +284,7 @@ void WsSession::on_close(std::uint16_t code, std::string_view) {
   // The client closes: echo its code (RFC 6455 5.5.1), then hang up once the echo is written.
   leave_hub();
   teardown_after_write_ = true;
+  echo_with_fin_ = true;
   send_close(code == 0 ? proto::close_info(proto::CloseReason::normal).code : code, {});
 }
 
@@ -326,7 +333,7 @@ void WsSession::flush() {
     }
     if (phase_ == Phase::live && !close_queued_ && !outbox_.empty()) gather_telemetry(iov);
     std::size_t pos = 0;
-    switch (write_gather(socket_.native_handle(), iov, pos)) {
+    switch (write_gather(socket_.native_handle(), iov, pos, close_in_write_ && echo_with_fin_)) {
       case IoStatus::done:
         write_done();
         continue;
@@ -392,7 +399,7 @@ void WsSession::write_done() {
 void WsSession::on_writable(boost::system::error_code ec) {
   if (phase_ == Phase::closed) return;
   if (ec) return teardown();
-  switch (write_gather(socket_.native_handle(), rest_, rest_pos_)) {
+  switch (write_gather(socket_.native_handle(), rest_, rest_pos_, close_in_write_ && echo_with_fin_)) {
     case IoStatus::done:
       writing_ = false;
       write_done();

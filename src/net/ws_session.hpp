@@ -71,6 +71,8 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
 
   void on_readable();
   void wait_readable();
+  // Reading goes on: not closed, no protocol error or close handshake ending, not paused by a stuck write.
+  bool may_read() const noexcept;
   void consume(std::span<char> bytes);
   void on_text(std::string_view message) override;
   void on_binary(std::string_view message) override;
@@ -117,6 +119,10 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
   bool close_in_write_ = false;  // our close frame is part of the current write
   bool close_sent_ = false;      // our close frame is written; deadline_ bounds the wait for the peer's
   bool teardown_after_write_ = false;  // the close handshake is complete once our close is written
+  // The peer closed cleanly and our echo is the last thing we send: it may wait for the FIN and share
+  // its segment (one segment and one wake-up less for the peer). Not when the peer failed the protocol:
+  // bytes left unread turn our close() into a reset, which must not take the close frame with it.
+  bool echo_with_fin_ = false;
   bool read_paused_ = false;     // too many answers queued behind a stuck write: stop reading until it moves
 };
 

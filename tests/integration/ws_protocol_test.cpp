@@ -2,6 +2,7 @@
 // framing rules a client can break (and the close code each earns), and the control frames.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <linux/tcp.h>  // tcp_info with tcpi_segs_in (glibc's netinet/tcp.h lacks it)
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -137,6 +138,13 @@ class RawClient {
       if (f->opcode == 8) return f;
     }
     return std::nullopt;
+  }
+  // TCP segments received on this connection so far (tcp_info: data, ACKs and FINs alike).
+  std::uint32_t segments_in() const {
+    tcp_info info{};
+    socklen_t len = sizeof info;
+    if (::getsockopt(fd_, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) throw std::runtime_error("TCP_INFO");
+    return info.tcpi_segs_in;
   }
   // True when the server hung up (EOF or reset) within the receive timeout.
   bool closed_by_server() {
@@ -288,6 +296,21 @@ TEST_F(WsProtocol, ClientCloseIsEchoedThenTheServerHangsUp) {
   auto close2 = empty->read_close();
   ASSERT_TRUE(close2);
   EXPECT_EQ(close2->close_code(), 1000);
+}
+
+TEST_F(WsProtocol, CloseEchoAndFinShareOneSegment) {
+  // The echo is the last byte the server sends, so it waits for the FIN and both leave in one segment:
+  // the client is woken once, not twice. Counted by the client's kernel, over a settled connection.
+  for (int round = 0; round < 20; ++round) {
+    auto c = live();
+    const std::uint32_t before = c->segments_in();
+    c->send(frame(0x88, std::string("\x03\xE8", 2)));
+    auto close = c->read_close();
+    ASSERT_TRUE(close);
+    EXPECT_EQ(close->close_code(), 1000);
+    EXPECT_TRUE(c->closed_by_server());
+    EXPECT_EQ(c->segments_in() - before, 1u) << "round " << round;
+  }
 }
 
 TEST_F(WsProtocol, BytesSentRightAfterTheUpgradeRequestAreNotLost) {
