@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Fleet Live benchmarks: fleetd against the Node baseline (docs/benchmarks.md).
 #
-#   bench/run.sh [--smoke] [--scenarios fanout,wide,idle,handshake,ingest,slow] [--servers fleetd,baseline]
+#   bench/run.sh [--smoke] [--scenarios floor,fanout,wide,idle,handshake,ingest,slow] [--servers fleetd,baseline]
 #                [--fleetd-args "--sync normal"]   extra fleetd options (recorded in the results)
 #
 # Builds fleet_loadgen and fleetd (Release, in build-bench/), installs the baseline (npm ci), generates an
-# RS256 key pair, then for every scenario starts each server fresh on an ephemeral loopback port, runs the
-# load generator against it and stops it. Prints a table and writes bench/results/<date>-<commit>.json.
+# RS256 key pair, measures the machine's loopback floor once (no server), then for every other scenario
+# starts each server fresh on an ephemeral loopback port, runs the load generator against it and stops it.
+# Prints a table and writes bench/results/<date>-<commit>.json.
 # --smoke runs every scenario at tiny sizes in seconds (CI: it must run and report; speed means nothing)
 # and writes its JSON to the work directory only.
 set -euo pipefail
@@ -14,7 +15,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${FLEET_BENCH_BUILD_DIR:-$root/build-bench}
 smoke=0
-scenarios=fanout,wide,idle,handshake,ingest,slow
+default_scenarios=floor,fanout,wide,idle,handshake,ingest,slow
+scenarios=$default_scenarios
 servers=fleetd,baseline
 fleetd_args=
 
@@ -116,6 +118,7 @@ scenario_args() {
       handshake) echo handshake --count 200 --concurrency 16 ;;
       ingest)    echo ingest --batches 1,100 --seconds 1 --connections 4 --tenants 2 --devices-per-tenant 2 ;;
       slow)      echo fanout --viewers 20 --tenants 2 --devices-per-tenant 2 --connections 4 --slow-fraction 0.1 --rates 400 --step-seconds 1 ;;
+      floor)     echo floor --pairs 20 --frame-bytes 1910 --seconds 0.5 ;;
     esac
   else
     case $1 in
@@ -125,6 +128,8 @@ scenario_args() {
       handshake) echo handshake --count 40000 --concurrency 128 ;;
       ingest)    echo ingest --batches 1,100 --seconds 10 --connections 32 ;;
       slow)      echo fanout --viewers 1000 --tenants 10 --slow-fraction 0.1 --rates 100000 --step-seconds 20 ;;
+      # fanout's 1,000 sockets; a 10-event fanout frame is ~1,910 bytes on the wire (docs/benchmarks.md).
+      floor)     echo floor --pairs 1000 --frame-bytes 1910 --seconds 3 ;;
     esac
   fi
 }
@@ -133,7 +138,20 @@ mkdir -p "$work/results"
 machine_load=$(cut -d' ' -f1-3 /proc/loadavg)
 IFS=, read -ra scenario_list <<<"$scenarios"
 IFS=, read -ra server_list <<<"$servers"
+
+# The loopback floor needs no server: once per run, first, on a machine nothing of ours is loading yet.
+if [[ ,$scenarios, == *,floor,* ]]; then
+  log "== floor (loopback send + receive, no server)"
+  # shellcheck disable=SC2046  # scenario_args is a word list by design
+  if ! "$loadgen" $(scenario_args floor) --out "$work/results/floor.json" >/dev/null 2>"$work/floor.log"; then
+    log "floor failed; load generator log:"
+    tail -20 "$work/floor.log" >&2
+  fi
+  grep 'frames/s' "$work/floor.log" | sed 's/^/  /' >&2 || true
+fi
+
 for scenario in "${scenario_list[@]}"; do
+  [[ $scenario == floor ]] && continue
   for server in "${server_list[@]}"; do
     run_dir=$work/$server-$scenario
     log "== $scenario on $server"
@@ -158,7 +176,7 @@ else
   mkdir -p "$root/bench/results"
   suffix=
   # Only the full default run gets the plain name; subsets and extra fleetd options are marked.
-  [[ $scenarios != fanout,wide,idle,handshake,ingest,slow || $servers != fleetd,baseline || -n $fleetd_args ]] && suffix=-custom
+  [[ $scenarios != "$default_scenarios" || $servers != fleetd,baseline || -n $fleetd_args ]] && suffix=-custom
   out=$root/bench/results/$(date -u +%Y-%m-%d)-$commit$suffix.json
 fi
 node "$root/bench/report.mjs" --dir "$work/results" --out "$out" --commit "$commit" --smoke "$smoke" \

@@ -2,6 +2,7 @@
 //
 //   fleet_loadgen <fanout|idle|handshake|ingest> --url http://127.0.0.1:PORT --private-key KEY.pem
 //                 [--server-pid PID] [--out FILE.json] [scenario options]
+//   fleet_loadgen floor [--out FILE.json] [scenario options]      (no server)
 //
 // Prints the scenario's results as one JSON object on stdout (and to --out when given); progress on stderr.
 #include <cstdarg>
@@ -42,35 +43,43 @@ namespace {
 constexpr const char* kUsage =
     "usage: fleet_loadgen <fanout|idle|handshake|ingest> --url http://127.0.0.1:PORT --private-key KEY.pem\n"
     "         [--server-pid PID] [--out FILE] [--source-ips 32] [--issuer ISS] [--kid KID]\n"
+    "       fleet_loadgen floor [--out FILE]   (no server: the machine's loopback send + receive floor)\n"
     "  fanout:    --viewers 1000 --tenants 10 --devices-per-tenant 10 --batch 10 --connections 32\n"
     "             --rates 50000,100000,... (deliveries/s) --step-seconds 5 --p99-limit-ms 10 --threads 1\n"
     "             [--slow-fraction 0.1]   (slow consumers: run the rates with 10% of viewers not reading)\n"
     "  idle:      --viewers 19000 --tenants 100 --settle-seconds 3\n"
     "  handshake: --count 20000 --concurrency 128 --tenants 10 --threads 1\n"
-    "  ingest:    --batches 1,100 --connections 32 --seconds 10 --tenants 10 --devices-per-tenant 10\n";
+    "  ingest:    --batches 1,100 --connections 32 --seconds 10 --tenants 10 --devices-per-tenant 10\n"
+    "  floor:     --pairs 1000 --frame-bytes 1910 --events-per-frame 10 --seconds 3\n";
 
-int run(int argc, char** argv) {
-  Options options(argc, argv);
+// The server scenarios' context: the server's address and the key their tokens are signed with.
+Context server_context(const Options& options) {
   TokenSettings token_settings;
   token_settings.issuer = options.str("issuer", token_settings.issuer);
   token_settings.key_id = options.str("kid", token_settings.key_id);
-  Context ctx{options, parse_endpoint(options.required("url")),
-              SourceAddresses(static_cast<int>(options.integer("source-ips", 32))),
-              TokenMinter(options.required("private-key"), token_settings),
-              static_cast<pid_t>(options.integer("server-pid", 0))};
+  return Context{options, parse_endpoint(options.required("url")),
+                 SourceAddresses(static_cast<int>(options.integer("source-ips", 32))),
+                 TokenMinter(options.required("private-key"), token_settings),
+                 static_cast<pid_t>(options.integer("server-pid", 0))};
+}
+
+int run(int argc, char** argv) {
+  Options options(argc, argv);
   const std::string out_path = options.str("out", "");
   const auto file_limit = raise_file_limit();
 
   boost::json::object result;
   const std::string& scenario = options.scenario();
-  if (scenario == "fanout") {
-    result = run_fanout(ctx);
+  if (scenario == "floor") {
+    result = run_floor(options);  // no server: no --url, key or tokens
+  } else if (scenario == "fanout") {
+    result = run_fanout(server_context(options));
   } else if (scenario == "idle") {
-    result = run_idle(ctx);
+    result = run_idle(server_context(options));
   } else if (scenario == "handshake") {
-    result = run_handshake(ctx);
+    result = run_handshake(server_context(options));
   } else if (scenario == "ingest") {
-    result = run_ingest(ctx);
+    result = run_ingest(server_context(options));
   } else {
     throw std::invalid_argument("unknown scenario " + scenario);
   }

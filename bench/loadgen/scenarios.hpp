@@ -1,6 +1,6 @@
 #pragma once
-// The benchmark scenarios (docs/benchmarks.md). Each runs against one server process and returns its
-// results as a JSON object.
+// The benchmark scenarios (docs/benchmarks.md). Each returns its results as a JSON object; all but the
+// loopback floor run against one server process.
 #include <memory>
 
 #include <sys/types.h>
@@ -31,6 +31,10 @@ boost::json::object run_idle(const Context& ctx);
 boost::json::object run_handshake(const Context& ctx);
 // Durable ingest: closed-loop POST /api/v1/telemetry with each batch size.
 boost::json::object run_ingest(const Context& ctx);
+
+// Loopback floor (loopback_floor.hpp) with --pairs, --frame-bytes, --events-per-frame and --seconds. Needs no
+// Context: there is no server, key or token.
+boost::json::object run_floor(const Options& options);
 
 // Helpers shared by the scenarios.
 boost::json::object process_delta(const ProcessSample& before, const ProcessSample& after, double seconds);
