@@ -57,6 +57,12 @@ fleet::Result<Args> Args::parse(std::span<const FlagSpec> specs, std::span<char*
       value = "true";
     } else if (!value) {
       if (i + 1 >= argv.size()) return usage("--" + std::string(name) + " needs a value");
+      // "-33.9" and "-" (stdin) are values, but "--user --org acme" lost the user: refuse rather than guess.
+      const std::string_view next = argv[i + 1];
+      if (next.starts_with("--")) {
+        return usage("--" + std::string(name) + " needs a value, not the flag " + std::string(next) + " (write --" +
+                     std::string(name) + "=" + std::string(next) + " if you mean it)");
+      }
       value = argv[++i];
     }
     a.values_.emplace_back(std::string(name), std::move(*value));

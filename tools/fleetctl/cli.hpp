@@ -23,6 +23,8 @@ struct FlagSpec {
 };
 
 // Flags are "--name value" or "--name=value"; everything else is positional. "--" ends flag parsing.
+// A separate value may start with one dash (negative numbers, "-" for stdin) but not two: that is the next
+// flag, and the value was forgotten. A repeated flag takes its last value.
 // --server and --help are accepted by every command.
 class Args {
  public:

@@ -69,6 +69,7 @@ fleet::Result<std::string> point_from_flags(const Args& args) {
 }
 
 int run(const Args& args) {
+  if (!args.positional().empty()) return usage_error("publish: unexpected argument " + args.positional()[0]);
   auto key = flag_or_env(args, "key", "FLEET_DEVICE_KEY");
   if (!key) return usage_error("publish: --key (or $FLEET_DEVICE_KEY) is required");
   auto body = args.has("file") ? read_file(*args.get("file")) : point_from_flags(args);

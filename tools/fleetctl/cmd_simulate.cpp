@@ -1,23 +1,20 @@
 // fleetctl simulate: create N devices (or reuse their keys) and drive them around a city, each vehicle
 // posting its own points (a device key belongs to one device, so points cannot be batched across
 // vehicles). A few worker threads share the vehicles, each over one keep-alive connection.
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "commands.hpp"
 #include "fleet/endpoint.hpp"
 #include "proto/json_writer.hpp"
+#include "sim_keys.hpp"
 #include "sim_vehicle.hpp"
 #include "stop_signal.hpp"
 
@@ -40,12 +37,6 @@ constexpr FlagSpec kFlags[] = {
     {"seed", "N", "random seed for the routes (default: random)"},
 };
 
-struct SimDevice {
-  std::string id;
-  std::string name;
-  std::string key;
-};
-
 struct Stats {
   std::atomic<long long> sent{0};
   std::atomic<long long> errors{0};
@@ -62,49 +53,6 @@ struct Stats {
     }
   }
 };
-
-fleet::Result<std::vector<SimDevice>> load_keys(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::vector<SimDevice>{};  // absent: created below and written back
-  std::stringstream text;
-  text << in.rdbuf();
-  boost::system::error_code ec;
-  json::value v = json::parse(text.str(), ec);
-  auto bad = [&] { return fleet::Error::make(fleet::ErrorCode::invalid_json, path + ": expected [{\"id\",\"name\",\"key\"}, ...]"); };
-  if (ec || !v.is_array()) return bad();
-  std::vector<SimDevice> out;
-  for (const json::value& e : v.get_array()) {
-    const json::object* o = e.if_object();
-    if (!o) return bad();
-    auto str = [&](const char* k) -> const json::string* {
-      const json::value* f = o->if_contains(k);
-      return f ? f->if_string() : nullptr;
-    };
-    if (!str("key") || str("key")->empty()) return bad();
-    out.push_back({str("id") ? std::string(*str("id")) : "", str("name") ? std::string(*str("name")) : "",
-                   std::string(*str("key"))});
-  }
-  return out;
-}
-
-fleet::Result<void> save_keys(const std::string& path, const std::vector<SimDevice>& devices) {
-  json::array arr;
-  for (const SimDevice& d : devices) arr.push_back(json::object{{"id", d.id}, {"name", d.name}, {"key", d.key}});
-  const std::string tmp = path + ".tmp";
-  {
-    // Device keys are secrets: owner-only permissions before anything is written.
-    std::FILE* f = std::fopen(tmp.c_str(), "w");
-    if (!f) return fleet::Error::make(fleet::ErrorCode::internal, "cannot write " + tmp);
-    ::chmod(tmp.c_str(), 0600);
-    const std::string text = json::serialize(arr) + "\n";
-    const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    if (std::fclose(f) != 0 || !ok) return fleet::Error::make(fleet::ErrorCode::internal, "cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return fleet::Error::make(fleet::ErrorCode::internal, "cannot rename " + tmp + " to " + path);
-  }
-  return {};
-}
 
 std::optional<SimDevice> create_device(fleet::http::Connection& conn, const std::string& token, const std::string& name) {
   auto res = conn.request("POST", "/api/v1/devices", token, json::serialize(json::object{{"name", name}}));
@@ -195,6 +143,7 @@ void worker(const std::string& server, std::vector<Vehicle*> vehicles, Clock::du
 }
 
 int run(const Args& args) {
+  if (!args.positional().empty()) return usage_error("simulate: unexpected argument " + args.positional()[0]);
   auto vehicles_n = args.integer("vehicles");
   auto rate = args.number("rate");
   auto duration = args.number("duration");
@@ -218,7 +167,7 @@ int run(const Args& args) {
   const std::string keys_file = args.get_or("keys-file", "");
   std::vector<SimDevice> devices;
   if (!keys_file.empty()) {
-    auto loaded = load_keys(keys_file);
+    auto loaded = load_sim_keys(keys_file);
     if (!loaded) return failure(loaded.error().message);
     devices = std::move(*loaded);
   }
@@ -238,7 +187,7 @@ int run(const Args& args) {
       devices.push_back(std::move(*d));
     }
     if (!keys_file.empty() && devices.size() > before) {
-      if (auto saved = save_keys(keys_file, devices); !saved) return failure(saved.error().message);
+      if (auto saved = save_sim_keys(keys_file, devices); !saved) return failure(saved.error().message);
       std::cerr << "fleetctl: saved " << devices.size() << " device keys to " << keys_file << '\n';
     }
     if (devices.size() < static_cast<std::size_t>(n)) return kExitFailure;  // create_device reported why

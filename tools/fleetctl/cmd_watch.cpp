@@ -38,7 +38,9 @@ struct WatchState {
   long long limit = 0;  // 0 = unlimited
   std::atomic<bool> done{false};
   std::atomic<bool> token_refused{false};
+  std::atomic<bool> hello_seen{false};  // a session opened since the main loop last looked
   std::mutex out_mu;
+  std::string close_reason;  // of the last 1008, under out_mu
 
   void line(const std::string& json) {
     std::lock_guard lock(out_mu);
@@ -48,6 +50,7 @@ struct WatchState {
 };
 
 int run(const Args& args) {
+  if (!args.positional().empty()) return usage_error("watch: unexpected argument " + args.positional()[0]);
   auto count = args.integer("count");
   if (!count) return usage_error(count.error().message);
   if (*count && **count < 1) return usage_error("--count must be at least 1");
@@ -87,7 +90,10 @@ int run(const Args& args) {
   opts.base_url = server;
   opts.ca_file = args.get_or("ca-file", "");
   auto& cb = opts.callbacks;
-  cb.on_hello = [&st](const fleet::proto::Hello& h) { st.line(fleet::proto::encode_hello(h)); };
+  cb.on_hello = [&st](const fleet::proto::Hello& h) {
+    st.hello_seen = true;
+    st.line(fleet::proto::encode_hello(h));
+  };
   cb.on_snapshot = [&st](fleet::Seq seq, const std::vector<fleet::Device>& devices) {
     st.line(fleet::proto::encode_snapshot(seq, devices));
   };
@@ -101,7 +107,11 @@ int run(const Args& args) {
   cb.on_state = [](fleet::Client::State s) { std::cerr << "fleetctl: " << fleet::to_string(s) << '\n'; };
   cb.on_close = [&st](std::uint16_t code, const std::string& reason) {
     std::cerr << "fleetctl: connection closed: " << code << ' ' << reason << '\n';
-    if (code == 1008) st.token_refused = true;
+    if (code == 1008) {
+      std::lock_guard lock(st.out_mu);
+      st.close_reason = reason;
+      st.token_refused = true;
+    }
   };
 
   std::unique_ptr<fleet::Client> client;
@@ -114,9 +124,24 @@ int run(const Args& args) {
   client->set_token(token);
 
   int rc = kExitOk;
+  int refusals = 0;  // dev mode: tokens refused in a row, without a session in between
   while (!st.done && !stop_requested()) {
     std::this_thread::sleep_for(100ms);
     const bool refused = st.token_refused.exchange(false);
+    auto reason = [&st] {
+      std::lock_guard lock(st.out_mu);
+      return st.close_reason;
+    };
+    if (dev && refused) {
+      // An expired token had a session first. Tokens refused at once (e.g. "No organization") would be refused
+      // again with every new one: give up after the second instead of fetching tokens in a loop. (Two, as
+      // the refusal of the token just replaced may still arrive after set_token.)
+      if (st.hello_seen.exchange(false)) refusals = 0;
+      if (++refusals >= 2) {
+        rc = failure("the server refused a new dev token (" + reason() + "); check --dev-org and --dev-role");
+        break;
+      }
+    }
     if (dev && (refused || now_s() >= refresh_at_s)) {
       auto t = fetch_dev_token(server, dev_req);
       if (!t) {
@@ -128,7 +153,7 @@ int run(const Args& args) {
       refresh_at_s = next_refresh(*t);
       client->set_token(t->token);
     } else if (!dev && refused) {
-      rc = failure("the server refused the token; get a new one (fleetctl token ...)");
+      rc = failure("the server refused the token (" + reason() + "); get a new one (fleetctl token ...)");
       break;
     }
   }

@@ -39,7 +39,11 @@ int main(int argc, char** argv) {
       print_help();
       return fleetctl::kExitOk;
     }
-    if (a == "--server" && rest.size() >= 2) {
+    if (a == "--server") {
+      // As in Args::parse: a missing URL is an error, not "unknown flag", and never the next flag.
+      if (rest.size() < 2 || std::string_view(rest[1]).starts_with("--")) {
+        return fleetctl::usage_error("--server needs a value");
+      }
       global_server = {rest[0], rest[1]};
       rest = rest.subspan(2);
     } else if (a.starts_with("--server=")) {
