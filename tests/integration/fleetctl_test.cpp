@@ -525,6 +525,12 @@ TEST(FleetctlOffline, UsageErrorsExit2WithAMessage) {
       {{"simulate", "--vehicles", "many"}, "fleetctl: --vehicles must be an integer, got \"many\""},
       {{"simulate", "--city", "atlantis"}, "fleetctl: unknown --city atlantis"},
       {{"simulate", "--rate", "0"}, "fleetctl: --rate must be in (0, 100]"},
+      {{"simulate", "--connections", "0"}, "fleetctl: --connections must be at least 1"},
+      {{"simulate", "--duration", "-1"}, "fleetctl: --duration must not be negative (0: until a signal)"},
+      {{"devices", "list", "--token="}, "fleetctl: devices: --token (or $FLEET_TOKEN) is required"},
+      {{"publish", "--key=", "--lat", "1", "--lon", "2"}, "fleetctl: publish: --key (or $FLEET_DEVICE_KEY) is required"},
+      {{"publish", "--key", "k", "--file", "-", "--lat", "1"}, "fleetctl: publish: --lat cannot be combined with --file"},
+      {{"simulate", "--vehicles", "1", "--token="}, "fleetctl: simulate: --token (admin) is required to create 1 device(s)"},
   };
   RefusingPort nobody;  // nothing may be sent anywhere, but if it were, it fails fast
   for (const Case& c : cases) {

@@ -16,7 +16,7 @@ int run(const Args& args) {
   const auto& pos = args.positional();
   if (pos.empty()) return usage_error("devices: expected list, add NAME or remove ID");
   auto token = flag_or_env(args, "token", "FLEET_TOKEN");
-  if (!token) return usage_error("devices: --token (or $FLEET_TOKEN) is required");
+  if (!token || token->empty()) return usage_error("devices: --token (or $FLEET_TOKEN) is required");
 
   std::optional<fleet::http::Response> res;
   const std::string& verb = pos[0];

@@ -71,7 +71,15 @@ fleet::Result<std::string> point_from_flags(const Args& args) {
 int run(const Args& args) {
   if (!args.positional().empty()) return usage_error("publish: unexpected argument " + args.positional()[0]);
   auto key = flag_or_env(args, "key", "FLEET_DEVICE_KEY");
-  if (!key) return usage_error("publish: --key (or $FLEET_DEVICE_KEY) is required");
+  if (!key || key->empty()) return usage_error("publish: --key (or $FLEET_DEVICE_KEY) is required");
+  if (args.has("file")) {
+    // The file holds whole points: a flag beside it would be silently ignored.
+    for (const FlagSpec& f : kFlags) {
+      if (f.name != "key" && f.name != "file" && args.has(f.name)) {
+        return usage_error("publish: --" + std::string(f.name) + " cannot be combined with --file");
+      }
+    }
+  }
   auto body = args.has("file") ? read_file(*args.get("file")) : point_from_flags(args);
   if (!body) return usage_error(body.error().message);
   auto res = call(args, "POST", "/api/v1/telemetry", *key, *body);

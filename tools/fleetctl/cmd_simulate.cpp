@@ -29,7 +29,7 @@ constexpr FlagSpec kFlags[] = {
     {"token", "T", "admin user token for creating devices (default $FLEET_TOKEN)"},
     {"vehicles", "N", "number of vehicles (default 5)"},
     {"rate", "HZ", "points per second per vehicle (default 1)"},
-    {"city", "NAME", "paris (default), berlin, london, nyc, sf, tokyo, madrid or sydney"},
+    {"city", "NAME", "paris (default), berlin, london, nyc, sf, tokyo, madrid or sydney (any case)"},
     {"duration", "SECONDS", "stop after this long (default: until SIGINT/SIGTERM)"},
     {"keys-file", "PATH", "reuse device keys from this JSON file; devices created now are added to it"},
     {"connections", "N", "parallel HTTP connections (default min(vehicles, 4))"},
@@ -158,7 +158,8 @@ int run(const Args& args) {
   const double hz = rate->value_or(1.0);
   if (n < 1 || n > 100'000) return usage_error("--vehicles must be in 1..100000");
   if (!(hz > 0) || hz > 100) return usage_error("--rate must be in (0, 100]");
-  if (duration->value_or(0) < 0) return usage_error("--duration must be positive");
+  if (duration->value_or(0) < 0) return usage_error("--duration must not be negative (0: until a signal)");
+  if (connections->value_or(1) < 1) return usage_error("--connections must be at least 1");
   LatLon centre;
   const std::string city = args.get_or("city", "paris");
   if (!city_centre(city, centre)) return usage_error("unknown --city " + city + " (known: " + city_names() + ")");
@@ -173,7 +174,7 @@ int run(const Args& args) {
   }
   if (devices.size() < static_cast<std::size_t>(n)) {
     auto token = flag_or_env(args, "token", "FLEET_TOKEN");
-    if (!token) {
+    if (!token || token->empty()) {
       return usage_error("simulate: --token (admin) is required to create " +
                          std::to_string(static_cast<std::size_t>(n) - devices.size()) + " device(s)");
     }

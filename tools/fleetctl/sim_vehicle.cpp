@@ -37,7 +37,12 @@ constexpr int kDy[] = {0, 1, 0, -1};
 
 bool city_centre(std::string_view name, LatLon& out) {
   for (const City& c : kCities) {
-    if (c.name == name) {
+    // "Paris" and "NYC" as well: names are typed by people.
+    const bool same = c.name.size() == name.size() &&
+                      std::equal(name.begin(), name.end(), c.name.begin(), [](char a, char b) {
+                        return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+                      });
+    if (same) {
       out = c.centre;
       return true;
     }

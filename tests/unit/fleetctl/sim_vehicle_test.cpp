@@ -148,11 +148,16 @@ TEST(CityCentre, KnownAndUnknownNames) {
   ASSERT_TRUE(city_centre("paris", out));
   EXPECT_DOUBLE_EQ(out.lat, 48.8566);
   EXPECT_DOUBLE_EQ(out.lon, 2.3522);
+  LatLon upper;
+  ASSERT_TRUE(city_centre("Paris", upper));  // typed by people: case does not matter
+  EXPECT_DOUBLE_EQ(upper.lat, out.lat);
+  ASSERT_TRUE(city_centre("NYC", upper));
   ASSERT_TRUE(city_centre("sydney", out));
   EXPECT_LT(out.lat, 0);
   EXPECT_GT(out.lon, 0);
   LatLon untouched{1, 2};
   EXPECT_FALSE(city_centre("atlantis", untouched));
+  EXPECT_FALSE(city_centre("pariss", untouched));
   EXPECT_FALSE(city_centre("", untouched));
   EXPECT_EQ(untouched.lat, 1);
   EXPECT_EQ(untouched.lon, 2);
