@@ -18,6 +18,8 @@ constexpr auto kTable = make_table();
 
 }  // namespace
 
+bool is_base64url_char(char c) noexcept { return kTable[static_cast<unsigned char>(c)] >= 0; }
+
 std::string base64url_encode(std::string_view bytes) {
   std::string out;
   out.reserve((bytes.size() * 4 + 2) / 3);

@@ -1,7 +1,6 @@
 #include "auth/jws.hpp"
 
 #include <boost/json/serialize.hpp>
-#include <array>
 #include <optional>
 
 #include "auth/base64url.hpp"
@@ -20,15 +19,6 @@ VerifyResult fail(TokenError e, std::string detail) {
   return r;
 }
 
-// base64url and '.': a table, since every handshake scans its whole ~1 KB token with it.
-constexpr std::array<bool, 256> kTokenChar = [] {
-  std::array<bool, 256> t{};
-  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  for (char c : {'-', '_', '.'}) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}();
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
@@ -65,7 +55,9 @@ VerifyResult verify_jws(std::string_view token, const KeySet& keys, const JwsOpt
   // Cheap, total checks before anything allocates or parses attacker-controlled data.
   if (token.size() > options.max_token_bytes) return fail(TokenError::malformed, "token too long");
   for (char c : token) {
-    if (!kTokenChar[static_cast<unsigned char>(c)]) return fail(TokenError::malformed, "token has characters outside base64url and '.'");
+    if (!is_base64url_char(c) && c != '.') {
+      return fail(TokenError::malformed, "token has characters outside base64url and '.'");
+    }
   }
   const std::size_t d1 = token.find('.');
   const std::size_t d2 = d1 == std::string_view::npos ? d1 : token.find('.', d1 + 1);

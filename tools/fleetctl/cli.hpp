@@ -50,6 +50,9 @@ struct Command {
   std::string_view summary;   // one line
   std::span<const FlagSpec> flags;
   int (*run)(const Args& args);
+  // Takes positional arguments. Commands that do not refuse them before run(): a stray word is a forgotten
+  // flag name or an unquoted value, and dropping it silently would run something else than what was asked.
+  bool positional = false;
 };
 
 // Help for one command: synopsis, summary, flags (including the common ones).

@@ -40,6 +40,6 @@ int run(const Args& args) {
 
 const Command kDevicesCommand{"devices", "devices list|add NAME|remove ID [--token T]",
                               "List, create (prints the device and its key, shown only once) or revoke devices.",
-                              kFlags, run};
+                              kFlags, run, /*positional=*/true};
 
 }  // namespace fleetctl

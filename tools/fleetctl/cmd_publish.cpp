@@ -69,7 +69,6 @@ fleet::Result<std::string> point_from_flags(const Args& args) {
 }
 
 int run(const Args& args) {
-  if (!args.positional().empty()) return usage_error("publish: unexpected argument " + args.positional()[0]);
   auto key = flag_or_env(args, "key", "FLEET_DEVICE_KEY");
   if (!key || key->empty()) return usage_error("publish: --key (or $FLEET_DEVICE_KEY) is required");
   if (args.has("file")) {

@@ -143,7 +143,6 @@ void worker(const std::string& server, std::vector<Vehicle*> vehicles, Clock::du
 }
 
 int run(const Args& args) {
-  if (!args.positional().empty()) return usage_error("simulate: unexpected argument " + args.positional()[0]);
   auto vehicles_n = args.integer("vehicles");
   auto rate = args.number("rate");
   auto duration = args.number("duration");

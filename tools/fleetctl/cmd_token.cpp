@@ -15,7 +15,6 @@ constexpr FlagSpec kFlags[] = {
 };
 
 int run(const Args& args) {
-  if (!args.positional().empty()) return usage_error("token: unexpected argument " + args.positional()[0]);
   DevTokenRequest req;
   auto user = args.get("user");
   if (!user || user->empty()) return usage_error("token: --user is required");

@@ -50,7 +50,6 @@ struct WatchState {
 };
 
 int run(const Args& args) {
-  if (!args.positional().empty()) return usage_error("watch: unexpected argument " + args.positional()[0]);
   auto count = args.integer("count");
   if (!count) return usage_error(count.error().message);
   if (*count && **count < 1) return usage_error("--count must be at least 1");

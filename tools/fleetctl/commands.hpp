@@ -1,7 +1,5 @@
 #pragma once
 // The sub-commands, one per file (cmd_<name>.cpp). main.cpp only dispatches.
-// Commands without positional arguments refuse them: a stray word is a forgotten flag name or an unquoted
-// value, and dropping it silently would run something else than what was asked.
 #include "cli.hpp"
 
 namespace fleetctl {

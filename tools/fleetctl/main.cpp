@@ -69,6 +69,9 @@ int main(int argc, char** argv) {
       fleetctl::print_command_help(*c);
       return fleetctl::kExitOk;
     }
+    if (!c->positional && !args->positional().empty()) {
+      return fleetctl::usage_error(std::string(name) + ": unexpected argument " + args->positional()[0]);
+    }
     return c->run(*args);
   }
   if (name == "help") {

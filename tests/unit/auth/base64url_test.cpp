@@ -87,6 +87,14 @@ TEST(Base64Url, AgreesWithTheDefinition) {
   }
 }
 
+TEST(Base64Url, CharacterClassIsTheAlphabet) {
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (int c = 0; c < 256; ++c) {
+    const char ch = static_cast<char>(c);
+    EXPECT_EQ(is_base64url_char(ch), alphabet.find(ch) != std::string::npos) << c;
+  }
+}
+
 TEST(Base64Url, RefusesImpossibleLength) { EXPECT_FALSE(base64url_decode("Zm9vY")); }
 
 TEST(Base64Url, RefusesNonCanonicalTrailingBits) {
