@@ -20,6 +20,9 @@ struct CheckpointMetrics {
       "fleet_store_checkpoint_writer_runs_total", "WAL checkpoints the store thread ran itself (finishing a cycle or at the hard limit)");
   obs::Counter& failures = obs::Registry::global().counter(
       "fleet_store_checkpoint_failures_total", "WAL checkpoints that failed (the next one tries again)");
+  obs::Counter& writer_waits = obs::Registry::global().counter(
+      "fleet_store_checkpoint_writer_waits_total",
+      "Commits that reached the WAL's hard limit and waited for a background pass (the disk is not keeping up)");
   static CheckpointMetrics& get() {
     static CheckpointMetrics m;
     return m;
@@ -60,6 +63,7 @@ void WalCheckpointer::stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  pass_done_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -76,9 +80,19 @@ int WalCheckpointer::on_commit(void* self, sqlite3* writer, const char* /*schema
 void WalCheckpointer::after_commit(sqlite3* writer, int frames) {
   enum class Action { none, finish, force } action = Action::none;
   bool wake = false;
+  int copied_before = 0;
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     if (stopping_) return;
+    stats_.wal_frames = frames;
+    if (frames >= options_.hard_limit_frames && requested_) {
+      // Passes are not keeping up. A checkpoint of our own would only find the lock taken: wait for the
+      // running pass, then copy what it left (below).
+      ++stats_.writer_waits;
+      CheckpointMetrics::get().writer_waits.inc();
+      pass_done_.wait(lock, [this] { return stopping_ || !requested_; });
+      if (stopping_) return;
+    }
     if (failed_) {
       // Not again after every commit (another process may hold the checkpoint lock): after another
       // start_frames of WAL. The hard limit below still bounds the WAL.
@@ -87,8 +101,11 @@ void WalCheckpointer::after_commit(sqlite3* writer, int frames) {
     }
     if (done_) {
       done_ = false;
+      copied_before = backfilled_;
       if (frames - backfilled_ <= options_.finish_frames) {
         action = Action::finish;
+      } else if (frames >= options_.hard_limit_frames) {
+        action = Action::force;
       } else {
         requested_ = wake = true;  // another pass: it copies only the frames committed during the last one
       }
@@ -101,17 +118,12 @@ void WalCheckpointer::after_commit(sqlite3* writer, int frames) {
     }
   }
   if (wake) cv_.notify_one();
-  if (action != Action::none) writer_checkpoint(writer, frames, action == Action::force);
+  if (action != Action::none) writer_checkpoint(writer, frames, copied_before, action == Action::force);
 }
 
-void WalCheckpointer::writer_checkpoint(sqlite3* writer, int frames, bool forced) {
+void WalCheckpointer::writer_checkpoint(sqlite3* writer, int frames, int copied_before, bool forced) {
   // Inside the commit hook, as SQLite's own auto-checkpoint runs: the write lock is already released.
-  int log = 0, copied_before = 0;
-  {
-    std::lock_guard lock(mu_);
-    copied_before = forced ? 0 : backfilled_;
-  }
-  int checkpointed = 0;
+  int log = 0, checkpointed = 0;
   const int rc = sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &checkpointed);
   auto& metrics = CheckpointMetrics::get();
   std::lock_guard lock(mu_);
@@ -137,7 +149,7 @@ void WalCheckpointer::run() {
     }
     int log = 0, checkpointed = 0;
     const int rc = sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &checkpointed);
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     requested_ = false;
     if (rc == SQLITE_OK) {
       done_ = true;
@@ -150,6 +162,8 @@ void WalCheckpointer::run() {
       metrics.failures.inc();
       obs::warn("store checkpoint failed", {{"error", sqlite3_errstr(rc)}, {"by", "checkpointer"}});
     }
+    lock.unlock();
+    pass_done_.notify_all();
   }
   db_.reset();  // closed on the thread that used it
 }

@@ -9,6 +9,11 @@
 // the WAL fully copied and starts it over from the beginning. (A background pass alone is never complete
 // while commits keep coming, and the WAL would grow without bound.)
 //
+// The hard limit is hard: when passes cannot keep up (a slow disk, a writer faster than the fsync), the
+// commit that reaches it waits for the running pass, if any, and then copies the rest itself. That is
+// the writer's backpressure, as with SQLite's own auto-checkpoint; without it the writer would request
+// pass after pass, each ending with more frames left than finish_frames, and the WAL would only grow.
+//
 // Thread: attach() and the commit hook run on the writer's thread; the pass runs on the checkpointer's.
 #include <condition_variable>
 #include <cstdint>
@@ -38,7 +43,9 @@ struct WalCheckpointerStats {
   std::uint64_t finishes = 0;        // small checkpoints by the writer that completed a cycle
   std::uint64_t forced = 0;          // checkpoints by the writer at the hard limit
   std::uint64_t failures = 0;        // passes or finishes that failed (the next one tries again)
+  std::uint64_t writer_waits = 0;    // commits at the hard limit that waited for a running pass
   int writer_frames_max = 0;         // most frames the writer had to copy in one finish or forced run
+  int wal_frames = 0;                // frames in the WAL after the last commit
 };
 
 class WalCheckpointer {
@@ -61,14 +68,15 @@ class WalCheckpointer {
   explicit WalCheckpointer(std::unique_ptr<Db> db, const WalCheckpointerOptions& options);
   static int on_commit(void* self, sqlite3* writer, const char* schema, int frames);
   void after_commit(sqlite3* writer, int frames);
-  void writer_checkpoint(sqlite3* writer, int frames, bool forced);
+  void writer_checkpoint(sqlite3* writer, int frames, int copied_before, bool forced);
   void run();
 
   std::unique_ptr<Db> db_;  // used by the checkpointer thread only
   const WalCheckpointerOptions options_;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;         // wakes the checkpointer thread
+  std::condition_variable pass_done_;  // wakes a writer waiting at the hard limit
   bool requested_ = false;  // a pass is asked for or running
   bool done_ = false;       // a pass finished and the writer has not looked at it yet
   bool failed_ = false;     // a pass failed and the writer has not looked at it yet
