@@ -102,14 +102,16 @@ StampedRead recv_stamped(int fd, std::span<char> buf) noexcept {
   msg.msg_controllen = sizeof control;
   StampedRead r;
   r.n = ::recvmsg(fd, &msg, 0);
+  // Both clocks at once: a preemption between them would move the arrival by its length.
+  timespec real{};
+  clock_gettime(CLOCK_REALTIME, &real);
   r.read_us = r.arrival_us = mono_us();
   if (r.n <= 0) return r;
   const auto us = [](const timespec& ts) { return std::int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000; };
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS || c->cmsg_len < CMSG_LEN(sizeof(timespec))) continue;
-    timespec stamp{}, real{};
+    timespec stamp{};
     std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
-    clock_gettime(CLOCK_REALTIME, &real);
     r.arrival_us = std::min(r.read_us, r.read_us - (us(real) - us(stamp)));
     r.stamped = true;
   }

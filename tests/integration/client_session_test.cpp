@@ -55,14 +55,6 @@ Client::Options options(const std::string& url, Recorder& r) {
   return o;
 }
 
-std::string metric(unsigned short port, const std::string& series) {
-  const std::string body = request(port, "GET", "/metrics").body;
-  const auto pos = body.find("\n" + series + " ");
-  if (pos == std::string::npos) return "";
-  const auto start = pos + series.size() + 2;
-  return body.substr(start, body.find('\n', start) - start);
-}
-
 TEST(ClientSession, NewTokenReconnectsAndEmptyTokenDisconnectsForGood) {
   FleetdProcess server;
   Recorder r;
@@ -79,17 +71,13 @@ TEST(ClientSession, NewTokenReconnectsAndEmptyTokenDisconnectsForGood) {
   ASSERT_TRUE(r.wait([](auto& s) { return s.hello_tenants.size() == 2; }));
   EXPECT_EQ(r.hello_tenants[1], "org_b");
   // One socket at a time: the old one is gone.
-  for (int i = 0; i < 50 && metric(server.port(), "fleet_ws_connections") != "1"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_EQ(metric(server.port(), "fleet_ws_connections"), "1");
+  EXPECT_TRUE(eventually([&] { return metric(server.port(), "fleet_ws_connections") == "1"; }))
+      << metric(server.port(), "fleet_ws_connections");
 
   client.set_token("");
   ASSERT_TRUE(r.wait([](auto& s) { return s.state == Client::State::closed; }));
-  for (int i = 0; i < 50 && metric(server.port(), "fleet_ws_connections") != "0"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_EQ(metric(server.port(), "fleet_ws_connections"), "0");
+  EXPECT_TRUE(eventually([&] { return metric(server.port(), "fleet_ws_connections") == "0"; }))
+      << metric(server.port(), "fleet_ws_connections");
   // Well past the backoff: still disconnected, no new session.
   std::this_thread::sleep_for(std::chrono::seconds(1));
   EXPECT_EQ(metric(server.port(), "fleet_ws_connections"), "0");

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "fleetd_process.hpp"
+#include "refusing_port.hpp"
 #include "wire.hpp"
 
 extern char** environ;
@@ -184,29 +185,6 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-// A loopback port that refuses connections: bound, never listening, held until destroyed.
-class RefusingPort {
- public:
-  RefusingPort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      throw std::runtime_error("cannot bind a loopback port");
-    }
-    url_ = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
-  }
-  ~RefusingPort() { ::close(fd_); }
-  const std::string& url() const noexcept { return url_; }
-
- private:
-  int fd_ = -1;
-  std::string url_;
-};
 
 class FleetctlCli : public ::testing::Test {
  protected:

@@ -20,7 +20,7 @@ std::string point(double lat, double lon, std::int64_t ts_ms = 0) {
 }
 
 std::vector<boost::json::object> read_events(WsClient& ws, std::size_t n,
-                                             std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+                                             std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
   return fleet::testing::read_events(ws, [n](const auto& events) { return events.size() >= n; }, timeout);
 }
 

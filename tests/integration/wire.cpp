@@ -8,6 +8,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 #include <stdexcept>
+#include <thread>
 
 namespace fleet::testing {
 namespace asio = boost::asio;
@@ -155,6 +156,23 @@ std::vector<boost::json::object> read_events(
     for (auto& e : obj.at("events").as_array()) events.push_back(e.as_object());
   }
   return events;
+}
+
+std::string metric(unsigned short port, const std::string& series) {
+  const std::string body = request(port, "GET", "/metrics").body;
+  const auto pos = body.find("\n" + series + " ");
+  if (pos == std::string::npos) return "";
+  const auto start = pos + series.size() + 2;
+  return body.substr(start, body.find('\n', start) - start);
+}
+
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 }  // namespace fleet::testing

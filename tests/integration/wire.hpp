@@ -21,6 +21,13 @@ struct HttpResult {
 HttpResult request(unsigned short port, const std::string& method, const std::string& target,
                 const std::string& body = {}, const std::string& bearer = {});
 
+// The value of one series in GET /metrics ("fleet_ws_connections", or with its labels), "" when absent.
+std::string metric(unsigned short port, const std::string& series);
+
+// Polls `done` every 20 ms until it holds; false once `timeout` passed. For what the server does on its
+// own time (closing a session, updating a gauge): the timeout only guards against a hang, so it is long.
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
 // POST /dev/token; returns the token.
 std::string dev_token(unsigned short port, const std::string& user, const std::string& org,
                       const std::string& role = "admin", int ttl_s = 60);
@@ -40,11 +47,11 @@ class WsClient {
 
   // The next text message, or nullopt when the server closed (see close_code) or on timeout (timed_out()).
   // A timeout cancels the socket: the client is unusable afterwards, so only time out as a last step.
-  std::optional<std::string> read(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  std::optional<std::string> read(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // Next message parsed as JSON; throws on close/timeout.
-  boost::json::object read_json(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  boost::json::object read_json(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // Reads until the server closes (discarding messages); returns the close code, 0 on timeout.
-  std::uint16_t wait_close(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  std::uint16_t wait_close(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   void send(const std::string& text);
   void close();
 
@@ -64,6 +71,6 @@ class WsClient {
 // closes, or `timeout` passes. Other messages are skipped.
 std::vector<boost::json::object> read_events(
     WsClient& ws, const std::function<bool(const std::vector<boost::json::object>&)>& done,
-    std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 }  // namespace fleet::testing

@@ -63,7 +63,7 @@ class RawClient {
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect");
-    timeval tv{5, 0};
+    timeval tv{20, 0};  // a hang guard, not a wait: reads return as soon as bytes or the FIN arrive
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
   ~RawClient() { ::close(fd_); }
@@ -301,6 +301,11 @@ TEST_F(WsProtocol, ClientCloseIsEchoedThenTheServerHangsUp) {
 TEST_F(WsProtocol, CloseEchoAndFinShareOneSegment) {
   // The echo is the last byte the server sends, so it waits for the FIN and both leave in one segment:
   // the client is woken once, not twice. Counted by the client's kernel, over a settled connection.
+  // A round may also see a pure ACK, when the server takes longer than the delayed-ACK timer (~40 ms) to
+  // answer on a loaded machine, so not every round must show one segment; without the shared segment,
+  // none ever does (the echo is sent at once, with TCP_NODELAY, and the FIN after it).
+  int single = 0;
+  std::string counts;
   for (int round = 0; round < 20; ++round) {
     auto c = live();
     const std::uint32_t before = c->segments_in();
@@ -309,8 +314,11 @@ TEST_F(WsProtocol, CloseEchoAndFinShareOneSegment) {
     ASSERT_TRUE(close);
     EXPECT_EQ(close->close_code(), 1000);
     EXPECT_TRUE(c->closed_by_server());
-    EXPECT_EQ(c->segments_in() - before, 1u) << "round " << round;
+    const std::uint32_t segments = c->segments_in() - before;
+    counts += std::to_string(segments) + " ";
+    if (segments == 1) ++single;
   }
+  EXPECT_GE(single, 5) << "segments per round: " << counts;
 }
 
 TEST_F(WsProtocol, BytesSentRightAfterTheUpgradeRequestAreNotLost) {

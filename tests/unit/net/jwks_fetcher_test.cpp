@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -44,8 +45,21 @@ class JwksServer {
     std::lock_guard lock(mu_);
     delay_ = d;
   }
+  // While held, requests are counted and then wait for release() before they are answered.
+  void hold() {
+    std::lock_guard lock(mu_);
+    held_ = true;
+  }
+  void release() {
+    {
+      std::lock_guard lock(mu_);
+      held_ = false;
+    }
+    released_.notify_all();
+  }
   // Closes the listening socket: later connections are refused.
   void shutdown() {
+    release();
     if (!thread_.joinable()) return;
     asio::post(io_, [this] {
       beast::error_code ec;
@@ -76,7 +90,8 @@ class JwksServer {
     unsigned status;
     std::chrono::milliseconds delay;
     {
-      std::lock_guard lock(mu_);
+      std::unique_lock lock(mu_);
+      released_.wait(lock, [this] { return !held_; });
       body = body_;
       status = status_;
       delay = delay_;
@@ -98,6 +113,8 @@ class JwksServer {
   std::string body_ = "{}";
   unsigned status_ = 200;
   std::chrono::milliseconds delay_{0};
+  bool held_ = false;
+  std::condition_variable released_;
   std::atomic<int> requests_{0};
 };
 
@@ -112,7 +129,7 @@ JwksFetcherConfig config_for(const JwksServer& s) {
 }
 
 // Calls refresh and waits for its completion; false on timeout.
-bool refresh_and_wait(JwksFetcher& f, std::chrono::milliseconds timeout = 5s) {
+bool refresh_and_wait(JwksFetcher& f, std::chrono::milliseconds timeout = 20s) {
   auto p = std::make_shared<std::promise<void>>();
   auto fut = p->get_future();
   f.refresh([p] { p->set_value(); });
@@ -188,7 +205,7 @@ TEST(JwksFetcher, PeriodicRefresh) {
   f->start();
   ASSERT_TRUE(f->wait_for_keys(5s));
   server.serve(b->jwks_json());
-  for (int i = 0; i < 100 && !f->current()->find(b->kid()); ++i) std::this_thread::sleep_for(20ms);
+  for (int i = 0; i < 1'000 && !f->current()->find(b->kid()); ++i) std::this_thread::sleep_for(20ms);
   EXPECT_NE(f->current()->find(b->kid()), nullptr);
 }
 
@@ -213,14 +230,17 @@ TEST(JwksFetcher, ConcurrentRefreshesCoalesce) {
   JwksServer server;
   auto a = issuer();
   server.serve(a->jwks_json());
-  server.set_delay(300ms);
+  server.hold();  // the initial fetch stays in flight until every caller has asked
   auto f = JwksFetcher::create(config_for(server)).value();
   f->start();
+  for (int i = 0; i < 5'000 && server.requests() == 0; ++i) std::this_thread::sleep_for(2ms);
+  ASSERT_EQ(server.requests(), 1);
   std::atomic<int> done{0};
   std::vector<std::thread> callers;
   for (int i = 0; i < 8; ++i) callers.emplace_back([&] { f->refresh([&] { ++done; }); });
   for (auto& t : callers) t.join();
-  for (int i = 0; i < 250 && done.load() < 8; ++i) std::this_thread::sleep_for(20ms);
+  server.release();
+  for (int i = 0; i < 1'000 && done.load() < 8; ++i) std::this_thread::sleep_for(20ms);
   EXPECT_EQ(done.load(), 8);
   EXPECT_EQ(server.requests(), 1);  // all joined the initial fetch in flight
   EXPECT_NE(f->current()->find(a->kid()), nullptr);

@@ -81,7 +81,7 @@ class TlsJwksServer {
     return last_error_;
   }
   // The fetcher may finish (its handshake failed) a moment before this thread sees the alert.
-  bool wait_failed(int n, std::chrono::milliseconds timeout = 5s) const {
+  bool wait_failed(int n, std::chrono::milliseconds timeout = 20s) const {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (failed_.load() < n && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
     return failed_.load() >= n;
