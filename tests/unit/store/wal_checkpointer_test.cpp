@@ -210,7 +210,10 @@ TEST_F(WalCheckpointerTest, EachPassIsFinishedByTheWriterAndTheWalStartsOver) {
   (*c)->stop();
 
   EXPECT_GE(s.passes, 20u);  // 300 frames each out of 12,000 or more
-  EXPECT_EQ(s.finishes, s.passes);  // every pass was finished by the writer, and the WAL started over
+  // Every pass was finished by the writer's next commit, and the WAL started over (the last pass may
+  // have come with the last commit, when there was no next one).
+  EXPECT_LE(s.finishes, s.passes);
+  EXPECT_LE(s.passes - s.finishes, 1u);
   EXPECT_EQ(s.forced, 0u);
   EXPECT_EQ(s.writer_waits, 0u);
   EXPECT_LE(s.writer_frames_max, o.finish_frames);  // the writer only ever copied the last few frames
