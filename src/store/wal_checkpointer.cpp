@@ -99,21 +99,15 @@ void WalCheckpointer::after_commit(sqlite3* writer, int frames) {
       failed_ = false;
       next_pass_frames_ = frames + options_.start_frames;
     }
-    if (done_) {
-      done_ = false;
-      copied_before = backfilled_;
-      if (frames - backfilled_ <= options_.finish_frames) {
-        action = Action::finish;
-      } else if (frames >= options_.hard_limit_frames) {
-        action = Action::force;
-      } else {
-        requested_ = wake = true;  // another pass: it copies only the frames committed during the last one
-      }
-    } else if (!requested_) {
+    const bool after_pass = std::exchange(done_, false);
+    if (after_pass) copied_before = backfilled_;
+    if (after_pass && frames - backfilled_ <= options_.finish_frames) {
+      action = Action::finish;
+    } else if (!requested_) {  // never set after a pass: the pass cleared it
       if (frames >= options_.hard_limit_frames) {
-        action = Action::force;  // passes keep failing: do what SQLite's auto-checkpoint would
-      } else if (frames >= next_pass_frames_) {
-        requested_ = wake = true;
+        action = Action::force;  // passes fall behind or keep failing: do what SQLite's auto-checkpoint would
+      } else if (after_pass || frames >= next_pass_frames_) {
+        requested_ = wake = true;  // after a pass, another: it copies only the frames committed during it
       }
     }
   }

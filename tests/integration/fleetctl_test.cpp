@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "fleetd_process.hpp"
-#include "refusing_port.hpp"
+#include "loopback_port.hpp"
 #include "wire.hpp"
 
 extern char** environ;

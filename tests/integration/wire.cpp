@@ -8,7 +8,6 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 #include <stdexcept>
-#include <thread>
 
 namespace fleet::testing {
 namespace asio = boost::asio;
@@ -164,15 +163,6 @@ std::string metric(unsigned short port, const std::string& series) {
   if (pos == std::string::npos) return "";
   const auto start = pos + series.size() + 2;
   return body.substr(start, body.find('\n', start) - start);
-}
-
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
 }
 
 }  // namespace fleet::testing

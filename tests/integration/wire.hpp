@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "eventually.hpp"  // for what the server does on its own time
+
 namespace fleet::testing {
 
 struct HttpResult {
@@ -23,10 +25,6 @@ HttpResult request(unsigned short port, const std::string& method, const std::st
 
 // The value of one series in GET /metrics ("fleet_ws_connections", or with its labels), "" when absent.
 std::string metric(unsigned short port, const std::string& series);
-
-// Polls `done` every 20 ms until it holds; false once `timeout` passed. For what the server does on its
-// own time (closing a session, updating a gauge): the timeout only guards against a hang, so it is long.
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 // POST /dev/token; returns the token.
 std::string dev_token(unsigned short port, const std::string& user, const std::string& org,

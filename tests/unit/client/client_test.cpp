@@ -7,7 +7,7 @@
 #include <mutex>
 #include <thread>
 
-#include "refusing_port.hpp"
+#include "loopback_port.hpp"
 #include "test_ws_server.hpp"
 
 namespace fleet {

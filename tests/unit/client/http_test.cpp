@@ -10,7 +10,7 @@
 #include <mutex>
 #include <thread>
 
-#include "refusing_port.hpp"
+#include "loopback_port.hpp"
 
 namespace fleet::http {
 namespace {

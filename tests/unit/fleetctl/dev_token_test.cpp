@@ -2,9 +2,7 @@
 // issuer") and how it reads answers a real fleetd --dev never gives (404 without --dev, malformed bodies).
 #include "dev_token.hpp"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,6 +12,8 @@
 #include <string>
 #include <thread>
 
+#include "loopback_port.hpp"
+
 namespace fleetctl {
 namespace {
 
@@ -21,17 +21,11 @@ namespace {
 class CannedServer {
  public:
   CannedServer(int status, std::string body) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listener_, 1) != 0 || ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    listener_ = fleet::testing::bind_loopback(port_);
+    if (listener_ < 0 || ::listen(listener_, 1) != 0) {
       ADD_FAILURE() << "cannot listen on loopback";
       return;
     }
-    port_ = ntohs(addr.sin_port);
     const std::string answer =
         "HTTP/1.1 " + std::to_string(status) +
         " X\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) +
@@ -147,16 +141,8 @@ TEST(FetchDevToken, AnswerWithoutATokenIsAnError) {
 }
 
 TEST(FetchDevToken, UnreachableServerIsAnError) {
-  // A bound socket that does not listen: connecting is refused, and no other process can take the port.
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  auto t = fetch_dev_token("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), DevTokenRequest{"alice", ""});
-  ::close(fd);
+  const fleet::testing::RefusingPort nobody;
+  auto t = fetch_dev_token(nobody.url(), DevTokenRequest{"alice", ""});
   ASSERT_FALSE(t.has_value());
   EXPECT_FALSE(t.error().message.empty());
 }

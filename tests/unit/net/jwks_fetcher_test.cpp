@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "auth/dev_issuer.hpp"
+#include "eventually.hpp"
 #include "auth/jwt_authenticator.hpp"
 #include "obs/metrics.hpp"
 
@@ -25,6 +26,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
+using fleet::testing::eventually;
 
 // A one-request-per-connection HTTP server on 127.0.0.1:<ephemeral> serving a replaceable document.
 class JwksServer {
@@ -205,7 +207,7 @@ TEST(JwksFetcher, PeriodicRefresh) {
   f->start();
   ASSERT_TRUE(f->wait_for_keys(5s));
   server.serve(b->jwks_json());
-  for (int i = 0; i < 1'000 && !f->current()->find(b->kid()); ++i) std::this_thread::sleep_for(20ms);
+  eventually([&] { return f->current()->find(b->kid()) != nullptr; });
   EXPECT_NE(f->current()->find(b->kid()), nullptr);
 }
 
@@ -233,14 +235,14 @@ TEST(JwksFetcher, ConcurrentRefreshesCoalesce) {
   server.hold();  // the initial fetch stays in flight until every caller has asked
   auto f = JwksFetcher::create(config_for(server)).value();
   f->start();
-  for (int i = 0; i < 5'000 && server.requests() == 0; ++i) std::this_thread::sleep_for(2ms);
+  ASSERT_TRUE(eventually([&] { return server.requests() > 0; }));
   ASSERT_EQ(server.requests(), 1);
   std::atomic<int> done{0};
   std::vector<std::thread> callers;
   for (int i = 0; i < 8; ++i) callers.emplace_back([&] { f->refresh([&] { ++done; }); });
   for (auto& t : callers) t.join();
   server.release();
-  for (int i = 0; i < 1'000 && done.load() < 8; ++i) std::this_thread::sleep_for(20ms);
+  eventually([&] { return done.load() == 8; });
   EXPECT_EQ(done.load(), 8);
   EXPECT_EQ(server.requests(), 1);  // all joined the initial fetch in flight
   EXPECT_NE(f->current()->find(a->kid()), nullptr);

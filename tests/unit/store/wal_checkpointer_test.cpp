@@ -19,10 +19,13 @@
 #include <string>
 #include <thread>
 
+#include "eventually.hpp"
 #include "obs/metrics.hpp"
 
 namespace fleet::store {
 namespace {
+
+using fleet::testing::eventually;
 
 // VFS wrappers over the default one: files opened through them get a copy of their io methods with one
 // method replaced. The default VFS gives a database and its WAL different methods, so `Wrapped` keeps a
@@ -124,16 +127,6 @@ std::string describe(const WalCheckpointerStats& s) {
          std::to_string(s.wal_frames);
 }
 
-// Polls `done` until it holds; false after a minute, long enough that only a hang gets there.
-bool eventually(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
-}
-
 class WalCheckpointerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -180,34 +173,49 @@ class WalCheckpointerTest : public ::testing::Test {
     sqlite3_finalize(st);
   }
 
+  WalCheckpointerOptions options(int start, int finish, int hard_limit, const char* vfs = nullptr) const {
+    WalCheckpointerOptions o;
+    o.path = path_;
+    o.vfs = vfs;
+    o.start_frames = start;
+    o.finish_frames = finish;
+    o.hard_limit_frames = hard_limit;
+    return o;
+  }
+  // A checkpointer attached to the test's writer; null (and a failure) if it cannot open.
+  std::unique_ptr<WalCheckpointer> attached(const WalCheckpointerOptions& o) {
+    auto c = WalCheckpointer::open(o);
+    if (!c) {
+      ADD_FAILURE() << c.error().message;
+      return nullptr;
+    }
+    (*c)->attach(writer_);
+    return std::move(*c);
+  }
+
   std::filesystem::path dir_;
   std::string path_;
   sqlite3* writer_ = nullptr;
 };
 
 TEST_F(WalCheckpointerTest, EachPassIsFinishedByTheWriterAndTheWalStartsOver) {
-  WalCheckpointerOptions o;
-  o.path = path_;
-  o.start_frames = 300;
-  o.finish_frames = 60;
-  o.hard_limit_frames = 3'000;
-  auto c = WalCheckpointer::open(o);
-  ASSERT_TRUE(c) << c.error().message;
-  (*c)->attach(writer_);
+  const WalCheckpointerOptions o = options(300, 60, 3'000);
+  auto c = attached(o);
+  ASSERT_NE(c, nullptr);
 
   // ~4 frames per commit: 16,000 frames, which without checkpoints would all stay in the WAL.
   std::int64_t most = 0;
   for (int i = 0; i < 4'000; ++i) {
-    const std::uint64_t passes_before = (*c)->stats().passes;  // before: the pass may finish at once
+    const std::uint64_t passes_before = c->stats().passes;  // before: the pass may finish at once
     exec("INSERT INTO t (body) VALUES (randomblob(6000))");
     most = std::max(most, wal_frames());
-    if ((*c)->stats().wal_frames < o.start_frames) continue;
+    if (c->stats().wal_frames < o.start_frames) continue;
     // This commit asked for a pass. The next one waits for it, as a writer slower than the disk would.
-    ASSERT_TRUE(eventually([&] { return (*c)->stats().passes > passes_before; }))
-        << "no pass after commit " << i << ": " << describe((*c)->stats());
+    ASSERT_TRUE(eventually([&] { return c->stats().passes > passes_before; }))
+        << "no pass after commit " << i << ": " << describe(c->stats());
   }
-  const WalCheckpointerStats s = (*c)->stats();
-  (*c)->stop();
+  const WalCheckpointerStats s = c->stats();
+  c->stop();
 
   EXPECT_GE(s.passes, 20u);  // 300 frames each out of 12,000 or more
   // Every pass was finished by the writer's next commit, and the WAL started over (the last pass may
@@ -224,18 +232,13 @@ TEST_F(WalCheckpointerTest, EachPassIsFinishedByTheWriterAndTheWalStartsOver) {
 TEST_F(WalCheckpointerTest, UnderAFreeRunningWriterTheWalStaysUnderTheHardLimit) {
   // However the two threads are scheduled: passes that finish in time end in a finish, the others in the
   // writer waiting at the hard limit and copying the rest itself.
-  WalCheckpointerOptions o;
-  o.path = path_;
-  o.start_frames = 300;
-  o.finish_frames = 60;
-  o.hard_limit_frames = 3'000;
-  auto c = WalCheckpointer::open(o);
-  ASSERT_TRUE(c) << c.error().message;
-  (*c)->attach(writer_);
+  const WalCheckpointerOptions o = options(300, 60, 3'000);
+  auto c = attached(o);
+  ASSERT_NE(c, nullptr);
 
   const std::int64_t most = commit_stream(4'000);
-  const WalCheckpointerStats s = (*c)->stats();
-  (*c)->stop();
+  const WalCheckpointerStats s = c->stats();
+  c->stop();
 
   EXPECT_LT(most, o.hard_limit_frames + 16);
   EXPECT_GE(s.passes, 1u);
@@ -245,31 +248,25 @@ TEST_F(WalCheckpointerTest, UnderAFreeRunningWriterTheWalStaysUnderTheHardLimit)
 }
 
 TEST_F(WalCheckpointerTest, APassThatFallsBehindMakesTheWriterWaitAtTheHardLimit) {
-  WalCheckpointerOptions o;
-  o.path = path_;
-  o.vfs = gated_vfs();
-  ASSERT_NE(o.vfs, nullptr);
-  o.start_frames = 100;
-  o.finish_frames = 10;
-  o.hard_limit_frames = 1'000;
-  auto c = WalCheckpointer::open(o);
-  ASSERT_TRUE(c) << c.error().message;
-  (*c)->attach(writer_);
+  ASSERT_NE(gated_vfs(), nullptr);
+  const WalCheckpointerOptions o = options(100, 10, 1'000, gated_vfs());
+  auto c = attached(o);
+  ASSERT_NE(c, nullptr);
 
   obs::Counter& waits_metric = obs::Registry::global().counter("fleet_store_checkpoint_writer_waits_total", "");
   const std::uint64_t waits_before = waits_metric.value();
   set_gate(true);  // the first pass stalls in its first fsync
   std::int64_t most = 0;
   auto writer = std::async(std::launch::async, [&] { most = commit_stream(600); });  // ~2,400 frames
-  const bool waited = eventually([&] { return (*c)->stats().writer_waits > 0; });
+  const bool waited = eventually([&] { return c->stats().writer_waits > 0; });
   EXPECT_TRUE(waited) << "the WAL grew past the hard limit while a pass was stalled";
-  const WalCheckpointerStats stalled = (*c)->stats();
+  const WalCheckpointerStats stalled = c->stats();
   EXPECT_GE(stalled.wal_frames, o.hard_limit_frames);
   EXPECT_EQ(stalled.passes, 0u);
   set_gate(false);
   writer.get();
-  const WalCheckpointerStats s = (*c)->stats();
-  (*c)->stop();
+  const WalCheckpointerStats s = c->stats();
+  c->stop();
 
   EXPECT_GE(s.writer_waits, 1u);  // later passes, with the gate open, may fall behind too
   EXPECT_EQ(waits_metric.value() - waits_before, s.writer_waits);  // operators see it in /metrics
@@ -279,22 +276,16 @@ TEST_F(WalCheckpointerTest, APassThatFallsBehindMakesTheWriterWaitAtTheHardLimit
 }
 
 TEST_F(WalCheckpointerTest, StopReleasesAWriterWaitingAtTheHardLimit) {
-  WalCheckpointerOptions o;
-  o.path = path_;
-  o.vfs = gated_vfs();
-  ASSERT_NE(o.vfs, nullptr);
-  o.start_frames = 100;
-  o.finish_frames = 10;
-  o.hard_limit_frames = 1'000;
-  auto c = WalCheckpointer::open(o);
-  ASSERT_TRUE(c) << c.error().message;
-  (*c)->attach(writer_);
+  ASSERT_NE(gated_vfs(), nullptr);
+  const WalCheckpointerOptions o = options(100, 10, 1'000, gated_vfs());
+  auto c = attached(o);
+  ASSERT_NE(c, nullptr);
 
   set_gate(true);
   auto writer = std::async(std::launch::async, [&] { commit_stream(600); });
-  ASSERT_TRUE(eventually([&] { return (*c)->stats().writer_waits > 0; }));
+  ASSERT_TRUE(eventually([&] { return c->stats().writer_waits > 0; }));
   // stop() waits for the stalled pass, but the writer goes on at once, with the gate still closed.
-  auto stopper = std::async(std::launch::async, [&] { (*c)->stop(); });
+  auto stopper = std::async(std::launch::async, [&] { c->stop(); });
   const bool released = writer.wait_for(std::chrono::minutes(1)) == std::future_status::ready;
   set_gate(false);
   stopper.get();
@@ -309,20 +300,14 @@ TEST_F(WalCheckpointerTest, WithoutItTheWalOnlyGrows) {
 }
 
 TEST_F(WalCheckpointerTest, FailingPassesBackOffAndTheHardLimitStillHolds) {
-  WalCheckpointerOptions o;
-  o.path = path_;
-  o.vfs = no_ckpt_vfs();
-  ASSERT_NE(o.vfs, nullptr);
-  o.start_frames = 100;
-  o.finish_frames = 10;
-  o.hard_limit_frames = 1'000;
-  auto c = WalCheckpointer::open(o);
-  ASSERT_TRUE(c) << c.error().message;
-  (*c)->attach(writer_);
+  ASSERT_NE(no_ckpt_vfs(), nullptr);
+  const WalCheckpointerOptions o = options(100, 10, 1'000, no_ckpt_vfs());
+  auto c = attached(o);
+  ASSERT_NE(c, nullptr);
 
   const std::int64_t most = commit_stream(1'500);  // ~6,000 frames
-  const WalCheckpointerStats s = (*c)->stats();
-  (*c)->stop();
+  const WalCheckpointerStats s = c->stats();
+  c->stop();
 
   EXPECT_EQ(s.passes, 0u);
   EXPECT_GE(s.failures, 2u);
@@ -333,17 +318,11 @@ TEST_F(WalCheckpointerTest, FailingPassesBackOffAndTheHardLimitStillHolds) {
 }
 
 TEST_F(WalCheckpointerTest, AfterStopCommitsStillWork) {
-  WalCheckpointerOptions o;
-  o.path = path_;
-  o.start_frames = 10;
-  o.finish_frames = 2;
-  o.hard_limit_frames = 100;
-  auto c = WalCheckpointer::open(o);
-  ASSERT_TRUE(c);
-  (*c)->attach(writer_);
+  auto c = attached(options(10, 2, 100));
+  ASSERT_NE(c, nullptr);
   commit_stream(20);
-  (*c)->stop();
-  (*c)->stop();  // idempotent
+  c->stop();
+  c->stop();  // idempotent
   commit_stream(20);  // the hook is still installed and now does nothing
 }
 
