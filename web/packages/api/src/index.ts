@@ -1,11 +1,14 @@
 export * from './types/protocol.ts'
 export { TypedEmitter, type Listener } from './client/emitter.ts'
-export { parseServerMessage, parseTelemetryEvent } from './client/parse.ts'
+export { parseServerMessage, parseTelemetryEvent, type ParsedServerMessage, type ParsedTelemetryFrame } from './client/parse.ts'
 export { toWebSocketUrl, joinUrl } from './client/url.ts'
+export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './client/backoff.ts'
+export { checkFrame, type FrameCheck } from './client/sequence.ts'
+export { peekIdentity, type TokenIdentity } from './client/jwt.ts'
+export { closeAction, type CloseAction } from './client/closeReasons.ts'
 export {
   WebSocketClient,
-  backoffDelay,
-  type BackoffOptions,
+  type ClientStats,
   type CloseInfo,
   type ConnectionState,
   type ConnectionStatus,

@@ -46,6 +46,11 @@ export class FakeSocket implements WebSocketLike {
     this.onopen?.({})
   }
 
+  /** The client's messages, parsed. */
+  messages(): Record<string, unknown>[] {
+    return this.sent.map((m) => JSON.parse(m) as Record<string, unknown>)
+  }
+
   serverSend(msg: unknown): void {
     this.onmessage?.({ data: typeof msg === 'string' ? msg : JSON.stringify(msg) })
   }
@@ -56,22 +61,50 @@ export class FakeSocket implements WebSocketLike {
     this.onclose?.({ code, reason, wasClean: code !== 1006 })
   }
 
-  /** Open + hello (+ optional snapshot): the happy path. */
-  goLive(tenant = 'org_a', seq = 0): void {
+  /** Open + hello: the happy path. */
+  goLive(tenant = 'org_a', seq = 0, extra: Record<string, unknown> = {}): void {
     this.serverOpen()
-    this.serverSend(hello(tenant, seq))
+    this.serverSend(hello(tenant, seq, extra))
   }
 }
 
-export function hello(tenant = 'org_a', seq = 0) {
+export const EPOCH = '5f0c2a9e1b7d4c36'
+
+/** A protocol 2 hello for `user_alice` (override anything with `extra`, e.g. `{ recovered: true }`). */
+export function hello(tenant = 'org_a', seq = 0, extra: Record<string, unknown> = {}) {
   return {
     type: 'hello',
-    protocol: 1,
+    protocol: 2,
     tenant,
     user: 'user_alice',
     role: 'admin',
     token_exp: 1795000060,
+    token_grace_s: 15,
     server: 'fleetd/0.1.0',
     seq,
+    epoch: EPOCH,
+    ...extra,
   }
+}
+
+/**
+ * An unsigned JWT-shaped token (the client only reads the payload; the server verifies). `n` makes
+ * distinct tokens for the same user and organization, as a refresh would.
+ */
+export function jwt(org: string | null = 'org_a', n = 1, sub = 'user_alice', orgClaim: 'v2' | 'v1' = 'v2'): string {
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  const claims: Record<string, unknown> = { sub, exp: 1795000000 + n * 60, jti: `t${n}` }
+  if (org !== null) {
+    if (orgClaim === 'v2') claims.o = { id: org, rol: 'admin' }
+    else claims.org_id = org
+  }
+  return `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(claims)}.c2ln`
+}
+
+export function ev(seq: number, device = 'dev_1') {
+  return { seq, device, ts: 1795000000000 + seq, lat: 48.85, lon: 2.35 }
+}
+
+export function telemetry(seqs: number[], skipped?: number) {
+  return { type: 'telemetry', ...(skipped === undefined ? {} : { skipped }), events: seqs.map((s) => ev(s)) }
 }

@@ -3,27 +3,12 @@ import {
   WebSocketClient,
   backoffDelay,
   toWebSocketUrl,
-  type ConnectionState,
   type Hello,
   type Snapshot,
   type TelemetryEvent,
-  type WebSocketClientOptions,
 } from '../src/index.ts'
-import { FakeSocket, hello } from './fake-socket.ts'
-
-function makeClient(opts: Partial<WebSocketClientOptions> = {}) {
-  const logger = { log: vi.fn(), warn: vi.fn(), error: vi.fn() }
-  const client = new WebSocketClient({
-    baseUrl: 'http://127.0.0.1:3000',
-    WebSocketImpl: FakeSocket,
-    logger,
-    random: () => 0.5,
-    ...opts,
-  })
-  const statuses: ConnectionState[] = []
-  client.on('status', (s) => statuses.push(s))
-  return { client, logger, statuses }
-}
+import { FakeSocket, hello, jwt } from './fake-socket.ts'
+import { makeClient } from './helpers.ts'
 
 beforeEach(() => {
   FakeSocket.reset()
@@ -35,35 +20,35 @@ afterEach(() => {
 })
 
 describe('URL conversion', () => {
-  it('maps http→ws and https→wss and appends /ws', () => {
-    expect(toWebSocketUrl('http://localhost:3000', 't')).toBe('ws://localhost:3000/ws?token=t')
-    expect(toWebSocketUrl('https://fleet.example.com/', 't')).toBe('wss://fleet.example.com/ws?token=t')
-    expect(toWebSocketUrl('HTTPS://Fleet.example.com', 't')).toBe('wss://Fleet.example.com/ws?token=t')
-    expect(toWebSocketUrl('ws://h:1', 't')).toBe('ws://h:1/ws?token=t')
-    expect(toWebSocketUrl('wss://h', 't')).toBe('wss://h/ws?token=t')
-    expect(toWebSocketUrl('https://h/prefix', 't')).toBe('wss://h/prefix/ws?token=t')
+  it('maps http→ws and https→wss and appends /ws, without a query by default', () => {
+    expect(toWebSocketUrl('http://localhost:3000')).toBe('ws://localhost:3000/ws')
+    expect(toWebSocketUrl('https://fleet.example.com/')).toBe('wss://fleet.example.com/ws')
+    expect(toWebSocketUrl('HTTPS://Fleet.example.com')).toBe('wss://Fleet.example.com/ws')
+    expect(toWebSocketUrl('ws://h:1')).toBe('ws://h:1/ws')
+    expect(toWebSocketUrl('wss://h')).toBe('wss://h/ws')
+    expect(toWebSocketUrl('https://h/prefix')).toBe('wss://h/prefix/ws')
   })
 
-  it('URL-encodes the token', () => {
+  it('URL-encodes query values (protocol 1 token in the query)', () => {
     const token = 'a+b/c=d&e f?g#h'
-    const url = toWebSocketUrl('http://h', token)
-    expect(url).toBe('ws://h/ws?token=a%2Bb%2Fc%3Dd%26e%20f%3Fg%23h')
+    const url = toWebSocketUrl('http://h', '/ws', { token, since: 41, epoch: 'e1' })
+    expect(url).toBe('ws://h/ws?token=a%2Bb%2Fc%3Dd%26e%20f%3Fg%23h&since=41&epoch=e1')
     expect(new URL(url).searchParams.get('token')).toBe(token)
   })
 
   it('refuses relative or non-HTTP bases', () => {
-    expect(() => toWebSocketUrl('/api', 't')).toThrow()
-    expect(() => toWebSocketUrl('ftp://h', 't')).toThrow()
+    expect(() => toWebSocketUrl('/api')).toThrow()
+    expect(() => toWebSocketUrl('ftp://h')).toThrow()
   })
 
-  it('the client uses the converted URL, resolving a base function at connect time', () => {
+  it('the client resolves a base function at connect time; the URL never holds the token', () => {
     let base = 'https://a.example'
     const { client } = makeClient({ baseUrl: () => base })
-    client.setToken('tok en')
-    expect(FakeSocket.last().url).toBe('wss://a.example/ws?token=tok%20en')
+    client.setToken(jwt('org_a'))
+    expect(FakeSocket.last().url).toBe('wss://a.example/ws')
     base = 'http://b.example:8080'
-    client.setToken('t2')
-    expect(FakeSocket.last().url).toBe('ws://b.example:8080/ws?token=t2')
+    client.setToken(jwt('org_b')) // another organization: a new socket
+    expect(FakeSocket.last().url).toBe('ws://b.example:8080/ws')
   })
 })
 
@@ -95,28 +80,26 @@ describe('token handling', () => {
     FakeSocket.last().serverOpen()
     expect(client.getState().status).toBe('connecting')
     FakeSocket.last().serverSend(hello('org_acme', 41))
-    expect(client.getState().status).toBe('live')
-    expect(client.getState().tenant).toBe('org_acme')
+    expect(client.getState()).toMatchObject({ status: 'live', tenant: 'org_acme', tokenExp: 1795000060, recovered: null })
     expect(hellos).toEqual([hello('org_acme', 41)])
-    expect(client.getStats()).toEqual({ created: 1, opened: 1, open: 1 })
+    expect(client.getStats()).toMatchObject({ created: 1, opened: 1, open: 1 })
   })
 
-  it('token change while connecting: old socket closed, its later events ignored, exactly one live socket', () => {
+  it('another organization while connecting: old socket closed, its later events ignored, exactly one live socket', () => {
     const { client } = makeClient()
     const hellos: Hello[] = []
     const telemetry: TelemetryEvent[][] = []
     client.on('hello', (h) => hellos.push(h))
     client.on('telemetry', (e) => telemetry.push(e))
 
-    client.setToken('t1')
+    client.setToken(jwt('org_old'))
     const s1 = FakeSocket.last()
     // Keep the old handlers as a browser would still hold them for in-flight events.
     const old = { open: s1.onopen, message: s1.onmessage, close: s1.onclose }
 
-    client.setToken('t2')
+    client.setToken(jwt('org_new'))
     const s2 = FakeSocket.last()
     expect(s2).not.toBe(s1)
-    expect(s2.url).toContain('token=t2')
     expect(s1.closeCalls).toHaveLength(1)
     expect(s1.onmessage).toBeNull() // handlers detached
     expect(FakeSocket.live()).toEqual([s2])
@@ -138,33 +121,36 @@ describe('token handling', () => {
     s2.goLive('org_new')
     expect(hellos.map((h) => h.tenant)).toEqual(['org_new'])
     expect(client.getState().status).toBe('live')
-    expect(client.getStats()).toEqual({ created: 2, opened: 1, open: 1 })
+    expect(client.getStats()).toMatchObject({ created: 2, opened: 1, open: 1 })
   })
 
-  it('token change while live closes the old socket and reconnects with the new token', () => {
+  it('a token for another organization while live closes the old socket and reconnects with it', () => {
     const { client } = makeClient()
-    client.setToken('t1')
+    client.setToken(jwt('org_a'))
     const s1 = FakeSocket.last()
     s1.goLive()
     const oldClose = s1.onclose
-    client.setToken('t2')
+    const t2 = jwt('org_b')
+    client.setToken(t2)
     expect(s1.closeCalls).toEqual([{ code: 1000, reason: 'Reconnecting' }])
     expect(FakeSocket.instances).toHaveLength(2)
-    expect(client.getState().status).toBe('connecting')
+    expect(client.getState()).toMatchObject({ status: 'connecting', tenant: null })
     expect(client.getStats().open).toBe(0)
     oldClose?.({ code: 1000, reason: 'Reconnecting', wasClean: true })
     expect(client.getState().lastClose).toBeNull()
     expect(FakeSocket.live()).toEqual([FakeSocket.last()])
+    FakeSocket.last().serverOpen()
+    expect(FakeSocket.last().messages()).toEqual([{ type: 'auth', token: t2 }]) // no resume across tenants
   })
 
   it('a stale socket from several generations ago never acts', () => {
     const { client } = makeClient()
     const statuses: string[] = []
-    client.setToken('t1')
+    client.setToken(jwt('org_a'))
     const captured = FakeSocket.last()
     const handlers = { message: captured.onmessage, close: captured.onclose }
-    client.setToken('t2')
-    client.setToken('t3')
+    client.setToken(jwt('org_b'))
+    client.setToken(jwt('org_c'))
     FakeSocket.last().goLive('org_c')
     client.on('status', (s) => statuses.push(s.status))
     handlers.message?.({ data: JSON.stringify(hello('org_a')) })
@@ -225,7 +211,7 @@ describe('messages', () => {
     expect(client.ping()).toBe(false)
     FakeSocket.last().serverOpen()
     expect(client.ping()).toBe(true)
-    expect(FakeSocket.last().sent).toEqual(['{"type":"ping"}'])
+    expect(FakeSocket.last().sent).toEqual(['{"type":"auth","token":"t"}', '{"type":"ping"}'])
   })
 })
 
@@ -248,7 +234,7 @@ describe('backoff', () => {
     for (const delay of expected) {
       const count = FakeSocket.instances.length
       FakeSocket.last().serverClose(1006)
-      expect(client.getState()).toMatchObject({ status: 'reconnecting', retryInMs: delay })
+      expect(client.getState()).toMatchObject({ status: 'reconnecting', retryInMs: delay, retryAt: Date.now() + delay })
       vi.advanceTimersByTime(delay - 1)
       expect(FakeSocket.instances).toHaveLength(count) // not yet
       vi.advanceTimersByTime(1)
@@ -293,44 +279,6 @@ describe('backoff', () => {
     client.reconnectNow()
     expect(FakeSocket.instances).toHaveLength(2)
     vi.advanceTimersByTime(100_000)
-    expect(FakeSocket.instances).toHaveLength(2)
-  })
-})
-
-describe('1008 policy violation', () => {
-  it('does not retry until a new token arrives', () => {
-    const { client, logger } = makeClient()
-    const rejected: number[] = []
-    client.on('authRejected', (c) => rejected.push(c.code))
-    client.setToken('bad')
-    FakeSocket.last().serverOpen()
-    FakeSocket.last().serverClose(1008, 'Invalid token')
-    expect(client.getState()).toMatchObject({ status: 'idle', authRejected: true, retryInMs: null })
-    expect(client.getState().lastClose).toMatchObject({ code: 1008, reason: 'Invalid token' })
-    expect(rejected).toEqual([1008])
-
-    vi.advanceTimersByTime(3_600_000)
-    expect(FakeSocket.instances).toHaveLength(1)
-    client.setToken('bad') // same token: still nothing
-    client.connect()
-    expect(logger.warn).toHaveBeenCalledWith('[WebSocket] Token was refused by the server; waiting for a new token')
-    expect(FakeSocket.instances).toHaveLength(1)
-
-    client.setToken('good')
-    expect(FakeSocket.instances).toHaveLength(2)
-    expect(FakeSocket.last().url).toContain('token=good')
-    FakeSocket.last().goLive()
-    expect(client.getState()).toMatchObject({ status: 'live', authRejected: false })
-  })
-
-  it('Token expired while live: waits for the refreshed token', () => {
-    const { client } = makeClient()
-    client.setToken('t1')
-    FakeSocket.last().goLive()
-    FakeSocket.last().serverClose(1008, 'Token expired')
-    vi.advanceTimersByTime(600_000)
-    expect(FakeSocket.instances).toHaveLength(1)
-    client.setToken('t2')
     expect(FakeSocket.instances).toHaveLength(2)
   })
 })

@@ -1,4 +1,5 @@
 import type {
+  AuthOk,
   Hello,
   ServerMessage,
   Snapshot,
@@ -44,7 +45,7 @@ export function parseTelemetryEvent(v: unknown): TelemetryEvent | null {
 }
 
 function parseHello(v: Obj): Hello {
-  return {
+  const h: Hello = {
     type: 'hello',
     protocol: isNum(v.protocol) ? v.protocol : 0,
     tenant: str(v.tenant),
@@ -54,6 +55,15 @@ function parseHello(v: Obj): Hello {
     server: str(v.server),
     seq: isNum(v.seq) ? v.seq : 0,
   }
+  // Protocol 2 members: absent (not defaulted) from a protocol 1 server, so callers can tell.
+  if (typeof v.epoch === 'string' && v.epoch !== '') h.epoch = v.epoch
+  if (isNum(v.token_grace_s)) h.token_grace_s = v.token_grace_s
+  if (typeof v.recovered === 'boolean') h.recovered = v.recovered
+  return h
+}
+
+function parseAuthOk(v: Obj): AuthOk | null {
+  return isNum(v.token_exp) ? { type: 'auth_ok', token_exp: v.token_exp } : null
 }
 
 function parseSnapshot(v: Obj): Snapshot | null {
@@ -66,22 +76,36 @@ function parseSnapshot(v: Obj): Snapshot | null {
   return { type: 'snapshot', seq: isNum(v.seq) ? v.seq : 0, devices }
 }
 
-function parseTelemetryFrame(v: Obj): TelemetryFrame | null {
+/**
+ * A telemetry frame as parsed, with the `seq` of every event on the wire (NaN where an event has none),
+ * valid or not: the sequence check counts what the server sent, not what survived validation.
+ */
+export interface ParsedTelemetryFrame extends TelemetryFrame {
+  wireSeqs: number[]
+}
+
+export type ParsedServerMessage = Exclude<ServerMessage, TelemetryFrame> | ParsedTelemetryFrame
+
+function parseTelemetryFrame(v: Obj): ParsedTelemetryFrame | null {
   if (!Array.isArray(v.events)) return null
   const events: TelemetryEvent[] = []
+  const wireSeqs: number[] = []
   for (const e of v.events) {
+    wireSeqs.push(isObj(e) && isNum(e.seq) ? e.seq : Number.NaN)
     const ev = parseTelemetryEvent(e)
     if (ev) events.push(ev)
   }
-  return { type: 'telemetry', events }
+  const skipped = v.skipped === undefined ? 0 : isNum(v.skipped) && v.skipped >= 0 ? v.skipped : Number.NaN
+  return { type: 'telemetry', events, skipped, wireSeqs }
 }
 
 /**
  * Parses one WebSocket text frame. Returns null for anything that is not a known, well-formed server
  * message (unknown types are reserved for later protocol versions and are ignored).
- * A telemetry frame may carry any number of events; malformed events are dropped individually.
+ * A telemetry frame may carry any number of events; malformed events are dropped individually (their
+ * `seq` still counts in `wireSeqs`). A malformed `skipped` becomes NaN, which fails the sequence check.
  */
-export function parseServerMessage(data: unknown): ServerMessage | null {
+export function parseServerMessage(data: unknown): ParsedServerMessage | null {
   if (typeof data !== 'string') return null
   let v: unknown
   try {
@@ -93,6 +117,8 @@ export function parseServerMessage(data: unknown): ServerMessage | null {
   switch (v.type) {
     case 'hello':
       return parseHello(v)
+    case 'auth_ok':
+      return parseAuthOk(v)
     case 'snapshot':
       return parseSnapshot(v)
     case 'telemetry':

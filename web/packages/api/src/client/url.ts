@@ -1,10 +1,12 @@
 /**
  * Turns an HTTP(S) base URL (typically `location.origin`) into the WebSocket endpoint URL:
- * `http://` → `ws://`, `https://` → `wss://`, `ws(s)://` kept, path `/ws`, token URL-encoded in the query.
+ * `http://` → `ws://`, `https://` → `wss://`, `ws(s)://` kept, path `/ws`, `query` URL-encoded.
+ * Protocol 2 clients pass no query: the token travels in the first message, never in a URL.
  *
- *   toWebSocketUrl('https://fleet.example.com', 'a.b.c')  →  'wss://fleet.example.com/ws?token=a.b.c'
+ *   toWebSocketUrl('https://fleet.example.com')                    →  'wss://fleet.example.com/ws'
+ *   toWebSocketUrl('http://h', '/ws', { token: 'a.b.c' })          →  'ws://h/ws?token=a.b.c'  (protocol 1)
  */
-export function toWebSocketUrl(base: string, token: string, path = '/ws'): string {
+export function toWebSocketUrl(base: string, path = '/ws', query: Record<string, string | number> = {}): string {
   let b = base.trim().replace(/\/+$/, '')
   const m = /^([a-z][a-z0-9+.-]*):\/\//i.exec(b)
   if (!m) throw new Error(`WebSocket base URL must be absolute (http, https, ws or wss): "${base}"`)
@@ -23,7 +25,10 @@ export function toWebSocketUrl(base: string, token: string, path = '/ws'): strin
       throw new Error(`Unsupported URL scheme for WebSocket: "${scheme}"`)
   }
   const p = path.startsWith('/') ? path : `/${path}`
-  return `${b}${p}?token=${encodeURIComponent(token)}`
+  const q = Object.entries(query)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+    .join('&')
+  return q ? `${b}${p}?${q}` : `${b}${p}`
 }
 
 /** Joins a base URL ('' for same-origin relative URLs) and an absolute path. */

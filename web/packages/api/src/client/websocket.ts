@@ -1,22 +1,19 @@
-import type {
-  ClientMessage,
-  Hello,
-  Pong,
-  ServerMessage,
-  Snapshot,
-  TelemetryEvent,
-} from '../types/protocol.ts'
+import type { AuthOk, ClientMessage, Hello, Pong, ServerMessage, Snapshot, TelemetryEvent } from '../types/protocol.ts'
 import { CloseCode } from '../types/protocol.ts'
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.ts'
+import { closeAction } from './closeReasons.ts'
 import { TypedEmitter, type Listener } from './emitter.ts'
-import { parseServerMessage } from './parse.ts'
+import { peekIdentity, type TokenIdentity } from './jwt.ts'
+import { parseServerMessage, type ParsedTelemetryFrame } from './parse.ts'
+import { checkFrame } from './sequence.ts'
 import { toWebSocketUrl } from './url.ts'
 
 /**
  * Connection status as shown to users.
  * - `idle`: no token yet, `disconnect()` was called, or the server refused the token (1008, see
- *   `authRejected`) and we wait for a new one.
- * - `connecting`: first attempt with the current token (socket opening, waiting for `hello`).
- * - `live`: `hello` received; snapshot and telemetry flow.
+ *   `authRejected`) and the client waits for a new one (`tokenRequired` asked the app for it).
+ * - `connecting`: first attempt with the current user and organization (socket opening, waiting for `hello`).
+ * - `live`: `hello` received; snapshot and telemetry flow. In-band token refreshes keep it `live`.
  * - `reconnecting`: the connection dropped; waiting for the backoff timer or retrying.
  * - `signed-out`: the token was cleared with `setToken(null)`; stays closed until a new token.
  */
@@ -34,27 +31,56 @@ export interface ConnectionState {
   status: ConnectionStatus
   /** The last close reported by the server/browser for one of our sockets (null before any). */
   lastClose: CloseInfo | null
-  /** True after a 1008 close: no retry until `setToken()` brings a different token. */
+  /** True after a 1008 close that needs a new token, until a new token or the next `hello`. */
   authRejected: boolean
   /** Failed attempts since the last `hello` (drives the backoff). */
   attempt: number
   /** Delay of the pending retry timer, when one is scheduled. */
   retryInMs: number | null
-  /** Tenant from the last `hello` of the current token, if any. */
+  /** When the pending retry fires (the client's clock, epoch ms); null when none is scheduled. */
+  retryAt: number | null
+  /** Tenant from the last `hello` of the current user and organization, if any. */
   tenant: string | null
+  /** Expiry (Unix seconds) of the token the session runs on: from `hello`, then from each `auth_ok`. */
+  tokenExp: number | null
+  /** `hello.recovered` of the current session; null when it did not ask to resume. */
+  recovered: boolean | null
+}
+
+export interface ClientStats {
+  /** Sockets created / opened over the client's lifetime, and whether one is open now (0 or 1). */
+  created: number
+  opened: number
+  open: number
+  /** In-band token refreshes answered with `auth_ok`. */
+  refreshes: number
+  /** Events the server reported as coalesced away (`skipped`), in total. */
+  skipped: number
+  /** Frames that broke the sequence rule; each one closed the socket and resumed. */
+  gaps: number
+  /** Reconnects answered with `recovered: true` / with `recovered: false` and a snapshot. */
+  recovered: number
+  notRecovered: number
 }
 
 export interface WebSocketClientEvents {
   status: ConnectionState
   hello: Hello
+  /** An in-band refresh was accepted; the session goes on with the new token. */
+  authOk: AuthOk
   snapshot: Snapshot
-  /** All events of one `telemetry` frame (batched; oldest first, ascending `seq`). */
+  /** All events of one consistent `telemetry` frame (batched; oldest first, ascending `seq`). */
   telemetry: TelemetryEvent[]
   pong: Pong
   /** Every parsed server message (after the specific event). */
   message: ServerMessage
-  /** Emitted on a 1008 close: the token was refused or expired. */
+  /** Emitted on every 1008 close that refused the token (invalid, expired, no organization, …). */
   authRejected: CloseInfo
+  /**
+   * The client needs a new token to go on: at once after the first refusal since the last `hello`, then
+   * after a backoff delay for each further one. Answer with `setToken()` (the same token retries it).
+   */
+  tokenRequired: CloseInfo
 }
 
 /** The subset of the browser WebSocket API the client uses (so tests can inject a fake). */
@@ -81,15 +107,6 @@ export interface Logger {
   error(...args: unknown[]): void
 }
 
-export interface BackoffOptions {
-  /** Base delay of the first retry window (default 500 ms). */
-  initialMs?: number
-  /** Cap of the retry window (default 30 s). */
-  maxMs?: number
-  /** Window growth per failed attempt (default 2). */
-  factor?: number
-}
-
 export interface WebSocketClientOptions {
   /**
    * Base URL (http, https, ws or wss), or a function returning it at connect time.
@@ -98,10 +115,17 @@ export interface WebSocketClientOptions {
   baseUrl?: string | (() => string)
   /** Endpoint path (default `/ws`). */
   path?: string
+  /**
+   * How the token reaches the server: `message` (default, protocol 2: the first message is `auth`, the
+   * URL never holds the token) or `query` (protocol 1: `?token=`, for servers that predate protocol 2).
+   */
+  auth?: 'message' | 'query'
   /** WebSocket constructor (default `globalThis.WebSocket`). */
   WebSocketImpl?: WebSocketConstructor
   /** Timer functions (default the global ones). */
   timers?: Timers
+  /** Clock for `retryAt` (default `Date.now`). */
+  now?: () => number
   /** Random source in [0, 1) for the jitter (default `Math.random`). */
   random?: () => number
   backoff?: BackoffOptions
@@ -114,68 +138,97 @@ const OPEN = 1
 
 const SILENT: Logger = { log() {}, warn() {}, error() {} }
 
-/**
- * Exponential backoff with full jitter: a uniformly random delay in
- * [0, min(maxMs, initialMs · factor^attempt)).
- */
-export function backoffDelay(attempt: number, random: () => number, opts: Required<BackoffOptions>): number {
-  const window = Math.min(opts.maxMs, opts.initialMs * Math.pow(opts.factor, Math.max(0, attempt)))
-  return Math.floor(Math.max(0, Math.min(1, random())) * window)
+/** One socket and what the server said on it. */
+interface Session {
+  readonly ws: WebSocketLike
+  readonly gen: number
+  /** The token this session authenticated with, or the last one the server accepted in-band. */
+  token: string
+  hello: Hello | null
+  /** The token of the in-band `auth` awaiting `auth_ok`: never more than one in flight. */
+  refreshing: string | null
+}
+
+/** Where the stream stands, for a resume: `hello.epoch` and the last `seq` applied. */
+interface Cursor {
+  epoch: string
+  seq: number
+  tenant: string
+  user: string
 }
 
 /**
- * Fleet Live WebSocket client.
+ * Fleet Live WebSocket client (protocol 2).
  *
- * Nothing connects on construction. `setToken(token)` (re)connects whenever the token changes and
- * `setToken(null)` disconnects for good (until the next token). Exactly one socket exists at a time: a
- * replaced socket has its handlers detached and is closed, and every handler also checks its generation,
- * so late events of an old socket never act. Dropped connections are retried with exponential backoff and
- * full jitter; a 1008 close (token refused/expired) is not retried until a different token arrives.
+ * Nothing connects on construction. `setToken(token)` connects; a later token for the same user and
+ * organization is sent in-band on the open socket (`auth` → `auth_ok`, no new snapshot), a token for
+ * another one reconnects; `setToken(null)` disconnects for good (until the next token). The token travels
+ * in the first message, never in the URL.
+ *
+ * Exactly one socket exists at a time: a replaced socket has its handlers detached and is closed, and
+ * every handler also checks its generation, so late events of an old socket never act. Drops are retried
+ * with exponential backoff and full jitter, and every reconnect resumes from the last applied `seq`. A
+ * frame that breaks the sequence rule is loss: the client closes and resumes at once. A refused token
+ * (1008) asks the app for a new one (`tokenRequired`) at once, then with backoff.
  */
 export class WebSocketClient {
   private readonly emitter = new TypedEmitter<WebSocketClientEvents>()
   private readonly opts: {
     baseUrl: string | (() => string) | undefined
     path: string
+    auth: 'message' | 'query'
     timers: Timers
+    now: () => number
     random: () => number
     backoff: Required<BackoffOptions>
     logger: Logger
     WebSocketImpl: WebSocketConstructor | undefined
   }
 
+  /** The newest token the app gave us. */
   private authToken: string | null = null
-  /** The token the server refused with 1008; connecting with it again is pointless. */
+  /** The token the server refused with 1008 (connecting with it again waits for `setToken`). */
   private rejectedToken: string | null = null
-  private ws: WebSocketLike | null = null
+  private session: Session | null = null
   private wsIsOpen = false
   private generation = 0
+  private cursor: Cursor | null = null
+  /** Who the current session is for: its `hello`, else the readable payload of the token last used. */
+  private identity: TokenIdentity | null = null
   private retryTimer: unknown = null
+  /** What the pending retry does: reconnect, or ask the app for a token first. */
+  private retryKind: 'open' | 'token' = 'open'
   private retryAttempt = 0
+  /** Token refusals since the last `hello`: the first asks for a token at once, later ones back off. */
+  private refusals = 0
+  private waitingForToken = false
+  /** Consecutive sequence breaks: the first resumes at once, repeats back off. */
+  private gapStreak = 0
   private state: ConnectionState = {
     status: 'idle',
     lastClose: null,
     authRejected: false,
     attempt: 0,
     retryInMs: null,
+    retryAt: null,
     tenant: null,
+    tokenExp: null,
+    recovered: null,
   }
-  private counters = { created: 0, opened: 0 }
+  private counters = { created: 0, opened: 0, refreshes: 0, skipped: 0, gaps: 0, recovered: 0, notRecovered: 0 }
 
   constructor(options: WebSocketClientOptions = {}) {
     this.opts = {
       baseUrl: options.baseUrl,
       path: options.path ?? '/ws',
+      auth: options.auth ?? 'message',
       timers: options.timers ?? {
         setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
         clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof globalThis.setTimeout>),
       },
+      now: options.now ?? Date.now,
       random: options.random ?? Math.random,
-      backoff: {
-        initialMs: options.backoff?.initialMs ?? 500,
-        maxMs: options.backoff?.maxMs ?? 30_000,
-        factor: options.backoff?.factor ?? 2,
-      },
+      backoff: { ...DEFAULT_BACKOFF, ...definedOnly(options.backoff) },
       logger: options.logger === null ? SILENT : (options.logger ?? console),
       WebSocketImpl: options.WebSocketImpl,
     }
@@ -200,31 +253,50 @@ export class WebSocketClient {
     return this.authToken
   }
 
-  /** Sockets created / opened over the client's lifetime, and whether one is open now. */
-  getStats(): { created: number; opened: number; open: number } {
-    return { created: this.counters.created, opened: this.counters.opened, open: this.wsIsOpen ? 1 : 0 }
+  getStats(): ClientStats {
+    return { ...this.counters, open: this.wsIsOpen ? 1 : 0 }
   }
 
   /**
-   * Sets the auth token. A different token closes the current socket (if any) and connects with the new
-   * one; `null` (or '') closes the socket and keeps it closed (`signed-out`) until the next token.
+   * Sets the auth token. `null` (or '') closes the socket and keeps it closed (`signed-out`) until the
+   * next token. A token for the same user and organization as the open session (or one whose payload
+   * cannot be read: the server decides) is sent in-band; one for another user or organization closes
+   * the socket and connects with it, without resuming. Without a socket, connects at once.
    */
   setToken(token: string | null): void {
     const next = token ? token : null
-    if (next === this.authToken) return
-    this.authToken = next
-    this.rejectedToken = null
-    this.clearRetry()
-    this.retryAttempt = 0
-    if (!next) {
-      this.opts.logger.log('[WebSocket] Token cleared, disconnecting')
-      this.dropSocket(CloseCode.Normal, 'Signed out')
-      this.setState({ status: 'signed-out', authRejected: false, attempt: 0, retryInMs: null, tenant: null })
+    if (next === this.authToken) {
+      // After `tokenRequired` the app may have nothing newer: retry the same token.
+      if (next && this.waitingForToken) this.openNow('reconnecting')
       return
     }
-    this.opts.logger.log('[WebSocket] Token updated, reconnecting...')
-    this.setState({ status: 'connecting', authRejected: false, attempt: 0, retryInMs: null, tenant: null })
-    this.open('connecting')
+    this.authToken = next
+    this.rejectedToken = null
+    this.waitingForToken = false
+    if (!next) {
+      this.opts.logger.log('[WebSocket] Token cleared, disconnecting')
+      this.clearRetry()
+      this.resetIdentity()
+      this.dropSocket(CloseCode.Normal, 'Signed out')
+      this.setState({ status: 'signed-out', ...NO_SESSION, authRejected: false, attempt: 0 })
+      return
+    }
+    const same = this.sameAsCurrent(next)
+    if (same === false) {
+      this.opts.logger.log('[WebSocket] Token for another user or organization, reconnecting')
+      this.resetIdentity()
+      this.setState({ ...NO_SESSION, authRejected: false, attempt: 0 })
+      this.openNow('connecting')
+      return
+    }
+    const s = this.session
+    if (s) {
+      // The open socket carries on; a session still authenticating is reconciled on `hello`.
+      if (s.hello) this.refreshInBand(s)
+      return
+    }
+    this.setState({ authRejected: false })
+    this.openNow(this.cursor ? 'reconnecting' : 'connecting')
   }
 
   /**
@@ -240,30 +312,43 @@ export class WebSocketClient {
       this.opts.logger.warn('[WebSocket] Token was refused by the server; waiting for a new token')
       return
     }
-    if (this.ws) return
-    this.clearRetry()
-    this.open(this.retryAttempt > 0 ? 'reconnecting' : 'connecting')
+    if (this.session) return
+    this.openNow(this.retryAttempt > 0 ? 'reconnecting' : 'connecting')
   }
 
-  /** Retries immediately when waiting for a backoff timer (e.g. on the browser's `online` event). */
+  /**
+   * Skips a pending backoff (the "Retry now" button, the browser's `online` event, a tab becoming
+   * visible). While waiting for a new token it asks the app again. Otherwise (live, connecting,
+   * signed out) it does nothing.
+   */
   reconnectNow(): void {
-    if (this.retryTimer === null) return
-    this.clearRetry()
-    this.open('reconnecting')
+    if (this.retryTimer !== null) {
+      this.clearRetry()
+      this.fireRetry()
+    } else if (this.waitingForToken && this.state.lastClose) {
+      this.emitter.emit('tokenRequired', this.state.lastClose)
+    }
   }
 
   /** Closes the socket without clearing the token; no reconnect until `connect()` or a new token. */
   disconnect(): void {
     this.clearRetry()
     this.retryAttempt = 0
+    this.waitingForToken = false
     this.dropSocket(CloseCode.Normal, 'Client disconnect')
-    this.setState({ status: this.state.status === 'signed-out' ? 'signed-out' : 'idle', attempt: 0, retryInMs: null })
+    this.setState({
+      status: this.state.status === 'signed-out' ? 'signed-out' : 'idle',
+      attempt: 0,
+      retryInMs: null,
+      retryAt: null,
+    })
   }
 
   /** Sends a client message when the socket is open; returns whether it was sent. */
   send(message: ClientMessage): boolean {
-    if (!this.ws || this.ws.readyState !== OPEN) return false
-    this.ws.send(JSON.stringify(message))
+    const ws = this.session?.ws
+    if (!ws || ws.readyState !== OPEN) return false
+    ws.send(JSON.stringify(message))
     return true
   }
 
@@ -271,7 +356,53 @@ export class WebSocketClient {
     return this.send({ type: 'ping' })
   }
 
-  // ------------------------------------------------------------------ internals
+  // ------------------------------------------------------------------ identity and tokens
+
+  /**
+   * Does `token` belong to the current user and organization (the live session's `hello`, else the
+   * token last connected with)? null when either side cannot be read: then the server decides.
+   */
+  private sameAsCurrent(token: string): boolean | null {
+    const id = peekIdentity(token)
+    const h = this.session?.hello
+    const cur = h ? { sub: h.user, org: h.tenant } : this.identity
+    if (!id || !cur) return null
+    return id.sub === cur.sub && id.org === cur.org
+  }
+
+  /** Another user or organization: nothing of the old stream carries over. */
+  private resetIdentity(): void {
+    this.identity = null
+    this.cursor = null
+    this.retryAttempt = 0
+    this.refusals = 0
+    this.gapStreak = 0
+  }
+
+  /** Sends the newest token on the open socket unless it is the session's or a refresh is in flight. */
+  private refreshInBand(s: Session): void {
+    const token = this.authToken
+    if (!token || s.refreshing !== null || token === s.token) return
+    if (s.ws.readyState !== OPEN) return
+    this.opts.logger.log('[WebSocket] Refreshing the token in-band')
+    s.ws.send(JSON.stringify({ type: 'auth', token }))
+    s.refreshing = token
+  }
+
+  /** After `hello` or `auth_ok`: a token that arrived meanwhile is refreshed in-band or reconnects. */
+  private reconcile(s: Session): void {
+    const token = this.authToken
+    if (!token || token === s.token || this.session !== s) return
+    if (this.sameAsCurrent(token) === false) {
+      this.resetIdentity()
+      this.setState({ ...NO_SESSION })
+      this.openNow('connecting')
+      return
+    }
+    this.refreshInBand(s)
+  }
+
+  // ------------------------------------------------------------------ sockets
 
   private resolveBase(): string | null {
     const b = this.opts.baseUrl
@@ -281,9 +412,15 @@ export class WebSocketClient {
     return loc?.origin ?? null
   }
 
+  private openNow(mode: 'connecting' | 'reconnecting'): void {
+    this.clearRetry()
+    this.open(mode)
+  }
+
   private open(mode: 'connecting' | 'reconnecting'): void {
     const token = this.authToken
     if (!token) return
+    this.waitingForToken = false
     this.dropSocket(CloseCode.Normal, 'Reconnecting')
     const base = this.resolveBase()
     if (!base) {
@@ -291,103 +428,210 @@ export class WebSocketClient {
       this.setState({ status: 'idle' })
       return
     }
-    const Impl = this.opts.WebSocketImpl ?? (globalThis as { WebSocket?: unknown }).WebSocket as WebSocketConstructor | undefined
+    const Impl = this.opts.WebSocketImpl ?? ((globalThis as { WebSocket?: unknown }).WebSocket as WebSocketConstructor | undefined)
     if (!Impl) {
       this.opts.logger.error('[WebSocket] No WebSocket implementation available')
       this.setState({ status: 'idle' })
       return
     }
-    const url = toWebSocketUrl(base, token, this.opts.path)
+    const id = peekIdentity(token)
+    if (id) this.identity = id
+    // A resume never crosses users or tenants (the epoch is per tenant; this keeps the client honest too).
+    if (this.cursor && id && (id.sub !== this.cursor.user || id.org !== this.cursor.tenant)) this.cursor = null
+    const resume = this.cursor ? { since: this.cursor.seq, epoch: this.cursor.epoch } : null
+    const byQuery = this.opts.auth === 'query'
+    const url = toWebSocketUrl(base, this.opts.path, byQuery ? { token, ...resume } : {})
     const gen = ++this.generation
-    this.opts.logger.log(`[WebSocket] Connecting to: ${url.slice(0, url.indexOf('?'))}`)
+    this.opts.logger.log(`[WebSocket] Connecting to: ${url.split('?')[0]}${resume ? ` (resuming after ${resume.since})` : ''}`)
     let ws: WebSocketLike
     try {
       ws = new Impl(url)
     } catch (err) {
       this.opts.logger.error('[WebSocket] Could not create socket', err)
-      this.setState({ status: 'reconnecting' })
-      this.scheduleRetry()
+      this.scheduleRetry('open')
       return
     }
     this.counters.created++
-    this.ws = ws
+    const s: Session = { ws, gen, token, hello: null, refreshing: null }
+    this.session = s
     this.wsIsOpen = false
-    this.setState({ status: mode, retryInMs: null })
+    this.setState({ status: mode, retryInMs: null, retryAt: null })
 
-    const current = () => gen === this.generation && this.ws === ws
+    const current = () => gen === this.generation && this.session === s
     ws.onopen = () => {
       if (!current()) return
       this.wsIsOpen = true
       this.counters.opened++
       this.opts.logger.log('[WebSocket] Connected')
+      if (!byQuery) ws.send(JSON.stringify({ type: 'auth', token, ...resume }))
     }
     ws.onmessage = (ev) => {
       if (!current()) return
-      this.handleMessage(ev.data)
+      this.handleMessage(s, ev.data)
     }
     ws.onerror = () => {
-      if (!current()) return
       // A close event always follows; nothing to do here.
     }
     ws.onclose = (ev) => {
       if (!current()) return
-      this.handleClose(ws, ev)
+      this.handleClose(s, ev)
     }
   }
 
-  private handleMessage(data: unknown): void {
+  private handleMessage(s: Session, data: unknown): void {
     const msg = parseServerMessage(data)
     if (!msg) return
     switch (msg.type) {
       case 'hello':
-        this.retryAttempt = 0
-        this.setState({ status: 'live', attempt: 0, retryInMs: null, authRejected: false, tenant: msg.tenant })
-        this.emitter.emit('hello', msg)
+        this.onHello(s, msg)
+        break
+      case 'auth_ok':
+        this.onAuthOk(s, msg)
         break
       case 'snapshot':
+        if (this.cursor) this.cursor.seq = msg.seq
         this.emitter.emit('snapshot', msg)
         break
       case 'telemetry':
-        if (msg.events.length > 0) this.emitter.emit('telemetry', msg.events)
+        if (!this.onTelemetry(s, msg)) return
         break
       case 'pong':
         this.emitter.emit('pong', msg)
         break
     }
-    this.emitter.emit('message', msg)
+    if (this.session === s) this.emitter.emit('message', msg)
   }
 
-  private handleClose(ws: WebSocketLike, ev: { code: number; reason: string; wasClean: boolean }): void {
-    this.detach(ws)
-    this.ws = null
-    this.wsIsOpen = false
-    const info: CloseInfo = { code: ev.code, reason: ev.reason, wasClean: ev.wasClean, at: Date.now() }
-    this.opts.logger.log(`[WebSocket] Closed: ${ev.code} ${ev.reason}`)
-    if (ev.code === CloseCode.PolicyViolation) {
-      // Token missing/invalid/expired, no organization, pending session: do not retry until a new token.
-      this.rejectedToken = this.authToken
-      this.retryAttempt = 0
-      this.setState({ status: 'idle', lastClose: info, authRejected: true, attempt: 0, retryInMs: null })
-      this.emitter.emit('authRejected', info)
-      return
+  private onHello(s: Session, h: Hello): void {
+    s.hello = h
+    this.identity = { sub: h.user, org: h.tenant }
+    this.retryAttempt = 0
+    this.refusals = 0
+    this.rejectedToken = null
+    // A protocol 1 server sends no epoch: no resume, and no sequence rule (its gaps are unexplained).
+    this.cursor = h.epoch ? { epoch: h.epoch, seq: h.seq, tenant: h.tenant, user: h.user } : null
+    if (h.recovered === true) this.counters.recovered++
+    else if (h.recovered === false) this.counters.notRecovered++
+    this.setState({
+      status: 'live',
+      attempt: 0,
+      retryInMs: null,
+      retryAt: null,
+      authRejected: false,
+      tenant: h.tenant,
+      tokenExp: h.token_exp,
+      recovered: h.recovered ?? null,
+    })
+    this.emitter.emit('hello', h)
+    this.reconcile(s)
+  }
+
+  private onAuthOk(s: Session, m: AuthOk): void {
+    if (s.refreshing === null) return // not ours to act on
+    s.token = s.refreshing
+    s.refreshing = null
+    this.counters.refreshes++
+    this.setState({ tokenExp: m.token_exp })
+    this.emitter.emit('authOk', m)
+    this.reconcile(s)
+  }
+
+  /** Applies the sequence rule; returns false when the frame was loss and the socket is gone. */
+  private onTelemetry(s: Session, f: ParsedTelemetryFrame): boolean {
+    const c = this.cursor
+    if (c && s.hello) {
+      const r = checkFrame(c.seq, f.wireSeqs, f.skipped)
+      if (!r.ok) {
+        this.onLoss(c, r.reason)
+        return false
+      }
+      c.seq = r.last
+      this.counters.skipped += f.skipped
+      this.gapStreak = 0
     }
+    if (f.events.length > 0) this.emitter.emit('telemetry', f.events)
+    return true
+  }
+
+  private onLoss(c: Cursor, reason: string): void {
+    this.counters.gaps++
+    this.gapStreak++
+    this.opts.logger.warn(`[WebSocket] Events lost (${reason}); resuming after ${c.seq}`)
+    this.dropSocket(CloseCode.Normal, 'Resuming')
+    // A server that keeps breaking the rule would otherwise be reconnected to in a tight loop.
+    if (this.gapStreak > 1) this.scheduleRetry('open')
+    else this.open('reconnecting')
+  }
+
+  private handleClose(s: Session, ev: { code: number; reason: string; wasClean: boolean }): void {
+    this.detach(s.ws)
+    this.session = null
+    this.wsIsOpen = false
+    const info: CloseInfo = { code: ev.code, reason: ev.reason, wasClean: ev.wasClean, at: this.opts.now() }
+    this.opts.logger.log(`[WebSocket] Closed: ${ev.code} ${ev.reason}`)
     this.setState({ lastClose: info })
     if (!this.authToken) {
       this.setState({ status: 'signed-out' })
       return
     }
-    this.scheduleRetry()
+    switch (closeAction(ev.code, ev.reason)) {
+      case 'reauth':
+        // The in-band refresh was for another organization or user: that is a new session.
+        this.resetIdentity()
+        this.setState({ ...NO_SESSION })
+        if (this.authToken !== s.token) this.open('connecting')
+        else this.scheduleRetry('open')
+        return
+      case 'fresh':
+        this.cursor = null
+        this.scheduleRetry('open')
+        return
+      case 'token':
+        this.onRefused(s, info)
+        return
+      case 'backoff':
+        this.scheduleRetry('open')
+        return
+    }
   }
 
-  private scheduleRetry(): void {
+  private onRefused(s: Session, info: CloseInfo): void {
+    // `Token expired` is about the session's token; any other refusal during a refresh is about the new one.
+    const refused = info.reason === 'Token expired' ? s.token : (s.refreshing ?? s.token)
+    this.setState({ authRejected: true })
+    this.emitter.emit('authRejected', info)
+    if (this.authToken !== refused) {
+      // A newer token arrived while the refused one was in use: it may be the remedy.
+      this.open('reconnecting')
+      return
+    }
+    this.rejectedToken = refused
+    this.refusals++
+    if (this.refusals === 1) this.requestToken(info)
+    else this.scheduleRetry('token')
+  }
+
+  private requestToken(info: CloseInfo): void {
+    this.waitingForToken = true
+    this.setState({ status: 'idle', retryInMs: null, retryAt: null })
+    this.emitter.emit('tokenRequired', info)
+  }
+
+  private scheduleRetry(kind: 'open' | 'token'): void {
     this.clearRetry()
     const delay = backoffDelay(this.retryAttempt, this.opts.random, this.opts.backoff)
     this.retryAttempt++
-    this.setState({ status: 'reconnecting', attempt: this.retryAttempt, retryInMs: delay })
+    this.retryKind = kind
+    this.setState({ status: 'reconnecting', attempt: this.retryAttempt, retryInMs: delay, retryAt: this.opts.now() + delay })
     this.retryTimer = this.opts.timers.setTimeout(() => {
       this.retryTimer = null
-      this.open('reconnecting')
+      this.fireRetry()
     }, delay)
+  }
+
+  private fireRetry(): void {
+    if (this.retryKind === 'token' && this.state.lastClose) this.requestToken(this.state.lastClose)
+    else this.open('reconnecting')
   }
 
   private clearRetry(): void {
@@ -406,15 +650,15 @@ export class WebSocketClient {
 
   /** Detaches and closes the current socket (if any). Its later events never reach us. */
   private dropSocket(code: number, reason: string): void {
-    const ws = this.ws
-    if (!ws) return
-    this.ws = null
+    const s = this.session
+    if (!s) return
+    this.session = null
     this.wsIsOpen = false
     this.generation++
-    this.detach(ws)
-    if (ws.readyState === CONNECTING || ws.readyState === OPEN) {
+    this.detach(s.ws)
+    if (s.ws.readyState === CONNECTING || s.ws.readyState === OPEN) {
       try {
-        ws.close(code, reason)
+        s.ws.close(code, reason)
       } catch (err) {
         this.opts.logger.warn('[WebSocket] close() threw', err)
       }
@@ -433,4 +677,12 @@ export class WebSocketClient {
     this.state = Object.freeze({ ...this.state, ...patch })
     this.emitter.emit('status', this.state)
   }
+}
+
+/** The session fields of `ConnectionState` when no session of the current identity exists. */
+const NO_SESSION = { tenant: null, tokenExp: null, recovered: null, retryInMs: null, retryAt: null } as const
+
+function definedOnly<T extends object>(o: T | undefined): Partial<T> {
+  if (!o) return {}
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }

@@ -1,9 +1,9 @@
 /**
- * Fleet Live protocol version 1 — TypeScript mirror of docs/protocol.md.
+ * Fleet Live protocol version 2 — TypeScript mirror of docs/protocol.md.
  * Times are Unix epoch milliseconds unless a field name says `_s`.
  */
 
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 /** Flat attribute map sent by devices (string ≤ 256 bytes, number or bool; ≤ 32 members). */
 export type Attributes = Record<string, string | number | boolean>
@@ -41,8 +41,24 @@ export interface Hello {
   token_exp: number
   /** `fleetd/<version>`. */
   server: string
-  /** The tenant's current sequence number. */
+  /** The stream continues at `seq + 1`: the snapshot's `seq`, or the client's `since` with `recovered: true`. */
   seq: number
+  /** Names the tenant's `seq` space (protocol 2; absent from a protocol 1 server). Opaque. */
+  epoch?: string
+  /** Seconds after `token_exp` before the server closes with `1008 Token expired` (protocol 2). */
+  token_grace_s?: number
+  /**
+   * Only when the client asked to resume: `true` (the missed events follow, no snapshot) or `false`
+   * (a snapshot follows).
+   */
+  recovered?: boolean
+}
+
+/** The answer to an in-band token refresh: the session now ends at `token_exp + token_grace_s`. */
+export interface AuthOk {
+  type: 'auth_ok'
+  /** The new token's expiry, Unix **seconds**. */
+  token_exp: number
 }
 
 export interface SnapshotDevice {
@@ -61,13 +77,18 @@ export interface Snapshot {
 export interface TelemetryFrame {
   type: 'telemetry'
   events: TelemetryEvent[]
+  /**
+   * Events the server deliberately left out (coalescing) between the previous frame's last event and this
+   * frame's last event; 0 when absent.
+   */
+  skipped: number
 }
 
 export interface Pong {
   type: 'pong'
 }
 
-export type ServerMessage = Hello | Snapshot | TelemetryFrame | Pong
+export type ServerMessage = Hello | AuthOk | Snapshot | TelemetryFrame | Pong
 
 // ---------------------------------------------------------------- WebSocket: client → server
 
@@ -75,16 +96,29 @@ export interface Ping {
   type: 'ping'
 }
 
-export type ClientMessage = Ping
+/**
+ * Authenticates a tokenless connection (first message), or refreshes the token of an open session.
+ * `since` and `epoch` come together or not at all, and only in the first message.
+ */
+export interface Auth {
+  type: 'auth'
+  token: string
+  since?: number
+  epoch?: string
+}
+
+export type ClientMessage = Ping | Auth
 
 // ---------------------------------------------------------------- close codes
 
 export const CloseCode = {
   Normal: 1000,
   GoingAway: 1001,
+  ProtocolError: 1002,
   Unsupported: 1003,
   /** Abnormal closure (no close frame; set by the browser). */
   Abnormal: 1006,
+  InvalidPayload: 1007,
   PolicyViolation: 1008,
   TooBig: 1009,
   Internal: 1011,
@@ -94,10 +128,16 @@ export const CloseCode = {
 /** Reasons the server sends with close code 1008. */
 export type PolicyCloseReason =
   | 'Missing token'
+  | 'Authentication timeout'
   | 'Invalid token'
   | 'No organization'
   | 'Session pending'
   | 'Token expired'
+  | 'Organization changed'
+  | 'Token mismatch'
+  | 'Too many auth messages'
+  | 'Invalid resume'
+  | 'Protocol violation'
 
 // ---------------------------------------------------------------- HTTP API
 

@@ -1,0 +1,33 @@
+import { CloseCode } from '../types/protocol.ts'
+
+/**
+ * What the client does after a close, for every code and reason of docs/protocol.md's table, in one place.
+ * - `backoff`: reconnect with exponential backoff and jitter, and resume.
+ * - `token`: the token was refused or expired; get a new one before reconnecting.
+ * - `reauth`: an in-band refresh carried another organization's or user's token; reconnect at once with
+ *   it, without resuming (a resume never crosses tenants).
+ * - `fresh`: the resume itself was malformed; reconnect with backoff, without resuming.
+ */
+export type CloseAction = 'backoff' | 'token' | 'reauth' | 'fresh'
+
+const POLICY_ACTIONS: Record<string, CloseAction> = {
+  'Missing token': 'token',
+  'Invalid token': 'token',
+  'No organization': 'token',
+  'Session pending': 'token',
+  'Token expired': 'token',
+  // We always send auth first; a timeout means the socket stalled: retry the same token.
+  'Authentication timeout': 'backoff',
+  'Organization changed': 'reauth',
+  'Token mismatch': 'reauth',
+  'Invalid resume': 'fresh',
+  // Client bugs: retrying after a pause is all a browser can do; the token is not the problem.
+  'Too many auth messages': 'backoff',
+  'Protocol violation': 'backoff',
+}
+
+export function closeAction(code: number, reason: string): CloseAction {
+  if (code !== CloseCode.PolicyViolation) return 'backoff'
+  // An unknown 1008 reason is a refusal we cannot explain: a new token is the documented remedy.
+  return POLICY_ACTIONS[reason] ?? 'token'
+}
