@@ -16,6 +16,8 @@ export const config = {
   devUsers: list(import.meta.env.VITE_DEV_USERS, ['user_alice', 'user_bob', 'user_carol']),
   /** A device without an update for longer than this is marked stale. */
   staleAfterMs: 30_000,
+  /** Cap of the WebSocket reconnect backoff window: a live map should not stay stale for long. */
+  reconnectMaxMs: 10_000,
 }
 
 /** Base URL for the WebSocket client, resolved at connect time. */

@@ -23,6 +23,18 @@ export interface FleetDebug {
   /** Tokens received from the auth provider since the page loaded (refreshes included). */
   readonly tokenSerial: number
   readonly tokenExpiresAt: number | null
+  /** Expiry (Unix s) of the token the session runs on, per the server (`hello`, then `auth_ok`). */
+  readonly sessionTokenExp: number | null
+  /** In-band refreshes answered with `auth_ok`. */
+  readonly authOkCount: number
+  /** `hello.recovered` of the current session (null when it did not resume). */
+  readonly recovered: boolean | null
+  /** Reconnects answered with `recovered: true` / with a snapshot instead. */
+  readonly recoveredCount: number
+  readonly notRecoveredCount: number
+  /** Events the server coalesced away (`skipped`), and frames that broke the sequence rule (loss). */
+  readonly skippedEvents: number
+  readonly gaps: number
 }
 
 const registry: { provider: AuthProvider | null; markerCount: () => number } = {
@@ -78,6 +90,27 @@ export function installDebug(ws: WebSocketClient, store: FleetStore): void {
     },
     get tokenExpiresAt() {
       return auth()?.expiresAt ?? null
+    },
+    get sessionTokenExp() {
+      return ws.getState().tokenExp
+    },
+    get authOkCount() {
+      return ws.getStats().refreshes
+    },
+    get recovered() {
+      return ws.getState().recovered
+    },
+    get recoveredCount() {
+      return ws.getStats().recovered
+    },
+    get notRecoveredCount() {
+      return ws.getStats().notRecovered
+    },
+    get skippedEvents() {
+      return ws.getStats().skipped
+    },
+    get gaps() {
+      return ws.getStats().gaps
     },
   })
   Object.defineProperty(window, '__fleet', { value: obj, writable: false, configurable: false, enumerable: false })

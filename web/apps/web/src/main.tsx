@@ -5,12 +5,13 @@ import { createRoot } from 'react-dom/client'
 import { App } from './App.tsx'
 import { wsClient } from './clients.ts'
 import { installDebug } from './debug.ts'
+import { installReconnectTriggers } from './features/live/reconnectTriggers.ts'
 import { fleetStore } from './features/live/store.ts'
 import { wireStore } from './features/live/wire.ts'
 
 // Wired once, outside React. Nothing connects until the AuthContext hands the client a token.
 wireStore(fleetStore, wsClient)
-window.addEventListener('online', () => wsClient.reconnectNow())
+installReconnectTriggers(window, document, wsClient)
 installDebug(wsClient, fleetStore)
 
 createRoot(document.getElementById('root')!).render(

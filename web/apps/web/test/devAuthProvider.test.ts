@@ -1,6 +1,6 @@
 import { ApiError, type DevTokenRequest, type DevTokenResponse } from '@fleet/api'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { DevAuthProvider, refreshDelayMs } from '../src/features/auth/DevAuthProvider.ts'
+import { DevAuthProvider, clampTtlS, defaultTtlS, refreshDelayMs } from '../src/features/auth/DevAuthProvider.ts'
 
 function memoryStorage() {
   const m = new Map<string, string>()
@@ -34,13 +34,27 @@ beforeEach(() => {
 afterEach(() => vi.useRealTimers())
 
 describe('DevAuthProvider', () => {
-  it('refresh delay: 15 s before expiry, never before half the lifetime', () => {
-    expect(refreshDelayMs(60_000, 15_000)).toBe(45_000)
-    expect(refreshDelayMs(20_000, 15_000)).toBe(10_000)
-    expect(refreshDelayMs(86_400_000, 15_000)).toBe(86_385_000)
+  it('refresh delay: 2/3 of the lifetime or 10 s before expiry, whichever is earlier, never before half', () => {
+    expect(refreshDelayMs(60_000)).toBe(40_000) // 2/3
+    expect(refreshDelayMs(20_000)).toBe(10_000) // 10 s before expiry = half
+    expect(refreshDelayMs(24_000)).toBe(14_000) // 10 s before expiry
+    expect(refreshDelayMs(10_000)).toBe(5_000) // test tokens: half, not a refresh loop
+    expect(refreshDelayMs(86_400_000)).toBe(57_600_000)
   })
 
-  it('signs in, persists the session, and refreshes the 60 s token ~15 s before expiry', async () => {
+  it('token lifetime for tests: ?token_ttl_s=, else localStorage, else 60 s; clamped to [5, 86400]', () => {
+    const storage = memoryStorage()
+    expect(defaultTtlS('', null)).toBe(60)
+    expect(defaultTtlS('?token_ttl_s=10', storage)).toBe(10)
+    storage.setItem('fleet.dev.tokenTtlS', '12')
+    expect(defaultTtlS('', storage)).toBe(12)
+    expect(defaultTtlS('?token_ttl_s=1', storage)).toBe(5)
+    expect(defaultTtlS('?token_ttl_s=abc', storage)).toBe(12)
+    expect(clampTtlS('999999')).toBe(86_400)
+    expect(clampTtlS('')).toBeNull()
+  })
+
+  it('signs in, persists the session, and refreshes the 60 s token at 2/3 of its lifetime', async () => {
     const { src, requests } = source()
     const storage = memoryStorage()
     const p = new DevAuthProvider(src, { storage })
@@ -51,12 +65,12 @@ describe('DevAuthProvider', () => {
     expect(p.getSnapshot()).toMatchObject({ status: 'signed-in', token: 'tok1.org_acme', orgId: 'org_acme', userId: 'user_alice', tokenSerial: 1 })
     expect(JSON.parse(storage.map.get('fleet.dev.session')!)).toMatchObject({ user: 'user_alice', org: 'org_acme' })
 
-    await vi.advanceTimersByTimeAsync(44_999)
+    await vi.advanceTimersByTimeAsync(39_999)
     expect(requests).toHaveLength(1)
     await vi.advanceTimersByTimeAsync(1)
     expect(requests).toHaveLength(2)
     expect(p.getSnapshot()).toMatchObject({ token: 'tok2.org_acme', tokenSerial: 2 })
-    await vi.advanceTimersByTimeAsync(45_000)
+    await vi.advanceTimersByTimeAsync(40_000)
     expect(p.getSnapshot().tokenSerial).toBe(3)
     expect(seen[0]).toBeNull() // loading first
   })
@@ -92,7 +106,7 @@ describe('DevAuthProvider', () => {
     const p = new DevAuthProvider(src, { storage: null })
     await p.signIn({ user: 'u', org: 'org_a', role: 'admin', ttlS: 60 })
     setFail(new TypeError('Failed to fetch'))
-    await vi.advanceTimersByTimeAsync(45_000)
+    await vi.advanceTimersByTimeAsync(40_000)
     expect(p.getSnapshot()).toMatchObject({ status: 'signed-in', token: 'tok1.org_a' })
     expect(p.getSnapshot().error).toContain('Token refresh failed')
     setFail(null)

@@ -4,8 +4,8 @@ import { FleetStore } from '../src/features/live/fleetStore.ts'
 
 const NOW = 1_795_000_100_000
 
-function hello(tenant: string, seq = 0): Hello {
-  return { type: 'hello', protocol: 1, tenant, user: 'u', role: 'admin', token_exp: 0, server: 'fleetd/0.1.0', seq }
+function hello(tenant: string, seq = 0, extra: Partial<Hello> = {}): Hello {
+  return { type: 'hello', protocol: 1, tenant, user: 'u', role: 'admin', token_exp: 0, server: 'fleetd/0.1.0', seq, ...extra }
 }
 function ev(seq: number, device: string, lat = 48.85, lon = 2.35, extra: Partial<TelemetryEvent> = {}): TelemetryEvent {
   return { seq, device, ts: NOW - 1000, lat, lon, ...extra }
@@ -129,6 +129,50 @@ describe('FleetStore', () => {
     store.handleSnapshot(snapshot(5, [{ id: 'a', name: 'A', last: ev(5, 'a', 2, 2) }]))
     store.flush()
     expect(store.vehicles.get('a')!.lat).toBe(2)
+  })
+
+  it('a resume with recovered:true keeps the vehicles; the missed events apply on top', () => {
+    const { store } = live()
+    store.handleHello(hello('org_a', 10, { epoch: 'e1' }))
+    store.handleSnapshot(snapshot(10, [{ id: 'a', name: 'A', last: ev(10, 'a', 1, 1) }, { id: 'b', name: 'B', last: ev(9, 'b', 4, 4) }]))
+    store.handleTelemetry([ev(11, 'a', 2, 2)])
+    store.flush()
+    const version = store.version
+    store.handleHello(hello('org_a', 11, { epoch: 'e1', recovered: true })) // reconnected, no snapshot
+    expect(store.flush()).toMatchObject({ reset: false, moved: [], removed: [] })
+    expect(store.version).toBe(version)
+    expect(store.vehicles.get('a')).toMatchObject({ lat: 2, seq: 11 })
+    expect(store.vehicles.get('b')).toMatchObject({ lat: 4, seq: 9 })
+    store.handleTelemetry([ev(12, 'b', 5, 5)])
+    store.flush()
+    expect(store.vehicles.get('b')).toMatchObject({ lat: 5, seq: 12 })
+  })
+
+  it('recovered:false: the snapshot that follows replaces the state', () => {
+    const { store } = live()
+    store.handleHello(hello('org_a', 10, { epoch: 'e1' }))
+    store.handleSnapshot(snapshot(10, [{ id: 'a', name: 'A', last: ev(10, 'a', 1, 1) }, { id: 'b', name: 'B', last: ev(9, 'b') }]))
+    store.flush()
+    store.handleHello(hello('org_a', 50, { epoch: 'e1', recovered: false }))
+    store.handleSnapshot(snapshot(50, [{ id: 'a', name: 'A2', last: ev(48, 'a', 3, 3) }]))
+    const c = store.flush()
+    expect(c.removed).toEqual(['b'])
+    expect([...store.vehicles.keys()]).toEqual(['a'])
+    expect(store.vehicles.get('a')).toMatchObject({ name: 'A2', lat: 3, seq: 48 })
+  })
+
+  it('a new epoch (the server store was reset) replaces positions even when its seqs are higher', () => {
+    const { store } = live()
+    store.handleHello(hello('org_a', 100, { epoch: 'e1' }))
+    store.handleSnapshot(snapshot(100, [{ id: 'a', name: 'A', last: ev(90, 'a', 1, 1) }]))
+    store.handleTelemetry([ev(101, 'a', 7, 7)]) // queued from the old seq space
+    store.flush()
+    store.handleTelemetry([ev(102, 'a', 8, 8)])
+    store.handleHello(hello('org_a', 120, { epoch: 'e2', recovered: false }))
+    store.handleSnapshot(snapshot(120, [{ id: 'a', name: 'A', last: ev(60, 'a', 2, 2) }]))
+    store.flush()
+    expect(store.vehicles.get('a')).toMatchObject({ lat: 2, seq: 60 })
+    expect(store.epoch).toBe('e2')
   })
 
   it('marks vehicles stale after 30 s without an update', () => {

@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest'
-import { TokenSync, type Identity } from '../src/features/auth/tokenSync.ts'
+import type { CloseInfo } from '@fleet/api'
+import { describe, expect, it, vi } from 'vitest'
+import { TokenSync, refreshOnTokenRequired, type Identity } from '../src/features/auth/tokenSync.ts'
 import { LOADING, SIGNED_OUT, type AuthSnapshot } from '../src/features/auth/types.ts'
 
-function signedIn(token: string, orgId = 'org_a', userId = 'user_alice'): AuthSnapshot {
-  return { ...SIGNED_OUT, status: 'signed-in', token, orgId, userId, role: 'admin', tokenSerial: 1 }
+function signedIn(token: string, orgId = 'org_a', userId = 'user_alice', tokenSerial = 1): AuthSnapshot {
+  return { ...SIGNED_OUT, status: 'signed-in', token, orgId, userId, role: 'admin', tokenSerial }
 }
 
 function setup() {
@@ -48,5 +49,36 @@ describe('TokenSync', () => {
     sync.apply({ ...signedIn('t1', 'org_b'), switching: true }) // switch started, old token
     sync.apply(signedIn('t2', 'org_b')) // token for org_b arrived
     expect(log).toEqual(['identity:org_b', 'http:t2', 'ws:t2'])
+  })
+
+  it('pushes the same token again when the provider reports it anew (a re-mint after a refusal)', () => {
+    const { sync, log } = setup()
+    sync.apply(signedIn('t1', 'org_a', 'user_alice', 1))
+    log.length = 0
+    sync.apply(signedIn('t1', 'org_a', 'user_alice', 2))
+    expect(log).toEqual(['http:t1', 'ws:t1'])
+  })
+})
+
+describe('refreshOnTokenRequired', () => {
+  it('fetches a fresh token when the WebSocket client asks, only while signed in', () => {
+    let listener: ((c: CloseInfo) => void) | null = null
+    const ws = {
+      on: (_type: 'tokenRequired', l: (c: CloseInfo) => void) => {
+        listener = l
+        return () => (listener = null)
+      },
+    }
+    let snapshot: AuthSnapshot = signedIn('t1')
+    const provider = { getSnapshot: () => snapshot, refreshToken: vi.fn(async () => {}) }
+    const off = refreshOnTokenRequired(ws, provider)
+    const close: CloseInfo = { code: 1008, reason: 'Invalid token', wasClean: true, at: 0 }
+    listener!(close)
+    expect(provider.refreshToken).toHaveBeenCalledTimes(1)
+    snapshot = SIGNED_OUT
+    listener!(close)
+    expect(provider.refreshToken).toHaveBeenCalledTimes(1)
+    off()
+    expect(listener).toBeNull()
   })
 })

@@ -3,7 +3,7 @@ import { useCallback, useEffect, useRef, useSyncExternalStore } from 'react'
 import { wsClient } from '../clients.ts'
 
 /** The WebSocket client's connection state (status, last close code/reason, retry info, tenant). */
-export function useConnectionState(client: WebSocketClient = wsClient): ConnectionState {
+export function useConnectionState(client: Pick<WebSocketClient, 'on' | 'getState'> = wsClient): ConnectionState {
   const subscribe = useCallback((cb: () => void) => client.on('status', cb), [client])
   const get = useCallback(() => client.getState(), [client])
   return useSyncExternalStore(subscribe, get, get)

@@ -1,6 +1,6 @@
 import type { HttpClient, WebSocketClient } from '@fleet/api'
 import { createContext, useContext, useEffect, useMemo, useRef, useSyncExternalStore, type ComponentType, type ReactNode } from 'react'
-import { TokenSync, type Identity } from './tokenSync.ts'
+import { TokenSync, refreshOnTokenRequired, type Identity, type TokenRequests } from './tokenSync.ts'
 import type { AuthProvider, AuthSnapshot } from './types.ts'
 
 /** UI pieces that depend on the provider (the Clerk ones live in the lazily loaded Clerk chunk). */
@@ -22,7 +22,7 @@ const Ctx = createContext<AuthContextValue | null>(null)
 export interface AuthContextProviderProps {
   provider: AuthProvider
   http: Pick<HttpClient, 'setToken'>
-  ws: Pick<WebSocketClient, 'setToken' | 'on'>
+  ws: Pick<WebSocketClient, 'setToken'> & TokenRequests
   slots: AuthSlots
   /** Called when the user or organization changes, before the new token reaches the clients. */
   onIdentityChange?: (identity: Identity) => void
@@ -31,8 +31,8 @@ export interface AuthContextProviderProps {
 
 /**
  * Gets tokens from the provider and syncs each new token to both clients (HTTP and WebSocket); clears
- * both on sign-out. When the server closes the socket with `1008 Token expired`, asks the provider for a
- * fresh token (the WebSocket client does not retry a refused token by itself).
+ * both on sign-out. The WebSocket client decides whether a token goes in-band or reconnects. When the
+ * server refuses a token (any 1008 that needs one), the client asks for a fresh token and this fetches it.
  */
 export function AuthContextProvider({ provider, http, ws, slots, onIdentityChange, children }: AuthContextProviderProps) {
   const state = useSyncExternalStore(provider.subscribe, provider.getSnapshot, provider.getSnapshot)
@@ -44,14 +44,10 @@ export function AuthContextProvider({ provider, http, ws, slots, onIdentityChang
     const apply = () => sync.apply(provider.getSnapshot())
     apply()
     const unsubscribe = provider.subscribe(apply)
-    const offRejected = ws.on('authRejected', (close) => {
-      if (close.reason === 'Token expired' && provider.getSnapshot().status === 'signed-in') {
-        void provider.refreshToken()
-      }
-    })
+    const offRequired = refreshOnTokenRequired(ws, provider)
     return () => {
       unsubscribe()
-      offRejected()
+      offRequired()
     }
   }, [provider, http, ws])
 

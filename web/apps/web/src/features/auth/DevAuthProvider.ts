@@ -19,16 +19,38 @@ export interface DevAuthOptions {
   now?: () => number
   /** Where the chosen user/org survive a reload (default sessionStorage; null: nowhere). */
   storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null
-  /** Refresh this long before expiry (default 15 s; at most half the lifetime). */
-  refreshLeadMs?: number
 }
 
 const STORAGE_KEY = 'fleet.dev.session'
 export const DEFAULT_TTL_S = 60
+export const MIN_TTL_S = 5
+export const MAX_TTL_S = 86_400
 
-/** When to refresh a token of `ttlMs` lifetime: `lead` before expiry, but never before half of it. */
-export function refreshDelayMs(ttlMs: number, leadMs: number): number {
-  return Math.max(1000, ttlMs - Math.min(leadMs, ttlMs / 2))
+/**
+ * When to refresh a token of `ttlMs` lifetime: at 2/3 of it or 10 s before expiry, whichever is earlier,
+ * but never before half of it, so a short test token (10 s) is not refreshed in a loop; fleetd accepts
+ * one in-band refresh per 2 s on average and keeps a session `token_grace_s` past expiry.
+ */
+export function refreshDelayMs(ttlMs: number): number {
+  const due = Math.min((ttlMs * 2) / 3, ttlMs - 10_000)
+  return Math.max(1000, Math.round(Math.max(ttlMs / 2, due)))
+}
+
+/** Clamps a requested token lifetime to what the sign-in screen and fleetd's /dev/token accept. */
+export function clampTtlS(v: unknown): number | null {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : typeof v === 'number' ? v : Number.NaN
+  if (!Number.isFinite(n)) return null
+  return Math.min(MAX_TTL_S, Math.max(MIN_TTL_S, Math.round(n)))
+}
+
+/**
+ * The default token lifetime of the sign-in screen: `?token_ttl_s=10` in the page URL, else
+ * `localStorage["fleet.dev.tokenTtlS"]`, else 60 s. Tests use it to run with short-lived tokens.
+ */
+export function defaultTtlS(search: string, storage: Pick<Storage, 'getItem'> | null): number {
+  const fromQuery = clampTtlS(new URLSearchParams(search).get('token_ttl_s') ?? '')
+  if (fromQuery !== null) return fromQuery
+  return clampTtlS(storage?.getItem('fleet.dev.tokenTtlS') ?? '') ?? DEFAULT_TTL_S
 }
 
 function describeError(err: unknown): string {
@@ -41,8 +63,9 @@ function describeError(err: unknown): string {
 
 /**
  * Auth provider for fleetd's dev issuer (`POST /dev/token`, only with `fleetd --dev`): the user picks a
- * user and an organization; the provider mints a token (default lifetime 60 s) and refreshes it about
- * 15 s before it expires. Switching organization mints a token for the other organization.
+ * user and an organization; the provider mints a token (default lifetime 60 s) and mints the next one
+ * before it expires (`refreshDelayMs`); the WebSocket client sends it in-band. Switching organization
+ * mints a token for the other organization.
  */
 export class DevAuthProvider implements AuthProvider {
   readonly kind = 'dev' as const
@@ -59,7 +82,6 @@ export class DevAuthProvider implements AuthProvider {
   private readonly clearT: (h: unknown) => void
   private readonly now: () => number
   private readonly storage: DevAuthOptions['storage']
-  private readonly leadMs: number
 
   constructor(
     private readonly source: DevTokenSource,
@@ -69,7 +91,6 @@ export class DevAuthProvider implements AuthProvider {
     this.clearT = opts.clearTimeout ?? ((h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>))
     this.now = opts.now ?? Date.now
     this.storage = opts.storage === undefined ? safeSessionStorage() : opts.storage
-    this.leadMs = opts.refreshLeadMs ?? 15_000
   }
 
   getSnapshot = (): AuthSnapshot => this.snapshot
@@ -158,7 +179,7 @@ export class DevAuthProvider implements AuthProvider {
         switching: false,
         error: null,
       })
-      this.scheduleRefresh(refreshDelayMs(ttlMs, this.leadMs))
+      this.scheduleRefresh(refreshDelayMs(ttlMs))
     } catch (err) {
       if (seq !== this.requestSeq || this.session !== session) return
       const message = describeError(err)

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react'
 import { config } from '../../config.ts'
 import { useAuth } from './AuthContext.tsx'
-import { DEFAULT_TTL_S, DevAuthProvider } from './DevAuthProvider.ts'
+import { DEFAULT_TTL_S, DevAuthProvider, MAX_TTL_S, MIN_TTL_S, clampTtlS, defaultTtlS } from './DevAuthProvider.ts'
 
 function useDevProvider(): DevAuthProvider {
   const { provider } = useAuth()
@@ -16,14 +16,14 @@ export function DevSignIn() {
   const [user, setUser] = useState(config.devUsers[0] ?? 'user_alice')
   const [org, setOrg] = useState(config.devOrgs[0] ?? 'org_acme')
   const [role, setRole] = useState('admin')
-  const [ttl, setTtl] = useState(String(DEFAULT_TTL_S))
+  const [ttl, setTtl] = useState(() => String(defaultTtlS(window.location.search, safeLocalStorage())))
   const [busy, setBusy] = useState(false)
 
   const submit = async (e: FormEvent) => {
     e.preventDefault()
     setBusy(true)
     try {
-      const ttlS = Math.min(86_400, Math.max(5, Math.round(Number(ttl)) || DEFAULT_TTL_S))
+      const ttlS = clampTtlS(ttl) ?? DEFAULT_TTL_S
       await provider.signIn({ user: user.trim(), org: org.trim(), role, ttlS })
     } finally {
       setBusy(false)
@@ -66,7 +66,7 @@ export function DevSignIn() {
           <summary>Advanced</summary>
           <label>
             Token lifetime (s)
-            <input data-testid="signin-ttl" type="number" min={5} max={86400} value={ttl} onChange={(e) => setTtl(e.target.value)} />
+            <input data-testid="signin-ttl" type="number" min={MIN_TTL_S} max={MAX_TTL_S} value={ttl} onChange={(e) => setTtl(e.target.value)} />
           </label>
         </details>
         <button type="submit" data-testid="signin-submit" disabled={busy}>
@@ -106,4 +106,12 @@ export function DevOrgSwitcher() {
       </select>
     </label>
   )
+}
+
+function safeLocalStorage(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage
+  } catch {
+    return null
+  }
 }

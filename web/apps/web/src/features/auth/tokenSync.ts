@@ -1,4 +1,5 @@
-import type { AuthSnapshot, TokenTarget } from './types.ts'
+import type { WebSocketClientEvents } from '@fleet/api'
+import type { AuthProvider, AuthSnapshot, TokenTarget } from './types.ts'
 
 export interface Identity {
   userId: string | null
@@ -10,9 +11,12 @@ export interface Identity {
  * as in the seed's AuthContext. An identity change (user or organization) is reported *before* the new
  * token is pushed, so the UI can drop the old tenant's data before the new connection starts.
  * While the provider is still loading nothing is pushed (the clients stay idle rather than "signed out").
+ * A token is pushed again when the provider reports it anew (`tokenSerial`): after a refusal the
+ * WebSocket client retries a token the provider could not better.
  */
 export class TokenSync {
   private lastToken: string | null | undefined = undefined
+  private lastSerial = -1
   private lastIdentity: Identity | undefined = undefined
 
   constructor(
@@ -30,8 +34,9 @@ export class TokenSync {
       this.onIdentityChange?.(identity)
     }
     const token = signedIn && s.token ? s.token : null
-    if (token !== this.lastToken) {
+    if (token !== this.lastToken || (token !== null && s.tokenSerial !== this.lastSerial)) {
       this.lastToken = token
+      this.lastSerial = s.tokenSerial
       for (const t of this.targets) t.setToken(token)
     }
   }
@@ -39,6 +44,22 @@ export class TokenSync {
   /** Forget what was pushed (the next `apply` pushes again). */
   reset(): void {
     this.lastToken = undefined
+    this.lastSerial = -1
     this.lastIdentity = undefined
   }
+}
+
+export interface TokenRequests {
+  on(type: 'tokenRequired', listener: (close: WebSocketClientEvents['tokenRequired']) => void): () => void
+}
+
+/**
+ * Answers the WebSocket client's `tokenRequired` (the server refused the token: invalid, expired, a
+ * restarted dev issuer, …) with a fresh token from the provider, while signed in. The client paces the
+ * requests: one at once after a refusal, then one per backoff delay while the fresh tokens are refused too.
+ */
+export function refreshOnTokenRequired(ws: TokenRequests, provider: Pick<AuthProvider, 'getSnapshot' | 'refreshToken'>): () => void {
+  return ws.on('tokenRequired', () => {
+    if (provider.getSnapshot().status === 'signed-in') void provider.refreshToken()
+  })
 }

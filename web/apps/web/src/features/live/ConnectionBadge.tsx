@@ -1,6 +1,14 @@
-import type { ConnectionState } from '@fleet/api'
-import { useEffect, useState } from 'react'
+import type { ConnectionState, WebSocketClient } from '@fleet/api'
+import { useEffect, useReducer } from 'react'
+import { wsClient } from '../../clients.ts'
 import { useConnectionState } from '../../hooks/useWebSocket.ts'
+
+type BadgeClient = Pick<WebSocketClient, 'on' | 'getState' | 'reconnectNow'>
+
+/** Whole seconds until `retryAt` (rounded up, never negative); null when no retry is scheduled. */
+export function secondsLeft(retryAt: number | null, now: number): number | null {
+  return retryAt === null ? null : Math.max(0, Math.ceil((retryAt - now) / 1000))
+}
 
 export function badgeLabel(s: ConnectionState, retryInS: number | null): string {
   switch (s.status) {
@@ -17,30 +25,55 @@ export function badgeLabel(s: ConnectionState, retryInS: number | null): string 
   }
 }
 
-/** Connection badge: `data-status` is the client's status (idle, connecting, live, reconnecting, signed-out). */
-export function ConnectionBadge() {
-  const s = useConnectionState()
-  const [now, setNow] = useState(() => Date.now())
-  const [since, setSince] = useState(() => Date.now())
-  useEffect(() => setSince(Date.now()), [s])
+/** "Retry now" is offered while a retry is pending or a refused token waits for a new one. */
+export function canRetryNow(s: ConnectionState): boolean {
+  return s.status === 'reconnecting' || (s.status === 'idle' && s.authRejected)
+}
+
+/** Re-renders every `ms` while `active`, so a render that reads the clock stays current. */
+function useTicker(active: boolean, ms: number): void {
+  const [, tick] = useReducer((n: number) => n + 1, 0)
   useEffect(() => {
-    if (s.status !== 'reconnecting' || s.retryInMs === null) return
-    const t = setInterval(() => setNow(Date.now()), 500)
+    if (!active) return
+    const t = setInterval(tick, ms)
     return () => clearInterval(t)
-  }, [s])
-  const retryInS = s.retryInMs === null ? null : Math.max(0, Math.ceil((since + s.retryInMs - now) / 1000))
+  }, [active, ms])
+}
+
+export function RetryNowButton({ client }: { client: Pick<WebSocketClient, 'reconnectNow'> }) {
+  return (
+    <button type="button" className="retry-now" data-testid="retry-now" onClick={() => client.reconnectNow()}>
+      Retry now
+    </button>
+  )
+}
+
+/**
+ * Connection badge: `data-status` is the client's status (idle, connecting, live, reconnecting, signed-out).
+ * The countdown is computed from the client's `retryAt` at every render (ticking 4 times a second), so it
+ * shows the real time left. Screen readers hear the status without the ticking seconds.
+ */
+export function ConnectionBadge({ client = wsClient }: { client?: BadgeClient }) {
+  const s = useConnectionState(client)
+  useTicker(s.retryAt !== null, 250)
+  const label = badgeLabel(s, secondsLeft(s.retryAt, Date.now()))
+  const spoken = badgeLabel(s, null)
   const title = s.lastClose ? `Last close: ${s.lastClose.code} ${s.lastClose.reason}`.trim() : undefined
   return (
-    <span
-      className={`badge badge-${s.status}${s.authRejected ? ' badge-rejected' : ''}`}
-      data-testid="connection-badge"
-      data-status={s.status}
-      data-close-code={s.lastClose?.code ?? ''}
-      title={title}
-      role="status"
-    >
-      <span className="badge-dot" aria-hidden="true" />
-      {badgeLabel(s, retryInS)}
+    <span className="connection">
+      <span
+        className={`badge badge-${s.status}${s.authRejected ? ' badge-rejected' : ''}`}
+        data-testid="connection-badge"
+        data-status={s.status}
+        data-close-code={s.lastClose?.code ?? ''}
+        title={title}
+        role="status"
+      >
+        <span className="badge-dot" aria-hidden="true" />
+        <span aria-hidden="true">{label}</span>
+        <span className="visually-hidden">{spoken}</span>
+      </span>
+      {canRetryNow(s) && <RetryNowButton client={client} />}
     </span>
   )
 }

@@ -50,6 +50,8 @@ export class FleetStore {
   readonly vehicles = new Map<string, Vehicle>()
   /** Tenant of the current session (from `hello`). */
   tenant: string | null = null
+  /** `hello.epoch`: the seq space the vehicles' `seq` belong to (null from a protocol 1 server). */
+  epoch: string | null = null
   /** Tenant the user is signed in to (from the auth layer); null = accept whatever `hello` says. */
   expectedTenant: string | null = null
   /** Incremented on every applied change (cheap change detection for the list). */
@@ -74,6 +76,7 @@ export class FleetStore {
   reset(expectedTenant: string | null): void {
     this.expectedTenant = expectedTenant
     this.tenant = null
+    this.epoch = null
     this.gateOpen = false
     this.clearData()
   }
@@ -85,12 +88,16 @@ export class FleetStore {
       return
     }
     if (this.tenant !== null && this.tenant !== h.tenant) this.clearData()
-    if (h.seq < this.maxSeq) {
-      // The tenant's sequence went backwards (server store reset): forget per-device sequence numbers.
+    const newEpoch = h.epoch !== undefined && this.epoch !== null && h.epoch !== this.epoch
+    if (newEpoch || h.seq < this.maxSeq) {
+      // Another seq space (the server's store was reset): our per-device seqs compare with nothing in it,
+      // so the snapshot that follows replaces every position.
       for (const v of this.vehicles.values()) v.seq = -1
       this.pending.clear()
       this.maxSeq = -1
     }
+    // recovered:true continues the stream as is: no snapshot follows, the vehicles stay.
+    this.epoch = h.epoch ?? null
     this.tenant = h.tenant
     this.gateOpen = true
   }

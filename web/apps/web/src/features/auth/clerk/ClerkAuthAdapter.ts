@@ -37,7 +37,7 @@ export function jwtExpiryMs(token: string): number | null {
 /**
  * A thin AuthProvider over Clerk: React's `useAuth()` feeds `update()`, tokens come from `getToken()`.
  * Clerk's session tokens are short-lived (about 60 s); the adapter polls `getToken()` and pushes every
- * new token, so the WebSocket reconnects with it before the server closes the old session.
+ * new token, which the WebSocket client sends in-band before the server closes the session.
  */
 export class ClerkAuthAdapter implements AuthProvider {
   readonly kind = 'clerk' as const
