@@ -210,8 +210,9 @@ describe('refused tokens (1008)', () => {
     vi.advanceTimersByTime(1)
     expect(required).toHaveLength(2)
     expect(client.getState().status).toBe('idle')
-    // Third refusal: the window keeps growing.
+    // Third refusal, a while later: the window keeps growing.
     client.setToken(jwt('org_a', 3))
+    vi.advanceTimersByTime(5_000)
     FakeSocket.last().serverClose(1008, 'Invalid token')
     expect(client.getState().retryInMs).toBe(999)
     // A hello resets it all: the next refusal asks at once again.

@@ -218,13 +218,16 @@ describe('messages', () => {
 describe('backoff', () => {
   const opts = { initialMs: 500, maxMs: 30_000, factor: 2 }
 
-  it('full jitter: uniform in [0, min(cap, base·2^attempt))', () => {
+  it('full jitter: uniform in [0, min(cap, base·2^attempt, max(base, down for)))', () => {
     expect(backoffDelay(0, () => 0, opts)).toBe(0)
     expect(backoffDelay(0, () => 0.5, opts)).toBe(250)
     expect(backoffDelay(0, () => 0.999999, opts)).toBe(499)
     expect(backoffDelay(3, () => 0.5, opts)).toBe(2000)
     expect(backoffDelay(6, () => 0.999999, opts)).toBe(29_999) // 32000 capped at 30000
     expect(backoffDelay(50, () => 0.5, opts)).toBe(15_000)
+    expect(backoffDelay(6, () => 0.5, opts, 3_000)).toBe(1_500) // down for 3 s: window 3 s
+    expect(backoffDelay(6, () => 0.5, opts, 10)).toBe(250) // never below the base window
+    expect(backoffDelay(1, () => 0.5, opts, 60_000)).toBe(500) // the attempt still bounds it
   })
 
   it('grows after each failed attempt, is capped, and resets after hello', () => {
@@ -233,6 +236,7 @@ describe('backoff', () => {
     const expected = [499, 999, 1999, 3999, 7999, 15_999, 29_999, 29_999]
     for (const delay of expected) {
       const count = FakeSocket.instances.length
+      vi.advanceTimersByTime(60_000) // each attempt hangs a minute before it fails: the outage is long
       FakeSocket.last().serverClose(1006)
       expect(client.getState()).toMatchObject({ status: 'reconnecting', retryInMs: delay, retryAt: Date.now() + delay })
       vi.advanceTimersByTime(delay - 1)
@@ -249,12 +253,30 @@ describe('backoff', () => {
     expect(statuses.some((s) => s.status === 'live')).toBe(true)
   })
 
+  it('attempts that fail at once (a restarting server) never wait longer than the outage has lasted', () => {
+    const { client } = makeClient({ random: () => 0.999999, backoff: { maxMs: 10_000 } })
+    client.setToken('t')
+    FakeSocket.last().goLive()
+    const lostAt = Date.now()
+    FakeSocket.last().serverClose(1001, 'Server shutting down')
+    for (let i = 0; i < 12; i++) {
+      const { retryInMs } = client.getState()
+      expect(retryInMs).toBeLessThan(Math.max(500, Date.now() - lostAt))
+      expect(retryInMs).toBeLessThan(10_000)
+      vi.advanceTimersByTime(retryInMs!)
+      FakeSocket.last().serverClose(1006) // connection refused
+    }
+    // The windows still grow, to the cap, as the outage goes on.
+    expect(client.getState().retryInMs).toBe(9_999)
+  })
+
   it('an open that closes before hello does not reset the backoff', () => {
     const { client } = makeClient({ random: () => 0.999999 })
     client.setToken('t')
     FakeSocket.last().serverClose(1006)
     vi.advanceTimersByTime(499)
     FakeSocket.last().serverOpen()
+    vi.advanceTimersByTime(5_000)
     FakeSocket.last().serverClose(1011, 'Internal error')
     expect(client.getState().retryInMs).toBe(999) // attempt 1 → window 1000
   })
@@ -266,7 +288,7 @@ describe('backoff', () => {
     client.setToken('t')
     FakeSocket.last().serverClose(1013, 'Server busy')
     expect(client.getState().retryInMs).toBe(50)
-    vi.advanceTimersByTime(50)
+    vi.advanceTimersByTime(5_000)
     FakeSocket.last().serverClose(1013, 'Server busy')
     expect(client.getState().retryInMs).toBe(900)
   })

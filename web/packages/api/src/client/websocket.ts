@@ -167,7 +167,8 @@ interface Cursor {
  *
  * Exactly one socket exists at a time: a replaced socket has its handlers detached and is closed, and
  * every handler also checks its generation, so late events of an old socket never act. Drops are retried
- * with exponential backoff and full jitter, and every reconnect resumes from the last applied `seq`. A
+ * with exponential backoff and full jitter (the window bounded by how long the stream has been down), and
+ * every reconnect resumes from the last applied `seq`. A
  * frame that breaks the sequence rule is loss: the client closes and resumes at once. A refused token
  * (1008) asks the app for a new one (`tokenRequired`) at once, then with backoff.
  */
@@ -204,6 +205,8 @@ export class WebSocketClient {
   private waitingForToken = false
   /** Consecutive sequence breaks: the first resumes at once, repeats back off. */
   private gapStreak = 0
+  /** When the stream was last lost (the client's clock); null while live. Bounds the backoff window. */
+  private downSince: number | null = null
   private state: ConnectionState = {
     status: 'idle',
     lastClose: null,
@@ -374,6 +377,7 @@ export class WebSocketClient {
   private resetIdentity(): void {
     this.identity = null
     this.cursor = null
+    this.downSince = null
     this.retryAttempt = 0
     this.refusals = 0
     this.gapStreak = 0
@@ -505,6 +509,7 @@ export class WebSocketClient {
   private onHello(s: Session, h: Hello): void {
     s.hello = h
     this.identity = { sub: h.user, org: h.tenant }
+    this.downSince = null
     this.retryAttempt = 0
     this.refusals = 0
     this.rejectedToken = null
@@ -619,10 +624,12 @@ export class WebSocketClient {
 
   private scheduleRetry(kind: 'open' | 'token'): void {
     this.clearRetry()
-    const delay = backoffDelay(this.retryAttempt, this.opts.random, this.opts.backoff)
+    const now = this.opts.now()
+    this.downSince ??= now
+    const delay = backoffDelay(this.retryAttempt, this.opts.random, this.opts.backoff, now - this.downSince)
     this.retryAttempt++
     this.retryKind = kind
-    this.setState({ status: 'reconnecting', attempt: this.retryAttempt, retryInMs: delay, retryAt: this.opts.now() + delay })
+    this.setState({ status: 'reconnecting', attempt: this.retryAttempt, retryInMs: delay, retryAt: now + delay })
     this.retryTimer = this.opts.timers.setTimeout(() => {
       this.retryTimer = null
       this.fireRetry()
