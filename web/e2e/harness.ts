@@ -47,6 +47,19 @@ export async function waitFor<T>(what: string, fn: () => Promise<T> | T, timeout
   }
 }
 
+/**
+ * Watches an invariant for `durationMs` (for tests about what holds over time, e.g. six token lifetimes):
+ * `check` runs every `everyMs`, and the first throw fails at once instead of at the end.
+ */
+export async function holdFor(durationMs: number, check: () => Promise<void> | void, everyMs = 500): Promise<void> {
+  const end = Date.now() + durationMs
+  for (;;) {
+    await check()
+    if (Date.now() >= end) return
+    await sleep(Math.min(everyMs, end - Date.now()))
+  }
+}
+
 function splitArgs(v: string | undefined): string[] {
   return (v ?? '').split(/\s+/).filter(Boolean)
 }
@@ -87,45 +100,37 @@ export interface Fleetd {
   url: string
   port: number
   logTail: string[]
+  /**
+   * SIGTERM, wait for the exit, then start again on the same port with the same --data-dir. Resolves
+   * when /readyz answers 200 again, with that moment (epoch ms).
+   */
+  restart(): Promise<{ readyAt: number }>
   stop(): Promise<void>
 }
 
-export async function startFleetd(): Promise<Fleetd> {
+interface FleetdProcess {
+  proc: ChildProcess
+  port: number
+  readyAt: number
+}
+
+function fleetdBin(): string {
   const bin = firstExisting([
     process.env.FLEETD_BIN,
     join(REPO_DIR, 'build-lead/src/app/fleetd'),
     join(REPO_DIR, 'build/src/app/fleetd'),
   ])
   if (!bin) throw new Error('fleetd not found: set FLEETD_BIN to the fleetd binary')
-  const webRoot = resolve(process.env.E2E_WEB_ROOT ?? join(WEB_DIR, 'apps/web/dist'))
-  if (!existsSync(join(webRoot, 'index.html'))) throw new Error(`${webRoot}/index.html missing: run \`npm run build\` first`)
+  return bin
+}
 
-  mkdirSync(ARTIFACTS, { recursive: true })
-  const tmp = mkdtempSync(join(tmpdir(), 'fleet-e2e-'))
-  const dataDir = join(tmp, 'data')
-  mkdirSync(dataDir)
-  const portFile = join(tmp, 'port')
-  const args = [
-    '--dev',
-    '--listen', '127.0.0.1:0',
-    '--data-dir', dataDir,
-    '--web-root', webRoot,
-    '--port-file', portFile,
-    ...splitArgs(process.env.FLEETD_ARGS),
-  ]
-  const log = createWriteStream(join(ARTIFACTS, 'fleetd.log'))
-  const tail: string[] = []
+/** Starts fleetd on `listen` and waits for its port file and /readyz. */
+async function spawnFleetd(bin: string, args: string[], portFile: string, log: WriteStream, tail: string[]): Promise<FleetdProcess> {
+  rmSync(portFile, { force: true })
   const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   pipeLogs(proc, log, '[fleetd] ', tail)
   let exited = false
   proc.once('exit', () => (exited = true))
-
-  const stop = async () => {
-    await stopProcess(proc)
-    log.end()
-    rmSync(tmp, { recursive: true, force: true })
-  }
-
   try {
     const port = await waitFor(
       'fleetd to write --port-file',
@@ -136,14 +141,61 @@ export async function startFleetd(): Promise<Fleetd> {
         return Number.isFinite(p) && p > 0 ? p : 0
       },
       20_000,
-      100,
+      50,
     )
     const url = `http://127.0.0.1:${port}`
-    await waitFor('fleetd /readyz', async () => (await fetch(`${url}/readyz`)).ok, 20_000)
-    return { url, port, logTail: tail, stop }
+    await waitFor('fleetd /readyz', async () => (await fetch(`${url}/readyz`)).ok, 20_000, 50)
+    return { proc, port, readyAt: Date.now() }
   } catch (err) {
-    await stop()
+    await stopProcess(proc)
     throw err
+  }
+}
+
+export async function startFleetd(): Promise<Fleetd> {
+  const bin = fleetdBin()
+  const webRoot = resolve(process.env.E2E_WEB_ROOT ?? join(WEB_DIR, 'apps/web/dist'))
+  if (!existsSync(join(webRoot, 'index.html'))) throw new Error(`${webRoot}/index.html missing: run \`npm run build\` first`)
+
+  mkdirSync(ARTIFACTS, { recursive: true })
+  const tmp = mkdtempSync(join(tmpdir(), 'fleet-e2e-'))
+  const dataDir = join(tmp, 'data')
+  mkdirSync(dataDir)
+  const portFile = join(tmp, 'port')
+  const args = (listen: string) => [
+    '--dev',
+    '--listen', listen,
+    '--data-dir', dataDir,
+    '--web-root', webRoot,
+    '--port-file', portFile,
+    ...splitArgs(process.env.FLEETD_ARGS),
+  ]
+  const log = createWriteStream(join(ARTIFACTS, 'fleetd.log'))
+  const tail: string[] = []
+  let current: FleetdProcess
+  try {
+    current = await spawnFleetd(bin, args('127.0.0.1:0'), portFile, log, tail)
+  } catch (err) {
+    log.end()
+    rmSync(tmp, { recursive: true, force: true })
+    throw err
+  }
+  const port = current.port
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    logTail: tail,
+    restart: async () => {
+      await stopProcess(current.proc)
+      log.write(`---- e2e: fleetd restarted on port ${port} ----\n`)
+      current = await spawnFleetd(bin, args(`127.0.0.1:${port}`), portFile, log, tail)
+      return { readyAt: current.readyAt }
+    },
+    stop: async () => {
+      await stopProcess(current.proc)
+      log.end()
+      rmSync(tmp, { recursive: true, force: true })
+    },
   }
 }
 
@@ -333,15 +385,84 @@ export interface DebugState {
   lastClose: { code: number; reason: string } | null
   tokenSerial: number
   tokenExpiresAt: number | null
+  sessionTokenExp: number | null
+  authOkCount: number
+  recovered: boolean | null
+  recoveredCount: number
+  notRecoveredCount: number
+  skippedEvents: number
+  gaps: number
 }
 
+const DEBUG_KEYS: (keyof DebugState)[] = [
+  'status', 'tenant', 'org', 'user', 'deviceCount', 'markerCount', 'socketOpenCount', 'socketsOpenedTotal',
+  'socketsCreatedTotal', 'lastClose', 'tokenSerial', 'tokenExpiresAt', 'sessionTokenExp', 'authOkCount',
+  'recovered', 'recoveredCount', 'notRecoveredCount', 'skippedEvents', 'gaps',
+]
+
 export function fleetState(page: Page): Promise<DebugState> {
-  return page.evaluate(() => {
+  return page.evaluate((keys) => {
     const f = (window as unknown as { __fleet: Record<string, unknown> }).__fleet
     const out: Record<string, unknown> = {}
-    for (const k of ['status', 'tenant', 'org', 'user', 'deviceCount', 'markerCount', 'socketOpenCount', 'socketsOpenedTotal', 'socketsCreatedTotal', 'lastClose', 'tokenSerial', 'tokenExpiresAt']) out[k] = f[k]
+    for (const k of keys) out[k] = f[k]
     return out as unknown as DebugState
+  }, DEBUG_KEYS)
+}
+
+// ---------------------------------------------------------------------------------------------- wire
+
+export interface SocketLog {
+  url: string
+  openedAt: number
+  closedAt: number | null
+  sent: Record<string, unknown>[]
+  received: Record<string, unknown>[]
+}
+
+/**
+ * Records every WebSocket the page opens, with its text frames parsed (telemetry frames are kept as
+ * `{type:'telemetry'}` only, to keep the log small over a minute of traffic).
+ */
+export function recordSockets(page: Page): SocketLog[] {
+  const sockets: SocketLog[] = []
+  const parse = (payload: string | Buffer): Record<string, unknown> => {
+    try {
+      const m = JSON.parse(payload.toString()) as Record<string, unknown>
+      return m.type === 'telemetry' ? { type: 'telemetry' } : m
+    } catch {
+      return { unparsed: true }
+    }
+  }
+  page.on('websocket', (ws) => {
+    const log: SocketLog = { url: ws.url(), openedAt: Date.now(), closedAt: null, sent: [], received: [] }
+    sockets.push(log)
+    ws.on('framesent', (f) => log.sent.push(parse(f.payload)))
+    ws.on('framereceived', (f) => log.received.push(parse(f.payload)))
+    ws.on('close', () => (log.closedAt = Date.now()))
   })
+  return sockets
+}
+
+/** Every URL the browser requested (pages, assets, fetches, WebSockets) and every token /dev/token minted. */
+export interface UrlWatch {
+  urls: string[]
+  tokens: Set<string>
+}
+
+export function watchUrls(context: BrowserContext): UrlWatch {
+  const watch: UrlWatch = { urls: [], tokens: new Set() }
+  context.on('request', (r) => watch.urls.push(r.url()))
+  context.on('response', (r) => {
+    if (!r.url().endsWith('/dev/token') || !r.ok()) return
+    r.json().then(
+      (b: { token?: unknown }) => typeof b.token === 'string' && watch.tokens.add(b.token),
+      () => {},
+    )
+  })
+  const onPage = (page: Page) => page.on('websocket', (ws) => watch.urls.push(ws.url()))
+  context.pages().forEach(onPage)
+  context.on('page', onPage)
+  return watch
 }
 
 export function markers(page: Page): Promise<MarkerInfo[]> {

@@ -6,20 +6,25 @@ import {
   ARTIFACTS,
   MARKER_MONITOR,
   fleetState,
+  holdFor,
   launchBrowser,
   listDevices,
   markers,
   metric,
   mintToken,
+  recordSockets,
   seenMarkers,
   signIn,
   sleep,
   startFleetd,
   startSimulator,
   waitFor,
+  watchUrls,
   type Fleetd,
   type MarkerInfo,
   type Simulator,
+  type SocketLog,
+  type UrlWatch,
 } from './harness.ts'
 
 const ORG_A = 'org_acme'
@@ -33,6 +38,7 @@ let browser: Awaited<ReturnType<typeof launchBrowser>> | null = null
 const idsA = new Set<string>()
 const idsB = new Set<string>()
 let baselineWs = 0
+let urlWatch: UrlWatch
 
 async function devicesWithPositions(token: string): Promise<string[] | null> {
   const devs = await listDevices(fleetd.url, token)
@@ -71,6 +77,7 @@ beforeAll(async () => {
   expect([...idsA].some((id) => idsB.has(id))).toBe(false)
   baselineWs = (await metric(fleetd.url, 'fleet_ws_connections')) ?? 0
   browser = await launchBrowser()
+  urlWatch = watchUrls(browser.context)
 }, 90_000)
 
 afterAll(async () => {
@@ -170,34 +177,99 @@ describe('Live Tracking against a real fleetd', () => {
     await page.close()
   })
 
-  it('a token refresh keeps the map live past the first token’s expiry', async () => {
+  it('10 s tokens: six lifetimes on exactly one WebSocket, every refresh in-band with auth_ok, telemetry flowing', async () => {
     const p = await newPage()
-    const ttlS = 20
-    const signedInAt = Date.now()
+    const sockets = recordSockets(p)
+    const ttlS = 10
     await signIn(p, fleetd.url, { user: 'user_bob', org: ORG_A, ttlS })
     await waitFor('markers of org A', async () => (await markers(p)).length === VEHICLES)
     const s0 = await fleetState(p)
-    expect(s0.tokenSerial).toBe(1)
+    expect(s0).toMatchObject({ tokenSerial: 1, socketsCreatedTotal: 1 })
+    const firstExp = s0.sessionTokenExp!
 
-    // The dev provider refreshes at half of a 20 s lifetime; the socket reconnects with the new token.
-    await waitFor('a refreshed token', async () => (await fleetState(p)).tokenSerial >= 2, 20_000, 250)
-    await waitFor('reconnected with the new token', async () => {
-      const s = await fleetState(p)
-      return s.status === 'live' && s.socketsOpenedTotal > s0.socketsOpenedTotal
-    }, 10_000)
+    // Six lifetimes; the moment a socket closes or a second one opens, this fails.
+    await holdFor(6 * ttlS * 1000, async () => {
+      expect(sockets.map((w) => w.closedAt)).toEqual([null])
+      const st = await fleetState(p)
+      expect(st.socketsCreatedTotal).toBe(1)
+      expect(st.lastClose).toBeNull()
+    })
 
-    // Past the first token's expiry the map is still live and moving; fleetd never closed us with 1008.
-    const wait = signedInAt + (ttlS + 3) * 1000 - Date.now()
-    if (wait > 0) await sleep(wait)
-    const s1 = await fleetState(p)
-    expect(s1.status).toBe('live')
-    expect(s1.tenant).toBe(ORG_A)
-    expect(s1.lastClose?.code).not.toBe(1008)
-    await expectMovement(p, 'markers to keep moving after the refresh')
-    expect((await markers(p)).every((m) => m.tenant === ORG_A && idsA.has(m.id))).toBe(true)
+    const [ws] = sockets as [SocketLog]
+    const auths = ws.sent.filter((m) => m.type === 'auth')
+    await waitFor('an auth_ok for every refresh', () => ws.received.filter((m) => m.type === 'auth_ok').length === auths.length - 1, 5_000)
+    const oks = ws.received.filter((m) => m.type === 'auth_ok')
+    expect(oks.length).toBeGreaterThanOrEqual(6)
+    expect(auths[0]).not.toHaveProperty('since') // a fresh session, then only refreshes
+    expect(ws.received.filter((m) => m.type === 'hello')).toHaveLength(1)
+    expect(ws.received.filter((m) => m.type === 'snapshot')).toHaveLength(1)
+    // Each auth_ok moved the session's deadline on: far past the first token's expiry now.
+    const exps = oks.map((m) => m.token_exp as number)
+    expect([...exps].sort((a, b) => a - b)).toEqual(exps)
+    expect(exps.at(-1)!).toBeGreaterThanOrEqual(firstExp + 5 * ttlS)
+
+    const st = await fleetState(p)
+    expect(st).toMatchObject({ status: 'live', tenant: ORG_A, socketsCreatedTotal: 1, socketOpenCount: 1, gaps: 0, lastClose: null })
+    expect(st.authOkCount).toBe(oks.length)
+    expect(st.tokenSerial).toBe(auths.length)
+    const frames = ws.received.filter((m) => m.type === 'telemetry').length
+    await expectMovement(p, 'markers to keep moving after six lifetimes')
+    expect(ws.received.filter((m) => m.type === 'telemetry').length).toBeGreaterThan(frames)
+    expect(await metric(fleetd.url, 'fleet_ws_connections')).toBe(baselineWs + 1)
 
     await p.getByTestId('sign-out').click()
     await waitFor('signed out', async () => (await fleetState(p)).socketOpenCount === 0)
     await p.close()
+  })
+
+  it('a fleetd restart (same port, same --data-dir) is back to Live within 3 s of ready, resumed without a snapshot', async () => {
+    const p = await newPage()
+    const sockets = recordSockets(p)
+    await signIn(p, fleetd.url, { user: 'user_carol', org: ORG_A })
+    await waitFor('markers of org A', async () => (await markers(p)).length === VEHICLES)
+    const hello0 = await waitFor('the first hello', () => sockets[0]?.received.find((m) => m.type === 'hello'))
+
+    const restartAt = Date.now()
+    const { readyAt } = await fleetd.restart()
+    const liveAt = await waitFor(
+      'Live again, resumed',
+      async () => {
+        const s = await fleetState(p)
+        return s.status === 'live' && s.recoveredCount >= 1 ? Date.now() : null
+      },
+      Math.max(1, readyAt + 3_000 - Date.now()),
+      50,
+    )
+    expect(liveAt - readyAt).toBeLessThanOrEqual(3_000)
+
+    const resumed = sockets.at(-1)!
+    expect(resumed).not.toBe(sockets[0])
+    expect(resumed.url).not.toContain('token')
+    const auth = resumed.sent[0]!
+    expect(auth).toMatchObject({ type: 'auth', epoch: hello0.epoch })
+    expect(typeof auth.since).toBe('number')
+    const hello1 = resumed.received.find((m) => m.type === 'hello')!
+    expect(hello1).toMatchObject({ recovered: true, epoch: hello0.epoch, seq: auth.since })
+    expect(resumed.received.filter((m) => m.type === 'snapshot')).toEqual([])
+
+    // Nothing stuck: live, moving, the same five markers that were never removed and re-added.
+    await expectMovement(p, 'markers to move after the restart')
+    const st = await fleetState(p)
+    expect(st).toMatchObject({ status: 'live', tenant: ORG_A, recovered: true, gaps: 0, markerCount: VEHICLES, socketOpenCount: 1 })
+    expect((await seenMarkers(p)).filter((m) => m.t > restartAt)).toEqual([])
+    await p.locator('[data-testid="connection-badge"][data-status="live"]').waitFor({ timeout: 1_000 })
+
+    await p.getByTestId('sign-out').click()
+    await waitFor('signed out', async () => (await fleetState(p)).socketOpenCount === 0)
+    await p.close()
+  })
+
+  it('no URL the browser opened ever carried a token', async () => {
+    await waitFor('the minted tokens to be recorded', () => urlWatch.tokens.size >= 4, 5_000)
+    const tokens = [...urlWatch.tokens]
+    const sockets = urlWatch.urls.filter((u) => u.startsWith('ws://'))
+    expect(sockets.length).toBeGreaterThanOrEqual(4)
+    const leaks = urlWatch.urls.filter((u) => /[?&]token=/.test(u) || tokens.some((t) => u.includes(t) || u.includes(t.split('.')[2]!)))
+    expect(leaks).toEqual([])
   })
 })
