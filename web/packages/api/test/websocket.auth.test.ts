@@ -112,6 +112,16 @@ describe('in-band refresh', () => {
     expect(s.messages()[1]).toEqual({ type: 'auth', token: 'opaque-token' })
   })
 
+  it('a token naming no organization in o.id / org_id is tried in-band (the tenant may come from another claim)', () => {
+    const { client } = makeClient()
+    client.setToken(jwt('org_a', 1))
+    const s = FakeSocket.last()
+    s.goLive('org_a')
+    client.setToken(jwt(null, 2))
+    expect(FakeSocket.instances).toHaveLength(1)
+    expect(s.messages()[1]).toEqual({ type: 'auth', token: jwt(null, 2) })
+  })
+
   it('reads the v1 org_id claim like the server does', () => {
     const { client } = makeClient()
     client.setToken(jwt('org_a', 1, 'user_alice', 'v1'))

@@ -363,14 +363,17 @@ export class WebSocketClient {
 
   /**
    * Does `token` belong to the current user and organization (the live session's `hello`, else the
-   * token last connected with)? null when either side cannot be read: then the server decides.
+   * token last connected with)? null when it cannot be told: a payload that cannot be read, or no `o.id`
+   * / `org_id` (fleetd may take the tenant from another claim); then the server decides in-band.
    */
   private sameAsCurrent(token: string): boolean | null {
     const id = peekIdentity(token)
     const h = this.session?.hello
     const cur = h ? { sub: h.user, org: h.tenant } : this.identity
     if (!id || !cur) return null
-    return id.sub === cur.sub && id.org === cur.org
+    if (id.sub !== cur.sub) return false
+    if (id.org === null || cur.org === null) return null
+    return id.org === cur.org
   }
 
   /** Another user or organization: nothing of the old stream carries over. */
