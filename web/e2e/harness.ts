@@ -102,9 +102,10 @@ export interface Fleetd {
   logTail: string[]
   /**
    * SIGTERM, wait for the exit, then start again on the same port with the same --data-dir. Resolves
-   * when /readyz answers 200 again, with that moment (epoch ms).
+   * when /readyz answers 200 again, with that moment (epoch ms). `newDevKey` deletes the dev issuer's
+   * key file first (docs/auth.md), so the restarted fleetd refuses every token it issued before.
    */
-  restart(): Promise<{ readyAt: number }>
+  restart(opts?: { newDevKey?: boolean }): Promise<{ readyAt: number }>
   stop(): Promise<void>
 }
 
@@ -185,9 +186,10 @@ export async function startFleetd(): Promise<Fleetd> {
     url: `http://127.0.0.1:${port}`,
     port,
     logTail: tail,
-    restart: async () => {
+    restart: async (opts = {}) => {
       await stopProcess(current.proc)
-      log.write(`---- e2e: fleetd restarted on port ${port} ----\n`)
+      if (opts.newDevKey) rmSync(join(dataDir, 'dev-issuer-key.pem'), { force: true })
+      log.write(`---- e2e: fleetd restarted on port ${port}${opts.newDevKey ? ' with a new dev key' : ''} ----\n`)
       current = await spawnFleetd(bin, args(`127.0.0.1:${port}`), portFile, log, tail)
       return { readyAt: current.readyAt }
     },
