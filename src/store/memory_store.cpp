@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "store/device_id.hpp"
+#include "store/epoch.hpp"
 
 namespace fleet::store {
 namespace {
@@ -49,6 +50,30 @@ void MemoryStore::list_devices(TenantId tenant, Callback<std::vector<Device>> do
 
 void MemoryStore::snapshot(TenantId tenant, Callback<Snapshot> done) {
   locked<Snapshot>(done, [&] { return do_snapshot(tenant); });
+}
+
+MemoryStore::MemoryStore(const Clock& clock) : clock_(clock), store_id_(random_store_id()) {}
+
+void MemoryStore::events_after(TenantId tenant, Seq since, std::size_t max_events, Callback<Recovery> done) {
+  locked<Recovery>(done, [&]() -> Result<Recovery> { return do_events_after(tenant, since, max_events); });
+}
+
+std::string MemoryStore::epoch(const TenantId& tenant) const { return tenant_epoch(store_id_, tenant); }
+
+Recovery MemoryStore::do_events_after(const TenantId& tenant, Seq since, std::size_t max_events) const {
+  Recovery out;
+  auto it = tenants_.find(tenant.str());
+  out.seq = it == tenants_.end() ? 0 : it->second.seq;
+  if (since > out.seq || out.seq - since > max_events) return out;
+  for (const std::string& id : it == tenants_.end() ? std::vector<std::string>{} : it->second.device_ids) {
+    const auto& points = devices_.at(id).points;
+    auto from = std::upper_bound(points.begin(), points.end(), since,
+                                 [](Seq s, const StoredPoint& p) { return s < p.seq; });
+    out.points.insert(out.points.end(), from, points.end());
+  }
+  std::sort(out.points.begin(), out.points.end(), [](const StoredPoint& a, const StoredPoint& b) { return a.seq < b.seq; });
+  out.complete = true;
+  return out;
 }
 
 void MemoryStore::history(HistoryQuery q, Callback<HistoryPage> done) {

@@ -16,7 +16,7 @@ namespace fleet::store {
 class MemoryStore final : public Store {
  public:
   // `clock` stamps created_ms / revoked_ms and must outlive the store.
-  explicit MemoryStore(const Clock& clock = SystemClock::instance()) : clock_(clock) {}
+  explicit MemoryStore(const Clock& clock = SystemClock::instance());
 
   // Store interface; see store.hpp and SqliteStore for the shared semantics. Callbacks run inline, while
   // the store's (recursive) lock is held: they may call back into the store but must not wait for
@@ -28,6 +28,9 @@ class MemoryStore final : public Store {
   void list_devices(TenantId tenant, Callback<std::vector<Device>> done) override;
   void snapshot(TenantId tenant, Callback<Snapshot> done) override;
   void history(HistoryQuery q, Callback<HistoryPage> done) override;
+  void events_after(TenantId tenant, Seq since, std::size_t max_events, Callback<Recovery> done) override;
+  // Random per MemoryStore: a new store is a new seq space.
+  std::string epoch(const TenantId& tenant) const override;
   // Afterwards every call fails with unavailable.
   void stop() override;
 
@@ -48,12 +51,14 @@ class MemoryStore final : public Store {
   Result<Device> do_create(const TenantId& tenant, const std::string& name, const std::string& key_hash);
   Result<Device> do_revoke(const TenantId& tenant, const DeviceId& id);
   Result<HistoryPage> do_history(const HistoryQuery& q) const;
+  Recovery do_events_after(const TenantId& tenant, Seq since, std::size_t max_events) const;
   Result<Device> do_get(const TenantId& tenant, const DeviceId& id) const;
   Result<Snapshot> do_snapshot(const TenantId& tenant) const;
   const DeviceRecord* find(const TenantId& tenant, const DeviceId& id) const;
   std::vector<Device> devices_of(const TenantId& tenant, bool include_revoked) const;
 
   const Clock& clock_;
+  const std::string store_id_;
   mutable std::recursive_mutex mu_;
   bool stopped_ = false;
   std::unordered_map<std::string, DeviceRecord> devices_;  // device id -> record

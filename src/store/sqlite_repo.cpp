@@ -51,6 +51,9 @@ constexpr const char* kHistory =
     " FROM telemetry t WHERE t.device_id = ?1 AND t.ts_ms >= ?2 AND t.ts_ms < ?3 AND (t.ts_ms, t.seq) > (?4, ?5)"
     " ORDER BY t.ts_ms, t.seq LIMIT ?6";
 
+constexpr const char* kEventsAfter =
+    "SELECT " FLEET_POINT_COLUMNS " FROM telemetry t WHERE t.tenant_id = ?1 AND t.seq > ?2 ORDER BY t.seq LIMIT ?3";
+
 #undef FLEET_DEVICE_SELECT
 #undef FLEET_POINT_COLUMNS
 
@@ -106,6 +109,10 @@ Result<void> SqliteRepo::load_caches() {
     if (!*row) break;
     keys_[(*keys)->text(0)] = KeyEntry{DeviceId((*keys)->text(1)), TenantId((*keys)->text(2)), (*keys)->int64(3) != 0};
   }
+  auto id = db_->query_text("SELECT value FROM meta WHERE key = 'store_id'");
+  if (!id) return id.error();
+  if (id->empty()) return make_error(ErrorCode::internal, "database has an empty store id");
+  store_id_ = std::move(*id);
   auto seqs = db_->prepare("SELECT tenant_id, seq FROM tenants");
   if (!seqs) return seqs.error();
   for (;;) {
@@ -383,6 +390,32 @@ Result<HistoryPage> SqliteRepo::history(const HistoryQuery& q) {
     page.next_after = page.points.back().seq;
   }
   return page;
+}
+
+Result<Recovery> SqliteRepo::events_after(const TenantId& tenant, Seq since, std::size_t max_events) {
+  Recovery out;
+  out.seq = current_seq(tenant.str());
+  // Seqs are gap-free per tenant, so the count is known before reading a row.
+  if (since > out.seq || out.seq - since > max_events) return out;
+  const Seq want = out.seq - since;
+  if (want == 0) {
+    out.complete = true;
+    return out;
+  }
+  auto st = db_->prepare(kEventsAfter);
+  if (!st) return st.error();
+  (*st)->bind(1, tenant.str()).bind(2, static_cast<std::int64_t>(since)).bind(3, static_cast<std::int64_t>(want));
+  out.points.reserve(static_cast<std::size_t>(want));
+  for (;;) {
+    auto row = (*st)->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.points.push_back(read_point(**st, 0));
+  }
+  // Anything but exactly since+1 .. seq would be a partial recovery: refuse it rather than send it.
+  out.complete = out.points.size() == want && out.points.front().seq == since + 1 && out.points.back().seq == out.seq;
+  if (!out.complete) out.points.clear();
+  return out;
 }
 
 Result<void> SqliteRepo::checkpoint() {

@@ -54,6 +54,11 @@ class SqliteRepo {
   std::vector<std::string> loaded_tenants() const;
   Result<HistoryPage> history(const HistoryQuery& q);
 
+  // Store::events_after; outside any transaction (on the store thread, between groups).
+  Result<Recovery> events_after(const TenantId& tenant, Seq since, std::size_t max_events);
+  // The random id made with the database (schema step 2), loaded with the caches.
+  const std::string& store_id() const noexcept { return store_id_; }
+
   // Folds the WAL back into the database file so a clean shutdown leaves one self-contained file.
   Result<void> checkpoint();
 
@@ -94,6 +99,7 @@ class SqliteRepo {
   std::unordered_map<const KeyEntry*, StagedLast> staged_last_;  // device -> newest point in the transaction
   std::vector<PendingRow> pending_;                    // staged rows not yet INSERTed
   std::vector<std::string> insert_sql_;                // [k] = INSERT of 2^k rows
+  std::string store_id_;
 };
 
 }  // namespace fleet::store

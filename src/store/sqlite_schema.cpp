@@ -7,7 +7,7 @@ namespace fleet::store {
 namespace {
 
 // Append-only: a released step is never edited, a change is a new step.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 1: tenants with their persisted seq, devices with a pointer to their last point, telemetry.
     R"sql(
 CREATE TABLE tenants (
@@ -44,6 +44,15 @@ CREATE TABLE telemetry (
   PRIMARY KEY (tenant_id, seq)
 ) WITHOUT ROWID;
 CREATE INDEX telemetry_by_device_ts ON telemetry(device_id, ts_ms, seq);
+)sql",
+    // 2: the store's random id, made once: tenant epochs derive from it (store/epoch.hpp), so they survive
+    // restarts and change only with a new database.
+    R"sql(
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))));
 )sql",
 };
 

@@ -8,6 +8,7 @@
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
 #include "obs/thread_name.hpp"
+#include "store/epoch.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_repo.hpp"
 #include "store/sqlite_schema.hpp"
@@ -99,6 +100,7 @@ SqliteStore::SqliteStore(std::unique_ptr<SqliteRepo> repo, std::unique_ptr<WalCh
     : repo_(std::move(repo)),
       checkpointer_(std::move(checkpointer)),
       snapshots_(options.snapshot_cache_tenants),
+      store_id_(repo_->store_id()),
       clock_(options.clock != nullptr ? *options.clock : SystemClock::instance()),
       queue_capacity_(options.queue_capacity),
       max_batch_points_(options.max_batch_points),
@@ -194,6 +196,14 @@ void SqliteStore::snapshot(TenantId tenant, Callback<Snapshot> done) {
 void SqliteStore::history(HistoryQuery q, Callback<HistoryPage> done) {
   submit<HistoryPage>(std::move(done), [q = std::move(q)](SqliteRepo& repo) { return repo.history(q); });
 }
+
+void SqliteStore::events_after(TenantId tenant, Seq since, std::size_t max_events, Callback<Recovery> done) {
+  submit<Recovery>(std::move(done), [tenant = std::move(tenant), since, max_events](SqliteRepo& repo) {
+    return repo.events_after(tenant, since, max_events);
+  });
+}
+
+std::string SqliteStore::epoch(const TenantId& tenant) const { return tenant_epoch(store_id_, tenant); }
 
 void SqliteStore::stop() {
   {

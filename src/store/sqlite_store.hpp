@@ -80,6 +80,9 @@ class SqliteStore final : public Store {
   // or repeat points even when timestamps tie or arrive out of order. A cursor naming no point of the
   // device is invalid_field "after". limit is clamped to [1, 1000].
   void history(HistoryQuery q, Callback<HistoryPage> done) override;
+  // Queued like any request: it answers from the committed state between two group commits.
+  void events_after(TenantId tenant, Seq since, std::size_t max_events, Callback<Recovery> done) override;
+  std::string epoch(const TenantId& tenant) const override;
   // Refuses new work (snapshots included), serves everything queued, checkpoints the WAL, closes the
   // database and joins the worker. Safe to call repeatedly and from several threads. Called from a store
   // callback it only initiates the shutdown (the worker cannot join itself); the destructor finishes it.
@@ -105,6 +108,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<SqliteRepo> repo_;  // touched only by the worker thread once it runs
   std::unique_ptr<WalCheckpointer> checkpointer_;  // null: SQLite checkpoints inside commits
   SnapshotCache snapshots_;           // written by the worker after each change commits, read by anyone
+  const std::string store_id_;        // from the database, read before the worker starts
   const Clock& clock_;
   const std::size_t queue_capacity_;
   const std::size_t max_batch_points_;

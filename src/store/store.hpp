@@ -42,6 +42,13 @@ struct Snapshot {
   std::vector<Device> devices;
 };
 
+// What a resuming session missed: every point of the tenant with seq in (since, seq], in seq order.
+struct Recovery {
+  Seq seq = 0;            // the tenant's seq when the read ran (ordered with commits, like a snapshot)
+  bool complete = false;  // false: `since` is above `seq`, or more than the asked maximum would be needed
+  std::vector<StoredPoint> points;  // empty unless complete
+};
+
 struct HistoryQuery {
   TenantId tenant;
   DeviceId device;
@@ -86,6 +93,12 @@ class Store {
   virtual void snapshot(TenantId tenant, Callback<Snapshot> done) = 0;
   // not_found when the device is not the tenant's.
   virtual void history(HistoryQuery q, Callback<HistoryPage> done) = 0;
+  // The points of `tenant` after `since`, for a resume, if there are at most `max_events` of them. Ordered
+  // with commits: the answer reflects every append whose callback has started, so a session subscribed to
+  // the hub before asking misses nothing between the two. Never runs inline except for refusals.
+  virtual void events_after(TenantId tenant, Seq since, std::size_t max_events, Callback<Recovery> done) = 0;
+  // The tenant's epoch (store/epoch.hpp). Thread-safe, cheap, never blocks on the store thread.
+  virtual std::string epoch(const TenantId& tenant) const = 0;
 
   // Refuses new work, completes everything already queued (so acknowledged data is on disk), then
   // releases resources. Idempotent; blocks until done.

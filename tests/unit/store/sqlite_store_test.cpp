@@ -89,6 +89,49 @@ TEST(SqliteStore, DataSurvivesReopenAndSeqContinues) {
   EXPECT_EQ(h->points.size(), 3u);
 }
 
+TEST(SqliteStore, EpochAndMissedEventsSurviveReopen) {
+  TempDir dir;
+  const std::string path = dir.file("fleet.db");
+  std::string epoch;
+  {
+    auto s = open_store(path);
+    ASSERT_TRUE(s);
+    epoch = s->epoch(TenantId("org_a"));
+    ASSERT_TRUE(create(*s, "org_a", "truck", "ka"));
+    ASSERT_TRUE(append(*s, "ka", {point(kT), point(kT + 1), point(kT + 2)}));
+  }
+  auto s = open_store(path);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->epoch(TenantId("org_a")), epoch);
+  auto r = events_after(*s, "org_a", 1, 10);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->complete);
+  ASSERT_EQ(r->points.size(), 2u);
+  EXPECT_EQ(r->points[0].seq, 2u);
+  EXPECT_EQ(r->points[1].point.ts_ms, kT + 2);
+}
+
+TEST(SqliteStore, ADatabaseFromSchemaOneGainsAStoreIdAndKeepsItsData) {
+  TempDir dir;
+  const std::string path = dir.file("fleet.db");
+  {
+    auto s = open_store(path);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(create(*s, "org_a", "truck", "ka"));
+    ASSERT_TRUE(append(*s, "ka", {point(kT)}));
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE meta; PRAGMA user_version = 1;", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto s = open_store(path);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->epoch(TenantId("org_a")).size(), 16u);
+  auto next = append(*s, "ka", {point(kT + 1)});
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->points[0].seq, 2u);
+}
+
 TEST(SqliteStore, QueuedAppendsShareOneTransaction) {
   TempDir dir;
   auto s = open_store(dir.file("fleet.db"));
@@ -412,7 +455,8 @@ TEST(SqliteStore, SchemaIsVersionedAndWal) {
     return out;
   };
   EXPECT_EQ(query_text("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(query_text("PRAGMA user_version"), "1");
+  EXPECT_EQ(query_text("PRAGMA user_version"), "2");
+  EXPECT_EQ(query_text("SELECT length(value) FROM meta WHERE key = 'store_id'"), "32");
   EXPECT_EQ(query_text("SELECT count(*) FROM sqlite_master WHERE name = 'telemetry_by_device_ts'"), "1");
   sqlite3_close(db);
 }

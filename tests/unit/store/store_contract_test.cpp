@@ -128,6 +128,66 @@ TYPED_TEST(StoreContract, SeqsAreConsecutivePerTenantAndIndependent) {
   EXPECT_EQ(r2->points[0].device, r2->device);
 }
 
+TYPED_TEST(StoreContract, EventsAfterAreExactlyTheTenantsPointsAfterSinceInSeqOrder) {
+  ASSERT_TRUE(create(this->s(), "org_a", "a1", "ka1"));
+  ASSERT_TRUE(create(this->s(), "org_a", "a2", "ka2"));
+  ASSERT_TRUE(create(this->s(), "org_b", "b1", "kb1"));
+  ASSERT_TRUE(append(this->s(), "ka1", {point(kT, 1.5), point(kT + 1)}));
+  ASSERT_TRUE(append(this->s(), "kb1", {point(kT)}));
+  ASSERT_TRUE(append(this->s(), "ka2", {point(kT + 5), point(kT + 3)}));  // out of ts order: seq order counts
+  ASSERT_TRUE(append(this->s(), "ka1", {point(kT + 9)}));
+
+  auto r = events_after(this->s(), "org_a", 1, 100);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_TRUE(r->complete);
+  EXPECT_EQ(r->seq, 5u);
+  ASSERT_EQ(r->points.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(r->points[i].seq, 2 + i);
+  EXPECT_EQ(r->points[1].point.ts_ms, kT + 5);
+  EXPECT_EQ(r->points[3].point.ts_ms, kT + 9);
+  EXPECT_NE(r->points[0].device, r->points[1].device);
+
+  auto all = events_after(this->s(), "org_a", 0, 5);  // exactly at the bound
+  ASSERT_TRUE(all.has_value());
+  EXPECT_TRUE(all->complete);
+  EXPECT_DOUBLE_EQ(all->points.front().point.lat, 1.5);
+
+  auto head = events_after(this->s(), "org_a", 5, 100);
+  ASSERT_TRUE(head.has_value());
+  EXPECT_TRUE(head->complete);
+  EXPECT_TRUE(head->points.empty());
+
+  // Never partial: more than the bound, or a since beyond the tenant's seq, is incomplete and empty.
+  auto over = events_after(this->s(), "org_a", 0, 4);
+  ASSERT_TRUE(over.has_value());
+  EXPECT_FALSE(over->complete);
+  EXPECT_TRUE(over->points.empty());
+  EXPECT_EQ(over->seq, 5u);
+  auto ahead = events_after(this->s(), "org_a", 6, 100);
+  ASSERT_TRUE(ahead.has_value());
+  EXPECT_FALSE(ahead->complete);
+
+  auto unknown = events_after(this->s(), "org_nobody", 0, 100);
+  ASSERT_TRUE(unknown.has_value());
+  EXPECT_TRUE(unknown->complete);
+  EXPECT_EQ(unknown->seq, 0u);
+}
+
+TYPED_TEST(StoreContract, EpochsDifferPerTenantAndStayPerStore) {
+  const std::string a = this->s().epoch(TenantId("org_a"));
+  EXPECT_EQ(a.size(), 16u);
+  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(this->s().epoch(TenantId("org_a")), a);
+  EXPECT_NE(this->s().epoch(TenantId("org_b")), a);
+  // Another store (another database) is another seq space.
+  TempDir other_dir;
+  ManualClock clock{kT};
+  auto other = TypeParam::make(other_dir, clock);
+  ASSERT_NE(other, nullptr);
+  EXPECT_NE(other->epoch(TenantId("org_a")), a);
+  other->stop();
+}
+
 TYPED_TEST(StoreContract, UnknownAndRevokedKeysAreUnauthorizedAndStoreNothing) {
   auto d = create(this->s(), "org_a", "a1", "ka1");
   ASSERT_TRUE(d.has_value());

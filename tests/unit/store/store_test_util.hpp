@@ -46,6 +46,10 @@ inline Result<Snapshot> snapshot(Store& s, const std::string& tenant) {
   return call<Snapshot>([&](auto cb) { s.snapshot(TenantId(tenant), cb); });
 }
 
+inline Result<Recovery> events_after(Store& s, const std::string& tenant, Seq since, std::size_t max_events) {
+  return call<Recovery>([&](auto cb) { s.events_after(TenantId(tenant), since, max_events, cb); });
+}
+
 // A fresh directory under the system temp dir, removed with everything in it at scope exit.
 class TempDir {
  public:
