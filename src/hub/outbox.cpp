@@ -10,15 +10,49 @@ std::size_t cost(const Slice& s) noexcept { return s.bytes().size() + 1; }
 
 }  // namespace
 
-Outbox::Push Outbox::push(const std::shared_ptr<const proto::EncodedBatch>& batch) {
-  if (batch->events.empty()) return Push::ok;
-  Slice s{batch, 0, static_cast<std::uint32_t>(batch->events.size())};
+Outbox::Push Outbox::push(const std::shared_ptr<const proto::EncodedBatch>& batch, std::uint32_t first) {
+  if (first >= batch->events.size()) return Push::ok;
+  Slice s{batch, first, static_cast<std::uint32_t>(batch->events.size()) - first};
   bytes_ += cost(s);
   events_ += s.count;
   slices_.push_back(std::move(s));
   if (bytes_ <= limits_.soft_bytes) return Push::ok;
   coalesce();
   return bytes_ > limits_.hard_bytes ? Push::overflow : Push::coalesced;
+}
+
+void Outbox::prepend(const std::shared_ptr<const proto::EncodedBatch>& batch) {
+  if (batch->events.empty()) return;
+  Slice s{batch, 0, static_cast<std::uint32_t>(batch->events.size())};
+  bytes_ += cost(s);
+  events_ += s.count;
+  if (head_ > 0) {
+    slices_[--head_] = std::move(s);
+  } else {
+    slices_.insert(slices_.begin(), std::move(s));
+  }
+}
+
+void Outbox::prepend(std::vector<Slice>& slices) {
+  std::vector<Slice> merged;
+  merged.reserve(slices.size() + slices_.size() - head_);
+  for (Slice& s : slices) {
+    if (s.count == 0) continue;
+    bytes_ += cost(s);
+    events_ += s.count;
+    merged.push_back(std::move(s));
+  }
+  for (std::size_t i = head_; i < slices_.size(); ++i) merged.push_back(std::move(slices_[i]));
+  slices_ = std::move(merged);
+  head_ = 0;
+  slices.clear();
+}
+
+void Outbox::push_recovered(Slice slice) {
+  if (slice.count == 0) return;
+  bytes_ += cost(slice);
+  events_ += slice.count;
+  slices_.push_back(std::move(slice));
 }
 
 void Outbox::coalesce() {
@@ -58,8 +92,10 @@ void Outbox::coalesce() {
   head_ = 0;
 }
 
-std::size_t Outbox::take(std::vector<Slice>& out, std::size_t max_bytes) {
+std::size_t Outbox::take(std::vector<Slice>& out, std::size_t max_bytes, std::uint64_t* skipped) {
   std::size_t moved = 0;
+  std::uint64_t events = 0;
+  const std::size_t first_out = out.size();
   while (head_ < slices_.size()) {
     Slice& s = slices_[head_];
     const std::size_t c = cost(s);
@@ -67,9 +103,17 @@ std::size_t Outbox::take(std::vector<Slice>& out, std::size_t max_bytes) {
     moved += c;
     bytes_ -= c;
     events_ -= s.count;
+    events += s.count;
     out.push_back(std::move(s));
     ++head_;
   }
+  std::uint64_t gap = 0;
+  if (out.size() > first_out) {
+    const Seq last = out.back().last_seq();
+    if (last > position_ && last - position_ > events) gap = last - position_ - events;
+    position_ = last;
+  }
+  if (skipped != nullptr) *skipped = gap;
   if (head_ == slices_.size()) {
     slices_.clear();  // keeps capacity for the next burst
     head_ = 0;
@@ -78,6 +122,7 @@ std::size_t Outbox::take(std::vector<Slice>& out, std::size_t max_bytes) {
 }
 
 void Outbox::drop_through(Seq seq) {
+  if (seq > position_) position_ = seq;
   while (head_ < slices_.size()) {
     Slice& s = slices_[head_];
     std::uint32_t skip = 0;

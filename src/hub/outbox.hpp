@@ -6,6 +6,8 @@
 //   bytes <= soft  : keep everything, in seq order.
 //   bytes >  soft  : coalesce: keep only the newest queued event per device.
 //   still  >  hard : overflow; the owner closes the connection with 1013 (after the fan-out loop).
+// A tenant's seqs are gap-free, so every gap between what the client was given and what it is given
+// next is an event coalesced away: take() reports the count, and the frame says `skipped`.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -38,15 +40,24 @@ class Outbox {
 
   explicit Outbox(OutboxLimits limits = {}) : limits_(limits) {}
 
-  // Queues a whole batch (events arrive in ascending seq per tenant).
-  Push push(const std::shared_ptr<const proto::EncodedBatch>& batch);
+  // Queues a batch from its event `first` on (events arrive in ascending seq per tenant).
+  Push push(const std::shared_ptr<const proto::EncodedBatch>& batch, std::uint32_t first = 0);
+  // Queues a resume's recovered events in front of everything queued (all of them have lower seqs), in
+  // the order given. Never coalesces: the caller bounds what it recovers.
+  void prepend(const std::shared_ptr<const proto::EncodedBatch>& batch);
+  void prepend(std::vector<Slice>& slices);
+  // Queues recovered events at the end (the outbox holds none newer yet). Never coalesces.
+  void push_recovered(Slice slice);
 
   // Moves queued slices into `out`, oldest first, up to about `max_bytes` (always at least one slice).
-  // Returns the number of payload bytes moved.
-  std::size_t take(std::vector<Slice>& out, std::size_t max_bytes);
+  // Returns the number of payload bytes moved. `skipped` (if given) receives how many events were
+  // coalesced away between the previous take's last event (or the position) and this one's last event.
+  std::size_t take(std::vector<Slice>& out, std::size_t max_bytes, std::uint64_t* skipped = nullptr);
 
-  // Drops every queued event with seq <= `seq` (already covered by a snapshot).
+  // Drops every queued event with seq <= `seq` (already covered by a snapshot); the position moves there.
   void drop_through(Seq seq);
+  // The last seq the client has (from a snapshot or a resume): take() counts skipped events from here.
+  void set_position(Seq seq) noexcept { position_ = seq; }
 
   bool empty() const noexcept { return head_ == slices_.size(); }
   std::size_t bytes() const noexcept { return bytes_; }
@@ -65,6 +76,7 @@ class Outbox {
   std::size_t bytes_ = 0;   // sum of slice byte lengths (+1 separator each, an upper bound of the frame)
   std::size_t events_ = 0;
   std::uint64_t coalesced_ = 0;
+  Seq position_ = 0;  // the seq of the last event taken, or the position set
 };
 
 }  // namespace fleet::hub

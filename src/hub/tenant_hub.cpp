@@ -41,6 +41,8 @@ void TenantHub::unsubscribe(const TenantId& tenant, Subscriber* s) {
 }
 
 void TenantHub::publish(const std::shared_ptr<const proto::EncodedBatch>& batch) {
+  // Every batch, watched here or not: a session may resume on this worker later.
+  ring_.append(batch, ResumeRing::Clock::now());
   auto it = tenants_.find(batch->tenant);
   if (it == tenants_.end() || batch->events.empty()) return;
   ready_.clear();

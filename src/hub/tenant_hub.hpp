@@ -8,6 +8,7 @@
 
 #include "core/ids.hpp"
 #include "hub/outbox.hpp"
+#include "hub/resume_ring.hpp"
 #include "proto/messages.hpp"
 
 namespace fleet::hub {
@@ -21,7 +22,8 @@ class Subscriber {
   // if none is in flight. Must not publish, subscribe, unsubscribe or destroy any subscriber synchronously.
   virtual void on_ready() = 0;
   // The outbox is over its hard limit even after coalescing. Called after the fan-out loop; the session
-  // should close with 1013 Slow consumer. Same restrictions as on_ready.
+  // should close with 1013 Slow consumer, and may unsubscribe (the loop is over). Same restrictions as
+  // on_ready otherwise.
   virtual void on_overflow() = 0;
 };
 
@@ -33,19 +35,25 @@ struct HubStats {
 
 class TenantHub {
  public:
+  explicit TenantHub(ResumeRingLimits ring = {}) : ring_(ring) {}
+
   // The subscriber must unsubscribe before it is destroyed.
   void subscribe(const TenantId& tenant, Subscriber* s);
   void unsubscribe(const TenantId& tenant, Subscriber* s);
 
-  // Appends the batch to every subscriber of batch->tenant, then notifies them. The batch's bytes are
-  // shared, never copied. Not reentrant.
+  // Keeps the batch in the resume ring, appends it to every subscriber of batch->tenant, then notifies
+  // them. The batch's bytes are shared, never copied. Not reentrant.
   void publish(const std::shared_ptr<const proto::EncodedBatch>& batch);
+
+  // Recent batches of every tenant, for resumes (resume_ring.hpp).
+  ResumeRing& ring() noexcept { return ring_; }
 
   std::size_t subscribers(const TenantId& tenant) const;
   std::size_t tenants() const noexcept { return tenants_.size(); }
   const HubStats& stats() const noexcept { return stats_; }
 
  private:
+  ResumeRing ring_;
   std::unordered_map<TenantId, std::vector<Subscriber*>> tenants_;
   std::vector<Subscriber*> ready_;     // scratch, reused across publishes
   std::vector<Subscriber*> overflow_;  // scratch

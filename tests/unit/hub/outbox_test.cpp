@@ -93,5 +93,77 @@ TEST(Outbox, DropThroughRemovesWhatASnapshotCovers) {
   EXPECT_EQ(box.bytes(), 0u);
 }
 
+TEST(Outbox, TakeCountsWhatCoalescingLeftOutAsSkipped) {
+  Outbox box(OutboxLimits{300, 1 << 20});  // a few events over the soft limit coalesce
+  box.drop_through(10);                     // the client has 10 (its snapshot)
+  box.push(batch(11, {"a", "b", "a", "b", "a"}));
+  box.push(batch(16, {"c", "a"}));
+  ASSERT_GT(box.coalesced(), 0u);
+  std::vector<Slice> out;
+  std::uint64_t skipped = 99;
+  box.take(out, SIZE_MAX, &skipped);
+  std::vector<Seq> got;
+  for (auto& s : out) {
+    for (std::uint32_t i = 0; i < s.count; ++i) got.push_back(s.batch->events[s.first + i].seq);
+  }
+  // Newest per device: b@14, c@16, a@17. The frame explains the rest: 17 - 10 = 3 sent + 4 skipped.
+  EXPECT_EQ(got, (std::vector<Seq>{14, 16, 17}));
+  EXPECT_EQ(skipped, 4u);
+  EXPECT_EQ(box.coalesced(), 4u);
+  // Nothing left out next time: no skipped.
+  box.push(batch(18, {"a"}));
+  out.clear();
+  box.take(out, SIZE_MAX, &skipped);
+  EXPECT_EQ(skipped, 0u);
+}
+
+TEST(Outbox, SkippedIsSplitAcrossFramesByTheirLastSeq) {
+  Outbox box(OutboxLimits{300, 1 << 20});
+  box.set_position(0);
+  box.push(batch(1, {"a", "b", "c", "a", "b", "c"}));
+  ASSERT_EQ(box.coalesced(), 3u);  // a@4, b@5, c@6 remain, as one slice
+  std::vector<Slice> out;
+  std::uint64_t skipped = 0;
+  box.take(out, 1, &skipped);  // a budget of one slice: all three (they are one slice)
+  EXPECT_EQ(out.back().last_seq(), 6u);
+  EXPECT_EQ(skipped, 3u);
+}
+
+TEST(Outbox, PushFromAnEventAndPrependRecoveredEvents) {
+  Outbox box;
+  box.push(batch(5, {"a", "b", "c"}), 1);  // 6, 7
+  box.prepend(batch(3, {"x", "y"}));        // 3, 4 go in front
+  box.set_position(2);
+  std::vector<Slice> out;
+  std::uint64_t skipped = 1;
+  box.take(out, SIZE_MAX, &skipped);
+  std::vector<Seq> got;
+  for (auto& s : out) {
+    for (std::uint32_t i = 0; i < s.count; ++i) got.push_back(s.batch->events[s.first + i].seq);
+  }
+  EXPECT_EQ(got, (std::vector<Seq>{3, 4, 6, 7}));
+  EXPECT_EQ(skipped, 1u);  // 5 never came: counted, which is why callers keep the stream gap-free
+}
+
+TEST(Outbox, PrependsARunOfSlicesInOrder) {
+  Outbox box;
+  box.push(batch(7, {"a"}));
+  auto older = batch(3, {"a", "b", "c", "d"});
+  std::vector<Slice> run{Slice{older, 1, 2}, Slice{older, 3, 1}};  // 4, 5 and 6
+  box.prepend(run);
+  EXPECT_TRUE(run.empty());
+  EXPECT_EQ(box.events(), 4u);
+  EXPECT_EQ(seqs(box), (std::vector<Seq>{4, 5, 6, 7}));
+}
+
+TEST(Outbox, RecoveredEventsAreNeverCoalesced) {
+  Outbox box(OutboxLimits{100, 1 << 20});
+  auto b = batch(1, {"a", "a", "a", "a", "a"});
+  box.push_recovered(Slice{b, 0, 5});
+  EXPECT_EQ(box.events(), 5u);
+  EXPECT_EQ(box.coalesced(), 0u);
+  EXPECT_EQ(seqs(box), (std::vector<Seq>{1, 2, 3, 4, 5}));
+}
+
 }  // namespace
 }  // namespace fleet::hub

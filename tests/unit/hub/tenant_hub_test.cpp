@@ -90,6 +90,15 @@ TEST(TenantHub, UnsubscribeStopsDeliveryAndForgetsEmptyTenants) {
   hub.unsubscribe(TenantId("zzz"), &s);  // unknown: no-op
 }
 
+TEST(TenantHub, KeepsEveryBatchInItsResumeRingWatchedOrNot) {
+  TenantHub hub;
+  for (Seq s = 1; s <= 3; ++s) hub.publish(batch("org_nobody_watches", s));
+  std::vector<Slice> out;
+  auto found = hub.ring().collect(TenantId("org_nobody_watches"), 0, out);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->events, 3u);
+}
+
 TEST(LocalBroker, PostsOncePerWorkerInOrder) {
   TenantHub h1, h2;
   FakeSession s1, s2;
