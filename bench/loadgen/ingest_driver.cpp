@@ -41,6 +41,7 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
                                                               *this, static_cast<std::size_t>(i)));
     }
     in_flight_.resize(connections_.size());
+    was_connected_.resize(connections_.size());
   }
 
   void run() {
@@ -52,8 +53,15 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
     double rate = 0;
     std::uint64_t next = 0, generation = 0;
     while (!stop_) {
-      for (auto* c : broken_) c->connect();
-      broken_.clear();
+      // Taken out first: connect() may fail at once and put the connection back into broken_.
+      const std::int64_t now_us = mono_us();
+      due_.clear();
+      std::erase_if(broken_, [&](const Broken& b) {
+        if (b.retry_at_us > now_us) return false;
+        due_.push_back(b.connection);
+        return true;
+      });
+      for (auto* c : due_) c->connect();
 
       const std::int64_t now = mono_ns();
       if (auto g = rate_generation_.load(); g != generation) {
@@ -92,6 +100,7 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
   // Listener
   void on_connected(HttpConnection& c) override {
     idle_.push_back(&c);
+    was_connected_[c.id()] = 1;
     connected_.fetch_add(1);
   }
 
@@ -117,7 +126,12 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
       last_error_ = "connection: " + std::string(why);
     }
     std::erase(idle_, &c);
-    broken_.push_back(&c);
+    // A connection the server closed is opened again at once; a connect that failed (the server is down,
+    // e.g. restarting in the storm scenario) is retried after a pause instead of in a busy loop that
+    // would take a CPU from the server that is starting.
+    const bool refused = !was_connected_[c.id()];
+    was_connected_[c.id()] = 0;
+    broken_.push_back({&c, refused ? mono_us() + kConnectRetryUs : 0});
   }
 
   IngestTotals totals() const {
@@ -145,6 +159,14 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
   std::size_t connection_count() const { return connections_.size(); }
 
  private:
+  // A failed connect is retried this much later.
+  static constexpr std::int64_t kConnectRetryUs = 20'000;
+
+  struct Broken {
+    HttpConnection* connection;
+    std::int64_t retry_at_us;
+  };
+
   struct InFlight {
     std::int64_t sent_us = 0;
     int tenant_index = 0;
@@ -186,7 +208,9 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
   std::vector<std::unique_ptr<HttpConnection>> connections_;
   std::vector<InFlight> in_flight_;
   std::deque<HttpConnection*> idle_;  // FIFO: every connection stays in use
-  std::vector<HttpConnection*> broken_;
+  std::vector<Broken> broken_;
+  std::vector<HttpConnection*> due_;  // scratch: broken connections due for another connect
+  std::vector<char> was_connected_;  // per connection: connected since its last failure
   std::uint64_t device_cursor_ = 0;
 
   Counter requests_ok_, points_ok_, requests_failed_, connection_failures_, batches_dropped_;

@@ -4,6 +4,7 @@
 #include <sstream>
 #include <string>
 
+#include <ctime>
 #include <unistd.h>
 
 namespace loadgen {
@@ -39,5 +40,43 @@ ProcessSample sample_process(pid_t pid) {
 }
 
 ProcessSample sample_self() { return sample_process(getpid()); }
+
+std::optional<std::int64_t> process_cpu_ns(pid_t pid) {
+  clockid_t clock{};
+  if (pid <= 0 || clock_getcpuclockid(pid, &clock) != 0) return std::nullopt;
+  timespec ts{};
+  if (clock_gettime(clock, &ts) != 0) return std::nullopt;
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+std::optional<std::uint64_t> netstat_counter(std::string_view netstat, std::string_view group, std::string_view name) {
+  const std::string prefix = std::string(group) + ":";
+  std::optional<std::string_view> names;
+  while (!netstat.empty()) {
+    const std::size_t eol = netstat.find('\n');
+    const std::string_view line = netstat.substr(0, eol);
+    netstat = eol == std::string_view::npos ? std::string_view{} : netstat.substr(eol + 1);
+    if (!line.starts_with(prefix)) continue;
+    if (!names) {
+      names = line.substr(prefix.size());
+      continue;
+    }
+    // `line` holds the values, in the order of `names`.
+    std::istringstream name_words{std::string(*names)}, value_words{std::string(line.substr(prefix.size()))};
+    std::string n, v;
+    while (name_words >> n && value_words >> v) {
+      if (n == name) return std::stoull(v);
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> read_netstat_counter(std::string_view group, std::string_view name) {
+  std::ifstream in("/proc/net/netstat");
+  std::stringstream text;
+  text << in.rdbuf();
+  return netstat_counter(text.str(), group, name);
+}
 
 }  // namespace loadgen

@@ -7,6 +7,7 @@
 #include "ingest_driver.hpp"
 #include "net.hpp"
 #include "token_minter.hpp"
+#include "viewer_cohort.hpp"
 #include "viewer_pool.hpp"
 
 namespace loadgen {
@@ -18,9 +19,18 @@ std::string tenant_id(const std::string& prefix, int index);
 std::vector<DeviceKey> provision_devices(const Endpoint& server, const TokenMinter& minter,
                                          const std::string& tenant_prefix, int tenants, int per_tenant);
 
+// One point for each device (POST /api/v1/telemetry), so every device has a last position and a snapshot
+// carries all of them. Throws std::runtime_error on any refusal.
+void seed_positions(const Endpoint& server, const std::vector<DeviceKey>& devices);
+
 // `count` distinct member tokens, viewer i in tenant i % tenants; the first `slow` of each tenant's
 // viewers are marked slow (so slow consumers spread evenly over tenants).
 std::vector<ViewerSpec> make_viewer_specs(const TokenMinter& minter, const std::string& tenant_prefix, int tenants,
                                           std::size_t count, double slow_fraction = 0);
+
+// `count` protocol 2 viewers, viewer i in tenant i % tenants, each with `tokens_each` distinct tokens for
+// one user and session (they differ by jti): one per connect or in-band refresh a scenario makes.
+std::vector<CohortMember> make_cohort_members(const TokenMinter& minter, const std::string& tenant_prefix, int tenants,
+                                              std::size_t count, std::size_t tokens_each);
 
 }  // namespace loadgen

@@ -74,12 +74,7 @@ class Storm final : public ViewerObserver {
   }
 
   void on_closed(WebSocketViewer& v) override {
-    if (v.ready_us() == 0) {
-      const std::string why = v.close_code() < 0   ? "HTTP " + std::to_string(-v.close_code())
-                              : v.close_code() == 0 ? v.close_reason()
-                                                    : std::to_string(v.close_code()) + " " + v.close_reason();
-      ++failures_[why];
-    }
+    if (v.ready_us() == 0) ++failures_[describe_close(v)];
     ++done_;
     restart_.push_back(&v);
   }

@@ -66,6 +66,7 @@ std::string TokenMinter::mint(const TokenClaims& claims) const {
   boost::json::object payload{
       {"iss", settings_.issuer}, {"sub", claims.user}, {"sid", claims.session}, {"iat", now},
       {"nbf", now - 10},         {"exp", now + settings_.ttl_s}, {"v", 2}};
+  if (!claims.token_id.empty()) payload["jti"] = claims.token_id;
   if (!claims.org.empty()) payload["o"] = boost::json::object{{"id", claims.org}, {"rol", claims.role}};
 
   std::string signing_input = base64url(boost::json::serialize(header)) + "." +

@@ -18,6 +18,9 @@ struct TokenClaims {
   std::string session;  // sid
   std::string org;      // o.id; empty for a personal-account token (no "o" claim)
   std::string role;     // o.rol ("admin", "member", ...)
+  // jti when not empty: tokens of one user minted within the same second differ only by it (an in-band
+  // refresh must carry a fresh token, not the same bytes again).
+  std::string token_id;
 };
 
 struct TokenSettings {

@@ -18,9 +18,7 @@ ViewerTotals ViewerTotals::since(const ViewerTotals& earlier) const {
   return d;
 }
 
-namespace {
-
-void add_totals(ViewerTotals& t, const ViewerStats& s) {
+void add_viewer_stats(ViewerTotals& t, const ViewerStats& s) {
   t.events += s.events.get();
   t.frames += s.frames.get();
   t.bytes += s.bytes.get();
@@ -31,14 +29,6 @@ void add_totals(ViewerTotals& t, const ViewerStats& s) {
   s.latency.snapshot_into(t.latency);
   s.arrival.snapshot_into(t.arrival);
 }
-
-std::string describe_close(const WebSocketViewer& v) {
-  if (v.close_code() < 0) return "HTTP " + std::to_string(-v.close_code());
-  if (v.close_code() == 0) return v.close_reason();
-  return std::to_string(v.close_code()) + " " + v.close_reason();
-}
-
-}  // namespace
 
 class ViewerPool::Worker final : public ViewerObserver {
  public:
@@ -176,13 +166,13 @@ ConnectReport ViewerPool::connect(std::vector<ViewerSpec> specs, std::chrono::se
 
 ViewerTotals ViewerPool::readers() const {
   ViewerTotals t;
-  for (const auto& w : workers_) add_totals(t, w->readers);
+  for (const auto& w : workers_) add_viewer_stats(t, w->readers);
   return t;
 }
 
 ViewerTotals ViewerPool::slow_consumers() const {
   ViewerTotals t;
-  for (const auto& w : workers_) add_totals(t, w->slow);
+  for (const auto& w : workers_) add_viewer_stats(t, w->slow);
   return t;
 }
 

@@ -46,6 +46,9 @@ struct ViewerTotals {
   ViewerTotals since(const ViewerTotals& earlier) const;
 };
 
+// Adds one group's counters to `t`.
+void add_viewer_stats(ViewerTotals& t, const ViewerStats& s);
+
 class ViewerPool {
  public:
   ViewerPool(const Endpoint& server, const SourceAddresses& sources, int tenants, ViewerPoolOptions options);

@@ -22,6 +22,9 @@ namespace {
 constexpr std::string_view kWebSocketGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 constexpr std::uint8_t kOpContinuation = 0x0, kOpText = 0x1, kOpBinary = 0x2, kOpClose = 0x8, kOpPing = 0x9,
                        kOpPong = 0xA;
+// A text frame this large that starts like a snapshot is counted and dropped as it arrives (skip_left_).
+constexpr std::uint64_t kSkipFramesFrom = 64 * 1024;
+constexpr std::string_view kSnapshotStart = R"({"type":"snapshot")";
 
 std::string base64(const unsigned char* data, std::size_t n) {
   std::string out(4 * ((n + 2) / 3), '\0');
@@ -62,13 +65,19 @@ std::string_view header_value(std::string_view head, std::string_view name) {
 
 }  // namespace
 
+std::string describe_close(const WebSocketViewer& v) {
+  if (v.close_code() < 0) return "HTTP " + std::to_string(-v.close_code());
+  if (v.close_code() == 0) return v.close_reason();
+  return std::to_string(v.close_code()) + " " + v.close_reason();
+}
+
 WebSocketViewer::WebSocketViewer(EventLoop& loop, const Endpoint& server, ViewerObserver& observer)
     : loop_(loop), server_(server), observer_(observer) {}
 
 WebSocketViewer::~WebSocketViewer() { abort(); }
 
 void WebSocketViewer::start(std::string_view token, int tenant_index, in_addr source, ViewerStats* stats,
-                            const ConnectOptions& options) {
+                            const ConnectOptions& options, const SessionOptions& session) {
   abort();
   tenant_index_ = tenant_index;
   stats_ = stats;
@@ -76,7 +85,14 @@ void WebSocketViewer::start(std::string_view token, int tenant_index, in_addr so
   pending_.clear();
   message_.clear();
   out_.clear();
+  first_message_.clear();
+  skip_left_ = 0;
   ready_us_ = 0;
+  live_us_ = 0;
+  bytes_read_ = 0;
+  bytes_until_live_ = 0;
+  epoch_.clear();
+  recovered_.reset();
   last_seq_ = 0;
   events_received_ = 0;
   close_code_ = 0;
@@ -91,7 +107,12 @@ void WebSocketViewer::start(std::string_view token, int tenant_index, in_addr so
   std::string key = base64(nonce.data(), nonce.size());
   accept_key_ = expected_accept(key);
   out_.reserve(token.size() + 200);
-  out_.append("GET /ws?token=").append(token).append(" HTTP/1.1\r\nHost: ").append(server_.host_header);
+  if (session.token_in_first_message) {
+    first_message_ = auth_message(token, session.resume ? &*session.resume : nullptr);
+    out_.append("GET /ws HTTP/1.1\r\nHost: ").append(server_.host_header);
+  } else {
+    out_.append("GET /ws?token=").append(token).append(" HTTP/1.1\r\nHost: ").append(server_.host_header);
+  }
   out_.append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ").append(key);
   out_.append("\r\nSec-WebSocket-Version: 13\r\n\r\n");
 
@@ -119,6 +140,11 @@ void WebSocketViewer::pause_reading() {
 void WebSocketViewer::resume_reading() {
   reading_ = true;
   update_interest();
+}
+
+void WebSocketViewer::send_auth(std::string_view token) {
+  if (fd_ < 0 || state_ == State::closing || state_ == State::closed) return;
+  send_frame(kOpText, auth_message(token));
 }
 
 void WebSocketViewer::close_gracefully() {
@@ -167,13 +193,17 @@ void WebSocketViewer::write(std::string_view bytes) {
 void WebSocketViewer::send_frame(std::uint8_t opcode, std::string_view payload) {
   // Client frames are masked (RFC 6455 5.3). Control payloads and the client's messages are short.
   std::string frame;
+  frame.reserve(payload.size() + 14);
   frame += static_cast<char>(0x80 | opcode);
   if (payload.size() < 126) {
     frame += static_cast<char>(0x80 | payload.size());
-  } else {
+  } else if (payload.size() <= 0xFFFF) {
     frame += static_cast<char>(0x80 | 126);
     frame += static_cast<char>(payload.size() >> 8);
     frame += static_cast<char>(payload.size() & 0xFF);
+  } else {
+    frame += static_cast<char>(0x80 | 127);
+    for (int shift = 56; shift >= 0; shift -= 8) frame += static_cast<char>(std::uint64_t{payload.size()} >> shift & 0xFF);
   }
   std::uint32_t mask_word = random_u32();
   char mask[4];
@@ -221,7 +251,15 @@ void WebSocketViewer::on_io(std::uint32_t events) {
   }
   const ReadTimes at{read.read_us, read.arrival_us};
   if (stats_) stats_->bytes.add(static_cast<std::uint64_t>(n));
+  bytes_read_ += static_cast<std::uint64_t>(n);
   std::string_view data(buf.data(), static_cast<std::size_t>(n));
+  if (skip_left_ > 0) {
+    const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(skip_left_, data.size()));
+    skip_left_ -= k;
+    data.remove_prefix(k);
+    if (skip_left_ == 0) on_snapshot(at);
+    if (fd_ < 0 || data.empty()) return;
+  }
   if (pending_.empty()) {
     std::size_t used = consume(data, at);
     if (fd_ >= 0 && used < data.size()) pending_.assign(data.substr(used));
@@ -247,6 +285,10 @@ std::size_t WebSocketViewer::consume_upgrade(std::string_view data) {
     return data.size();
   }
   state_ = State::awaiting_hello;
+  if (!first_message_.empty()) {
+    send_frame(kOpText, first_message_);  // as a browser does: only once the socket is open
+    first_message_.clear();
+  }
   return end + 4;
 }
 
@@ -276,7 +318,16 @@ std::size_t WebSocketViewer::consume(std::string_view data, ReadTimes at) {
       for (int i = 0; i < 8; ++i) len = len << 8 | p[2 + i];
       header = 10;
     }
-    if (data.size() - pos - header < len) break;
+    if (data.size() - pos - header < len) {
+      // An unfinished snapshot: count its bytes and drop them instead of holding the whole frame.
+      const std::string_view head = data.substr(pos + header);
+      if (fin && opcode == kOpText && len >= kSkipFramesFrom && head.size() >= kSnapshotStart.size() &&
+          head.starts_with(kSnapshotStart)) {
+        skip_left_ = len - head.size();
+        return data.size();
+      }
+      break;
+    }
     std::string_view payload = data.substr(pos + header, static_cast<std::size_t>(len));
     pos += header + static_cast<std::size_t>(len);
 
@@ -322,15 +373,38 @@ void WebSocketViewer::on_message(std::string_view message, ReadTimes at) {
   if (type == "telemetry") {
     on_telemetry(message, at);
   } else if (type == "hello" && state_ == State::awaiting_hello) {
-    std::size_t from = 0;
-    std::int64_t seq = 0;
-    scan_integer(message, "\"seq\":", from, seq);
-    last_seq_ = static_cast<std::uint64_t>(seq);
-    state_ = State::open;
-    ready_us_ = at.read_us;
-    observer_.on_ready(*this);
+    on_hello(message, at);
+  } else if (type == "snapshot") {
+    on_snapshot(at);
+  } else if (type == "auth_ok") {
+    observer_.on_auth_ok(*this);
   }
-  // snapshot, pong: nothing to measure.
+  // pong: nothing to measure.
+}
+
+void WebSocketViewer::on_hello(std::string_view message, ReadTimes at) {
+  const std::optional<HelloInfo> hello = parse_hello(message);
+  last_seq_ = hello ? hello->seq : 0;
+  if (hello) {
+    epoch_ = hello->epoch;
+    recovered_ = hello->recovered;
+  }
+  ready_us_ = at.read_us;
+  state_ = State::awaiting_snapshot;
+  observer_.on_ready(*this);
+  // recovered:true means the missed events follow, no snapshot: this session is live now.
+  if (state_ == State::awaiting_snapshot && recovered_ == true) go_live(at);
+}
+
+void WebSocketViewer::on_snapshot(ReadTimes at) {
+  if (state_ == State::awaiting_snapshot) go_live(at);
+}
+
+void WebSocketViewer::go_live(ReadTimes at) {
+  state_ = State::open;
+  live_us_ = at.read_us;
+  bytes_until_live_ = bytes_read_;
+  observer_.on_live(*this);
 }
 
 void WebSocketViewer::on_telemetry(std::string_view frame, ReadTimes at) {

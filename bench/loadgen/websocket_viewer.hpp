@@ -1,8 +1,11 @@
 #pragma once
-// One authenticated WebSocket viewer: connects, upgrades with `GET /ws?token=`, waits for `hello`, then
-// reads `telemetry` frames and records per-event latency, sequence gaps and tenant isolation.
-// Lives on one EventLoop thread; its counters may be read from other threads.
+// One authenticated WebSocket viewer: connects, upgrades with `GET /ws?token=` (protocol 1) or without a
+// token and sends it as the first message (protocol 2, optionally resuming), waits for `hello` and the
+// snapshot, then reads `telemetry` frames and records per-event latency, sequence gaps and tenant
+// isolation; can refresh its token in-band. Lives on one EventLoop thread; its counters may be read from
+// other threads.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -10,6 +13,7 @@
 #include "event_loop.hpp"
 #include "histogram.hpp"
 #include "net.hpp"
+#include "session_wire.hpp"
 
 namespace loadgen {
 
@@ -33,18 +37,29 @@ class WebSocketViewer;
 class ViewerObserver {
  public:
   virtual void on_ready(WebSocketViewer& v) = 0;  // hello received
+  // Live: the snapshot that follows hello arrived, or hello said `recovered:true` (no snapshot follows).
+  virtual void on_live(WebSocketViewer&) {}
+  // The server answered an in-band refresh (send_auth) with auth_ok.
+  virtual void on_auth_ok(WebSocketViewer&) {}
   // The session ended: the server closed it (code/reason of its close frame), the connection failed
   // (code 0, reason says why), or the handshake was refused (code = -HTTP status).
   virtual void on_closed(WebSocketViewer& v) = 0;
-  // Neither callback may start() the viewer again: restart it after EventLoop::poll() returns.
+  // No callback may start() the viewer again: restart it after EventLoop::poll() returns.
 
  protected:
   ~ViewerObserver() = default;
 };
 
+// How a session authenticates. Default: protocol 1, the token in the upgrade's query.
+struct SessionOptions {
+  bool token_in_first_message = false;  // protocol 2: no token in the URL, `auth` once the upgrade is done
+  std::optional<ResumePoint> resume;    // with token_in_first_message: ask to resume from here
+};
+
 class WebSocketViewer final : public IoHandler {
  public:
-  enum class State { idle, connecting, upgrading, awaiting_hello, open, closing, closed };
+  // awaiting_snapshot: hello came and a snapshot follows (every hello but one with recovered:true).
+  enum class State { idle, connecting, upgrading, awaiting_hello, awaiting_snapshot, open, closing, closed };
 
   WebSocketViewer(EventLoop& loop, const Endpoint& server, ViewerObserver& observer);
   ~WebSocketViewer();
@@ -53,7 +68,9 @@ class WebSocketViewer final : public IoHandler {
 
   // Starts a session (the object can be reused once closed).
   void start(std::string_view token, int tenant_index, in_addr source, ViewerStats* stats,
-             const ConnectOptions& options = {});
+             const ConnectOptions& options = {}, const SessionOptions& session = {});
+  // In-band refresh: sends {"type":"auth","token":…} on the open session; on_auth_ok follows.
+  void send_auth(std::string_view token);
   // Stops/resumes reading the socket: a slow consumer whose buffers fill up.
   void pause_reading();
   void resume_reading();
@@ -72,7 +89,17 @@ class WebSocketViewer final : public IoHandler {
   int tenant_index() const noexcept { return tenant_index_; }
   std::int64_t started_us() const noexcept { return started_us_; }
   std::int64_t ready_us() const noexcept { return ready_us_; }
+  std::int64_t live_us() const noexcept { return live_us_; }  // 0 until live
   std::uint64_t events_received() const noexcept { return events_received_; }
+  // Bytes read on this session so far, and up to the read that made it live (what catching up cost).
+  std::uint64_t bytes_read() const noexcept { return bytes_read_; }
+  std::uint64_t bytes_until_live() const noexcept { return bytes_until_live_; }
+  // Where a reconnect would resume: the newest seq applied and the epoch of this session's hello.
+  std::uint64_t last_seq() const noexcept { return last_seq_; }
+  const std::string& epoch() const noexcept { return epoch_; }
+  std::optional<bool> recovered() const noexcept { return recovered_; }  // hello.recovered, if it was there
+  // Bytes held for an unfinished frame: a snapshot's body is counted and dropped, never held.
+  std::size_t buffered_bytes() const noexcept { return pending_.size(); }
   int close_code() const noexcept { return close_code_; }
   const std::string& close_reason() const noexcept { return close_reason_; }
 
@@ -88,6 +115,9 @@ class WebSocketViewer final : public IoHandler {
   std::size_t consume(std::string_view data, ReadTimes at);
   std::size_t consume_upgrade(std::string_view data);
   void on_message(std::string_view message, ReadTimes at);
+  void on_hello(std::string_view message, ReadTimes at);
+  void on_snapshot(ReadTimes at);
+  void go_live(ReadTimes at);
   void on_telemetry(std::string_view frame, ReadTimes at);
   void send_frame(std::uint8_t opcode, std::string_view payload);
   void write(std::string_view bytes);
@@ -107,12 +137,25 @@ class WebSocketViewer final : public IoHandler {
   std::string pending_;     // bytes of an incomplete frame (or of the upgrade response)
   std::string message_;     // a fragmented message being reassembled
   std::string out_;         // bytes the socket did not take yet
+  std::string first_message_;  // protocol 2: the auth message, sent once the upgrade is answered
+  // Bytes of a snapshot frame still to come. A snapshot is ~200 bytes per device and this process reads
+  // nothing in it, so its body is dropped as it arrives: 10,000 viewers catching up at once must not
+  // hold 10,000 snapshots.
+  std::uint64_t skip_left_ = 0;
   std::int64_t started_us_ = 0;
   std::int64_t ready_us_ = 0;
+  std::int64_t live_us_ = 0;
+  std::uint64_t bytes_read_ = 0;
+  std::uint64_t bytes_until_live_ = 0;
+  std::string epoch_;
+  std::optional<bool> recovered_;
   std::uint64_t last_seq_ = 0;
   std::uint64_t events_received_ = 0;
   int close_code_ = 0;
   std::string close_reason_;
 };
+
+// How a session ended, for failure tables: "1001 Server shutting down", "HTTP 401", or why the connection failed.
+std::string describe_close(const WebSocketViewer& v);
 
 }  // namespace loadgen

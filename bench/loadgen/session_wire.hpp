@@ -1,0 +1,30 @@
+#pragma once
+// The load generator's view of a protocol 2 session (docs/protocol.md): the `auth` message it sends (first
+// message, refresh, resume) and the few `hello` members it reads back. Pure functions: no I/O.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace loadgen {
+
+// Where a resuming viewer left off: the last seq it applied and the epoch of the hello it came from.
+struct ResumePoint {
+  std::uint64_t since = 0;
+  std::string epoch;
+};
+
+// {"type":"auth","token":"<token>"} or, resuming, {"type":"auth","token":"…","since":N,"epoch":"…"}.
+// Strings are JSON-escaped (a JWT and an epoch never need it; the message must be valid whatever they hold).
+std::string auth_message(std::string_view token, const ResumePoint* resume = nullptr);
+
+struct HelloInfo {
+  std::uint64_t seq = 0;
+  std::string epoch;               // empty when the server sent none (protocol 1 servers, the baseline)
+  std::optional<bool> recovered;   // present only when the client asked to resume
+};
+
+// Reads seq, epoch and recovered from a hello message; nullopt when it is no hello or has no seq.
+std::optional<HelloInfo> parse_hello(std::string_view message);
+
+}  // namespace loadgen
