@@ -5,6 +5,7 @@
 //
 //   node bench/report.mjs --dir DIR --out FILE --commit SHA [--smoke 0|1] [--load-before "a b c"]
 //                         [--scenarios floor,fanout,...] [--servers fleetd,baseline] [--fleetd-args TEXT]
+//                         [--fleetd-only refresh,storm]   scenarios no other server runs (not missing there)
 import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,19 +19,21 @@ const { values: args } = parseArgs({
     commit: { type: 'string', default: 'unknown' },
     smoke: { type: 'string', default: '0' },
     'load-before': { type: 'string', default: '' },
-    scenarios: { type: 'string', default: 'floor,fanout,wide,idle,handshake,ingest,slow' },
+    scenarios: { type: 'string', default: 'floor,fanout,wide,idle,handshake,ingest,slow,refresh,storm' },
     servers: { type: 'string', default: 'fleetd,baseline' },
     'fleetd-args': { type: 'string', default: '' },
+    'fleetd-only': { type: 'string', default: '' },
   },
 });
 
 const scenarios = args.scenarios.split(',');
 const servers = args.servers.split(',');
+const fleetdOnly = new Set(args['fleetd-only'].split(',').filter(Boolean));
 const results = {};
 const missing = [];
 for (const server of servers) {
   results[server] = {};
-  for (const scenario of scenarios.filter((s) => s !== 'floor')) {
+  for (const scenario of scenarios.filter((s) => s !== 'floor' && (server === 'fleetd' || !fleetdOnly.has(s)))) {
     const file = path.join(args.dir, `${server}-${scenario}.json`);
     if (existsSync(file)) results[server][scenario] = JSON.parse(readFileSync(file, 'utf8'));
     else missing.push(`${server}/${scenario}`);
@@ -56,9 +59,12 @@ const beyondFloor = (row) => {
 // Delivery latency is judged on arrival in the viewer's socket (kernel receive stamp); results from before
 // the load generator recorded it only have the read time.
 const arrival = (step) => step?.arrival_latency ?? step?.latency;
+const storm = (r, mode) => r?.storms?.[mode];
+const mb = (bytes) => (bytes === undefined ? undefined : bytes / 1e6);
 
 // [scenario, metric, better ('higher'|'lower'|''), extract(result), target (text), meets(value, ratio),
-//  note(row): more target text, or undefined]
+//  note(row): more target text, or undefined, correctness: judged in --smoke runs too, and a miss there
+//  fails the run (a scenario that ran but did not work must not pass CI)]
 // The rate target is judged on the offered rate of the highest step passed: the delivered rate of a step
 // is measured over its whole wall time and reads a hair under what was offered (999,8xx for a 1M step).
 const metrics = [
@@ -95,6 +101,37 @@ const metrics = [
   ['slow', 'server RSS growth (MiB/s)', 'lower', (r) => r?.server_rss_growth_bytes_per_s / 1048576, 'bounded', null],
   ['slow', 'events a stalled viewer kept (avg)', 'lower',
     (r) => (r?.slow_consumers ? r.slow_consumer_events_after_resume / r.slow_consumers : undefined), '', null],
+  ['refresh', 'server CPU per in-band refresh (us)', 'lower', (r) => r?.server_cpu_us_per_refresh, '<= 30 us',
+    (v) => v <= 30],
+  ['refresh', 'server CPU per reconnect + snapshot (us)', 'lower', (r) => r?.server_cpu_us_per_reconnect, '', null],
+  ['refresh', 'reconnect / refresh, server CPU', 'higher', (r) => r?.reconnect_to_refresh_cpu_ratio, '>= 20x',
+    (v) => v >= 20],
+  ['refresh', 'refresh round trip p99 (ms)', 'lower', (r) => ms(r?.refresh?.latency?.p99_us), '', null],
+  ['refresh', 'bytes per reconnect (KB)', 'lower', (r) => (r ? r.bytes_per_reconnect / 1e3 : undefined), '', null],
+  ['refresh', 'refreshes or reconnects failed', 'lower', (r) => (r ? r.refresh.failed + r.reconnect.failed : undefined),
+    '0', (v) => v === 0, undefined, true],
+  ['storm', 'all live after restart, resume (s)', 'lower', (r) => storm(r, 'resume')?.seconds_to_last_live, '<= 2 s',
+    (v) => v <= 2],
+  ['storm', 'all live after restart, no resume (s)', 'lower', (r) => storm(r, 'plain')?.seconds_to_last_live, '', null],
+  ['storm', 'bytes to viewers, resume (MB)', 'lower', (r) => mb(storm(r, 'resume')?.bytes_to_viewers), '', null],
+  ['storm', 'bytes to viewers, no resume (MB)', 'lower', (r) => mb(storm(r, 'plain')?.bytes_to_viewers), '', null],
+  ['storm', 'bytes, no resume / resume', 'higher', (r) => r?.plain_to_resume_bytes_ratio, '>= 10x', (v) => v >= 10],
+  ['storm', 'viewers not resumed (recovered:false or failed)', 'lower',
+    (r) => (storm(r, 'resume') ? r.viewers - storm(r, 'resume').storm.recovered : undefined), '0', (v) => v === 0,
+    undefined, true],
+  ['storm', 'viewers not live again, both storms', 'lower',
+    (r) => (r?.storms ? Object.values(r.storms).reduce((n, s) => n + s.failed, 0) : undefined), '0', (v) => v === 0,
+    undefined, true],
+  ['storm', 'seq gaps or disorder after resume', 'lower',
+    (r) => (storm(r, 'resume') ? storm(r, 'resume').seq_gaps_after_restart + storm(r, 'resume').reordered_after_restart
+      : undefined), '0', (v) => v === 0, undefined, true],
+  // A snapshot reflects every event up to its seq; an event at or below it arriving afterwards is a duplicate.
+  ['storm', 'duplicates or disorder after a plain reconnect', 'lower',
+    (r) => (storm(r, 'plain') ? storm(r, 'plain').reordered_after_restart : undefined), '0', (v) => v === 0],
+  ['storm', 'server CPU per reconnect, resume (us)', 'lower', (r) => storm(r, 'resume')?.server_cpu?.server_cpu_us_per_op,
+    '', null],
+  ['storm', 'server CPU per reconnect, no resume (us)', 'lower',
+    (r) => storm(r, 'plain')?.server_cpu?.server_cpu_us_per_op, '', null],
 ];
 
 function format(v) {
@@ -105,14 +142,16 @@ function format(v) {
 }
 
 const rows = [];
-for (const [scenario, metric, better, extract, target, meets, note] of metrics) {
+for (const [scenario, metric, better, extract, target, meets, note, correctness] of metrics) {
   if (!scenarios.includes(scenario)) continue;
   const value = Object.fromEntries(servers.map((s) => [s, extract(results[s]?.[scenario])]));
   const f = value.fleetd, b = value.baseline;
   const ratio = typeof f === 'number' && typeof b === 'number' && b !== 0 ? f / b : undefined;
-  // Smoke sizes say nothing about speed: targets are only judged on real runs.
-  const met = meets && args.smoke !== '1' && typeof f === 'number' && !Number.isNaN(f) ? meets(f, ratio) : undefined;
+  // Smoke sizes say nothing about speed: speed targets are only judged on real runs, correctness always.
+  const judged = meets && (args.smoke !== '1' || correctness) && typeof f === 'number' && !Number.isNaN(f);
+  const met = judged ? meets(f, ratio) : undefined;
   const row = { scenario, metric, better, ...value, ratio, target, target_met: met };
+  if (correctness) row.correctness = true;
   const targetNote = note?.(row);
   if (targetNote) row.target_note = targetNote;
   rows.push(row);
@@ -183,5 +222,10 @@ const doc = {
 writeFileSync(args.out, JSON.stringify(doc, null, 2) + '\n');
 if (missing.length) {
   console.error(`report: missing runs: ${missing.join(', ')}`);
+  process.exit(1);
+}
+const broken = rows.filter((r) => r.correctness && r.target_met === false);
+if (broken.length) {
+  console.error(`report: scenarios ran but did not work: ${broken.map((r) => `${r.scenario} ${r.metric}`).join('; ')}`);
   process.exit(1);
 }

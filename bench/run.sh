@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Fleet Live benchmarks: fleetd against the Node baseline (docs/benchmarks.md).
 #
-#   bench/run.sh [--smoke] [--scenarios floor,fanout,wide,idle,handshake,ingest,slow] [--servers fleetd,baseline]
+#   bench/run.sh [--smoke] [--scenarios floor,fanout,wide,idle,handshake,ingest,slow,refresh,storm]
+#                [--servers fleetd,baseline]
 #                [--fleetd-args "--sync normal"]   extra fleetd options (recorded in the results)
 #
 # Builds fleet_loadgen and fleetd (Release, in build-bench/), installs the baseline (npm ci), generates an
 # RS256 key pair, measures the machine's loopback floor once (no server), then for every other scenario
 # starts each server fresh on an ephemeral loopback port, runs the load generator against it and stops it.
+# refresh and storm measure protocol 2 (in-band refresh, resume), which the baseline does not speak: they
+# run on fleetd only. storm restarts fleetd in the middle of its run through bench/restart_server.sh.
 # Prints a table and writes bench/results/<date>-<commit>.json.
 # --smoke runs every scenario at tiny sizes in seconds (CI: it must run and report; speed means nothing)
 # and writes its JSON to the work directory only.
@@ -15,7 +18,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${FLEET_BENCH_BUILD_DIR:-$root/build-bench}
 smoke=0
-default_scenarios=floor,fanout,wide,idle,handshake,ingest,slow
+default_scenarios=floor,fanout,wide,idle,handshake,ingest,slow,refresh,storm
+fleetd_only=refresh,storm  # protocol 2 only: the baseline has no in-band refresh and no resume
 scenarios=$default_scenarios
 servers=fleetd,baseline
 fleetd_args=
@@ -26,7 +30,7 @@ while (($#)); do
     --scenarios) scenarios=$2; shift ;;
     --servers) servers=$2; shift ;;
     --fleetd-args) fleetd_args=$2; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -64,15 +68,19 @@ log "work directory $work (open files: $(ulimit -n))"
 # ---- servers ------------------------------------------------------------------------------------------
 server_pid=
 server_port=
+server_pid_file=
 
 stop_server() {
   [[ -n $server_pid ]] || return 0
-  kill -TERM "$server_pid" 2>/dev/null || true
+  # After a restart (storm) the server running is the one restart_server.sh started: its pid is in the file.
+  local pid=$server_pid
+  [[ -s $server_pid_file ]] && pid=$(<"$server_pid_file")
+  kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 50); do
-    kill -0 "$server_pid" 2>/dev/null || break
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
-  kill -KILL "$server_pid" 2>/dev/null || true
+  kill -KILL "$pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
   server_pid=
 }
@@ -80,19 +88,25 @@ trap stop_server EXIT
 
 start_server() {  # start_server NAME RUN_DIR
   local name=$1 dir=$2 port_file=$2/port
+  local -a cmd
   mkdir -p "$dir"
   case $name in
     fleetd)
-      "$fleetd" --listen 127.0.0.1:0 --data-dir "$dir/data" --jwt-key "$work/jwt-public.pem" --issuer "$issuer" \
-        --port-file "$port_file" --max-connections 19500 --access-log 0 --log-level warn $fleetd_args \
-        >"$dir/server.log" 2>&1 &
+      # shellcheck disable=SC2206  # --fleetd-args is a word list by design
+      cmd=("$fleetd" --listen 127.0.0.1:0 --data-dir "$dir/data" --jwt-key "$work/jwt-public.pem" --issuer "$issuer"
+           --port-file "$port_file" --max-connections 19500 --access-log 0 --log-level warn $fleetd_args)
       ;;
     baseline)
-      node "$root/bench/baseline/server.js" --listen 127.0.0.1:0 --jwt-key "$work/jwt-public.pem" \
-        --port-file "$port_file" >"$dir/server.log" 2>&1 &
+      cmd=(node "$root/bench/baseline/server.js" --listen 127.0.0.1:0 --jwt-key "$work/jwt-public.pem"
+           --port-file "$port_file")
       ;;
   esac
+  "${cmd[@]}" >"$dir/server.log" 2>&1 &
   server_pid=$!
+  # What bench/restart_server.sh needs to start the same server again.
+  server_pid_file=$dir/server.pid
+  echo "$server_pid" >"$server_pid_file"
+  printf '%s\0' "${cmd[@]}" >"$dir/server.argv"
   for _ in $(seq 100); do
     if [[ -s $port_file ]] && curl -fsS "http://127.0.0.1:$(cat "$port_file")/healthz" >/dev/null 2>&1; then
       server_port=$(cat "$port_file")
@@ -118,6 +132,8 @@ scenario_args() {
       handshake) echo handshake --count 200 --concurrency 16 ;;
       ingest)    echo ingest --batches 1,100 --seconds 1 --connections 4 --tenants 2 --devices-per-tenant 2 ;;
       slow)      echo fanout --viewers 20 --tenants 2 --devices-per-tenant 2 --connections 4 --slow-fraction 0.1 --rates 400 --step-seconds 1 ;;
+      refresh)   echo refresh --viewers 10 --devices 20 --rounds 2 --refreshes 2 ;;
+      storm)     echo storm --viewers 20 --tenants 2 --devices-per-tenant 5 --ingest-rate 20 --batch 1 --connections 2 --settle-seconds 0.5 ;;
       floor)     echo floor --pairs 20 --frame-bytes 1910 --seconds 0.5 ;;
     esac
   else
@@ -128,6 +144,9 @@ scenario_args() {
       handshake) echo handshake --count 40000 --concurrency 128 ;;
       ingest)    echo ingest --batches 1,100 --seconds 10 --connections 32 ;;
       slow)      echo fanout --viewers 1000 --tenants 10 --slow-fraction 0.1 --rates 100000 --step-seconds 20 ;;
+      # 1,000 devices with a last position: a ~200 KB snapshot per reconnect.
+      refresh)   echo refresh --viewers 200 --devices 1000 --rounds 5 --refreshes 4 ;;
+      storm)     echo storm --viewers 10000 --tenants 10 --devices-per-tenant 1000 --ingest-rate 50 --batch 5 --modes resume,plain ;;
       # fanout's 1,000 sockets; a 10-event fanout frame is ~1,910 bytes on the wire (docs/benchmarks.md).
       floor)     echo floor --pairs 1000 --frame-bytes 1910 --seconds 3 ;;
     esac
@@ -153,17 +172,20 @@ fi
 for scenario in "${scenario_list[@]}"; do
   [[ $scenario == floor ]] && continue
   for server in "${server_list[@]}"; do
+    [[ $server != fleetd && ,$fleetd_only, == *,$scenario,* ]] && continue
     run_dir=$work/$server-$scenario
     log "== $scenario on $server"
     start_server "$server" "$run_dir"
+    extra=()
+    [[ $scenario == storm ]] && extra=(--restart-cmd "bash $(printf %q "$root/bench/restart_server.sh") $(printf %q "$run_dir")")
     # shellcheck disable=SC2046  # scenario_args is a word list by design
-    if ! "$loadgen" $(scenario_args "$scenario") --url "http://127.0.0.1:$server_port" \
+    if ! "$loadgen" $(scenario_args "$scenario") "${extra[@]}" --url "http://127.0.0.1:$server_port" \
         --private-key "$work/jwt-private.pem" --issuer "$issuer" --server-pid "$server_pid" \
         --out "$work/results/$server-$scenario.json" >/dev/null 2>"$run_dir/loadgen.log"; then
       log "$scenario on $server failed; load generator log:"
       tail -20 "$run_dir/loadgen.log" >&2
     fi
-    grep -E 'step|handshakes in|batch|per idle' "$run_dir/loadgen.log" | sed 's/^/  /' >&2 || true
+    grep -E 'step|handshakes in|batch|per idle|refresh:|after the restart' "$run_dir/loadgen.log" | sed 's/^/  /' >&2 || true
     stop_server
   done
 done
@@ -180,5 +202,6 @@ else
   out=$root/bench/results/$(date -u +%Y-%m-%d)-$commit$suffix.json
 fi
 node "$root/bench/report.mjs" --dir "$work/results" --out "$out" --commit "$commit" --smoke "$smoke" \
-  --load-before "$machine_load" --scenarios "$scenarios" --servers "$servers" --fleetd-args="$fleetd_args"
+  --load-before "$machine_load" --scenarios "$scenarios" --servers "$servers" --fleetd-only "$fleetd_only" \
+  --fleetd-args="$fleetd_args"
 log "results: $out"

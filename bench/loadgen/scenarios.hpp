@@ -31,6 +31,10 @@ boost::json::object run_idle(const Context& ctx);
 boost::json::object run_handshake(const Context& ctx);
 // Durable ingest: closed-loop POST /api/v1/telemetry with each batch size.
 boost::json::object run_ingest(const Context& ctx);
+// Protocol 2: server CPU per in-band token refresh against per reconnect + snapshot.
+boost::json::object run_refresh(const Context& ctx);
+// Protocol 2: every viewer reconnects after a server restart, resuming or not (--restart-cmd restarts it).
+boost::json::object run_storm(const Context& ctx);
 
 // Loopback floor (loopback_floor.hpp) with --pairs, --frame-bytes, --events-per-frame and --seconds. Needs no
 // Context: there is no server, key or token.
