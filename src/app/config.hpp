@@ -27,6 +27,7 @@ struct Config {
   std::vector<std::string> authorized_parties;
   std::string tenant_claim;  // empty: Clerk's o.id (v2), then org_id (v1)
   std::int64_t clock_skew_s = 5;
+  std::int64_t token_grace_s = 15;
 
   bool dev = false;
   bool dev_allow_remote = false;
@@ -38,10 +39,13 @@ struct Config {
   std::int64_t handshake_timeout_ms = 10'000;
   std::int64_t ws_idle_timeout_ms = 30'000;
   std::int64_t http_timeout_ms = 30'000;
-  std::size_t ws_max_message = 4096;
+  std::size_t ws_max_message = 16 * 1024;
   std::size_t http_max_body = 1 << 20;
   std::size_t outbox_soft_limit = 256 * 1024;
   std::size_t outbox_hard_limit = 1024 * 1024;
+  std::size_t resume_ring_bytes = 1024 * 1024;
+  std::int64_t resume_ring_age_ms = 120'000;
+  std::size_t resume_max_events = 10'000;
   std::string sync = "full";
   std::size_t store_queue = 10'000;
   std::string log_level = "info";

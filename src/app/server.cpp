@@ -151,7 +151,8 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   // Workers, each with its hub shard registered with the broker.
   const std::size_t n = config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency());
   for (std::size_t i = 0; i < n; ++i) {
-    s.workers.push_back(std::make_unique<net::Worker>(i));
+    s.workers.push_back(std::make_unique<net::Worker>(
+        i, hub::ResumeRingLimits{config.resume_ring_bytes, std::chrono::milliseconds(config.resume_ring_age_ms)}));
     net::Worker* w = s.workers.back().get();
     s.broker.add_shard([w](std::function<void()> task) { w->post(std::move(task)); }, w->hub());
   }
@@ -175,6 +176,8 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
     dc.issuer = "http://" + endpoint->address().to_string() + ":" + std::to_string(s.port);
     dc.azp = config.authorized_parties.empty() ? dc.issuer : config.authorized_parties.front();
     if (config.issuer.empty()) ac.claims.issuer = dc.issuer;
+    // Kept beside the database, so a restarted fleetd --dev still accepts the tokens it issued.
+    dc.key_file = (std::filesystem::path(config.data_dir) / "dev-issuer-key.pem").string();
     auto dev = auth::DevIssuer::create(dc);
     if (!dev) return dev.error();
     s.dev_issuer = std::move(*dev);
@@ -219,7 +222,8 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   no.http_idle_timeout = std::chrono::milliseconds(config.http_timeout_ms);
   no.http_max_body = config.http_max_body;
   no.outbox = hub::OutboxLimits{config.outbox_soft_limit, config.outbox_hard_limit};
-  no.clock_skew_s = config.clock_skew_s;
+  no.token_grace_s = config.token_grace_s;
+  no.resume_max_events = config.resume_max_events;
   no.access_log = config.access_log;
   s.net_ctx = std::unique_ptr<net::NetContext>(new net::NetContext{no, *s.router, *s.authenticator, *s.store,
                                                                    SystemClock::instance(),

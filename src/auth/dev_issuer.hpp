@@ -1,6 +1,7 @@
 #pragma once
-// A local token issuer for development and tests: an RSA-2048 key made at start, a JWKS document for it,
-// and Clerk-shaped v2 session tokens. Never enable it in production: anyone who can reach it can mint.
+// A local token issuer for development and tests: an RSA-2048 key (made at the first start, and kept in a
+// file when one is named, so a restarted fleetd accepts the tokens it issued before), a JWKS document for
+// it, and Clerk-shaped v2 session tokens. Never enable it in production: anyone who can reach it can mint.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,11 +16,15 @@ namespace fleet::auth {
 struct DevIssuerConfig {
   std::string issuer = "https://dev-issuer.fleet.local";  // "iss"
   std::string azp = "http://localhost:3000";             // "azp"; empty: no azp claim
+  // PKCS#8 PEM file of the private key: loaded when it exists, else the new key is written there (mode
+  // 0600, atomically). Empty: a new key for every process.
+  std::string key_file;
 };
 
 class DevIssuer {
  public:
-  // Generates the key pair (RS256, random kid). Fails only if OpenSSL does.
+  // Loads or generates the key pair (RS256; the kid is derived from the public key, so it is stable with
+  // the key). Fails, naming the file, when the key file cannot be read or written or holds no RSA key.
   static Result<std::shared_ptr<const DevIssuer>> create(DevIssuerConfig config = {});
 
   const std::string& kid() const noexcept { return kid_; }

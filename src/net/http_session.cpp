@@ -13,6 +13,7 @@
 #include "net/ws_session.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
+#include "proto/client_messages.hpp"
 
 namespace fleet::net {
 namespace beast = boost::beast;
@@ -27,11 +28,26 @@ obs::Counter& requests_total() {
   return c;
 }
 
-// The token from `?token=` (preferred, what browsers can send) or `Authorization: Bearer`.
-std::string extract_token(std::string_view query, std::string_view authorization) {
-  if (auto token = query_parameter(query, "token")) return std::move(*token);
+// The token from `?token=` (preferred by protocol 1 browsers) or `Authorization: Bearer`; nullopt when
+// neither is there, and the first WebSocket message is to authenticate (protocol 2).
+std::optional<std::string> extract_token(std::string_view query, std::string_view authorization) {
+  if (auto token = query_parameter(query, "token")) return token;
   if (auto bearer = api::bearer_credentials(authorization)) return std::string(*bearer);
-  return {};
+  if (!authorization.empty()) return std::string();  // an Authorization header that is no bearer token
+  return std::nullopt;
+}
+
+// `?since=&epoch=`: both or neither, each well-formed (docs/protocol.md, "Resume").
+void extract_resume(std::string_view query, WsStart& start) {
+  auto since = query_parameter(query, "since");
+  auto epoch = query_parameter(query, "epoch");
+  if (!since && !epoch) return;
+  const auto seq = since ? proto::parse_resume_since(*since) : std::nullopt;
+  if (!seq || !epoch || !proto::is_valid_epoch(*epoch)) {
+    start.invalid_resume = true;
+    return;
+  }
+  start.resume = proto::ResumePosition{*seq, std::move(*epoch)};
 }
 
 }  // namespace
@@ -122,7 +138,9 @@ void HttpSession::upgrade(http::request<http::string_body> req, std::string_view
     }
     return respond(std::move(res));
   }
-  std::string token = extract_token(query, req[http::field::authorization]);
+  WsStart start;
+  start.token = extract_token(query, req[http::field::authorization]);
+  extract_resume(query, start);
   if (ctx_.options.access_log) {
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);
@@ -134,7 +152,7 @@ void HttpSession::upgrade(http::request<http::string_body> req, std::string_view
   // in buffer_: they are the start of the WebSocket stream and go to the session's frame reader.
   auto session = std::make_shared<WsSession>(stream_.release_socket(), worker_, ctx_);
   const auto early = buffer_.data();
-  session->run(switching_protocols_response(check.accept), std::move(token),
+  session->run(switching_protocols_response(check.accept), std::move(start),
                std::string_view(static_cast<const char*>(early.data()), early.size()));
 }
 

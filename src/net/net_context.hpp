@@ -20,13 +20,14 @@ struct NetOptions {
   std::size_t max_connections = 20000;  // WebSocket sessions; more get 1013 Server busy
   std::chrono::milliseconds handshake_timeout{10'000};
   std::chrono::milliseconds ws_idle_timeout{30'000};  // pings at half of it, close when silent for all of it
-  std::size_t ws_max_message = 4096;                 // inbound; clients send little
+  std::size_t ws_max_message = 16 * 1024;            // inbound; clients send little (auth holds a JWT)
   std::size_t http_max_body = 1 << 20;
   std::size_t http_header_limit = 16 * 1024;  // room for an 8 KiB token in the query
   std::chrono::milliseconds http_idle_timeout{30'000};
   hub::OutboxLimits outbox;
   std::size_t max_frame_bytes = 256 * 1024;  // cap of one telemetry frame; larger backlogs take more frames
-  std::int64_t clock_skew_s = 5;             // grace after token expiry before the 1008 close
+  std::int64_t token_grace_s = 15;           // after token_exp, a session without a refresh closes 1008
+  std::size_t resume_max_events = 10'000;    // a resume needing more gets recovered:false and a snapshot
   bool access_log = true;
 };
 

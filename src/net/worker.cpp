@@ -9,7 +9,8 @@
 
 namespace fleet::net {
 
-Worker::Worker(std::size_t index) : index_(index), guard_(boost::asio::make_work_guard(io_)) {}
+Worker::Worker(std::size_t index, hub::ResumeRingLimits ring)
+    : index_(index), hub_(ring), guard_(boost::asio::make_work_guard(io_)) {}
 
 Worker::~Worker() { stop(); }
 
@@ -79,6 +80,7 @@ void Worker::arm_sweep() {
       return;
     }
     const auto now = std::chrono::steady_clock::now();
+    hub_.ring().expire(now);  // tenants that went quiet; busy ones are trimmed as they publish
     // on_sweep never creates or destroys a session synchronously (closing a socket only posts the
     // aborted waits), so iterating the set itself is safe.
     for (WsSession* s : sessions_) s->on_sweep(now);

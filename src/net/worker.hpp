@@ -28,7 +28,7 @@ class WsSession;
 
 class Worker {
  public:
-  explicit Worker(std::size_t index);
+  explicit Worker(std::size_t index, hub::ResumeRingLimits ring = {});
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
   ~Worker();

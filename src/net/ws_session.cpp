@@ -4,9 +4,9 @@
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <iterator>
+#include <limits>
 #include <utility>
 
-#include "core/strict_json.hpp"
 #include "net/nonblocking_io.hpp"
 #include "net/worker.hpp"
 #include "obs/log.hpp"
@@ -34,6 +34,12 @@ struct WsMetrics {
   obs::Counter& no_org = r.counter("fleet_ws_handshakes_total", "", R"(outcome="refused",reason="no_organization")");
   obs::Counter& pending = r.counter("fleet_ws_handshakes_total", "", R"(outcome="refused",reason="pending_session")");
   obs::Counter& busy = r.counter("fleet_ws_handshakes_total", "", R"(outcome="refused",reason="server_busy")");
+  obs::Counter& auth_timeout = r.counter("fleet_ws_handshakes_total", "", R"(outcome="refused",reason="auth_timeout")");
+  obs::Counter& refresh_ok = r.counter("fleet_ws_refreshes_total", "In-band token refreshes by outcome", R"(outcome="ok")");
+  obs::Counter& refresh_refused = r.counter("fleet_ws_refreshes_total", "", R"(outcome="refused")");
+  obs::Counter& resume_ring = r.counter("fleet_ws_resumes_total", "Resume requests by how they were answered", R"(outcome="ring")");
+  obs::Counter& resume_store = r.counter("fleet_ws_resumes_total", "", R"(outcome="store")");
+  obs::Counter& resume_snapshot = r.counter("fleet_ws_resumes_total", "", R"(outcome="snapshot")");
   obs::Counter& frames = r.counter("fleet_ws_frames_sent_total", "WebSocket messages written (telemetry frames batch many events)");
   obs::Counter& bytes = r.counter("fleet_ws_bytes_sent_total", "WebSocket payload bytes written");
   obs::Counter& closes_expired = r.counter("fleet_ws_closes_total", "Server-initiated closes by reason", R"(reason="token_expired")");
@@ -90,12 +96,10 @@ auto allocate_exactly(Handler&& handler) {
   return boost::asio::bind_allocator(ExactAllocator<void>(), std::forward<Handler>(handler));
 }
 
-bool is_ping(std::string_view text) {
-  auto json = parse_strict_json(text, JsonLimits{4, 4096});
-  if (!json || !json->is_object()) return false;
-  const auto* type = json->get_object().if_contains("type");
-  return type && type->is_string() && type->get_string() == "ping";
-}
+// Auth messages: a burst of kAuthBurst, then one per kAuthRefill on average (docs/protocol.md). A client
+// refreshes once per token lifetime; this only stops a loop from making the server verify signatures.
+constexpr double kAuthBurst = 5;
+constexpr std::chrono::milliseconds kAuthRefill{2000};
 
 // The sweep must see a silent peer within a fraction of the idle timeout (pings go out at half of it),
 // and never wakes more than 4 times a second.
@@ -111,15 +115,27 @@ constexpr char kComma = ',';
 
 }  // namespace
 
+std::int64_t session_deadline_ms(std::int64_t exp_s, std::int64_t grace_s) noexcept {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  std::int64_t s = 0;
+  if (__builtin_add_overflow(exp_s, grace_s, &s)) return grace_s > 0 ? kMax : kMin;
+  std::int64_t ms = 0;
+  if (__builtin_mul_overflow(s, std::int64_t{1000}, &ms)) return s > 0 ? kMax : kMin;
+  return ms;
+}
+
 WsSession::WsSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx)
     : socket_(std::move(socket)),
       worker_(worker),
       ctx_(ctx),
       reader_(ctx.options.ws_max_message),
-      outbox_(ctx.options.outbox) {
+      outbox_(ctx.options.outbox),
+      auth_allowance_(kAuthBurst) {
   const auto now = Clock::now();
   deadline_ = now + ctx_.options.handshake_timeout;
   last_rx_ = now;
+  auth_refilled_ = now;
   worker_.sessions().insert(this);
   worker_.start_sweep(sweep_interval(ctx_.options));
   WsMetrics::get().connections.add(1);
@@ -133,20 +149,20 @@ WsSession::~WsSession() {
   WsMetrics::get().connections.sub(1);
 }
 
-void WsSession::run(std::string switching_protocols, std::string token, std::string_view early_bytes) {
+void WsSession::run(std::string switching_protocols, WsStart start, std::string_view early_bytes) {
   control_.push_back(OutFrame{std::move(switching_protocols), {}, 0});
+  resume_ = std::move(start.resume);
   if (ctx_.stopping.load()) {
     close(proto::CloseReason::shutdown);
   } else if (ctx_.ws_sessions.load(std::memory_order_relaxed) > ctx_.options.max_connections) {
     WsMetrics::get().busy.inc();
     close(proto::CloseReason::server_busy);
+  } else if (start.invalid_resume) {
+    close(proto::CloseReason::invalid_resume);
+  } else if (!start.token) {
+    phase_ = Phase::awaiting_auth;  // the first message authenticates, within the handshake deadline
   } else {
-    // The authenticator usually answers inline (keys at hand), on this worker: dispatch then runs on_auth
-    // at once, and with a snapshot served from memory the 101, hello and snapshot leave in one write. An
-    // answer from the key-refresh thread (after a JWKS refresh) is posted back to our worker.
-    ctx_.authenticator.authenticate(token, [self = shared_from_this()](auth::AuthOutcome outcome) {
-      boost::asio::dispatch(self->worker_.io(), [self, o = std::move(outcome)]() mutable { self->on_auth(std::move(o)); });
-    });
+    authenticate(*start.token);
   }
   // Bytes a client pipelined after its upgrade request belong to the WebSocket stream.
   const std::span<char> scratch = worker_.read_scratch();
@@ -160,6 +176,16 @@ void WsSession::run(std::string switching_protocols, std::string token, std::str
   // Wait rather than read: a client speaks after hello, so a read now would nearly always come back empty.
   // The wait re-arms the socket's readiness (EPOLL_CTL_MOD), so bytes that arrived meanwhile still wake it.
   if (may_read()) wait_readable();
+}
+
+void WsSession::authenticate(std::string_view token) {
+  phase_ = Phase::authenticating;
+  // The authenticator usually answers inline (keys at hand), on this worker: dispatch then runs on_auth
+  // at once, and with a snapshot served from memory the 101, hello and snapshot leave in one write. An
+  // answer from the key-refresh thread (after a JWKS refresh) is posted back to our worker.
+  ctx_.authenticator.authenticate(token, [self = shared_from_this()](auth::AuthOutcome outcome) {
+    boost::asio::dispatch(self->worker_.io(), [self, o = std::move(outcome)]() mutable { self->on_auth(std::move(o)); });
+  });
 }
 
 void WsSession::on_auth(auth::AuthOutcome outcome) {
@@ -176,37 +202,211 @@ void WsSession::on_auth(auth::AuthOutcome outcome) {
     return close(close_reason_for(outcome.failure));
   }
   m.accepted.inc();
-  tenant_ = outcome.principal.tenant;
-  expiry_ms_ = (outcome.principal.exp_s + ctx_.options.clock_skew_s) * 1000;
-  phase_ = Phase::snapshotting;
-  // Subscribe before asking for the snapshot: every batch committed after the snapshot is then already
-  // queued here, and drop_through(snapshot.seq) removes the ones the snapshot covers.
+  auth::Principal& p = outcome.principal;
+  tenant_ = p.tenant;
+  user_ = p.user;
+  expiry_ms_ = session_deadline_ms(p.exp_s, ctx_.options.token_grace_s);
+  phase_ = Phase::starting;
+  // Subscribe before anything else: every batch this worker receives from now on is queued here, and
+  // what came before is in the ring or the store. drop_through() then removes what a snapshot covers.
   worker_.hub().subscribe(tenant_, this);
   subscribed_ = true;
-  // The principal's strings are needed once, for hello: they travel with the callback, not in the session.
+  proto::Hello hello{tenant_.str(), user_.str(), std::move(p.role), p.exp_s, "fleetd/" FLEET_VERSION, 0,
+                     ctx_.store.epoch(tenant_), ctx_.options.token_grace_s, std::nullopt};
+  if (resume_) return resume(std::move(hello));
+  request_snapshot(std::move(hello));
+}
+
+void WsSession::resume(proto::Hello hello) {
+  auto& m = WsMetrics::get();
+  const proto::ResumePosition pos = *resume_;
+  if (pos.epoch != hello.epoch) {  // another tenant's seq space, or one from before a reset
+    m.resume_snapshot.inc();
+    hello.recovered = false;
+    return request_snapshot(std::move(hello));
+  }
+  // The ring, first: same thread as the hub, so nothing can fall between what it holds and the outbox.
+  auto& slices = worker_.slice_scratch();
+  slices.clear();
+  if (auto found = worker_.hub().ring().collect(tenant_, pos.since, slices)) {
+    if (found->events <= ctx_.options.resume_max_events && found->bytes <= ctx_.options.outbox.hard_bytes) {
+      m.resume_ring.inc();
+      outbox_.set_position(pos.since);
+      for (hub::Slice& s : slices) outbox_.push_recovered(std::move(s));
+      slices.clear();
+      hello.seq = pos.since;
+      hello.recovered = true;
+      queue(ws::Opcode::text, proto::encode_hello(hello));
+      return go_live();
+    }
+    slices.clear();
+    m.resume_snapshot.inc();
+    hello.recovered = false;
+    return request_snapshot(std::move(hello));
+  }
+  // Older than the ring, or nothing in it yet (e.g. just restarted): the store answers, ordered with its
+  // commits. Last statement: the callback may run before events_after() returns (a refusal).
+  ctx_.store.events_after(tenant_, pos.since, ctx_.options.resume_max_events,
+                          [self = shared_from_this(), h = std::move(hello)](Result<store::Recovery> r) mutable {
+                            boost::asio::dispatch(self->worker_.io(), [self, h = std::move(h), r = std::move(r)]() mutable {
+                              self->on_recovery(std::move(h), std::move(r));
+                            });
+                          });
+}
+
+void WsSession::on_recovery(proto::Hello hello, Result<store::Recovery> recovery) {
+  if (phase_ != Phase::starting) return;
+  if (!recovery) {
+    obs::warn("resume read failed", {{"tenant", tenant_.str()}, {"error", recovery.error().message}});
+    return close(proto::CloseReason::internal);
+  }
+  auto& m = WsMetrics::get();
+  if (!recovery->complete) {
+    m.resume_snapshot.inc();
+    hello.recovered = false;
+    return request_snapshot(std::move(hello));
+  }
+  const Seq since = resume_->since;
+  // Every batch up to recovery->seq reached this worker before this answer did, and none after it: the
+  // outbox may hold some of the recovered events already; drop those and put the recovery in front.
+  std::vector<hub::Slice>& slices = worker_.slice_scratch();
+  slices.clear();
+  if (!recover_through_ring(*recovery, slices)) {
+    auto batch = proto::encode_batch(tenant_, recovery->points);
+    if (batch->bytes.size() > ctx_.options.outbox.hard_bytes) {
+      m.resume_snapshot.inc();
+      hello.recovered = false;
+      return request_snapshot(std::move(hello));
+    }
+    if (!batch->events.empty()) slices.push_back(hub::Slice{batch, 0, static_cast<std::uint32_t>(batch->events.size())});
+  }
+  m.resume_store.inc();
+  outbox_.drop_through(recovery->seq);
+  outbox_.prepend(slices);
+  outbox_.set_position(since);
+  hello.seq = since;
+  hello.recovered = true;
+  queue(ws::Opcode::text, proto::encode_hello(hello));
+  go_live();
+}
+
+bool WsSession::recover_through_ring(const store::Recovery& recovery, std::vector<hub::Slice>& out) {
+  // After a restart every viewer resumes at once and the ring is empty: the first read from the store
+  // goes into the ring, and the viewers after it (most resume from the same seq) are served from memory.
+  hub::ResumeRing& ring = worker_.hub().ring();
+  std::span<const StoredPoint> older(recovery.points);
+  if (auto span = ring.span(tenant_)) {
+    if (span->last != recovery.seq) return false;
+    const auto end = std::find_if(older.begin(), older.end(), [&](const StoredPoint& p) { return p.seq >= span->first; });
+    older = older.first(static_cast<std::size_t>(end - older.begin()));
+  }
+  if (!older.empty()) ring.seed(proto::encode_batch(tenant_, older), recovery.seq, Clock::now());
+  auto found = ring.collect(tenant_, resume_->since, out);
+  if (found && found->bytes <= ctx_.options.outbox.hard_bytes) return true;
+  out.clear();
+  return false;
+}
+
+void WsSession::request_snapshot(proto::Hello hello) {
   // The store may answer inline (from memory) or on its thread; dispatch covers both. Last statement:
   // on_snapshot may already have run when snapshot() returns.
-  ctx_.store.snapshot(tenant_, [self = shared_from_this(), p = std::move(outcome.principal)](
-                                   Result<store::Snapshot> r) mutable {
-    boost::asio::dispatch(self->worker_.io(), [self, p = std::move(p), r = std::move(r)]() mutable {
-      self->on_snapshot(p, std::move(r));
+  ctx_.store.snapshot(tenant_, [self = shared_from_this(), h = std::move(hello)](Result<store::Snapshot> r) mutable {
+    boost::asio::dispatch(self->worker_.io(), [self, h = std::move(h), r = std::move(r)]() mutable {
+      self->on_snapshot(std::move(h), std::move(r));
     });
   });
 }
 
-void WsSession::on_snapshot(const auth::Principal& principal, Result<store::Snapshot> snapshot) {
-  if (phase_ != Phase::snapshotting) return;
+void WsSession::on_snapshot(proto::Hello hello, Result<store::Snapshot> snapshot) {
+  if (phase_ != Phase::starting) return;
   if (!snapshot) {
     obs::warn("snapshot failed", {{"tenant", tenant_.str()}, {"error", snapshot.error().message}});
     return close(proto::CloseReason::internal);
   }
-  proto::Hello hello{tenant_.str(), principal.user.str(), principal.role, principal.exp_s, "fleetd/" FLEET_VERSION,
-                     snapshot->seq};
+  hello.seq = snapshot->seq;
   queue(ws::Opcode::text, proto::encode_hello(hello));
   queue(ws::Opcode::text, proto::encode_snapshot(snapshot->seq, snapshot->devices));
   outbox_.drop_through(snapshot->seq);
+  go_live();
+}
+
+void WsSession::go_live() {
   phase_ = Phase::live;
-  flush();  // hello, snapshot and any telemetry queued since the subscription: one gather write
+  if (deferred_auth_) {
+    std::string token = std::move(*deferred_auth_);
+    deferred_auth_.reset();
+    refresh(token);
+  }
+  flush();  // hello, snapshot or recovered events, and any telemetry queued since: one gather write
+}
+
+// ---- auth messages ----
+
+bool WsSession::take_auth_allowance() {
+  const auto now = Clock::now();
+  const double refill = std::chrono::duration<double>(now - auth_refilled_) / kAuthRefill;
+  auth_allowance_ = std::min(kAuthBurst, auth_allowance_ + refill);
+  auth_refilled_ = now;
+  if (auth_allowance_ < 1) return false;
+  auth_allowance_ -= 1;
+  return true;
+}
+
+void WsSession::on_auth_message(proto::ClientMessage message) {
+  using Kind = proto::ClientMessage::Kind;
+  if (!take_auth_allowance()) return close(proto::CloseReason::auth_rate);
+  if (message.kind == Kind::malformed_auth) return close(proto::CloseReason::policy);
+  if (message.kind == Kind::invalid_resume) return close(proto::CloseReason::invalid_resume);
+  switch (phase_) {
+    case Phase::awaiting_auth:
+      if (message.token.empty()) {
+        WsMetrics::get().missing.inc();
+        return close(proto::CloseReason::missing_token);
+      }
+      if (message.resume) resume_ = std::move(message.resume);
+      return authenticate(message.token);
+    case Phase::authenticating:
+    case Phase::starting:
+      deferred_auth_ = std::move(message.token);  // a refresh before hello: handled once live
+      return;
+    case Phase::live: return refresh(message.token);
+    case Phase::closing:
+    case Phase::closed: return;
+  }
+}
+
+void WsSession::refresh(std::string_view token) {
+  // Same verification as a new connection. Several may be in flight when the key source refreshes;
+  // only the newest one's answer counts.
+  const std::uint64_t generation = ++refresh_generation_;
+  ctx_.authenticator.authenticate(token, [self = shared_from_this(), generation](auth::AuthOutcome outcome) {
+    boost::asio::dispatch(self->worker_.io(), [self, generation, o = std::move(outcome)]() mutable {
+      self->on_refresh(generation, std::move(o));
+    });
+  });
+}
+
+void WsSession::on_refresh(std::uint64_t generation, auth::AuthOutcome outcome) {
+  if (phase_ != Phase::live || generation != refresh_generation_) return;
+  auto& m = WsMetrics::get();
+  if (!outcome.ok) {
+    m.refresh_refused.inc();
+    obs::debug("ws refresh refused", {{"reason", outcome.detail}});
+    return close(close_reason_for(outcome.failure));
+  }
+  const auth::Principal& p = outcome.principal;
+  if (p.tenant != tenant_) {
+    m.refresh_refused.inc();
+    return close(proto::CloseReason::org_changed);
+  }
+  if (p.user != user_) {
+    m.refresh_refused.inc();
+    return close(proto::CloseReason::token_mismatch);
+  }
+  m.refresh_ok.inc();
+  expiry_ms_ = session_deadline_ms(p.exp_s, ctx_.options.token_grace_s);
+  queue(ws::Opcode::text, proto::encode_auth_ok(p.exp_s));
+  flush();
 }
 
 // ---- reading ----
@@ -264,8 +464,18 @@ void WsSession::consume(std::span<char> bytes) {
 }
 
 void WsSession::on_text(std::string_view message) {
-  // Protocol 1 knows one client message; anything else is ignored (reserved for later versions).
-  if (phase_ == Phase::live && is_ping(message)) queue(ws::Opcode::text, R"({"type":"pong"})");
+  if (phase_ == Phase::closing || phase_ == Phase::closed) return;  // nothing is answered after a close
+  proto::ClientMessage m = proto::decode_client_message(message);
+  using Kind = proto::ClientMessage::Kind;
+  if (m.kind == Kind::auth || m.kind == Kind::malformed_auth || m.kind == Kind::invalid_resume) {
+    return on_auth_message(std::move(m));
+  }
+  if (phase_ == Phase::awaiting_auth) {  // anything but auth first: this connection has no token
+    WsMetrics::get().missing.inc();
+    return close(proto::CloseReason::missing_token);
+  }
+  // Unknown types are ignored (reserved for later versions).
+  if (phase_ == Phase::live && m.kind == Kind::ping) queue(ws::Opcode::text, R"({"type":"pong"})");
 }
 
 void WsSession::on_binary(std::string_view) { close(proto::CloseReason::unsupported); }
@@ -364,14 +574,24 @@ void WsSession::flush() {
 void WsSession::gather_telemetry(std::vector<iovec>& iov) {
   auto& slices = worker_.slice_scratch();
   slices.clear();
-  outbox_.take(slices, ctx_.options.max_frame_bytes);
-  std::size_t payload = proto::kTelemetryHead.size() + proto::kTelemetryTail.size();
+  std::uint64_t skipped = 0;
+  outbox_.take(slices, ctx_.options.max_frame_bytes, &skipped);
+  // After coalescing the head says how many events were left out (docs/protocol.md): a few bytes the
+  // session keeps, since the iovec must point at them until the write completes.
+  std::string_view head = proto::kTelemetryHead;
+  if (skipped > 0) {
+    skipped_head_.assign(proto::kTelemetrySkippedHead);
+    skipped_head_ += std::to_string(skipped);
+    skipped_head_ += proto::kTelemetrySkippedMid;
+    head = skipped_head_;
+  }
+  std::size_t payload = head.size() + proto::kTelemetryTail.size();
   for (std::size_t i = 0; i < slices.size(); ++i) payload += slices[i].bytes().size() + (i > 0 ? 1 : 0);
   const std::size_t header = ws::encode_header(ws::Opcode::text, payload, telemetry_header_);
   // iovec is a C struct without const: the kernel only reads these bytes.
   const auto add = [&iov](const void* p, std::size_t n) { iov.push_back({const_cast<void*>(p), n}); };
   add(telemetry_header_.data(), header);
-  add(proto::kTelemetryHead.data(), proto::kTelemetryHead.size());
+  add(head.data(), head.size());
   for (std::size_t i = 0; i < slices.size(); ++i) {
     if (i > 0) add(&kComma, 1);
     const std::string_view s = slices[i].bytes();
@@ -468,10 +688,14 @@ void WsSession::on_sweep(Clock::time_point now) {
   }
   const auto silent = now - last_rx_;
   if (silent >= ctx_.options.ws_idle_timeout) return teardown();  // no close frame: the peer is gone
-  if (phase_ == Phase::authenticating || phase_ == Phase::snapshotting) {
+  if (phase_ == Phase::awaiting_auth && now >= deadline_) {
+    WsMetrics::get().auth_timeout.inc();
+    return close(proto::CloseReason::auth_timeout);
+  }
+  if (phase_ == Phase::authenticating || phase_ == Phase::starting) {
     if (now >= deadline_) return close(proto::CloseReason::internal);  // auth or snapshot never answered
   }
-  if ((phase_ == Phase::snapshotting || phase_ == Phase::live) && ctx_.clock.now_ms() >= expiry_ms_) {
+  if ((phase_ == Phase::starting || phase_ == Phase::live) && ctx_.clock.now_ms() >= expiry_ms_) {
     WsMetrics::get().closes_expired.inc();
     return close(proto::CloseReason::token_expired);
   }

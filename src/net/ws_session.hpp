@@ -1,7 +1,8 @@
 #pragma once
 // One WebSocket connection over the raw TCP socket: RFC 6455 framing is ours (net/ws_frame), the opening
-// handshake was checked by HttpSession (net/ws_handshake). Authenticates, sends hello + snapshot, then live
-// telemetry from the worker's hub.
+// handshake was checked by HttpSession (net/ws_handshake). Authenticates (by the upgrade's token, or by
+// the first message), sends hello and then a snapshot or the events a resuming client missed, then live
+// telemetry from the worker's hub; takes in-band token refreshes (docs/protocol.md).
 //
 // Thread: lives on one worker and is touched only on its thread.
 // Writes: exactly one write in flight. A flush gathers everything queued (control frames first, then one
@@ -27,12 +28,26 @@
 #include "hub/tenant_hub.hpp"
 #include "net/net_context.hpp"
 #include "net/ws_frame.hpp"
+#include "proto/client_messages.hpp"
 #include "proto/close_codes.hpp"
+#include "proto/messages.hpp"
 #include "store/store.hpp"
 
 namespace fleet::net {
 
 class Worker;
+
+// What the upgrade request said about authentication and resume.
+struct WsStart {
+  // From `?token=` or `Authorization`; nullopt when neither is there: the first message authenticates.
+  std::optional<std::string> token;
+  std::optional<proto::ResumePosition> resume;  // `?since=&epoch=`
+  bool invalid_resume = false;                  // one of them malformed, or one without the other
+};
+
+// When a session with a token expiring at `exp_s` must end, in wall-clock ms: (exp_s + grace_s) * 1000,
+// saturated to the int64 range, so no `exp` a signed token may carry overflows it.
+std::int64_t session_deadline_ms(std::int64_t exp_s, std::int64_t grace_s) noexcept;
 
 class WsSession final : public std::enable_shared_from_this<WsSession>, public hub::Subscriber, private ws::FrameSink {
  public:
@@ -40,9 +55,9 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
   ~WsSession() override;
 
   // Completes the upgrade with `switching_protocols` (the 101 response bytes), parses `early_bytes` (what
-  // the client sent after its upgrade request, already read by HttpSession), then authenticates `token`
-  // (empty: none was presented). Call once, right after construction, from a shared_ptr.
-  void run(std::string switching_protocols, std::string token, std::string_view early_bytes);
+  // the client sent after its upgrade request, already read by HttpSession), then authenticates the
+  // upgrade's token, or waits for an auth message. Call once, right after construction, from a shared_ptr.
+  void run(std::string switching_protocols, WsStart start, std::string_view early_bytes);
 
   // Graceful shutdown: close with 1001.
   void shutdown();
@@ -57,7 +72,14 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
   void on_sweep(std::chrono::steady_clock::time_point now);
 
  private:
-  enum class Phase : std::uint8_t { authenticating, snapshotting, live, closing, closed };
+  enum class Phase : std::uint8_t {
+    awaiting_auth,   // no token in the upgrade: the first message must be `auth`
+    authenticating,  // the token is being verified
+    starting,        // authenticated and subscribed: waiting for the snapshot or the store's recovery
+    live,
+    closing,
+    closed,
+  };
 
   // A queued frame (or the raw 101 response when header_size is 0) with its payload owned here.
   struct OutFrame {
@@ -66,8 +88,24 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
     std::uint8_t header_size = 0;
   };
 
+  void authenticate(std::string_view token);
   void on_auth(auth::AuthOutcome outcome);
-  void on_snapshot(const auth::Principal& principal, Result<store::Snapshot> snapshot);
+  // Sends hello with the missed events (recovered:true) when the ring or the store has all of them,
+  // else falls back to a snapshot (recovered:false).
+  void resume(proto::Hello hello);
+  void on_recovery(proto::Hello hello, Result<store::Recovery> recovery);
+  // Seeds the worker's ring with what the store read (when it is contiguous with the ring) and takes the
+  // recovery from the ring, so later resumes of the tenant need no store read. False: use the read itself.
+  bool recover_through_ring(const store::Recovery& recovery, std::vector<hub::Slice>& out);
+  void request_snapshot(proto::Hello hello);
+  void on_snapshot(proto::Hello hello, Result<store::Snapshot> snapshot);
+  void go_live();
+
+  void on_auth_message(proto::ClientMessage message);
+  // Token bucket for auth messages: a burst of kAuthBurst, then one per kAuthRefill.
+  bool take_auth_allowance();
+  void refresh(std::string_view token);
+  void on_refresh(std::uint64_t generation, auth::AuthOutcome outcome);
 
   void on_readable();
   void wait_readable();
@@ -100,7 +138,13 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
   ws::FrameReader reader_;
   hub::Outbox outbox_;
   TenantId tenant_;
-  std::int64_t expiry_ms_ = 0;  // wall clock: token exp + clock skew
+  UserId user_;
+  std::int64_t expiry_ms_ = 0;  // wall clock: token exp + grace (session_deadline_ms)
+  std::optional<proto::ResumePosition> resume_;  // asked for by the upgrade or the first auth message
+  std::optional<std::string> deferred_auth_;     // a refresh sent before hello, handled once live
+  std::uint64_t refresh_generation_ = 0;         // the newest refresh in flight wins
+  double auth_allowance_;                        // token bucket of auth messages
+  std::chrono::steady_clock::time_point auth_refilled_;
   std::chrono::steady_clock::time_point deadline_;  // handshake, then close handshake (once our close is sent)
   std::chrono::steady_clock::time_point last_rx_;   // last bytes from the peer
   std::vector<OutFrame> control_;    // queued frames, sent before telemetry; empty (no capacity) when idle
@@ -109,6 +153,7 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
   std::vector<iovec> rest_;           // what is left of that write
   std::size_t rest_pos_ = 0;
   ws::HeaderBytes telemetry_header_{};
+  std::string skipped_head_;  // the telemetry head with `skipped`, when the frame being written has one
   Phase phase_ = Phase::authenticating;
   proto::CloseReason close_reason_ = proto::CloseReason::normal;
   bool subscribed_ = false;

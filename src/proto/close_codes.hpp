@@ -11,9 +11,14 @@ enum class CloseReason {
   protocol_error,   // 1002: client broke RFC 6455 framing (unmasked frame, RSV bit, bad fragmentation, ...)
   unsupported,      // 1003: binary frame received
   invalid_payload,  // 1007: text message or close reason that is not valid UTF-8
-  missing_token,    // 1008: no token in the query or Authorization header
+  missing_token,    // 1008: no token: none in the query or header, and the first message is no auth
+  auth_timeout,     // 1008: a tokenless connection sent no auth message within the handshake timeout
   invalid_token,    // 1008: signature, format, issuer, audience, key or time checks failed
-  token_expired,    // 1008: the session's token expired while connected
+  token_expired,    // 1008: the session's token expired while connected (no refresh within the grace)
+  org_changed,      // 1008: an in-band refresh carried another organization's token
+  token_mismatch,   // 1008: an in-band refresh carried another user's token
+  auth_rate,        // 1008: auth messages faster than the documented rate
+  invalid_resume,   // 1008: malformed since / epoch
   no_organization,  // 1008: a valid token without an organization (personal account)
   pending_session,  // 1008: Clerk session still pending (sts: "pending")
   policy,           // 1008: client broke the protocol (e.g. unexpected message)
@@ -38,8 +43,13 @@ constexpr CloseInfo close_info(CloseReason r) noexcept {
     case CloseReason::unsupported: return {1003, "Binary messages are not supported", false};
     case CloseReason::invalid_payload: return {1007, "Invalid UTF-8", false};
     case CloseReason::missing_token: return {1008, "Missing token", false};
+    case CloseReason::auth_timeout: return {1008, "Authentication timeout", false};
     case CloseReason::invalid_token: return {1008, "Invalid token", false};
     case CloseReason::token_expired: return {1008, "Token expired", false};
+    case CloseReason::org_changed: return {1008, "Organization changed", false};
+    case CloseReason::token_mismatch: return {1008, "Token mismatch", false};
+    case CloseReason::auth_rate: return {1008, "Too many auth messages", false};
+    case CloseReason::invalid_resume: return {1008, "Invalid resume", false};
     case CloseReason::no_organization: return {1008, "No organization", false};
     case CloseReason::pending_session: return {1008, "Session pending", false};
     case CloseReason::policy: return {1008, "Protocol violation", false};

@@ -16,7 +16,7 @@ void field(std::string& out, std::string_view name, double v) {
 
 std::string encode_hello(const Hello& h) {
   std::string out;
-  out.reserve(192);
+  out.reserve(256);
   out += R"({"type":"hello","protocol":)";
   append_json_number(out, std::int64_t{kProtocolVersion});
   out += R"(,"tenant":)";
@@ -31,6 +31,18 @@ std::string encode_hello(const Hello& h) {
   append_json_string(out, h.server);
   out += R"(,"seq":)";
   append_json_number(out, std::uint64_t{h.seq});
+  out += R"(,"epoch":)";
+  append_json_string(out, h.epoch);
+  out += R"(,"token_grace_s":)";
+  append_json_number(out, h.token_grace_s);
+  if (h.recovered) out += *h.recovered ? R"(,"recovered":true)" : R"(,"recovered":false)";
+  out += '}';
+  return out;
+}
+
+std::string encode_auth_ok(std::int64_t token_exp) {
+  std::string out = R"({"type":"auth_ok","token_exp":)";
+  append_json_number(out, token_exp);
   out += '}';
   return out;
 }

@@ -3,6 +3,7 @@
 // encoded once and its bytes are shared by every connection of the tenant.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -13,7 +14,8 @@
 
 namespace fleet::proto {
 
-inline constexpr int kProtocolVersion = 1;
+// 2 is a superset of 1: first-message auth, in-band refresh, resume, `skipped` (docs/protocol.md).
+inline constexpr int kProtocolVersion = 2;
 
 struct Hello {
   std::string tenant;
@@ -21,10 +23,16 @@ struct Hello {
   std::string role;            // organization role from the token, e.g. "admin" or "org:member"
   std::int64_t token_exp = 0;  // token expiry, Unix seconds
   std::string server;          // "fleetd/<version>"
-  Seq seq = 0;                 // tenant sequence number the snapshot is consistent with
+  Seq seq = 0;                 // the stream continues at seq + 1 (the snapshot's seq, or the resume's since)
+  std::string epoch;           // names the tenant's seq space
+  std::int64_t token_grace_s = 0;  // the session closes at token_exp + token_grace_s without a refresh
+  std::optional<bool> recovered;   // set only when the client asked to resume
 };
 
 std::string encode_hello(const Hello& h);
+
+// {"type":"auth_ok","token_exp":S}: the answer to an in-band token refresh.
+std::string encode_auth_ok(std::int64_t token_exp);
 
 // {"type":"snapshot","seq":S,"devices":[{"id","name","last":<event>|null}, ...]}
 std::string encode_snapshot(Seq seq, std::span<const Device> devices);
@@ -56,8 +64,11 @@ struct EncodedBatch {
 
 std::shared_ptr<const EncodedBatch> encode_batch(TenantId tenant, std::span<const StoredPoint> points);
 
-// A telemetry frame is kTelemetryHead + slice [',' + slice]* + kTelemetryTail.
+// A telemetry frame is kTelemetryHead + slice [',' + slice]* + kTelemetryTail, or, after coalescing,
+// kTelemetrySkippedHead + N + kTelemetrySkippedMid + ... (N events were left out before the frame's last).
 inline constexpr std::string_view kTelemetryHead = R"({"type":"telemetry","events":[)";
+inline constexpr std::string_view kTelemetrySkippedHead = R"({"type":"telemetry","skipped":)";
+inline constexpr std::string_view kTelemetrySkippedMid = R"(,"events":[)";
 inline constexpr std::string_view kTelemetryTail = "]}";
 
 // Convenience for tests and small senders: one complete telemetry frame.

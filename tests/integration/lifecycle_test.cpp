@@ -115,7 +115,7 @@ TEST(Lifecycle, HealthReadinessAndMetrics) {
   EXPECT_EQ(request(server.port(), "GET", "/healthz").status, 200);
   EXPECT_EQ(request(server.port(), "GET", "/readyz").status, 200);
   {
-    WsClient missing(server.port(), "/ws");
+    WsClient missing(server.port(), "/ws?token=");
     missing.wait_close();
   }
   // The refused session leaves the gauge once the server has destroyed it, on its own time.

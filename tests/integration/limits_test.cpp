@@ -97,11 +97,37 @@ TEST_F(SlowConsumer, BacklogIsCoalescedToTheNewestPointPerDevice) {
   ASSERT_EQ(static_cast<std::int64_t>(fast_events.size()), final_seq);
   for (std::size_t i = 0; i < fast_events.size(); ++i) ASSERT_EQ(fast_events[i].seq, static_cast<std::int64_t>(i + 1));
 
-  // The slow client catches up: fewer events, ascending seq, and the newest point of every device.
+  // The slow client catches up: fewer events, ascending seq, and the newest point of every device. Every
+  // gap is explained by the `skipped` of the frame that closes it (docs/protocol.md), so the client can
+  // tell coalescing from loss.
   slow.read_json();
-  slow.read_json();
-  auto slow_events = read_until(slow, final_seq, std::chrono::seconds(30));
+  ASSERT_EQ(slow.read_json().at("seq").as_int64(), 0);  // the snapshot: the stream starts after 0
+  std::vector<Event> slow_events;
+  std::int64_t prev = 0;
+  std::int64_t skipped_total = 0;
+  int frames_with_skipped = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (prev < final_seq && std::chrono::steady_clock::now() < deadline) {
+    auto msg = slow.read(std::chrono::seconds(30));
+    ASSERT_TRUE(msg) << "closed " << slow.close_code();
+    auto frame = boost::json::parse(*msg).as_object();
+    if (frame.at("type").as_string() != "telemetry") continue;
+    const auto& events = frame.at("events").as_array();
+    ASSERT_FALSE(events.empty());
+    const std::int64_t skipped = frame.contains("skipped") ? frame.at("skipped").as_int64() : 0;
+    if (skipped > 0) ++frames_with_skipped;
+    const std::int64_t last_seq = events.back().at("seq").as_int64();
+    ASSERT_GT(events.front().at("seq").as_int64(), prev);
+    ASSERT_EQ(last_seq - prev, static_cast<std::int64_t>(events.size()) + skipped) << *msg;
+    for (const auto& e : events) {
+      slow_events.push_back({e.at("seq").as_int64(), std::string(e.at("device").as_string())});
+    }
+    skipped_total += skipped;
+    prev = last_seq;
+  }
   ASSERT_FALSE(slow_events.empty());
+  EXPECT_GT(frames_with_skipped, 0);
+  EXPECT_EQ(static_cast<std::int64_t>(slow_events.size()) + skipped_total, final_seq);
   EXPECT_EQ(slow_events.back().seq, final_seq);
   EXPECT_LT(slow_events.size(), fast_events.size());
   for (std::size_t i = 1; i < slow_events.size(); ++i) ASSERT_LT(slow_events[i - 1].seq, slow_events[i].seq);

@@ -64,7 +64,8 @@ struct WsClient::Impl {
   beast::flat_buffer buffer;
 };
 
-WsClient::WsClient(unsigned short port, const std::string& target, const std::string& bearer, int rcvbuf)
+WsClient::WsClient(unsigned short port, const std::string& target, const std::string& bearer, int rcvbuf,
+                   const std::string& authorization)
     : impl_(std::make_unique<Impl>()) {
   auto& lowest = beast::get_lowest_layer(impl_->ws);
   if (rcvbuf > 0) {
@@ -74,8 +75,9 @@ WsClient::WsClient(unsigned short port, const std::string& target, const std::st
   lowest.expires_after(std::chrono::seconds(10));
   lowest.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   lowest.expires_never();
-  impl_->ws.set_option(websocket::stream_base::decorator([bearer](websocket::request_type& req) {
+  impl_->ws.set_option(websocket::stream_base::decorator([bearer, authorization](websocket::request_type& req) {
     if (!bearer.empty()) req.set(http::field::authorization, "Bearer " + bearer);
+    if (!authorization.empty()) req.set(http::field::authorization, authorization);
   }));
   impl_->ws.read_message_max(64 << 20);
   impl_->ws.handshake("127.0.0.1:" + std::to_string(port), target);

@@ -40,7 +40,9 @@ class WsClient {
  public:
   // Opens ws://127.0.0.1:<port><target>, optionally with `Authorization: Bearer`. Throws if the upgrade fails.
   // `rcvbuf` > 0 shrinks the socket's receive buffer (before connecting), to play a slow consumer.
-  WsClient(unsigned short port, const std::string& target, const std::string& bearer = {}, int rcvbuf = 0);
+  // `authorization` sends that raw Authorization header instead of a bearer one.
+  WsClient(unsigned short port, const std::string& target, const std::string& bearer = {}, int rcvbuf = 0,
+           const std::string& authorization = {});
   ~WsClient();
 
   // The next text message, or nullopt when the server closed (see close_code) or on timeout (timed_out()).

@@ -9,7 +9,7 @@ namespace {
 
 class WsAuth : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { server_ = new FleetdProcess({"--dev", "--clock-skew", "0"}); }
+  static void SetUpTestSuite() { server_ = new FleetdProcess({"--dev", "--clock-skew", "0", "--token-grace", "0"}); }
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;
@@ -25,8 +25,8 @@ void expect_close(WsClient& ws, std::uint16_t code, const std::string& reason,
   EXPECT_EQ(ws.close_reason(), reason);
 }
 
-TEST_F(WsAuth, MissingTokenClosesWith1008) {
-  WsClient ws(port(), "/ws");
+TEST_F(WsAuth, AnAuthorizationHeaderWithoutABearerTokenIsMissing) {
+  WsClient ws(port(), "/ws", {}, 0, "Basic dXNlcjpwdw==");
   expect_close(ws, 1008, "Missing token");
 }
 
@@ -119,7 +119,7 @@ TEST_F(WsAuth, LongPingIsAnsweredWithPong) {
 TEST_F(WsAuth, OversizedClientMessageCloses1009) {
   WsClient ws(port(), "/ws?token=" + dev_token(port(), "user_1", "org_a"));
   ws.read_json();
-  ws.send(std::string(8192, 'x'));
+  ws.send(std::string(20'000, 'x'));  // over --ws-max-message (16 KiB)
   EXPECT_EQ(ws.wait_close(), 1009) << ws.close_reason();
 }
 
@@ -132,6 +132,11 @@ TEST_F(WsAuth, TokensNeverAppearInTheLog) {
   {
     WsClient bad(port(), "/ws?token=" + token + "x");
     bad.wait_close();
+  }
+  {
+    WsClient by_message(port(), "/ws");
+    by_message.send(R"({"type":"auth","token":")" + token + R"(x"})");
+    by_message.wait_close();
   }
   request(port(), "GET", "/api/v1/me", {}, token);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -47,6 +47,25 @@ TEST(Config, RepeatedAuthorizedPartiesReplaceTheEnvironmentList) {
   EXPECT_EQ(c->authorized_parties, (std::vector<std::string>{"https://x", "https://y"}));
 }
 
+TEST(Config, SessionAndResumeBounds) {
+  auto d = parse({"--dev"}, {});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->token_grace_s, 15);
+  EXPECT_EQ(d->ws_max_message, 16u * 1024);
+  EXPECT_EQ(d->resume_ring_bytes, 1u << 20);
+  EXPECT_EQ(d->resume_ring_age_ms, 120'000);
+  EXPECT_EQ(d->resume_max_events, 10'000u);
+  auto c = parse({"--dev", "--token-grace", "2", "--resume-ring-bytes", "64K", "--resume-max-events", "5"},
+                 {{"FLEET_RESUME_RING_AGE_MS", "1000"}});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->token_grace_s, 2);
+  EXPECT_EQ(c->resume_ring_bytes, 64u * 1024);
+  EXPECT_EQ(c->resume_ring_age_ms, 1000);
+  EXPECT_EQ(c->resume_max_events, 5u);
+  EXPECT_FALSE(parse({"--dev", "--token-grace", "-1"}));
+  EXPECT_FALSE(parse({"--dev", "--token-grace", "3601"}));
+}
+
 TEST(Config, RejectsUnknownFlagsAndBadValues) {
   EXPECT_FALSE(parse({"--dev", "--nope"}));
   EXPECT_FALSE(parse({"--dev", "--workers"}));

@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <boost/json/parse.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "auth/base64url.hpp"
 #include "auth/claims_policy.hpp"
@@ -77,6 +82,65 @@ TEST(DevIssuer, KeySourceUsesJwks) {
   auto src = issuer().key_source();
   ASSERT_TRUE(src.has_value());
   EXPECT_NE((*src)->current()->find(issuer().kid()), nullptr);
+}
+
+class KeyFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "fleet_dev_key_XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    path_ = (dir_ / "dev-issuer-key.pem").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  DevIssuerConfig config() const {
+    DevIssuerConfig c{"https://dev.test", "http://localhost:5173"};
+    c.key_file = path_;
+    return c;
+  }
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+TEST_F(KeyFile, TheKeyIsWrittenOnceAndTokensVerifyAfterARestart) {
+  auto first = DevIssuer::create(config());
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  struct stat st {};
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);  // a private key: the owner's alone
+  EXPECT_FALSE(std::filesystem::exists(path_ + ".tmp"));
+  const auto token = (*first)->issue("user_1", "org_1", "admin", 60, kNow).value();
+
+  auto second = DevIssuer::create(config());  // a restarted fleetd
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_EQ((*second)->kid(), (*first)->kid());
+  auto keys = KeySet::from_jwks((*second)->jwks_json()).value();
+  EXPECT_TRUE(verify_jwt(token, *keys, kNow).ok());
+}
+
+TEST_F(KeyFile, WithoutAKeyFileEveryIssuerHasItsOwnKey) {
+  auto a = DevIssuer::create().value();
+  auto b = DevIssuer::create().value();
+  EXPECT_NE(a->kid(), b->kid());
+}
+
+TEST_F(KeyFile, AFileThatHoldsNoKeyIsAnErrorNamingIt) {
+  std::ofstream(path_) << "not a key\n";
+  auto r = DevIssuer::create(config());
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find(path_), std::string::npos) << r.error().message;
+  std::ifstream in(path_);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "not a key");  // never overwritten
+}
+
+TEST_F(KeyFile, AnUnwritableLocationIsAnError) {
+  DevIssuerConfig c = config();
+  c.key_file = (dir_ / "missing-dir" / "key.pem").string();
+  auto r = DevIssuer::create(c);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("missing-dir"), std::string::npos) << r.error().message;
 }
 
 }  // namespace

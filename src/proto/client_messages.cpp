@@ -1,0 +1,85 @@
+#include "proto/client_messages.hpp"
+
+#include <boost/json.hpp>
+
+#include "core/strict_json.hpp"
+
+namespace fleet::proto {
+namespace {
+
+using Kind = ClientMessage::Kind;
+
+// An auth message holds a token (Clerk's are 1-3 KB) and a few small members; the transport's message
+// limit bounds the text before it gets here.
+constexpr JsonLimits kLimits{4, 64 * 1024};
+
+bool is_epoch_char(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+std::optional<Seq> json_since(const boost::json::value& v) noexcept {
+  if (v.is_int64()) {
+    const std::int64_t n = v.get_int64();
+    if (n >= 0 && static_cast<Seq>(n) <= kMaxResumeSeq) return static_cast<Seq>(n);
+  } else if (v.is_uint64()) {
+    if (v.get_uint64() <= kMaxResumeSeq) return v.get_uint64();
+  }
+  return std::nullopt;  // negative, too large, fractional (a double) or not a number
+}
+
+ClientMessage decode_auth(const boost::json::object& o) {
+  ClientMessage m;
+  const auto* token = o.if_contains("token");
+  for (const auto& member : o) {
+    const std::string_view k = member.key();
+    if (k != "type" && k != "token" && k != "since" && k != "epoch") return {Kind::malformed_auth, {}, {}};
+  }
+  if (token == nullptr || !token->is_string()) return {Kind::malformed_auth, {}, {}};
+  const auto* since = o.if_contains("since");
+  const auto* epoch = o.if_contains("epoch");
+  if (since != nullptr || epoch != nullptr) {
+    if (since == nullptr || epoch == nullptr || !epoch->is_string()) return {Kind::invalid_resume, {}, {}};
+    const auto seq = json_since(*since);
+    const std::string_view e = epoch->get_string();
+    if (!seq || !is_valid_epoch(e)) return {Kind::invalid_resume, {}, {}};
+    m.resume = ResumePosition{*seq, std::string(e)};
+  }
+  m.kind = Kind::auth;
+  m.token = token->get_string();
+  return m;
+}
+
+}  // namespace
+
+ClientMessage decode_client_message(std::string_view text) {
+  auto json = parse_strict_json(text, kLimits);
+  if (!json || !json->is_object()) return {};
+  const auto& o = json->get_object();
+  const auto* type = o.if_contains("type");
+  if (type == nullptr || !type->is_string()) return {};
+  const std::string_view t = type->get_string();
+  if (t == "ping") return {Kind::ping, {}, {}};
+  if (t == "auth") return decode_auth(o);
+  return {};
+}
+
+std::optional<Seq> parse_resume_since(std::string_view digits) noexcept {
+  if (digits.empty() || digits.size() > 16) return std::nullopt;  // 2^53 - 1 has 16 digits
+  Seq v = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<Seq>(c - '0');
+  }
+  if (v > kMaxResumeSeq) return std::nullopt;
+  return v;
+}
+
+bool is_valid_epoch(std::string_view epoch) noexcept {
+  if (epoch.empty() || epoch.size() > kMaxEpochSize) return false;
+  for (char c : epoch) {
+    if (!is_epoch_char(c)) return false;
+  }
+  return true;
+}
+
+}  // namespace fleet::proto
