@@ -39,7 +39,7 @@ export interface AuthProvider {
   readonly kind: 'dev' | 'clerk'
   getSnapshot(): AuthSnapshot
   subscribe(listener: () => void): () => void
-  /** Gets a fresh token now (e.g. after the server closed the socket with `1008 Token expired`). */
+  /** Gets a fresh token now (the WebSocket client asks for one after the server refused a token). */
   refreshToken(): Promise<void>
   signOut(): Promise<void>
   /** Switches the active organization (dev issuer: mints a token for the other organization). */
