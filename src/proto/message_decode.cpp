@@ -131,6 +131,31 @@ Result<std::optional<double>> get_optional_double(const json::object& o, std::st
   return std::optional<double>(*n);
 }
 
+// Protocol 2 members: absent -> nullopt (a protocol 1 server), present -> must be of the right type. Unlike
+// the optional event fields, null is not "absent" here: no server sends it, and a null `recovered` would
+// leave the client guessing whether a snapshot follows.
+Result<std::optional<std::string>> get_optional_string(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (!v) return std::optional<std::string>{};
+  if (!v->is_string()) return mistyped(key, "a string");
+  return std::optional<std::string>(std::string(v->get_string()));
+}
+
+Result<std::optional<std::uint64_t>> get_optional_count(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (!v) return std::optional<std::uint64_t>{};
+  auto n = as_seq(*v);
+  if (!n) return mistyped(key, "a non-negative integer");
+  return std::optional<std::uint64_t>(*n);
+}
+
+Result<std::optional<bool>> get_optional_bool(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (!v) return std::optional<bool>{};
+  if (!v->is_bool()) return mistyped(key, "a boolean");
+  return std::optional<bool>(v->get_bool());
+}
+
 Result<Hello> decode_hello(const json::object& o) {
   Hello h;
   auto protocol = get_int64(o, "protocol");
@@ -147,12 +172,22 @@ Result<Hello> decode_hello(const json::object& o) {
   if (!server) return server.error();
   auto seq = get_seq(o, "seq");
   if (!seq) return seq.error();
+  auto epoch = get_optional_string(o, "epoch");
+  if (!epoch) return epoch.error();
+  auto grace = get_optional_count(o, "token_grace_s");
+  if (!grace) return grace.error();
+  if (grace->value_or(0) > static_cast<std::uint64_t>(INT64_MAX)) return mistyped("token_grace_s", "an int64");
+  auto recovered = get_optional_bool(o, "recovered");
+  if (!recovered) return recovered.error();
   h.tenant = std::move(*tenant);
   h.user = std::move(*user);
   h.role = std::move(*role);
   h.token_exp = *exp;
   h.server = std::move(*server);
   h.seq = *seq;
+  h.epoch = epoch->value_or("");
+  h.token_grace_s = static_cast<std::int64_t>(grace->value_or(0));
+  h.recovered = *recovered;
   return h;
 }
 
@@ -194,6 +229,9 @@ Result<SnapshotMessage> decode_snapshot(const json::object& o) {
 
 Result<TelemetryMessage> decode_telemetry(const json::object& o) {
   TelemetryMessage t;
+  auto skipped = get_optional_count(o, "skipped");
+  if (!skipped) return skipped.error();
+  t.skipped = skipped->value_or(0);
   const json::value* events = o.if_contains("events");
   if (!events) return missing("events");
   if (!events->is_array()) return mistyped("events", "an array");
@@ -210,6 +248,12 @@ Result<TelemetryMessage> decode_telemetry(const json::object& o) {
     ++index;
   }
   return t;
+}
+
+Result<AuthOkMessage> decode_auth_ok(const json::object& o) {
+  auto exp = get_int64(o, "token_exp");
+  if (!exp) return exp.error();
+  return AuthOkMessage{*exp};
 }
 
 }  // namespace
@@ -272,6 +316,7 @@ Result<ServerMessage> decode_server_message(std::string_view text) {
   if (*type == "telemetry") return wrap(decode_telemetry(o));
   if (*type == "snapshot") return wrap(decode_snapshot(o));
   if (*type == "hello") return wrap(decode_hello(o));
+  if (*type == "auth_ok") return wrap(decode_auth_ok(o));
   if (*type == "pong") return ServerMessage(PongMessage{});
   return field_error("type", "unknown message type \"" + *type + "\"");
 }

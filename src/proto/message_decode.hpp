@@ -1,6 +1,8 @@
 #pragma once
 // Client-side decoding of server -> client WebSocket text messages (docs/protocol.md, "Server -> client
-// messages"). The inverse of the encoders in proto/messages.hpp.
+// messages"). The inverse of the encoders in proto/messages.hpp. Protocol 2 members (hello's epoch,
+// token_grace_s and recovered, telemetry's skipped, auth_ok) are optional on the wire, so a protocol 1
+// server decodes too: absent members keep their defaults, present ones must have the right type.
 //
 // Server input is untrusted: the text is parsed strictly (duplicate member names refused, depth and size
 // bounded) and every known field is type-checked. Unknown members are ignored so that a newer server can
@@ -8,6 +10,7 @@
 // ErrorCode::invalid_field and field == "type" so callers can tell them apart from malformed input.
 #include <boost/json/fwd.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -25,11 +28,19 @@ struct SnapshotMessage {
 
 struct TelemetryMessage {
   std::vector<StoredPoint> events;  // oldest first; StoredPoint::received_ms is not on the wire (0)
+  // Events the server deliberately left out (coalescing) between the previous frame's last event and this
+  // frame's last event; 0 when the member is absent (docs/protocol.md, "Slow consumers").
+  std::uint64_t skipped = 0;
+};
+
+// The answer to an in-band token refresh: the session now lasts until token_exp + hello.token_grace_s.
+struct AuthOkMessage {
+  std::int64_t token_exp = 0;  // Unix seconds
 };
 
 struct PongMessage {};
 
-using ServerMessage = std::variant<Hello, SnapshotMessage, TelemetryMessage, PongMessage>;
+using ServerMessage = std::variant<Hello, SnapshotMessage, TelemetryMessage, AuthOkMessage, PongMessage>;
 
 // Snapshots of large tenants can be big; this bounds what one frame may cost to parse.
 inline constexpr std::size_t kMaxServerMessageBytes = 64u << 20;

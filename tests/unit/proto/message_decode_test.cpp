@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <variant>
 
 namespace fleet::proto {
@@ -34,6 +35,18 @@ StoredPoint minimal_point(Seq seq, std::string device) {
   return p;
 }
 
+// Member by member: Hello grows with the protocol, and the members a test does not name keep their defaults.
+Hello make_hello(std::string tenant, std::string user, std::string role, std::int64_t exp, Seq seq) {
+  Hello h;
+  h.tenant = std::move(tenant);
+  h.user = std::move(user);
+  h.role = std::move(role);
+  h.token_exp = exp;
+  h.server = "fleetd/0.1.0";
+  h.seq = seq;
+  return h;
+}
+
 void expect_same(const StoredPoint& a, const StoredPoint& b) {
   EXPECT_EQ(a.seq, b.seq);
   EXPECT_EQ(a.device, b.device);
@@ -41,7 +54,7 @@ void expect_same(const StoredPoint& a, const StoredPoint& b) {
 }
 
 TEST(MessageDecode, HelloRoundTrip) {
-  Hello h{"org_2abc", "user_123", "org:admin", 1'795'000'000, "fleetd/0.1.0", 41};
+  Hello h = make_hello("org_2abc", "user_123", "org:admin", 1'795'000'000, 41);
   auto m = decode_server_message(encode_hello(h));
   ASSERT_TRUE(m.has_value()) << m.error().message;
   const auto* got = std::get_if<Hello>(&*m);
@@ -54,8 +67,59 @@ TEST(MessageDecode, HelloRoundTrip) {
   EXPECT_EQ(got->seq, h.seq);
 }
 
+TEST(MessageDecode, HelloProtocol2Members) {
+  Hello h = make_hello("org_2abc", "user_123", "admin", 1'795'000'000, 41);
+  h.epoch = "5f0c2a9e1b7d4c36";
+  h.token_grace_s = 15;
+  for (std::optional<bool> recovered : {std::optional<bool>{}, std::optional<bool>{true}, std::optional<bool>{false}}) {
+    h.recovered = recovered;
+    auto m = decode_server_message(encode_hello(h));
+    ASSERT_TRUE(m.has_value()) << m.error().message;
+    const Hello& got = std::get<Hello>(*m);
+    EXPECT_EQ(got.epoch, "5f0c2a9e1b7d4c36");
+    EXPECT_EQ(got.token_grace_s, 15);
+    EXPECT_EQ(got.recovered, recovered);
+    EXPECT_EQ(got.seq, 41u);
+  }
+}
+
+TEST(MessageDecode, HelloFromAProtocol1ServerHasNoProtocol2Members) {
+  auto m = decode_server_message(
+      R"({"type":"hello","protocol":1,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":7})");
+  ASSERT_TRUE(m.has_value()) << m.error().message;
+  const Hello& got = std::get<Hello>(*m);
+  EXPECT_EQ(got.epoch, "");
+  EXPECT_EQ(got.token_grace_s, 0);
+  EXPECT_FALSE(got.recovered.has_value());
+}
+
+TEST(MessageDecode, AuthOk) {
+  auto m = decode_server_message(R"({"type":"auth_ok","token_exp":1795000060})");
+  ASSERT_TRUE(m.has_value()) << m.error().message;
+  ASSERT_TRUE(std::holds_alternative<AuthOkMessage>(*m));
+  EXPECT_EQ(std::get<AuthOkMessage>(*m).token_exp, 1'795'000'060);
+  // And what the server's encoder writes.
+  auto encoded = decode_server_message(encode_auth_ok(1'795'000'123));
+  ASSERT_TRUE(encoded.has_value()) << encoded.error().message;
+  EXPECT_EQ(std::get<AuthOkMessage>(*encoded).token_exp, 1'795'000'123);
+}
+
+TEST(MessageDecode, TelemetrySkipped) {
+  auto m = decode_server_message(
+      R"({"type":"telemetry","skipped":37,"events":[{"seq":80,"device":"d","ts":1,"lat":1,"lon":2}]})");
+  ASSERT_TRUE(m.has_value()) << m.error().message;
+  const auto& t = std::get<TelemetryMessage>(*m);
+  EXPECT_EQ(t.skipped, 37u);
+  ASSERT_EQ(t.events.size(), 1u);
+  EXPECT_EQ(t.events[0].seq, 80u);
+  // Absent means none were left out.
+  auto plain = decode_server_message(encode_telemetry(std::vector<StoredPoint>{minimal_point(3, "d")}));
+  ASSERT_TRUE(plain.has_value()) << plain.error().message;
+  EXPECT_EQ(std::get<TelemetryMessage>(*plain).skipped, 0u);
+}
+
 TEST(MessageDecode, HelloWithEscapedStrings) {
-  Hello h{"org \"quoted\"", "üser\n\t\\", "", 0, "fleetd/0.1.0", 0};
+  Hello h = make_hello("org \"quoted\"", "üser\n\t\\", "", 0, 0);
   auto m = decode_server_message(encode_hello(h));
   ASSERT_TRUE(m.has_value()) << m.error().message;
   EXPECT_EQ(std::get<Hello>(*m).tenant, h.tenant);
@@ -176,7 +240,36 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{R"({"type":"telemetry","events":[{"seq":1,"device":"d","ts":1,"lat":1,"lon":2,"speed_kph":"x"}]})",
                 ErrorCode::invalid_field, "speed_kph"},
         BadCase{R"({"type":"telemetry","events":[{"seq":1,"device":"d","ts":1,"lat":1,"lon":2,"attributes":[]}]})",
-                ErrorCode::invalid_field, "attributes"}),
+                ErrorCode::invalid_field, "attributes"},
+        // Protocol 2 members: optional, but typed when present (null included).
+        BadCase{R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
+                R"("epoch":5})",
+                ErrorCode::invalid_field, "epoch"},
+        BadCase{R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
+                R"("token_grace_s":-1})",
+                ErrorCode::invalid_field, "token_grace_s"},
+        BadCase{R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
+                R"("token_grace_s":"15"})",
+                ErrorCode::invalid_field, "token_grace_s"},
+        BadCase{R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
+                R"("token_grace_s":18446744073709551615})",
+                ErrorCode::invalid_field, "token_grace_s"},
+        BadCase{R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
+                R"("recovered":"true"})",
+                ErrorCode::invalid_field, "recovered"},
+        BadCase{R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
+                R"("recovered":1})",
+                ErrorCode::invalid_field, "recovered"},
+        BadCase{R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
+                R"("recovered":null})",
+                ErrorCode::invalid_field, "recovered"},
+        BadCase{R"({"type":"telemetry","skipped":-1,"events":[]})", ErrorCode::invalid_field, "skipped"},
+        BadCase{R"({"type":"telemetry","skipped":1.5,"events":[]})", ErrorCode::invalid_field, "skipped"},
+        BadCase{R"({"type":"telemetry","skipped":"3","events":[]})", ErrorCode::invalid_field, "skipped"},
+        BadCase{R"({"type":"telemetry","skipped":null,"events":[]})", ErrorCode::invalid_field, "skipped"},
+        BadCase{R"({"type":"auth_ok"})", ErrorCode::invalid_field, "token_exp"},
+        BadCase{R"({"type":"auth_ok","token_exp":"1795000060"})", ErrorCode::invalid_field, "token_exp"},
+        BadCase{R"({"type":"auth_ok","token_exp":1.5})", ErrorCode::invalid_field, "token_exp"}),
     // Stable names (the default prints the parameter's bytes, pointers included, which differ per run and
     // break ctest's discovered test names).
     [](const ::testing::TestParamInfo<BadCase>& param) { return "case_" + std::to_string(param.index); });
