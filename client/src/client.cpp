@@ -8,14 +8,19 @@
 #include <atomic>
 #include <exception>
 #include <future>
+#include <initializer_list>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <variant>
 
+#include "auth_message.hpp"
 #include "fleet/backoff.hpp"
 #include "fleet/endpoint.hpp"
+#include "fleet/reconnect_policy.hpp"
+#include "fleet/stream_tracker.hpp"
+#include "fleet/token_identity.hpp"
 #include "obs/log.hpp"
-#include "proto/close_codes.hpp"
 #include "proto/message_decode.hpp"
 #include "ws_connection.hpp"
 
@@ -38,6 +43,30 @@ const char* to_string(Client::State s) noexcept {
 // raw `this`: they only run inside ioc_.run() on thread_, which the destructor joins before Impl goes away
 // (uninvoked handlers are destroyed with ioc_, never called).
 struct Client::Impl {
+  // Reason reported by on_close when the client drops a connection whose stream lost events.
+  static constexpr const char* kGapReason = "Telemetry gap";
+
+  // Whose session the client holds: the user and tenant of the last hello (any connection).
+  struct Principal {
+    std::string user;
+    std::string tenant;
+  };
+
+  // In-band refresh of the current connection: at most one auth message awaits its auth_ok.
+  enum class Refresh {
+    idle,           // nothing in flight
+    in_flight,      // an auth awaits its answer
+    newer_waiting,  // ... and `token` changed meanwhile: it goes out after the answer
+  };
+
+  // Everything that belongs to the current connection and ends with it.
+  struct Session {
+    std::shared_ptr<detail::WsConnection> conn;
+    std::optional<proto::ResumePosition> resume;  // what its first message (or URL) carries
+    Refresh refresh = Refresh::idle;
+    bool refreshed_in_band = false;  // an auth went out in-band: 1008 "Organization changed" answers it
+  };
+
   Options opts;
   Endpoint ep;
   std::unique_ptr<asio::ssl::context> tls;  // before ioc: connections destroyed with ioc may still use it
@@ -47,9 +76,11 @@ struct Client::Impl {
   Backoff backoff;
   std::atomic<State> state{State::idle};
 
-  std::string token;
+  std::string token;  // the newest token: every new connection and the next in-band refresh use it
   std::uint64_t generation = 0;  // bumped whenever the current connection is replaced or dropped
-  std::shared_ptr<detail::WsConnection> conn;
+  Session session;
+  StreamTracker stream;  // outlives connections: it holds the resume point
+  std::optional<Principal> principal;
   bool shutting_down = false;  // no callbacks once the destructor started
   std::thread thread;
 
@@ -105,9 +136,10 @@ struct Client::Impl {
   void drop_connection(bool report) {
     ++generation;
     retry_timer.cancel();
+    auto conn = std::move(session.conn);
+    session = Session{};
     if (!conn) return;
     conn->close();
-    conn.reset();
     if (report) invoke(opts.callbacks.on_close, "on_close", std::uint16_t{1000}, std::string("Normal closure"));
   }
 
@@ -115,54 +147,28 @@ struct Client::Impl {
     drop_connection(false);
     const std::uint64_t gen = generation;
     set_state(State::connecting);
-    obs::info("client: connecting", {{"url", ep.ws_url()}, {"token", redact_secret(token)}});
+    session.resume = stream.begin_connection();
+    obs::info("client: connecting", {{"url", ep.ws_url()},
+                                     {"token", redact_secret(token)},
+                                     {"since", session.resume ? std::to_string(session.resume->since) : "-"}});
     detail::WsEvents events;
     events.on_open = [this, gen] { on_open(gen); };
     events.on_text = [this, gen](std::string text) { on_text(gen, text); };
     events.on_end = [this, gen](std::uint16_t code, std::string reason) { on_end(gen, code, reason); };
-    conn = detail::make_ws_connection(ioc, tls.get(), ep.tls, {opts.handshake_timeout, opts.idle_timeout},
-                                      std::move(events));
-    conn->start(ep, ws_target(ep, token));
+    session.conn = detail::make_ws_connection(ioc, tls.get(), ep.tls, {opts.handshake_timeout, opts.idle_timeout},
+                                              std::move(events));
+    session.conn->start(ep, detail::ws_request_target(ep, opts.token_in_url ? token : "", session.resume));
   }
 
-  void on_open(std::uint64_t gen) {
-    if (gen != generation) return;
-    obs::info("client: connected", {{"url", ep.ws_url()}});
-    set_state(State::open);
+  // Another user or organization: what the application holds is not theirs. A new session, no resume.
+  void start_fresh_session() {
+    stream.forget();
+    principal.reset();
+    backoff.reset();
+    start_connection();
   }
 
-  void on_text(std::uint64_t gen, const std::string& text) {
-    if (gen != generation) return;
-    auto msg = proto::decode_server_message(text);
-    if (!msg) {
-      // Skip the message but keep the stream: one bad frame should not cost a reconnect and a snapshot.
-      obs::warn("client: ignoring server message", {{"error", msg.error().message}});
-      return;
-    }
-    const auto& cb = opts.callbacks;
-    if (auto* hello = std::get_if<proto::Hello>(&*msg)) {
-      backoff.reset();  // the server accepted the token and is serving: the next drop starts from min again
-      invoke(cb.on_hello, "on_hello", *hello);
-    } else if (auto* snap = std::get_if<proto::SnapshotMessage>(&*msg)) {
-      invoke(cb.on_snapshot, "on_snapshot", snap->seq, snap->devices);
-    } else if (auto* tel = std::get_if<proto::TelemetryMessage>(&*msg)) {
-      invoke(cb.on_telemetry, "on_telemetry", tel->events);
-    } else {
-      invoke(cb.on_pong, "on_pong");
-    }
-  }
-
-  void on_end(std::uint64_t gen, std::uint16_t code, const std::string& reason) {
-    if (gen != generation) return;
-    conn.reset();
-    ++generation;
-    invoke(opts.callbacks.on_close, "on_close", code, reason);
-    if (proto::needs_new_token(code)) {
-      obs::warn("client: server refused the token; waiting for a new one",
-                {{"code", unsigned{code}}, {"reason", reason}});
-      set_state(State::closed);
-      return;
-    }
+  void schedule_reconnect(std::uint16_t code, const std::string& reason) {
     const auto delay = backoff.next();
     obs::warn("client: connection lost; reconnecting",
               {{"code", unsigned{code}}, {"reason", reason}, {"delay_ms", std::int64_t{delay.count()}}});
@@ -174,6 +180,133 @@ struct Client::Impl {
     });
   }
 
+  void on_open(std::uint64_t gen) {
+    if (gen != generation) return;
+    obs::info("client: connected", {{"url", ep.ws_url()}});
+    // First-message auth: nothing else is sent before it (the server closes a session whose first message
+    // is not auth). The token did not change since start_connection(): set_token() would have restarted.
+    if (!opts.token_in_url) session.conn->send_text(detail::encode_auth(token, session.resume));
+    set_state(State::open);
+  }
+
+  void on_text(std::uint64_t gen, const std::string& text) {
+    if (gen != generation) return;
+    auto msg = proto::decode_server_message(text);
+    if (!msg) {
+      // Skip the message but keep the stream: one bad frame should not cost a reconnect and a snapshot.
+      // (A skipped telemetry frame still costs one if it held events: the next frame shows the gap.)
+      obs::warn("client: ignoring server message", {{"error", msg.error().message}});
+      return;
+    }
+    if (auto* hello = std::get_if<proto::Hello>(&*msg)) {
+      on_hello(*hello);
+    } else if (auto* snap = std::get_if<proto::SnapshotMessage>(&*msg)) {
+      on_snapshot(*snap);
+    } else if (auto* tel = std::get_if<proto::TelemetryMessage>(&*msg)) {
+      on_telemetry(*tel);
+    } else if (auto* ok = std::get_if<proto::AuthOkMessage>(&*msg)) {
+      on_auth_ok(*ok);
+    } else {
+      invoke(opts.callbacks.on_pong, "on_pong");
+    }
+  }
+
+  void on_hello(const proto::Hello& hello) {
+    if (stream.on_hello(hello) == StreamTracker::Verdict::loss) {
+      return restart_after_loss("hello", {{"seq", std::uint64_t{hello.seq}}, {"epoch", hello.epoch}});
+    }
+    principal = Principal{hello.user, hello.tenant};
+    backoff.reset();  // the server accepted the token and is serving: the next drop starts from min again
+    invoke(opts.callbacks.on_hello, "on_hello", hello);
+  }
+
+  void on_snapshot(const proto::SnapshotMessage& snap) {
+    if (stream.on_snapshot(snap.seq) != StreamTracker::Verdict::apply) {
+      obs::warn("client: ignoring a snapshot before hello", {{"seq", std::uint64_t{snap.seq}}});
+      return;
+    }
+    invoke(opts.callbacks.on_snapshot, "on_snapshot", snap.seq, snap.devices);
+  }
+
+  void on_telemetry(const proto::TelemetryMessage& frame) {
+    const Seq prev = stream.last_seq();
+    switch (stream.on_telemetry(frame)) {
+      case StreamTracker::Verdict::apply:
+        invoke(opts.callbacks.on_telemetry, "on_telemetry", frame.events);
+        return;
+      case StreamTracker::Verdict::ignore:
+        return;
+      case StreamTracker::Verdict::loss:
+        return restart_after_loss("telemetry", {{"prev", std::uint64_t{prev}},
+                                                {"first", std::uint64_t{frame.events.front().seq}},
+                                                {"last", std::uint64_t{frame.events.back().seq}},
+                                                {"events", std::uint64_t{frame.events.size()}},
+                                                {"skipped", std::uint64_t{frame.skipped}}});
+    }
+  }
+
+  // The stream is inconsistent (docs/protocol.md: "Anything else is loss: the client reconnects and resumes
+  // from prev"). The frame is not delivered; the resume point still names the last applied seq. Backoff,
+  // not an immediate retry, so a server that keeps sending gaps cannot spin the client.
+  void restart_after_loss(const char* message, std::initializer_list<obs::Field> fields) {
+    obs::warn(std::string("client: inconsistent ") + message + "; reconnecting to resume", fields);
+    drop_connection(false);
+    invoke(opts.callbacks.on_close, "on_close", std::uint16_t{1000}, std::string(kGapReason));
+    schedule_reconnect(1000, kGapReason);
+  }
+
+  void on_auth_ok(const proto::AuthOkMessage& ok) {
+    if (session.refresh == Refresh::idle) {
+      obs::warn("client: ignoring auth_ok without a refresh in flight");
+      return;
+    }
+    const bool newer_waiting = session.refresh == Refresh::newer_waiting;
+    session.refresh = Refresh::idle;
+    obs::info("client: token refreshed in-band", {{"token_exp", ok.token_exp}});
+    invoke(opts.callbacks.on_auth_ok, "on_auth_ok", ok.token_exp);
+    if (newer_waiting) refresh_in_band();
+  }
+
+  void refresh_in_band() {
+    if (session.refresh != Refresh::idle) {
+      // One in flight at a time (the server rate-limits auth messages); only the newest token matters.
+      session.refresh = Refresh::newer_waiting;
+      return;
+    }
+    session.refresh = Refresh::in_flight;
+    session.refreshed_in_band = true;
+    obs::info("client: refreshing the token in-band", {{"token", redact_secret(token)}});
+    session.conn->send_text(detail::encode_auth(token, std::nullopt));
+  }
+
+  void on_end(std::uint64_t gen, std::uint16_t code, const std::string& reason) {
+    if (gen != generation) return;
+    const bool refreshed = session.refreshed_in_band;
+    session = Session{};
+    ++generation;
+    invoke(opts.callbacks.on_close, "on_close", code, reason);
+    switch (after_close(code, reason, refreshed)) {
+      case AfterClose::wait_for_token:
+        obs::warn("client: server refused the token; waiting for a new one",
+                  {{"code", unsigned{code}}, {"reason", reason}});
+        set_state(State::closed);
+        return;
+      case AfterClose::reconnect_now_with_token:
+        // Not a refusal: the new token is valid, for someone else's session. Connect with it at once.
+        obs::info("client: the refreshed token needs a session of its own; reconnecting",
+                  {{"reason", reason}, {"token", redact_secret(token)}});
+        start_fresh_session();
+        return;
+      case AfterClose::reconnect_fresh:
+        stream.forget();
+        schedule_reconnect(code, reason);
+        return;
+      case AfterClose::reconnect:
+        schedule_reconnect(code, reason);
+        return;
+    }
+  }
+
   void do_set_token(std::string t) {
     if (t == token) return;
     token = std::move(t);
@@ -181,6 +314,17 @@ struct Client::Impl {
       obs::info("client: token cleared; disconnecting");
       drop_connection(true);
       set_state(State::closed);
+      return;
+    }
+    if (principal && match_token(token, principal->user, principal->tenant) == TokenMatch::different) {
+      obs::info("client: token for another user or organization; new session without resume");
+      start_fresh_session();
+      return;
+    }
+    // Same principal, or a token the client cannot read (the server decides). In-band needs a session
+    // that said hello; before that, or in the URL mode, the new token simply takes over the connection.
+    if (session.conn && stream.phase() != StreamTracker::Phase::awaiting_hello && !opts.token_in_url) {
+      refresh_in_band();
       return;
     }
     backoff.reset();
@@ -204,7 +348,7 @@ struct Client::Impl {
   }
 
   void do_ping() {
-    if (conn && state.load() == State::open) conn->send_text(R"({"type":"ping"})");
+    if (session.conn && state.load() == State::open) session.conn->send_text(std::string(detail::kPingMessage));
   }
 };
 

@@ -1,11 +1,26 @@
 #pragma once
-// fleet::Client: a live telemetry subscription over the server's WebSocket (docs/protocol.md).
+// fleet::Client: a live telemetry subscription over the server's WebSocket (docs/protocol.md, protocol 2).
 //
-// - Holds at most one socket. set_token() with a different token replaces the connection (the old socket
-//   is closed; events from it never reach the callbacks again); an empty token disconnects.
-// - Reconnects after a drop (network error or any close other than 1008) with exponential backoff and
-//   jitter. After a 1008 close (bad/expired token, no organization, ...) it stays closed until set_token()
-//   gives it a different token, or connect() is called explicitly.
+// - Holds at most one socket. It opens /ws with no token in the URL or headers and sends
+//   {"type":"auth","token":...} as its first message (Options::token_in_url keeps protocol 1's ?token=).
+// - set_token() with a token for the same user and organization as the open session's hello refreshes
+//   the session in-band: an `auth` message on the same socket, answered by `auth_ok` (on_auth_ok), with
+//   no new snapshot. At most one refresh is in flight; a token set meanwhile is sent after the answer.
+//   Identity is read from the token's unverified payload (`sub`, and `o.id` or `org_id`); a token that
+//   cannot be read is tried in-band and the server decides. A token for another user or organization
+//   replaces the connection (the old socket is closed; events from it never reach the callbacks again)
+//   and starts without resume; so does a server's "1008 Organization changed" / "1008 Token mismatch"
+//   answer to an in-band refresh, at once and without backoff. An empty token disconnects.
+// - Resumes: every reconnect sends `since` (the last seq applied) and `epoch` (of the session it came
+//   from). hello.recovered == true: the missed events follow, no snapshot; false: a snapshot follows.
+// - Checks every telemetry frame against the last applied seq: a gap not explained by `skipped`, a
+//   duplicate or a frame out of order is loss, and the client drops the connection (on_close 1000
+//   "Telemetry gap") and reconnects with backoff, resuming from the last seq it applied. Inconsistent
+//   frames are never delivered.
+// - Reconnects after a drop (network error, or any close other than 1008) with exponential backoff and
+//   jitter, resuming. After a 1008 close (bad/expired token, no organization, ...) it stays closed until
+//   set_token() gives it a different token, or connect() is called explicitly; the resume point is kept
+//   (unless the new token names someone else), so a fresh token after "Token expired" resumes.
 // - Runs its own I/O thread. All public methods are thread-safe and return immediately; callbacks run on
 //   the I/O thread, one at a time, and must not block for long or destroy the Client.
 // - wss:// uses OpenSSL with peer and host name verification (system CA store unless ca_file is set).
@@ -26,18 +41,27 @@ class Client {
   enum class State {
     idle,          // never connected, or connect() had no token
     connecting,    // resolving, TCP/TLS/WebSocket handshake in progress
-    open,          // handshake done; hello/snapshot/telemetry flow
+    open,          // handshake done (auth sent); hello/snapshot/telemetry flow
     reconnecting,  // waiting for the backoff timer after a drop
     closed,        // close() or empty token, or the server refused the token (1008): waits for a new one
   };
 
   struct Callbacks {
+    // hello.recovered: true when this connection resumed (no snapshot follows), false when the resume was
+    // refused (a snapshot follows), absent when no resume was asked for.
     std::function<void(const proto::Hello&)> on_hello;
     std::function<void(Seq seq, const std::vector<Device>& devices)> on_snapshot;
-    std::function<void(const std::vector<StoredPoint>& events)> on_telemetry;  // oldest first
+    // Oldest first, each frame checked against the last applied seq (gaps explained by `skipped` are
+    // accepted: those positions were coalesced away on the server).
+    std::function<void(const std::vector<StoredPoint>& events)> on_telemetry;
+    // The server accepted an in-band refresh: the session now lasts until token_exp (Unix seconds) plus
+    // hello.token_grace_s.
+    std::function<void(std::int64_t token_exp)> on_auth_ok;
     std::function<void(State)> on_state;
-    // The current connection ended: the server's close code and reason, or 1006 and the error text when
-    // the connection dropped without a close frame. Fires before the matching on_state.
+    // The current connection ended: the server's close code and reason, 1006 and the error text when the
+    // connection dropped without a close frame, or 1000 and the client's reason when it closed it itself
+    // ("Normal closure" for close() and an empty token, "Telemetry gap" for loss). Fires before the
+    // matching on_state.
     std::function<void(std::uint16_t code, const std::string& reason)> on_close;
     std::function<void()> on_pong;  // answer to ping()
   };
@@ -51,6 +75,9 @@ class Client {
     // after half of it, so a live server always answers in time.
     std::chrono::milliseconds idle_timeout{60'000};
     std::string ca_file;  // PEM bundle for wss; empty = the system store
+    // Protocol 1 servers only take the token in the URL (?token=, plus &since=&epoch= when resuming),
+    // where proxies and browser consoles log it. In this mode a new token always opens a new connection.
+    bool token_in_url = false;
     Callbacks callbacks;
     std::function<double()> random;  // uniform [0, 1) for backoff jitter; empty = std::mt19937_64
   };
@@ -61,13 +88,15 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // Different token: closes the current socket (if any) and connects with the new one.
+  // Different token: refreshes the open session in-band when it is for the same user and organization,
+  // else closes the current socket (if any) and connects with the new one (see above).
   // Same token: no effect. Empty token: disconnects and stays disconnected.
   void set_token(std::string token);
   // Connects with the current token unless already connected or connecting; without a token it only logs
   // a warning. Also the way to retry after a 1008 close with the same token.
   void connect();
-  // Closes the socket (1000) and cancels any pending reconnect. The token is kept; connect() resumes.
+  // Closes the socket (1000) and cancels any pending reconnect. The token and the resume point are kept;
+  // connect() resumes.
   void close();
   // Sends {"type":"ping"} when open; the server answers with pong (callbacks.on_pong).
   void ping();

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "client_recorder.hpp"
 #include "loopback_port.hpp"
 #include "test_ws_server.hpp"
 
@@ -16,73 +17,12 @@ namespace {
 using namespace std::chrono_literals;
 using test::TestWsServer;
 
-// Short backoff so reconnect tests are fast; "no reconnect" waits are several times backoff_max.
-constexpr auto kBackoffMin = 50ms;
-constexpr auto kBackoffMax = 200ms;
-constexpr auto kQuiet = 800ms;
-constexpr auto kWait = 20s;  // a hang guard: waits end as soon as what they wait for happens
+using test::kBackoffMin;
+using test::kWait;
+using test::Recorder;
+using test::wait_state;
 
-struct Recorder {
-  std::mutex mu;
-  std::vector<std::pair<std::uint16_t, std::string>> closes;
-  std::vector<Client::State> states;
-  std::vector<proto::Hello> hellos;
-  std::vector<std::pair<Seq, std::vector<Device>>> snapshots;
-  std::vector<StoredPoint> events;
-  std::atomic<int> pongs{0};
-
-  Client::Options options(const std::string& base_url) {
-    Client::Options o;
-    o.base_url = base_url;
-    o.backoff_min = kBackoffMin;
-    o.backoff_max = kBackoffMax;
-    o.callbacks.on_close = [this](std::uint16_t code, const std::string& reason) {
-      std::lock_guard l(mu);
-      closes.emplace_back(code, reason);
-    };
-    o.callbacks.on_state = [this](Client::State s) {
-      std::lock_guard l(mu);
-      states.push_back(s);
-    };
-    o.callbacks.on_hello = [this](const proto::Hello& h) {
-      std::lock_guard l(mu);
-      hellos.push_back(h);
-    };
-    o.callbacks.on_snapshot = [this](Seq seq, const std::vector<Device>& d) {
-      std::lock_guard l(mu);
-      snapshots.emplace_back(seq, d);
-    };
-    o.callbacks.on_telemetry = [this](const std::vector<StoredPoint>& e) {
-      std::lock_guard l(mu);
-      events.insert(events.end(), e.begin(), e.end());
-    };
-    o.callbacks.on_pong = [this] { ++pongs; };
-    return o;
-  }
-
-  template <class Pred>
-  bool wait(Pred pred, std::chrono::milliseconds timeout = kWait) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      {
-        std::lock_guard l(mu);
-        if (pred()) return true;
-      }
-      std::this_thread::sleep_for(5ms);
-    }
-    std::lock_guard l(mu);
-    return pred();
-  }
-};
-
-bool wait_state(const Client& c, Client::State s, std::chrono::milliseconds timeout = kWait) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (c.state() != s) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
+constexpr auto kQuiet = 800ms;  // "no reconnect" waits: several times kBackoffMax
 
 TEST(Client, DoesNotConnectOnConstruction) {
   TestWsServer server;
@@ -109,16 +49,27 @@ TEST(Client, RefusesAnUnusableUrl) {
   EXPECT_THROW(Client{o}, std::invalid_argument);
 }
 
-TEST(Client, SetTokenConnectsWithTheTokenInTheQuery) {
+TEST(Client, TokenInUrlModeConnectsWithTheTokenInTheQuery) {
   TestWsServer server;
   Recorder rec;
-  Client client(rec.options(server.base_url()));
+  auto options = rec.options(server.base_url());
+  options.token_in_url = true;
+  Client client(options);
   const std::string token = "tok+en/with=odd&chars";
   client.set_token(token);
   ASSERT_TRUE(server.wait_connections(1, kWait));
   EXPECT_EQ(server.info(0).token, token);
   EXPECT_NE(server.info(0).target.find("%2B"), std::string::npos);
   ASSERT_TRUE(wait_state(client, Client::State::open));
+  // No auth message: the server greets on the query's token.
+  ASSERT_TRUE(rec.wait([&] { return rec.events.size() == 1; }));
+  EXPECT_TRUE(server.info(0).messages.empty());
+  // The resume request goes in the query too.
+  server.drop(0);
+  ASSERT_TRUE(server.wait_authenticated(1, kWait));
+  EXPECT_EQ(server.info(1).since, std::optional<Seq>(2));
+  EXPECT_EQ(server.info(1).epoch, std::optional<std::string>(TestWsServer::kEpoch));
+  EXPECT_NE(server.info(1).target.find("&since=2&epoch=epoch_test"), std::string::npos) << server.info(1).target;
 }
 
 TEST(Client, DeliversHelloSnapshotAndTelemetry) {
@@ -163,7 +114,7 @@ TEST(Client, NewTokenReplacesTheConnection) {
   ASSERT_TRUE(server.wait_connections(1, kWait));
   ASSERT_TRUE(wait_state(client, Client::State::open));
   client.set_token("second");
-  ASSERT_TRUE(server.wait_connections(2, kWait));
+  ASSERT_TRUE(server.wait_authenticated(1, kWait));
   EXPECT_EQ(server.info(1).token, "second");
   ASSERT_TRUE(server.wait_ended(0, kWait));
   EXPECT_EQ(server.info(0).client_close_code, std::optional<std::uint16_t>(1000));
@@ -211,7 +162,7 @@ TEST(Client, CloseStopsAndConnectResumes) {
   EXPECT_EQ(server.connections(), 1u);
   EXPECT_EQ(client.state(), Client::State::closed);
   client.connect();
-  ASSERT_TRUE(server.wait_connections(2, kWait));
+  ASSERT_TRUE(server.wait_authenticated(1, kWait));
   EXPECT_EQ(server.info(1).token, "t1");
 }
 
@@ -233,7 +184,7 @@ TEST(Client, Close1008DoesNotRetry) {
   // A new token is the way out.
   server.set_on_accept(TestWsServer::OnAccept::greet);
   client.set_token("good");
-  ASSERT_TRUE(server.wait_connections(2, kWait));
+  ASSERT_TRUE(server.wait_authenticated(1, kWait));
   EXPECT_EQ(server.info(1).token, "good");
   EXPECT_TRUE(wait_state(client, Client::State::open));
 }
@@ -244,7 +195,7 @@ TEST(Client, Close1011ReconnectsWithBackoff) {
   Recorder rec;
   Client client(rec.options(server.base_url()));
   client.set_token("t1");
-  ASSERT_TRUE(server.wait_connections(4, kWait));
+  ASSERT_TRUE(server.wait_authenticated(3, kWait));
   for (std::size_t i = 1; i < 4; ++i) {
     const auto gap = server.info(i).accepted_at - server.info(i - 1).accepted_at;
     EXPECT_GE(gap, kBackoffMin - 5ms) << "attempt " << i;
@@ -263,7 +214,7 @@ TEST(Client, DroppedTcpReconnects) {
   client.set_token("t1");
   ASSERT_TRUE(wait_state(client, Client::State::open));
   server.drop(0);
-  ASSERT_TRUE(server.wait_connections(2, kWait));
+  ASSERT_TRUE(server.wait_authenticated(1, kWait));
   EXPECT_EQ(server.info(1).token, "t1");
   EXPECT_TRUE(wait_state(client, Client::State::open));
   std::lock_guard l(rec.mu);

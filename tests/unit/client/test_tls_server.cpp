@@ -8,6 +8,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
 #include "proto/messages.hpp"
@@ -87,26 +88,47 @@ struct TestTlsServer::Session : std::enable_shared_from_this<Session> {
   }
 
   void upgrade() {
-    {
-      std::lock_guard lock(server.mu_);
-      std::string token;
-      if (auto u = boost::urls::parse_origin_form(req.target())) {
-        auto it = u->params().find("token");
-        if (it != u->params().end()) token = (*it).value;
-      }
-      server.stats_.tokens.push_back(std::move(token));
+    std::string query_token;
+    if (auto u = boost::urls::parse_origin_form(req.target())) {
+      auto it = u->params().find("token");
+      if (it != u->params().end()) query_token = (*it).value;
     }
-    ws.async_accept(req, [self = shared_from_this()](error_code ec) {
+    ws.async_accept(req, [self = shared_from_this(), query_token](error_code ec) {
       if (ec) return self->close_socket();
       {
         std::lock_guard lock(self->server.mu_);
         ++self->server.stats_.ws_upgrades;
       }
-      self->hello = proto::encode_hello({"org_tls", "user_tls", "admin", 1'795'000'000, "fleetd/test", 1});
-      self->ws.text(true);
-      self->ws.async_write(asio::buffer(self->hello), [self](error_code e, std::size_t) {
-        if (!e) self->read_frames();
+      if (!query_token.empty()) return self->authenticated(query_token);
+      // Protocol 2: the token comes in the first message, {"type":"auth","token":...}.
+      self->buffer.consume(self->buffer.size());
+      self->ws.async_read(self->buffer, [self](error_code e, std::size_t) {
+        if (e) return;
+        boost::system::error_code parse_ec;
+        const auto v = boost::json::parse(beast::buffers_to_string(self->buffer.data()), parse_ec);
+        const auto* o = !parse_ec && v.is_object() ? &v.get_object() : nullptr;
+        const auto* token = o ? o->if_contains("token") : nullptr;
+        self->authenticated(token && token->is_string() ? std::string(token->get_string()) : std::string());
       });
+    });
+  }
+
+  void authenticated(std::string token) {
+    {
+      std::lock_guard lock(server.mu_);
+      server.stats_.tokens.push_back(std::move(token));
+    }
+    proto::Hello h;
+    h.tenant = "org_tls";
+    h.user = "user_tls";
+    h.role = "admin";
+    h.token_exp = 1'795'000'000;
+    h.server = "fleetd/test";
+    h.seq = 1;
+    hello = proto::encode_hello(h);
+    ws.text(true);
+    ws.async_write(asio::buffer(hello), [self = shared_from_this()](error_code e, std::size_t) {
+      if (!e) self->read_frames();
     });
   }
 

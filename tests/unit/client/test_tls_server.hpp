@@ -1,6 +1,7 @@
 #pragma once
 // A TLS server on 127.0.0.1:0 for hermetic client tests, speaking both protocols of the client library on
-// one port: a WebSocket upgrade gets the server's hello and is then kept open; any other HTTP/1.1 request
+// one port: a WebSocket upgrade gets the server's hello once its token arrived (in the query, else in the
+// first message) and is then kept open; any other HTTP/1.1 request
 // gets 200 {"target":"..."} on a keep-alive connection. It records TLS handshakes (good, failed, SNI), so
 // tests can tell where a connection was refused. Runs on its own I/O thread; public methods are thread-safe.
 #include <boost/asio/io_context.hpp>
@@ -31,7 +32,7 @@ class TestTlsServer {
     int handshakes_failed = 0;
     int ws_upgrades = 0;
     int http_requests = 0;
-    std::vector<std::string> tokens;            // "token" query parameter of each upgrade
+    std::vector<std::string> tokens;            // each session's token (query, else first auth message)
     std::vector<std::optional<std::string>> sni;  // SNI of each good handshake (nullopt: none sent)
   };
 

@@ -1,0 +1,33 @@
+#include "auth_message.hpp"
+
+#include "proto/json_writer.hpp"
+
+namespace fleet::detail {
+
+std::string encode_auth(std::string_view token, const std::optional<proto::ResumePosition>& resume) {
+  std::string out;
+  out.reserve(token.size() + 96);
+  out += R"({"type":"auth","token":)";
+  proto::append_json_string(out, token);
+  if (resume) {
+    out += R"(,"since":)";
+    proto::append_json_number(out, std::uint64_t{resume->since});
+    out += R"(,"epoch":)";
+    proto::append_json_string(out, resume->epoch);
+  }
+  out += '}';
+  return out;
+}
+
+std::string ws_request_target(const Endpoint& ep, std::string_view url_token,
+                              const std::optional<proto::ResumePosition>& resume) {
+  if (url_token.empty()) return ep.base_path + "/ws";
+  std::string target = ws_target(ep, url_token);
+  if (resume) {
+    // The epoch is [A-Za-z0-9_-] (proto::is_valid_epoch) and needs no encoding.
+    target += "&since=" + std::to_string(resume->since) + "&epoch=" + resume->epoch;
+  }
+  return target;
+}
+
+}  // namespace fleet::detail

@@ -1,0 +1,24 @@
+#pragma once
+// Client -> server messages as the client writes them (docs/protocol.md, "Client -> server"); the server
+// reads them with proto/client_messages.hpp. Internal to fleet_client.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "fleet/endpoint.hpp"
+#include "proto/client_messages.hpp"
+
+namespace fleet::detail {
+
+inline constexpr std::string_view kPingMessage = R"({"type":"ping"})";
+
+// {"type":"auth","token":T} with "since" and "epoch" when resuming (a first message only: the server
+// ignores them on a refresh).
+std::string encode_auth(std::string_view token, const std::optional<proto::ResumePosition>& resume);
+
+// The WebSocket request target: base_path + "/ws" without a token (it goes in the first message), else
+// ws_target() plus "&since=&epoch=" when resuming (Client::Options::token_in_url).
+std::string ws_request_target(const Endpoint& ep, std::string_view url_token,
+                              const std::optional<proto::ResumePosition>& resume);
+
+}  // namespace fleet::detail
