@@ -1,10 +1,12 @@
 #include "net/http_session.hpp"
 
+#include <array>
 #include <boost/asio/post.hpp>
 #include <boost/beast/http.hpp>
 
 #include "api/bearer.hpp"
 #include "api/http_errors.hpp"
+#include "net/http_framing.hpp"
 #include "net/redact.hpp"
 #include "net/request_target.hpp"
 #include "net/static_files.hpp"
@@ -35,6 +37,20 @@ std::optional<std::string> extract_token(std::string_view query, std::string_vie
   if (auto bearer = api::bearer_credentials(authorization)) return std::string(*bearer);
   if (!authorization.empty()) return std::string();  // an Authorization header that is no bearer token
   return std::nullopt;
+}
+
+std::optional<FramingError> check_framing(const http::request<http::string_body>& req) {
+  std::array<std::string_view, 8> te{};
+  std::size_t n_te = 0;
+  std::size_t hosts = 0;
+  for (const auto& field : req.base()) {
+    if (field.name() == http::field::host) ++hosts;
+    if (field.name() == http::field::transfer_encoding) {
+      if (n_te == te.size()) return FramingError{400, "too many Transfer-Encoding fields"};
+      te[n_te++] = field.value();
+    }
+  }
+  return framing_error(RequestFraming{req.version(), std::span(te.data(), n_te), hosts});
 }
 
 // `?since=&epoch=`: both or neither, each well-formed (docs/protocol.md, "Resume").
@@ -74,6 +90,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     return;
   }
   keep_alive_ = false;
+  sensitive_ = false;
   version_ = 11;
   head_ = false;
   method_ = "-";
@@ -97,9 +114,18 @@ void HttpSession::dispatch(http::request<http::string_body> req) {
   // token) when it is off.
   if (ctx_.options.access_log) log_target_ = redact_target(req.target());
   head_ = req.method() == http::verb::head;
+  sensitive_ = !req[http::field::authorization].empty();
+
+  if (auto bad = check_framing(req)) {
+    keep_alive_ = false;  // whatever follows on this connection cannot be trusted to be a request
+    api::Response res = api::error_response(ErrorCode::bad_request, std::string(bad->message));
+    res.status = bad->status;
+    return respond(std::move(res));
+  }
 
   auto target = parse_request_target(req.target());
   if (!target) return respond(api::error_response(ErrorCode::bad_request, "malformed request target"));
+  if (target->path.starts_with("/api/") || target->path.starts_with("/dev/")) sensitive_ = true;
 
   if (target->path == "/ws") return upgrade(std::move(req), target->query);
 
@@ -138,6 +164,12 @@ void HttpSession::upgrade(http::request<http::string_body> req, std::string_view
     }
     return respond(std::move(res));
   }
+  for (std::string_view name : {"token", "since", "epoch"}) {
+    if (query_parameter_count(query, name) > 1) {
+      keep_alive_ = false;
+      return respond(api::error_response(ErrorCode::bad_request, "repeated " + std::string(name) + " parameter"));
+    }
+  }
   WsStart start;
   start.token = extract_token(query, req[http::field::authorization]);
   extract_resume(query, start);
@@ -162,6 +194,8 @@ void HttpSession::respond(api::Response res) {
   msg.set(http::field::server, "fleetd/" FLEET_VERSION);
   msg.set(http::field::content_type, res.content_type);
   msg.set("X-Content-Type-Options", "nosniff");
+  // Answers to credentialed requests and API calls are the caller's alone: no cache may keep them.
+  if (sensitive_) msg.set(http::field::cache_control, "no-store");
   for (auto& [name, value] : res.headers) msg.set(name, value);
   const bool keep_alive = keep_alive_ && res.status < 500 && res.status != 413 && !ctx_.stopping.load();
   msg.keep_alive(keep_alive);

@@ -40,6 +40,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool head_ = false;
+  bool sensitive_ = false;  // credentials or an API path: the answer gets Cache-Control: no-store
   std::string method_;
   std::string log_target_;
   std::chrono::steady_clock::time_point started_;

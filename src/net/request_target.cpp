@@ -59,4 +59,23 @@ std::optional<std::string> query_parameter(std::string_view query, std::string_v
   return std::nullopt;
 }
 
+std::size_t query_parameter_count(std::string_view query, std::string_view name) {
+  std::size_t n = 0;
+  if (plain(query)) {
+    while (!query.empty()) {
+      const std::size_t amp = query.find('&');
+      const std::string_view param = query.substr(0, amp);
+      if (param.substr(0, param.find('=')) == name) ++n;
+      if (amp == std::string_view::npos) break;
+      query.remove_prefix(amp + 1);
+    }
+    return n;
+  }
+  if (!boost::urls::parse_query(query)) return 0;
+  for (auto p : boost::urls::params_view(query)) {
+    if (p.key == name) ++n;
+  }
+  return n;
+}
+
 }  // namespace fleet::net

@@ -21,4 +21,8 @@ std::optional<RequestTarget> parse_request_target(std::string_view target);
 // `name=`; a bare `name` without '=' is skipped. nullopt when there is none or the query is not valid.
 std::optional<std::string> query_parameter(std::string_view query, std::string_view name);
 
+// How many parameters of an encoded `query` are named `name` (decoded), with a value or bare: a client that
+// repeats a credential or a position is refused rather than have one silently win. 0 for an invalid query.
+std::size_t query_parameter_count(std::string_view query, std::string_view name);
+
 }  // namespace fleet::net

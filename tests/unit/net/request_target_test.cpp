@@ -68,6 +68,15 @@ TEST(RequestTarget, ParameterRules) {
   EXPECT_EQ(query_parameter("token=%zz", "token"), std::nullopt);  // not a valid query
 }
 
+TEST(RequestTarget, CountsRepeatedParametersWhetherEncodedOrBare) {
+  EXPECT_EQ(query_parameter_count("token=a&x=1", "token"), 1u);
+  EXPECT_EQ(query_parameter_count("token=a&token=b", "token"), 2u);
+  EXPECT_EQ(query_parameter_count("token=a&token", "token"), 2u);
+  EXPECT_EQ(query_parameter_count("tok%65n=a&token=b", "token"), 2u);
+  EXPECT_EQ(query_parameter_count("tokens=a&xtoken=b", "token"), 0u);
+  EXPECT_EQ(query_parameter_count("", "token"), 0u);
+}
+
 TEST(RequestTarget, RefusesWhatIsNotOriginForm) {
   for (std::string_view bad : {"", "ws", "*", "http://h/ws", "/a%zz", "/a?b%2", "/a b", "/a\x01"}) {
     SCOPED_TRACE(std::string(bad));
