@@ -48,6 +48,8 @@ log "building ${targets[*]} (Release, $build)"
 ninja -C "$build" -j"${FLEET_BENCH_JOBS:-2}" "${targets[@]}" >&2
 loadgen=$build/bench/loadgen/fleet_loadgen
 fleetd=$build/src/app/fleetd
+# The commit the binaries were built from: HEAD may move while a long run goes on.
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 if [[ ,$servers, == *,baseline,* ]]; then
   baseline_dir=$root/bench/baseline
@@ -191,7 +193,6 @@ for scenario in "${scenario_list[@]}"; do
 done
 
 # ---- report -------------------------------------------------------------------------------------------
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if ((smoke)); then
   out=$work/smoke-$commit.json
 else
