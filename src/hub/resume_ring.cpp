@@ -34,15 +34,18 @@ ResumeRing::~ResumeRing() {
 void ResumeRing::append(const std::shared_ptr<const proto::EncodedBatch>& batch, Clock::time_point now) {
   if (batch->events.empty()) return;
   Tenant& t = tenants_[batch->tenant];
-  const std::size_t c = cost(*batch);
   t.entries.push_back(Entry{batch, now});
+  count_added(t, cost(*batch));
+  trim(t, now);
+}
+
+void ResumeRing::count_added(Tenant& t, std::size_t c) {
   t.bytes += c;
   bytes_ += c;
   ++batches_;
   auto& m = RingMetrics::get();
   m.bytes.add(static_cast<std::int64_t>(c));
   m.batches.add(1);
-  trim(t, now);
 }
 
 void ResumeRing::pop_front(Tenant& t, Why why) {
@@ -94,12 +97,7 @@ bool ResumeRing::seed(const std::shared_ptr<const proto::EncodedBatch>& older, S
   Tenant& t = tenants_[older->tenant];
   if (t.bytes + c > limits_.tenant_bytes || bytes_ + c > limits_.total_bytes) return false;
   t.entries.push_front(Entry{older, now});
-  t.bytes += c;
-  bytes_ += c;
-  ++batches_;
-  auto& m = RingMetrics::get();
-  m.bytes.add(static_cast<std::int64_t>(c));
-  m.batches.add(1);
+  count_added(t, c);
   return true;
 }
 

@@ -84,6 +84,7 @@ class ResumeRing {
   };
   enum class Why : std::uint8_t { age, bytes };
 
+  void count_added(Tenant& t, std::size_t cost);  // bytes and metrics for a batch just added to `t`
   void pop_front(Tenant& t, Why why);
   // Age first, then the per-tenant and total byte bounds; always keeps the newest batch.
   void trim(Tenant& t, Clock::time_point now);

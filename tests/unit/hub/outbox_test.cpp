@@ -19,14 +19,18 @@ std::shared_ptr<const proto::EncodedBatch> batch(Seq first_seq, std::vector<std:
   return proto::encode_batch(TenantId("org"), points);
 }
 
-std::vector<Seq> seqs(Outbox& box) {
-  std::vector<Slice> out;
-  box.take(out, SIZE_MAX);
+std::vector<Seq> seqs_of(const std::vector<Slice>& slices) {
   std::vector<Seq> s;
-  for (auto& slice : out) {
+  for (const auto& slice : slices) {
     for (std::uint32_t i = 0; i < slice.count; ++i) s.push_back(slice.batch->events[slice.first + i].seq);
   }
   return s;
+}
+
+std::vector<Seq> seqs(Outbox& box) {
+  std::vector<Slice> out;
+  box.take(out, SIZE_MAX);
+  return seqs_of(out);
 }
 
 TEST(Outbox, KeepsEverythingInOrderUnderTheSoftLimit) {
@@ -102,10 +106,7 @@ TEST(Outbox, TakeCountsWhatCoalescingLeftOutAsSkipped) {
   std::vector<Slice> out;
   std::uint64_t skipped = 99;
   box.take(out, SIZE_MAX, &skipped);
-  std::vector<Seq> got;
-  for (auto& s : out) {
-    for (std::uint32_t i = 0; i < s.count; ++i) got.push_back(s.batch->events[s.first + i].seq);
-  }
+  const std::vector<Seq> got = seqs_of(out);
   // Newest per device: b@14, c@16, a@17. The frame explains the rest: 17 - 10 = 3 sent + 4 skipped.
   EXPECT_EQ(got, (std::vector<Seq>{14, 16, 17}));
   EXPECT_EQ(skipped, 4u);
@@ -137,11 +138,7 @@ TEST(Outbox, PushFromAnEventAndPrependRecoveredEvents) {
   std::vector<Slice> out;
   std::uint64_t skipped = 1;
   box.take(out, SIZE_MAX, &skipped);
-  std::vector<Seq> got;
-  for (auto& s : out) {
-    for (std::uint32_t i = 0; i < s.count; ++i) got.push_back(s.batch->events[s.first + i].seq);
-  }
-  EXPECT_EQ(got, (std::vector<Seq>{3, 4, 6, 7}));
+  EXPECT_EQ(seqs_of(out), (std::vector<Seq>{3, 4, 6, 7}));
   EXPECT_EQ(skipped, 1u);  // 5 never came: counted, which is why callers keep the stream gap-free
 }
 
