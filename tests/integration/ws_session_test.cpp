@@ -152,10 +152,20 @@ TEST_F(WsSession, NoAuthMessageClosesAtTheHandshakeTimeout) {
 
 TEST_F(WsSession, AFirstMessageThatIsNotAuthHasNoToken) {
   start();
-  WsClient ws(port(), "/ws");
-  ws.send(R"({"type":"ping"})");
-  EXPECT_EQ(ws.wait_close(seconds(5)), 1008);
-  EXPECT_EQ(ws.close_reason(), "Missing token");
+  for (const std::string first : {R"({"type":"ping"})", "not json", "[]", R"({"type":"AUTH","token":"x"})"}) {
+    WsClient ws(port(), "/ws");
+    ws.send(first);
+    EXPECT_EQ(ws.wait_close(seconds(5)), 1008) << first;
+    EXPECT_EQ(ws.close_reason(), "Missing token") << first;
+  }
+  // Whatever a client sends after the close is never answered, and the server carries on.
+  WsClient late(port(), "/ws");
+  late.send("{}");
+  late.send(auth_message(admin_));
+  EXPECT_EQ(late.wait_close(seconds(5)), 1008);
+  EXPECT_EQ(late.close_reason(), "Missing token");
+  WsClient fine(port(), "/ws");
+  EXPECT_EQ(open_by_message(fine, auth_message(admin_)).at("tenant").as_string(), "org_a");
 }
 
 TEST_F(WsSession, FirstMessageAuthRefusesBadTokensWithTheSameReasons) {
