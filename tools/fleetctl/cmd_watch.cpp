@@ -15,14 +15,15 @@ namespace fleetctl {
 namespace {
 
 using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
 
 constexpr FlagSpec kFlags[] = {
     {"token", "T", "user token (default $FLEET_TOKEN)"},
     {"count", "N", "exit after N telemetry events"},
-    {"dev-user", "U", "fetch dev tokens for this user instead (fleetd --dev) and refresh them before expiry"},
+    {"dev-user", "U", "fetch dev tokens for this user instead (fleetd --dev) and refresh them in-band before expiry"},
     {"dev-org", "O", "organization of the dev tokens"},
     {"dev-role", "ROLE", "role of the dev tokens (default admin)"},
-    {"dev-ttl", "SECONDS", "lifetime of each dev token (default 300)"},
+    {"dev-ttl", "SECONDS", "lifetime of each dev token (default 300); refreshed at two thirds of it"},
     {"ca-file", "PEM", "CA bundle for wss:// (default: the system store)"},
     {"verbose", "", "also print the client library's log lines"},
 };
@@ -40,7 +41,8 @@ struct WatchState {
   std::atomic<bool> token_refused{false};
   std::atomic<bool> hello_seen{false};  // a session opened since the main loop last looked
   std::mutex out_mu;
-  std::string close_reason;  // of the last 1008, under out_mu
+  std::uint16_t last_close_code = 0;  // of the connection that ended last, under out_mu
+  std::string close_reason;           // of the last refusal (1008 followed by `closed`), under out_mu
 
   void line(const std::string& json) {
     std::lock_guard lock(out_mu);
@@ -59,13 +61,8 @@ int run(const Args& args) {
   const bool dev = args.has("dev-user");
   DevTokenRequest dev_req;
   std::string token;
-  std::int64_t refresh_at_s = 0;  // dev mode: when to fetch the next token
+  Clock::time_point refresh_at;  // dev mode: when to fetch the next token and hand it to the client
   const std::string server = server_url(args);
-  auto next_refresh = [&](const DevToken& t) {
-    const std::int64_t life = std::max<std::int64_t>(t.expires_at_s - now_s(), 1);
-    // Renew with a fifth of the lifetime left (at least 5 s), well before the server closes with 1008.
-    return t.expires_at_s - std::min(life / 2, std::max<std::int64_t>(life / 5, 5));
-  };
   if (dev) {
     dev_req.user = *args.get("dev-user");
     dev_req.org = args.get_or("dev-org", "");
@@ -75,7 +72,7 @@ int run(const Args& args) {
     auto t = fetch_dev_token(server, dev_req);
     if (!t) return failure(t.error().message);
     token = t->token;
-    refresh_at_s = next_refresh(*t);
+    refresh_at = Clock::now() + refresh_delay(*t, now_s(), dev_req.ttl_s);
   } else {
     auto t = flag_or_env(args, "token", "FLEET_TOKEN");
     if (!t || t->empty()) return usage_error("watch: --token (or $FLEET_TOKEN, or --dev-user) is required");
@@ -89,10 +86,12 @@ int run(const Args& args) {
   opts.base_url = server;
   opts.ca_file = args.get_or("ca-file", "");
   auto& cb = opts.callbacks;
+  // hello carries epoch, token_grace_s and, on a reconnect, recovered (true: no snapshot follows).
   cb.on_hello = [&st](const fleet::proto::Hello& h) {
     st.hello_seen = true;
     st.line(fleet::proto::encode_hello(h));
   };
+  cb.on_auth_ok = [&st](std::int64_t token_exp) { st.line(fleet::proto::encode_auth_ok(token_exp)); };
   cb.on_snapshot = [&st](fleet::Seq seq, const std::vector<fleet::Device>& devices) {
     st.line(fleet::proto::encode_snapshot(seq, devices));
   };
@@ -103,14 +102,19 @@ int run(const Args& args) {
       if (++st.events == st.limit) st.done = true;
     }
   };
-  cb.on_state = [](fleet::Client::State s) { std::cerr << "fleetctl: " << fleet::to_string(s) << '\n'; };
   cb.on_close = [&st](std::uint16_t code, const std::string& reason) {
     std::cerr << "fleetctl: connection closed: " << code << ' ' << reason << '\n';
-    if (code == 1008) {
-      std::lock_guard lock(st.out_mu);
-      st.close_reason = reason;
-      st.token_refused = true;
-    }
+    std::lock_guard lock(st.out_mu);
+    st.last_close_code = code;
+    st.close_reason = reason;
+  };
+  // A refusal is a 1008 the client itself gave up on (it reconnects on its own after "Organization
+  // changed" following a refresh, or "Authentication timeout"): on_close always comes before this.
+  cb.on_state = [&st](fleet::Client::State s) {
+    std::cerr << "fleetctl: " << fleet::to_string(s) << '\n';
+    if (s != fleet::Client::State::closed) return;
+    std::lock_guard lock(st.out_mu);
+    if (st.last_close_code == 1008) st.token_refused = true;
   };
 
   std::unique_ptr<fleet::Client> client;
@@ -141,15 +145,17 @@ int run(const Args& args) {
         break;
       }
     }
-    if (dev && (refused || now_s() >= refresh_at_s)) {
+    if (dev && (refused || Clock::now() >= refresh_at)) {
       auto t = fetch_dev_token(server, dev_req);
       if (!t) {
         // Keep the current session; try again shortly (the server may be restarting).
         std::cerr << "fleetctl: token refresh failed: " << t.error().message << '\n';
-        refresh_at_s = now_s() + 2;
+        refresh_at = Clock::now() + kMinRefreshInterval;
         continue;
       }
-      refresh_at_s = next_refresh(*t);
+      refresh_at = Clock::now() + refresh_delay(*t, now_s(), dev_req.ttl_s);
+      // Same user and organization: the client sends it in-band on the open socket (answered by auth_ok);
+      // after a refusal it reconnects with it, resuming where the stream stopped.
       client->set_token(t->token);
     } else if (!dev && refused) {
       rc = failure("the server refused the token (" + reason() + "); get a new one (fleetctl token ...)");
@@ -163,9 +169,11 @@ int run(const Args& args) {
 }  // namespace
 
 const Command kWatchCommand{
-    "watch", "watch [--token T | --dev-user U --dev-org O] [--count N]",
+    "watch", "watch [--token T | --dev-user U --dev-org O [--dev-ttl S]] [--count N]",
     "Print the live stream as JSON lines on stdout (one telemetry message per event).\n"
-    "Prints hello, snapshot, then each event; connection state changes go to stderr. Reconnects with backoff; exits on SIGINT/SIGTERM or after --count.",
+    "Prints hello (with epoch, and recovered after a reconnect), snapshot, then each event, and auth_ok for each\n"
+    "in-band token refresh; connection state changes go to stderr. Authenticates in the first message; reconnects\n"
+    "with backoff and resumes where the stream stopped; exits on SIGINT/SIGTERM or after --count.",
     kFlags, run};
 
 }  // namespace fleetctl

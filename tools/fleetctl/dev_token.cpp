@@ -1,5 +1,6 @@
 #include "dev_token.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "fleet/http.hpp"
@@ -41,6 +42,14 @@ fleet::Result<DevToken> fetch_dev_token(const std::string& server, const DevToke
   if (exp && exp->is_int64()) out.expires_at_s = exp->get_int64();
   if (exp && exp->is_uint64()) out.expires_at_s = static_cast<std::int64_t>(exp->get_uint64());
   return out;
+}
+
+std::chrono::milliseconds refresh_delay(const DevToken& t, std::int64_t now_s, long long requested_ttl_s) {
+  std::int64_t lifetime_s = t.expires_at_s - now_s;
+  if (t.expires_at_s <= 0 || lifetime_s <= 0) lifetime_s = std::max<long long>(requested_ttl_s, 0);
+  lifetime_s = std::min<std::int64_t>(lifetime_s, 366 * 86'400);  // an absurd expiry must not overflow below
+  const std::chrono::milliseconds two_thirds{lifetime_s * 1000 * 2 / 3};
+  return std::max<std::chrono::milliseconds>(two_thirds, kMinRefreshInterval);
 }
 
 }  // namespace fleetctl

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -145,6 +147,32 @@ TEST(FetchDevToken, UnreachableServerIsAnError) {
   auto t = fetch_dev_token(nobody.url(), DevTokenRequest{"alice", ""});
   ASSERT_FALSE(t.has_value());
   EXPECT_FALSE(t.error().message.empty());
+}
+
+using namespace std::chrono_literals;
+
+TEST(RefreshDelay, TwoThirdsOfTheLifetime) {
+  EXPECT_EQ(refresh_delay(DevToken{"t", 1'000'300}, 1'000'000, 300), 200s);
+  EXPECT_EQ(refresh_delay(DevToken{"t", 1'000'030}, 1'000'000, 30), 20s);
+  EXPECT_EQ(refresh_delay(DevToken{"t", 1'000'004}, 1'000'000, 4), 2666ms);
+}
+
+TEST(RefreshDelay, NeverSoonerThanTheServersAuthRate) {
+  // One auth message per 2 s on average: a 1 s token is refreshed in the server's grace period instead.
+  EXPECT_EQ(refresh_delay(DevToken{"t", 1'000'001}, 1'000'000, 1), kMinRefreshInterval);
+  EXPECT_EQ(refresh_delay(DevToken{"t", 1'000'003}, 1'000'000, 3), kMinRefreshInterval);
+}
+
+TEST(RefreshDelay, FallsBackToTheRequestedLifetime) {
+  EXPECT_EQ(refresh_delay(DevToken{"t", 0}, 1'000'000, 60), 40s);          // no expires_at_s in the answer
+  EXPECT_EQ(refresh_delay(DevToken{"t", 999'000}, 1'000'000, 60), 40s);    // the server's clock is behind
+  EXPECT_EQ(refresh_delay(DevToken{"t", 1'000'000}, 1'000'000, 60), 40s);  // expires now
+}
+
+TEST(RefreshDelay, AnAbsurdExpiryDoesNotOverflow) {
+  const auto d = refresh_delay(DevToken{"t", INT64_MAX}, 1'000'000, 60);
+  EXPECT_GT(d, 24h * 200);
+  EXPECT_LT(d, 24h * 366);
 }
 
 }  // namespace
