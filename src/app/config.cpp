@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
+#include <set>
 #include <sstream>
 
 namespace fleet::app {
@@ -16,7 +17,7 @@ struct Option {
   const char* value_name;
   const char* help;
   std::function<void(Config&, const std::string&)> text;  // text and list
-  std::function<void(Config&, std::int64_t)> number;      // integer, size and flag (1/0)
+  std::function<void(Config&, std::int64_t)> number;      // integer, size and flag (1/0); list: clears it
   std::int64_t min = 0;
   std::int64_t max = INT64_MAX;
 };
@@ -40,7 +41,11 @@ const std::vector<Option>& options() {
       {"--issuer", "FLEET_ISSUER", Kind::text, "ISS", "required `iss` of user tokens (Clerk: https://<frontend-api>)",
        [](Config& c, const std::string& v) { c.issuer = v; }, nullptr},
       {"--authorized-party", "FLEET_AUTHORIZED_PARTIES", Kind::list, "ORIGIN", "allowed `azp` (repeatable; env: comma-separated)",
-       [](Config& c, const std::string& v) { c.authorized_parties.push_back(v); }, nullptr},
+       [](Config& c, const std::string& v) { c.authorized_parties.push_back(v); },
+       [](Config& c, std::int64_t) { c.authorized_parties.clear(); }},
+      {"--allowed-origin", "FLEET_ALLOWED_ORIGINS", Kind::list, "ORIGIN", "WebSocket upgrades with another Origin get 403 (repeatable; env: comma-separated; default: any)",
+       [](Config& c, const std::string& v) { c.allowed_origins.push_back(v); },
+       [](Config& c, std::int64_t) { c.allowed_origins.clear(); }},
       {"--tenant-claim", "FLEET_TENANT_CLAIM", Kind::text, "PATH", "dotted claim path of the tenant (default: o.id, then org_id)",
        [](Config& c, const std::string& v) { c.tenant_claim = v; }, nullptr},
       {"--clock-skew", "FLEET_CLOCK_SKEW", Kind::integer, "SECONDS", "tolerated clock skew for exp/nbf/iat (default 5)", nullptr,
@@ -145,7 +150,23 @@ Result<void> apply(const Option& o, Config& c, const std::string& value, bool fr
   return {};
 }
 
+// An origin as browsers send it (RFC 6454): scheme://host[:port], nothing after.
+bool is_origin(std::string_view o) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (o.starts_with(scheme)) {
+      const std::string_view rest = o.substr(scheme.size());
+      return !rest.empty() && rest.find_first_of("/?#") == std::string_view::npos;
+    }
+  }
+  return false;
+}
+
 Result<void> validate(const Config& c) {
+  for (const auto& o : c.allowed_origins) {
+    if (!is_origin(o)) {
+      return make_error(ErrorCode::invalid_field, "--allowed-origin: not an origin (scheme://host[:port]): \"" + o + "\"");
+    }
+  }
   if (c.sync != "full" && c.sync != "normal") return make_error(ErrorCode::invalid_field, "--sync: expected full or normal");
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
     return make_error(ErrorCode::invalid_field, "--log-level: expected debug, info, warn or error");
@@ -191,7 +212,7 @@ Result<Config> parse_config(const std::vector<std::string>& args, const Getenv& 
       if (auto r = apply(o, c, *v, true); !r) return r.error();
     }
   }
-  bool cleared_list = false;  // flags replace a list given in the environment
+  std::set<const Option*> cleared_lists;  // flags replace a list given in the environment
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
     if (arg == "--help" || arg == "-h") {
@@ -224,10 +245,8 @@ Result<Config> parse_config(const std::vector<std::string>& args, const Getenv& 
       if (i + 1 >= args.size()) return make_error(ErrorCode::invalid_field, arg + ": missing value");
       value = args[++i];
     }
-    if (found->kind == Kind::list && !cleared_list) {
-      c.authorized_parties.clear();
-      cleared_list = true;
-    }
+    // The first use of a list flag replaces the environment's list; later uses add to it.
+    if (found->kind == Kind::list && cleared_lists.insert(found).second) found->number(c, 0);
     if (auto r = apply(*found, c, value, false); !r) return r.error();
   }
   if (c.help || c.version) return c;

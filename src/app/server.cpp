@@ -216,6 +216,7 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
 
   net::NetOptions no;
   no.max_connections = config.max_connections;
+  no.allowed_origins = config.allowed_origins;
   no.handshake_timeout = std::chrono::milliseconds(config.handshake_timeout_ms);
   no.ws_idle_timeout = std::chrono::milliseconds(config.ws_idle_timeout_ms);
   no.ws_max_message = config.ws_max_message;

@@ -1,5 +1,6 @@
 #include "net/http_session.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/post.hpp>
 #include <boost/beast/http.hpp>
@@ -163,6 +164,13 @@ void HttpSession::upgrade(http::request<http::string_body> req, std::string_view
       res.headers.emplace_back("Sec-WebSocket-Version", "13");
     }
     return respond(std::move(res));
+  }
+  if (!ctx_.options.allowed_origins.empty()) {
+    const std::string_view origin = req[http::field::origin];
+    const auto& allowed = ctx_.options.allowed_origins;
+    if (!origin.empty() && std::find(allowed.begin(), allowed.end(), origin) == allowed.end()) {
+      return respond(api::error_response(ErrorCode::forbidden, "origin not allowed"));
+    }
   }
   for (std::string_view name : {"token", "since", "epoch"}) {
     if (query_parameter_count(query, name) > 1) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "api/router.hpp"
 #include "auth/authenticator.hpp"
@@ -18,6 +19,9 @@ class StaticFiles;
 
 struct NetOptions {
   std::size_t max_connections = 20000;  // WebSocket sessions; more get 1013 Server busy
+  // When not empty, a WebSocket upgrade whose Origin is not listed is refused with 403 (an upgrade
+  // without Origin, from a non-browser client, is allowed: only browsers send it, and they always do).
+  std::vector<std::string> allowed_origins;
   std::chrono::milliseconds handshake_timeout{10'000};
   std::chrono::milliseconds ws_idle_timeout{30'000};  // pings at half of it, close when silent for all of it
   std::size_t ws_max_message = 16 * 1024;            // inbound; clients send little (auth holds a JWT)

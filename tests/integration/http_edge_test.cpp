@@ -16,8 +16,9 @@
 namespace fleet::testing {
 namespace {
 
-// Sends `bytes` on a fresh connection and returns everything the server sends until it closes (or 20 s).
-std::string exchange(unsigned short port, const std::string& bytes) {
+// Sends `bytes` on a fresh connection and returns everything the server sends until it closes (or 20 s),
+// or, with `head_only`, until the first response head is complete (an upgraded socket stays open).
+std::string exchange(unsigned short port, const std::string& bytes, bool head_only = false) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -33,6 +34,7 @@ std::string exchange(unsigned short port, const std::string& bytes) {
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n <= 0) break;
     out.append(buf, static_cast<std::size_t>(n));
+    if (head_only && out.find("\r\n\r\n") != std::string::npos) break;
   }
   ::close(fd);
   return out;
@@ -133,6 +135,24 @@ TEST_F(HttpEdge, AuthenticatedAndApiAnswersAreNeverStored) {
   EXPECT_NE(minted.find("Cache-Control: no-store\r\n"), std::string::npos) << minted;
   const std::string health = exchange(port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(health.find("no-store"), std::string::npos) << health;
+}
+
+TEST(HttpEdgeOrigins, AnAllowListRefusesUpgradesFromOtherOrigins) {
+  FleetdProcess server({"--dev", "--allowed-origin", "https://fleet.example"});
+  const std::string token = dev_token(server.port(), "alice", "org_a");
+  auto upgrade = [&](const std::string& origin_header) {
+    return exchange(server.port(), "GET /ws?token=" + token + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                                   "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" + origin_header + "\r\n",
+                    true);
+  };
+  const std::string evil = upgrade("Origin: https://evil.example\r\n");
+  EXPECT_EQ(evil.rfind("HTTP/1.1 403", 0), 0u) << evil;
+  EXPECT_NE(evil.find("origin not allowed"), std::string::npos) << evil;
+  EXPECT_EQ(upgrade("Origin: https://fleet.example\r\n").rfind("HTTP/1.1 101", 0), 0u);
+  EXPECT_EQ(upgrade("").rfind("HTTP/1.1 101", 0), 0u);  // no Origin: not a browser
+  // REST is not affected: the allow-list is about which pages may open live sessions.
+  EXPECT_EQ(request(server.port(), "GET", "/healthz").status, 200);
 }
 
 }  // namespace

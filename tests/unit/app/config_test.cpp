@@ -47,6 +47,23 @@ TEST(Config, RepeatedAuthorizedPartiesReplaceTheEnvironmentList) {
   EXPECT_EQ(c->authorized_parties, (std::vector<std::string>{"https://x", "https://y"}));
 }
 
+TEST(Config, AllowedOriginsAreOriginsAndFlagsReplaceTheEnvironmentList) {
+  auto none = parse({"--dev"}, {});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->allowed_origins.empty());
+  auto env = parse({"--dev"}, {{"FLEET_ALLOWED_ORIGINS", "https://a.example,http://localhost:5173"}});
+  ASSERT_TRUE(env);
+  EXPECT_EQ(env->allowed_origins, (std::vector<std::string>{"https://a.example", "http://localhost:5173"}));
+  auto flags = parse({"--dev", "--allowed-origin", "https://x", "--allowed-origin=https://y:8443", "--authorized-party", "https://p"},
+                     {{"FLEET_ALLOWED_ORIGINS", "https://env"}, {"FLEET_AUTHORIZED_PARTIES", "https://envp"}});
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(flags->allowed_origins, (std::vector<std::string>{"https://x", "https://y:8443"}));
+  EXPECT_EQ(flags->authorized_parties, (std::vector<std::string>{"https://p"}));
+  for (const char* bad : {"fleet.example", "https://", "https://a/", "https://a/path", "ftp://a", "*"}) {
+    EXPECT_FALSE(parse({"--dev", "--allowed-origin", bad})) << bad;
+  }
+}
+
 TEST(Config, SessionAndResumeBounds) {
   auto d = parse({"--dev"}, {});
   ASSERT_TRUE(d);
