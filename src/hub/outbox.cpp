@@ -11,6 +11,10 @@ std::size_t cost(const Slice& s) noexcept { return s.bytes().size() + 1; }
 }  // namespace
 
 Outbox::Push Outbox::push(const std::shared_ptr<const proto::EncodedBatch>& batch, std::uint32_t first) {
+  // A snapshot served from the store's cache may already cover a batch still on its way to this worker
+  // (the cache is updated before the batch is published): what the client has is never queued again.
+  if (batch->events.empty() || batch->last_seq() <= position_) return Push::ok;
+  while (first < batch->events.size() && batch->events[first].seq <= position_) ++first;
   if (first >= batch->events.size()) return Push::ok;
   Slice s{batch, first, static_cast<std::uint32_t>(batch->events.size()) - first};
   bytes_ += cost(s);

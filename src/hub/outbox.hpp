@@ -40,7 +40,8 @@ class Outbox {
 
   explicit Outbox(OutboxLimits limits = {}) : limits_(limits) {}
 
-  // Queues a batch from its event `first` on (events arrive in ascending seq per tenant).
+  // Queues a batch from its event `first` on (events arrive in ascending seq per tenant), less any event
+  // at or below the position (the client already has it).
   Push push(const std::shared_ptr<const proto::EncodedBatch>& batch, std::uint32_t first = 0);
   // Queues a resume's recovered events in front of everything queued (all of them have lower seqs), in
   // the order given. Never coalesces: the caller bounds what it recovers.

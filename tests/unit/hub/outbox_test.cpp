@@ -142,6 +142,18 @@ TEST(Outbox, PushFromAnEventAndPrependRecoveredEvents) {
   EXPECT_EQ(skipped, 1u);  // 5 never came: counted, which is why callers keep the stream gap-free
 }
 
+TEST(Outbox, NeverQueuesWhatTheClientAlreadyHas) {
+  // A snapshot from the store's cache covered seq 12 before the batches 10..12 and 12..13 reached the
+  // worker: they must not be delivered after it.
+  Outbox box;
+  box.drop_through(12);
+  EXPECT_EQ(box.push(batch(10, {"a", "b", "c"})), Outbox::Push::ok);
+  EXPECT_TRUE(box.empty());
+  box.push(batch(12, {"a", "b"}));
+  EXPECT_EQ(box.events(), 1u);
+  EXPECT_EQ(seqs(box), (std::vector<Seq>{13}));
+}
+
 TEST(Outbox, PrependsARunOfSlicesInOrder) {
   Outbox box;
   box.push(batch(7, {"a"}));
