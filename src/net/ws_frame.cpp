@@ -41,7 +41,7 @@ std::size_t encode_header(Opcode op, std::uint64_t payload_size, HeaderBytes& ou
 }
 
 bool is_valid_close_code(std::uint16_t code) noexcept {
-  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999);
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
 }
 
 std::string close_payload(std::uint16_t code, std::string_view reason) {

@@ -27,8 +27,9 @@ std::size_t encode_header(Opcode op, std::uint64_t payload_size, HeaderBytes& ou
 // Control frames carry at most 125 payload bytes (RFC 6455 5.5), so a close reason at most 123.
 inline constexpr std::size_t kMaxControlPayload = 125;
 
-// Close codes a peer may send (RFC 6455 7.4): 1000-1003, 1007-1011 and the registered/private range
-// 3000-4999. 1004-1006 and 1015 are reserved for "no code"/"abnormal"/TLS and never appear on the wire.
+// Close codes a peer may send (RFC 6455 7.4 and IANA's registry): 1000-1003, 1007-1014 (1012 Service
+// Restart, 1013 Try Again Later, 1014 Bad Gateway) and the registered/private range 3000-4999. 1004-1006
+// and 1015 are reserved for "no code"/"abnormal"/TLS and never appear on the wire.
 bool is_valid_close_code(std::uint16_t code) noexcept;
 
 // The payload of a close frame: the code in network order, then `reason` cut to fit 123 bytes.

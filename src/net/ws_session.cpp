@@ -1,8 +1,11 @@
 #include "net/ws_session.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <iterator>
 #include <limits>
 #include <utility>
@@ -21,6 +24,10 @@ using Clock = std::chrono::steady_clock;
 // After our close frame is written, how long the peer has to answer with its own (or hang up) before the
 // socket is closed anyway. Short: it bounds how long shutdown waits for clients that stopped reading.
 constexpr std::chrono::seconds kCloseHandshakeTimeout{1};
+// After failing a connection, what the peer may still send is read and discarded, up to this much (and
+// within kCloseHandshakeTimeout), so that closing with unread bytes cannot turn into a reset that destroys
+// the close frame before the peer reads it.
+constexpr std::size_t kDrainBudget = 64 * 1024;
 // Answers (pongs) queued behind a write the peer does not read: past this many, reading stops until the
 // write moves, so a client that sends pings but reads nothing cannot grow our queue.
 constexpr std::size_t kMaxQueuedControl = 16;
@@ -419,6 +426,11 @@ void WsSession::on_readable() {
     std::size_t n = 0;
     switch (read_nonblocking(socket_.native_handle(), buf, n)) {
       case IoStatus::done:
+        if (draining_) {
+          drained_ += n;
+          if (drained_ > kDrainBudget) return teardown();
+          break;
+        }
         last_rx_ = Clock::now();
         ping_sent_ = false;
         consume(buf.first(n));
@@ -435,13 +447,17 @@ void WsSession::on_readable() {
 }
 
 bool WsSession::may_read() const noexcept {
-  return phase_ != Phase::closed && !reader_.closed() && !teardown_after_write_ && !read_paused_;
+  if (phase_ == Phase::closed) return false;
+  if (draining_) return true;
+  return !reader_.closed() && !teardown_after_write_ && !drain_after_close_ && !read_paused_;
 }
 
 void WsSession::wait_readable() {
   // A wait, not a read: no buffer is committed while the connection is idle.
+  read_wait_pending_ = true;
   socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
                      allocate_exactly([self = shared_from_this()](boost::system::error_code ec) {
+                       self->read_wait_pending_ = false;
                        if (ec) {
                          if (ec != boost::asio::error::operation_aborted) self->teardown();
                          return;
@@ -453,10 +469,11 @@ void WsSession::wait_readable() {
 void WsSession::consume(std::span<char> bytes) {
   const ws::FrameError e = reader_.feed(bytes, *this);
   if (e != ws::FrameError::none) {
-    // "Fail the WebSocket connection" (RFC 6455 7.1.7): say why, then close without waiting for an answer.
-    teardown_after_write_ = true;
+    // "Fail the WebSocket connection" (RFC 6455 7.1.7): say why, then close without waiting for an answer,
+    // after discarding what the peer still sends (start_drain).
+    drain_after_close_ = true;
     close(close_reason_for(e));
-    if (close_sent_) teardown();  // our close went out earlier: nothing more to say
+    if (close_sent_ && !draining_) start_drain();  // our close went out earlier
     return;
   }
   if (writing_ && control_.size() >= kMaxQueuedControl) read_paused_ = true;
@@ -612,8 +629,23 @@ void WsSession::write_done() {
     close_in_write_ = false;
     close_sent_ = true;
     deadline_ = Clock::now() + kCloseHandshakeTimeout;
-    if (teardown_after_write_) teardown();
+    if (teardown_after_write_) {
+      teardown();
+    } else if (drain_after_close_) {
+      start_drain();
+    }
   }
+}
+
+void WsSession::start_drain() {
+  // Our close frame is out: a FIN follows it at once, and the peer's bytes are read and dropped until it
+  // hangs up, kDrainBudget is spent, or the close handshake's deadline passes (on_sweep).
+  draining_ = true;
+  ::shutdown(socket_.native_handle(), SHUT_WR);  // best effort: an error here ends in teardown anyway
+  // Reading had stopped at the failure; resume it unless a read (or the read loop that failed) is on.
+  boost::asio::post(worker_.io(), [self = shared_from_this()] {
+    if (self->draining_ && self->phase_ != Phase::closed && !self->read_wait_pending_) self->on_readable();
+  });
 }
 
 void WsSession::on_writable(boost::system::error_code ec) {

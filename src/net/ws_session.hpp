@@ -128,6 +128,8 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
 
   void close(proto::CloseReason reason);
   void send_close(std::uint16_t code, std::string_view reason);
+  // A failed connection's close frame is written: half-close and discard the peer's bytes (bounded).
+  void start_drain();
   // Ends the connection now: no close handshake (or it is over). Pending waits complete later, aborted.
   void teardown();
   void leave_hub();
@@ -169,6 +171,10 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
   // bytes left unread turn our close() into a reset, which must not take the close frame with it.
   bool echo_with_fin_ = false;
   bool read_paused_ = false;     // too many answers queued behind a stuck write: stop reading until it moves
+  bool drain_after_close_ = false;  // the peer failed the protocol: once our close is written, drain
+  bool draining_ = false;           // our close and FIN are out; the peer's bytes are discarded
+  std::size_t drained_ = 0;
+  bool read_wait_pending_ = false;  // an async_wait(read) is outstanding
 };
 
 }  // namespace fleet::net

@@ -19,6 +19,9 @@ namespace fleet::testing {
 namespace {
 
 constexpr std::string_view kKey = "dGhlIHNhbXBsZSBub25jZQ==";
+// tcp_info::tcpi_state values (include/net/tcp_states.h; not in the headers this file can include).
+constexpr int kTcpEstablished = 1;
+constexpr int kTcpCloseWait = 8;
 
 std::string upgrade_request(const std::string& target, const std::string& version = "13",
                             std::optional<std::string> key = std::string(kKey)) {
@@ -146,6 +149,14 @@ class RawClient {
     if (::getsockopt(fd_, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) throw std::runtime_error("TCP_INFO");
     return info.tcpi_segs_in;
   }
+  // The connection's TCP state as this side sees it (TCP_ESTABLISHED, TCP_CLOSE_WAIT after the peer's FIN,
+  // TCP_CLOSE after a reset).
+  int tcp_state() const {
+    tcp_info info{};
+    socklen_t len = sizeof info;
+    if (::getsockopt(fd_, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) throw std::runtime_error("TCP_INFO");
+    return info.tcpi_state;
+  }
   // True when the server hung up (EOF or reset) within the receive timeout.
   bool closed_by_server() {
     char c;
@@ -242,6 +253,31 @@ TEST_F(WsProtocol, ReservedBitCloses1002) {
   auto close = c->read_close();
   ASSERT_TRUE(close);
   EXPECT_EQ(close->close_code(), 1002);
+}
+
+TEST_F(WsProtocol, AFailedConnectionsCloseCodeSurvivesTheBytesTheClientKeptSending) {
+  // The client breaks the framing and keeps sending. A server that closed its socket with those bytes
+  // unread would answer with a reset, and the client's kernel would drop the close frame with it. fleetd
+  // half-closes after its close frame and drains, so the FIN arrives, not a reset, and the code is read.
+  RawClient c(port());
+  ASSERT_NE(c.upgrade("/ws?token=" + *token_).find("101"), std::string::npos);
+  c.send(frame(0xC1, "x") + std::string(16 * 1024, 'g'));  // RSV1 set, then garbage
+  ASSERT_TRUE(eventually([&] { return c.tcp_state() != kTcpEstablished; }));
+  EXPECT_EQ(c.tcp_state(), kTcpCloseWait) << "the server reset the connection";
+  auto close = c.read_close();
+  ASSERT_TRUE(close) << "the close frame was lost";
+  EXPECT_EQ(close->close_code(), 1002);
+}
+
+TEST_F(WsProtocol, RegisteredCloseCodes1012To1014AreAccepted) {
+  for (std::uint16_t code : {1012, 1013, 1014}) {
+    RawClient c(port());
+    ASSERT_NE(c.upgrade("/ws?token=" + *token_).find("101"), std::string::npos);
+    c.send(frame(0x88, std::string{static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)}));
+    auto echo = c.read_close();
+    ASSERT_TRUE(echo) << code;
+    EXPECT_EQ(echo->close_code(), code);  // echoed, not refused with 1002
+  }
 }
 
 TEST_F(WsProtocol, InvalidUtf8TextCloses1007) {
