@@ -127,7 +127,8 @@ const metrics = [
       : undefined), '0', (v) => v === 0, undefined, true],
   // A snapshot reflects every event up to its seq; an event at or below it arriving afterwards is a duplicate.
   ['storm', 'duplicates or disorder after a plain reconnect', 'lower',
-    (r) => (storm(r, 'plain') ? storm(r, 'plain').reordered_after_restart : undefined), '0', (v) => v === 0],
+    (r) => (storm(r, 'plain') ? storm(r, 'plain').reordered_after_restart : undefined), '0', (v) => v === 0,
+    undefined, true],
   ['storm', 'server CPU per reconnect, resume (us)', 'lower', (r) => storm(r, 'resume')?.server_cpu?.server_cpu_us_per_op,
     '', null],
   ['storm', 'server CPU per reconnect, no resume (us)', 'lower',
