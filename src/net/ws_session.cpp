@@ -426,7 +426,7 @@ void WsSession::on_readable() {
     std::size_t n = 0;
     switch (read_nonblocking(socket_.native_handle(), buf, n)) {
       case IoStatus::done:
-        if (draining_) {
+        if (closing_ == Closing::draining) {
           drained_ += n;
           if (drained_ > kDrainBudget) return teardown();
           break;
@@ -448,8 +448,10 @@ void WsSession::on_readable() {
 
 bool WsSession::may_read() const noexcept {
   if (phase_ == Phase::closed) return false;
-  if (draining_) return true;
-  return !reader_.closed() && !teardown_after_write_ && !drain_after_close_ && !read_paused_;
+  if (closing_ == Closing::draining) return true;
+  // Once our close is written the peer's close frame is still read (await_peer); in every other case the
+  // connection ends when our close is out, and nothing more is parsed.
+  return !reader_.closed() && after_close_ == AfterClose::await_peer && !read_paused_;
 }
 
 void WsSession::wait_readable() {
@@ -471,9 +473,9 @@ void WsSession::consume(std::span<char> bytes) {
   if (e != ws::FrameError::none) {
     // "Fail the WebSocket connection" (RFC 6455 7.1.7): say why, then close without waiting for an answer,
     // after discarding what the peer still sends (start_drain).
-    drain_after_close_ = true;
+    after_close_ = AfterClose::drain;
     close(close_reason_for(e));
-    if (close_sent_ && !draining_) start_drain();  // our close went out earlier
+    if (closing_ == Closing::sent) start_drain();  // our close went out earlier
     return;
   }
   if (writing_ && control_.size() >= kMaxQueuedControl) read_paused_ = true;
@@ -502,30 +504,29 @@ void WsSession::on_ping(std::string_view payload) { queue(ws::Opcode::pong, std:
 void WsSession::on_pong(std::string_view) {}  // the bytes themselves were the sign of life
 
 void WsSession::on_close(std::uint16_t code, std::string_view) {
-  if (close_queued_) {
+  if (closing_ != Closing::open) {
     // The answer to our close (or both sides closed at once): the handshake is over once ours is out.
-    if (close_sent_) return teardown();
-    teardown_after_write_ = true;
+    if (closing_ == Closing::sent) return teardown();
+    after_close_ = AfterClose::hang_up;
     return;
   }
   // The client closes: echo its code (RFC 6455 5.5.1), then hang up once the echo is written.
   leave_hub();
-  teardown_after_write_ = true;
-  echo_with_fin_ = true;
+  after_close_ = AfterClose::hang_up_with_fin;
   send_close(code == 0 ? proto::close_info(proto::CloseReason::normal).code : code, {});
 }
 
 // ---- writing ----
 
 void WsSession::queue(ws::Opcode op, std::string payload) {
-  if (close_queued_ || phase_ == Phase::closed) return;  // nothing may follow a close frame
+  if (closing_ != Closing::open || phase_ == Phase::closed) return;  // nothing may follow a close frame
   OutFrame& f = control_.emplace_back();
   f.payload = std::move(payload);
   f.header_size = static_cast<std::uint8_t>(ws::encode_header(op, f.payload.size(), f.header));
 }
 
 bool WsSession::has_output() const noexcept {
-  return !control_.empty() || (phase_ == Phase::live && !close_queued_ && !outbox_.empty());
+  return !control_.empty() || (phase_ == Phase::live && closing_ == Closing::open && !outbox_.empty());
 }
 
 void WsSession::on_ready() {
@@ -558,9 +559,9 @@ void WsSession::flush() {
         close_in_write_ = true;
       }
     }
-    if (phase_ == Phase::live && !close_queued_ && !outbox_.empty()) gather_telemetry(iov);
+    if (phase_ == Phase::live && closing_ == Closing::open && !outbox_.empty()) gather_telemetry(iov);
     std::size_t pos = 0;
-    switch (write_gather(socket_.native_handle(), iov, pos, close_in_write_ && echo_with_fin_)) {
+    switch (write_gather(socket_.native_handle(), iov, pos, echo_waits_for_fin())) {
       case IoStatus::done:
         write_done();
         continue;
@@ -627,12 +628,13 @@ void WsSession::write_done() {
   std::vector<OutFrame>().swap(sending_);  // no capacity kept: idle sessions own no queue memory
   if (close_in_write_) {
     close_in_write_ = false;
-    close_sent_ = true;
+    closing_ = Closing::sent;
     deadline_ = Clock::now() + kCloseHandshakeTimeout;
-    if (teardown_after_write_) {
-      teardown();
-    } else if (drain_after_close_) {
-      start_drain();
+    switch (after_close_) {
+      case AfterClose::await_peer: break;
+      case AfterClose::hang_up:
+      case AfterClose::hang_up_with_fin: teardown(); break;
+      case AfterClose::drain: start_drain(); break;
     }
   }
 }
@@ -640,18 +642,20 @@ void WsSession::write_done() {
 void WsSession::start_drain() {
   // Our close frame is out: a FIN follows it at once, and the peer's bytes are read and dropped until it
   // hangs up, kDrainBudget is spent, or the close handshake's deadline passes (on_sweep).
-  draining_ = true;
+  closing_ = Closing::draining;
   ::shutdown(socket_.native_handle(), SHUT_WR);  // best effort: an error here ends in teardown anyway
   // Reading had stopped at the failure; resume it unless a read (or the read loop that failed) is on.
   boost::asio::post(worker_.io(), [self = shared_from_this()] {
-    if (self->draining_ && self->phase_ != Phase::closed && !self->read_wait_pending_) self->on_readable();
+    if (self->closing_ == Closing::draining && self->phase_ != Phase::closed && !self->read_wait_pending_) {
+      self->on_readable();
+    }
   });
 }
 
 void WsSession::on_writable(boost::system::error_code ec) {
   if (phase_ == Phase::closed) return;
   if (ec) return teardown();
-  switch (write_gather(socket_.native_handle(), rest_, rest_pos_, close_in_write_ && echo_with_fin_)) {
+  switch (write_gather(socket_.native_handle(), rest_, rest_pos_, echo_waits_for_fin())) {
     case IoStatus::done:
       writing_ = false;
       write_done();
@@ -669,7 +673,7 @@ void WsSession::on_writable(boost::system::error_code ec) {
 // ---- closing ----
 
 void WsSession::close(proto::CloseReason reason) {
-  if (close_queued_ || phase_ == Phase::closed) return;
+  if (closing_ != Closing::open || phase_ == Phase::closed) return;
   close_reason_ = reason;
   auto& m = WsMetrics::get();
   switch (reason) {
@@ -688,7 +692,7 @@ void WsSession::send_close(std::uint16_t code, std::string_view reason) {
   // a session refused during authentication still completes the upgrade so the browser can read why.
   std::erase_if(control_, [](const OutFrame& f) { return f.header_size != 0; });
   queue(ws::Opcode::close, ws::close_payload(code, reason));
-  close_queued_ = true;
+  closing_ = Closing::queued;
   phase_ = Phase::closing;
   flush();
 }
@@ -714,8 +718,8 @@ void WsSession::teardown() {
 
 void WsSession::on_sweep(Clock::time_point now) {
   if (phase_ == Phase::closed) return;
-  if (close_sent_) {
-    if (now >= deadline_) teardown();  // the peer never answered our close
+  if (closing_ == Closing::sent || closing_ == Closing::draining) {
+    if (now >= deadline_) teardown();  // the peer never answered our close, or never stopped sending
     return;
   }
   const auto silent = now - last_rx_;

@@ -81,6 +81,25 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
     closed,
   };
 
+  // The close handshake from our side. Our close frame is the last frame we send.
+  enum class Closing : std::uint8_t {
+    open,      // no close frame queued
+    queued,    // our close frame is queued, or part of the write in flight
+    sent,      // written; deadline_ bounds the wait for the peer's close (or its hang-up)
+    draining,  // written after the peer failed the protocol: our FIN is out, the peer's bytes are dropped
+  };
+  // What ends the connection once our close frame is written.
+  enum class AfterClose : std::uint8_t {
+    await_peer,        // we closed: the peer answers with its close (or hangs up), within deadline_
+    hang_up,           // the peer's close came while ours was queued: the handshake is complete
+    // We echo the peer's clean close: the echo waits for the FIN and shares its segment (one segment and
+    // one wake-up less for the peer).
+    hang_up_with_fin,
+    // The peer failed the protocol: half-close, then read and drop what it still sends (bounded) before
+    // closing, since closing with unread bytes sends a reset that destroys the close frame on its way.
+    drain,
+  };
+
   // A queued frame (or the raw 101 response when header_size is 0) with its payload owned here.
   struct OutFrame {
     std::string payload;
@@ -124,6 +143,11 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
   // Appends the next telemetry frame (from the outbox) to the worker's gather list.
   void gather_telemetry(std::vector<iovec>& iov);
   void write_done();
+  // The write in flight ends with our echo of the peer's clean close: send it with MSG_MORE, so it leaves
+  // in the FIN's segment.
+  bool echo_waits_for_fin() const noexcept {
+    return close_in_write_ && after_close_ == AfterClose::hang_up_with_fin;
+  }
   void on_writable(boost::system::error_code ec);
 
   void close(proto::CloseReason reason);
@@ -162,17 +186,10 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
   bool writing_ = false;         // a write waits for the socket to become writable
   bool flush_queued_ = false;    // on the worker's ready list
   bool ping_sent_ = false;       // keep-alive ping sent since the peer last spoke
-  bool close_queued_ = false;    // our close frame is queued or sent: nothing more is queued after it
-  bool close_in_write_ = false;  // our close frame is part of the current write
-  bool close_sent_ = false;      // our close frame is written; deadline_ bounds the wait for the peer's
-  bool teardown_after_write_ = false;  // the close handshake is complete once our close is written
-  // The peer closed cleanly and our echo is the last thing we send: it may wait for the FIN and share
-  // its segment (one segment and one wake-up less for the peer). Not when the peer failed the protocol:
-  // bytes left unread turn our close() into a reset, which must not take the close frame with it.
-  bool echo_with_fin_ = false;
   bool read_paused_ = false;     // too many answers queued behind a stuck write: stop reading until it moves
-  bool drain_after_close_ = false;  // the peer failed the protocol: once our close is written, drain
-  bool draining_ = false;           // our close and FIN are out; the peer's bytes are discarded
+  bool close_in_write_ = false;  // our close frame is part of the write in flight (write bookkeeping)
+  Closing closing_ = Closing::open;
+  AfterClose after_close_ = AfterClose::await_peer;
   std::size_t drained_ = 0;
   bool read_wait_pending_ = false;  // an async_wait(read) is outstanding
 };

@@ -332,8 +332,6 @@ void TestWsServer::send(std::size_t i, std::string text) {
   asio::post(ioc_, [this, i, text = std::move(text)]() mutable { sessions_.at(i)->send(std::move(text)); });
 }
 
-namespace {
-
 std::string base64url(std::string_view bytes) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string out;
@@ -350,8 +348,6 @@ std::string base64url(std::string_view bytes) {
   if (bits > 0) out += kAlphabet[(acc << (6 - bits)) & 63];
   return out;
 }
-
-}  // namespace
 
 std::string fake_jwt(const std::string& user, const std::string& org, int serial) {
   boost::json::object payload{{"sub", user}, {"o", boost::json::object{{"id", org}}}, {"jti", serial}};

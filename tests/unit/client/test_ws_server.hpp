@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -104,6 +105,9 @@ class TestWsServer {
 
   friend struct Session;
 };
+
+// base64url without padding (RFC 4648 5), for building token-shaped test strings.
+std::string base64url(std::string_view bytes);
 
 // A JWS-shaped token whose payload names `sub` and `o.id` (the signature is junk: the test server does not
 // verify, and the client only peeks). `serial` makes tokens of one identity differ.

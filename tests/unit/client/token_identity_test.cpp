@@ -10,25 +10,10 @@
 namespace fleet {
 namespace {
 
-std::string b64url(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  unsigned acc = 0;
-  int bits = 0;
-  for (unsigned char c : bytes) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += kAlphabet[(acc >> bits) & 63];
-    }
-  }
-  if (bits > 0) out += kAlphabet[(acc << (6 - bits)) & 63];
-  return out;
-}
+using test::base64url;
 
 std::string jwt_with_payload(std::string_view payload) {
-  return b64url(R"({"alg":"ES256"})") + "." + b64url(payload) + ".sig";
+  return base64url(R"({"alg":"ES256"})") + "." + base64url(payload) + ".sig";
 }
 
 TEST(TokenIdentity, ClerkV2OrganizationClaim) {
@@ -61,8 +46,8 @@ TEST(TokenIdentity, UnreadableTokens) {
                                jwt_with_payload("not json"), jwt_with_payload("[]"),
                                jwt_with_payload(R"({"org_id":"o"})"), jwt_with_payload(R"({"sub":5})"),
                                jwt_with_payload(R"({"sub":"a","sub":"b"})"),  // duplicates: refused, as by the server
-                               b64url("{}") + ".%%%%." + "sig",
-                               std::string(9000, 'a') + "." + b64url(R"({"sub":"u"})") + ".sig"}) {
+                               base64url("{}") + ".%%%%." + "sig",
+                               std::string(9000, 'a') + "." + base64url(R"({"sub":"u"})") + ".sig"}) {
     EXPECT_FALSE(peek_token_identity(t).has_value()) << t;
   }
 }
