@@ -60,6 +60,12 @@ void MemoryStore::events_after(TenantId tenant, Seq since, std::size_t max_event
 
 std::string MemoryStore::epoch(const TenantId& tenant) const { return tenant_epoch(store_id_, tenant); }
 
+bool MemoryStore::device_key_active(std::string_view key_hash) const {
+  std::lock_guard lock(mu_);
+  auto key = keys_.find(std::string(key_hash));
+  return key != keys_.end() && !devices_.at(key->second).device.revoked_ms;
+}
+
 Recovery MemoryStore::do_events_after(const TenantId& tenant, Seq since, std::size_t max_events) const {
   Recovery out;
   auto it = tenants_.find(tenant.str());

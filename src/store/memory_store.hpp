@@ -31,6 +31,7 @@ class MemoryStore final : public Store {
   void events_after(TenantId tenant, Seq since, std::size_t max_events, Callback<Recovery> done) override;
   // Random per MemoryStore: a new store is a new seq space.
   std::string epoch(const TenantId& tenant) const override;
+  bool device_key_active(std::string_view key_hash) const override;
   // Afterwards every call fails with unavailable.
   void stop() override;
 

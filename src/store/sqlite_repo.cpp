@@ -107,7 +107,9 @@ Result<void> SqliteRepo::load_caches() {
     auto row = (*keys)->step();
     if (!row) return row.error();
     if (!*row) break;
-    keys_[(*keys)->text(0)] = KeyEntry{DeviceId((*keys)->text(1)), TenantId((*keys)->text(2)), (*keys)->int64(3) != 0};
+    const bool revoked = (*keys)->int64(3) != 0;
+    keys_[(*keys)->text(0)] = KeyEntry{DeviceId((*keys)->text(1)), TenantId((*keys)->text(2)), revoked};
+    if (!revoked) active_keys_.insert((*keys)->text(0));
   }
   auto id = db_->query_text("SELECT value FROM meta WHERE key = 'store_id'");
   if (!id) return id.error();
@@ -289,6 +291,7 @@ Result<Device> SqliteRepo::create_device(const TenantId& tenant, const std::stri
     return r.error();
   }
   keys_[key_hash] = KeyEntry{DeviceId(*id), tenant, false};
+  active_keys_.insert(key_hash);
   seqs_.try_emplace(tenant.str(), 0);
   return Device{DeviceId(*id), tenant, name, now_ms, std::nullopt, std::nullopt};
 }
@@ -309,6 +312,7 @@ Result<Device> SqliteRepo::revoke_device(const TenantId& tenant, const DeviceId&
   }
   // Only after the UPDATE committed: appends dequeued from now on see the revocation.
   if (auto it = keys_.find(key_hash); it != keys_.end()) it->second.revoked = true;
+  active_keys_.erase(key_hash);
   return get_device(tenant, id);
 }
 

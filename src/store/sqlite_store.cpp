@@ -205,6 +205,10 @@ void SqliteStore::events_after(TenantId tenant, Seq since, std::size_t max_event
 
 std::string SqliteStore::epoch(const TenantId& tenant) const { return tenant_epoch(store_id_, tenant); }
 
+bool SqliteStore::device_key_active(std::string_view key_hash) const {
+  return repo_->active_keys().contains(key_hash);
+}
+
 void SqliteStore::stop() {
   {
     std::lock_guard lock(mu_);

@@ -83,6 +83,7 @@ class SqliteStore final : public Store {
   // Queued like any request: it answers from the committed state between two group commits.
   void events_after(TenantId tenant, Seq since, std::size_t max_events, Callback<Recovery> done) override;
   std::string epoch(const TenantId& tenant) const override;
+  bool device_key_active(std::string_view key_hash) const override;
   // Refuses new work (snapshots included), serves everything queued, checkpoints the WAL, closes the
   // database and joins the worker. Safe to call repeatedly and from several threads. Called from a store
   // callback it only initiates the shutdown (the worker cannot join itself); the destructor finishes it.

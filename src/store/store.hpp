@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/ids.hpp"
@@ -99,6 +100,10 @@ class Store {
   virtual void events_after(TenantId tenant, Seq since, std::size_t max_events, Callback<Recovery> done) = 0;
   // The tenant's epoch (store/epoch.hpp). Thread-safe, cheap, never blocks on the store thread.
   virtual std::string epoch(const TenantId& tenant) const = 0;
+  // Whether key_hash belongs to a device that may append now (registered, not revoked), as of every
+  // create and revoke whose callback has started. Thread-safe, cheap, never blocks on the store thread:
+  // the transport asks it before it reads an ingest body. append() still checks the key itself.
+  virtual bool device_key_active(std::string_view key_hash) const = 0;
 
   // Refuses new work, completes everything already queued (so acknowledged data is on disk), then
   // releases resources. Idempotent; blocks until done.

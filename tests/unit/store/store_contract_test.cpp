@@ -488,5 +488,20 @@ TYPED_TEST(StoreContract, StoppedStoreRefusesWork) {
   EXPECT_EQ(c.error().code, ErrorCode::unavailable);
 }
 
+// The transport asks device_key_active before it reads an ingest body (HTTP edge): it must follow every
+// create and revoke whose callback has run, and know only what append would accept.
+TYPED_TEST(StoreContract, DeviceKeyActiveFollowsCreateAndRevoke) {
+  const std::string key(64, 'a');
+  EXPECT_FALSE(this->s().device_key_active(key));
+  auto d = create(this->s(), "org_a", "truck", key);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_TRUE(this->s().device_key_active(key));
+  EXPECT_FALSE(this->s().device_key_active(std::string(64, 'b')));
+  EXPECT_FALSE(this->s().device_key_active(""));
+  ASSERT_TRUE(call<Device>([&](auto cb) { this->s().revoke_device(TenantId("org_a"), d->id, cb); }));
+  EXPECT_FALSE(this->s().device_key_active(key));
+  EXPECT_FALSE(append(this->s(), key, {point(kT)}).has_value());
+}
+
 }  // namespace
 }  // namespace fleet::store
