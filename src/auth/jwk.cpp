@@ -147,28 +147,28 @@ bool PublicKey::permits(JwsAlg a) const noexcept {
   return kind_permits(kind, a);
 }
 
-Result<PublicKey> parse_jwk(const json::object& o) {
+Result<PublicKey> parse_jwk(const json::object& jwk) {
   // A private key in a public document means someone published a signing key; refuse rather than use it.
   for (std::string_view m : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}) {
-    if (o.contains(m)) return bad("JWK contains private key material (\"" + std::string(m) + "\")");
+    if (jwk.contains(m)) return bad("JWK contains private key material (\"" + std::string(m) + "\")");
   }
-  auto kty = opt_string(o, "kty");
+  auto kty = opt_string(jwk, "kty");
   if (!kty) return kty.error();
   if (!*kty) return bad("JWK has no \"kty\"");
-  auto crv = opt_string(o, "crv");
+  auto crv = opt_string(jwk, "crv");
   if (!crv) return crv.error();
-  auto kid = opt_string(o, "kid");
+  auto kid = opt_string(jwk, "kid");
   if (!kid) return kid.error();
-  auto use = opt_string(o, "use");
+  auto use = opt_string(jwk, "use");
   if (!use) return use.error();
   if (*use && **use != "sig") return bad("JWK \"use\" is not \"sig\"");
-  if (const auto* ops = o.if_contains("key_ops")) {
+  if (const auto* ops = jwk.if_contains("key_ops")) {
     bool verify = false;
     if (!ops->is_array()) return bad("JWK \"key_ops\" is not an array");
     for (const auto& op : ops->as_array()) verify = verify || (op.is_string() && op.as_string() == "verify");
     if (!verify) return bad("JWK \"key_ops\" does not allow \"verify\"");
   }
-  auto alg_name = opt_string(o, "alg");
+  auto alg_name = opt_string(jwk, "alg");
   if (!alg_name) return alg_name.error();
   std::optional<JwsAlg> alg;
   if (*alg_name) {
@@ -179,13 +179,13 @@ Result<PublicKey> parse_jwk(const json::object& o) {
   Result<PublicKey> key = bad("unsupported JWK kty \"" + (*kty)->substr(0, 16) + "\"");
   if (**kty == "RSA") {
     if (*crv) return bad("RSA JWK has a \"crv\"");
-    key = rsa_from_jwk(o);
+    key = rsa_from_jwk(jwk);
   } else if (**kty == "EC") {
     if (!*crv) return bad("EC JWK has no \"crv\"");
-    key = ec_from_jwk(o, **crv);
+    key = ec_from_jwk(jwk, **crv);
   } else if (**kty == "OKP") {
     if (!*crv) return bad("OKP JWK has no \"crv\"");
-    key = okp_from_jwk(o, **crv);
+    key = okp_from_jwk(jwk, **crv);
   }
   if (!key) return key;
   if (alg && !kind_permits(key->kind, *alg)) return bad("JWK \"alg\" does not fit its kty/crv");

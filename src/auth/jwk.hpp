@@ -43,7 +43,7 @@ struct PublicKey {
 // curve, coordinates of the wrong length, and anything that is not strict base64url.
 Result<PublicKey> parse_jwk(const boost::json::object& jwk);
 // Same, from JWK JSON text (parsed strictly: duplicate members refused).
-Result<PublicKey> parse_jwk_json(std::string_view json);
+Result<PublicKey> parse_jwk_json(std::string_view text);
 
 // Loads a PEM "PUBLIC KEY" (SubjectPublicKeyInfo), e.g. Clerk's "JWT public key". Literal "\n" escapes
 // (as the key often arrives through an environment variable) are accepted in place of newlines. The same

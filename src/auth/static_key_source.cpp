@@ -4,8 +4,9 @@
 
 namespace fleet::auth {
 
-Result<std::shared_ptr<StaticKeySource>> StaticKeySource::from_text(std::string_view text) {
-  auto keys = text.find("-----BEGIN") != std::string_view::npos ? KeySet::from_pem(text) : KeySet::from_jwks(text);
+Result<std::shared_ptr<StaticKeySource>> StaticKeySource::from_text(std::string_view pem_or_jwks) {
+  auto keys = pem_or_jwks.find("-----BEGIN") != std::string_view::npos ? KeySet::from_pem(pem_or_jwks)
+                                                                       : KeySet::from_jwks(pem_or_jwks);
   if (!keys) return keys.error();
   return std::make_shared<StaticKeySource>(std::move(*keys));
 }
