@@ -9,7 +9,7 @@ struct Registry::Series {
   std::string name;
   std::string help;
   std::string labels;
-  char kind;  // 'c' counter, 'g' gauge, 'f' gauge function
+  char kind = 'c';  // 'c' counter, 'g' gauge, 'f' gauge function
   Counter counter;
   Gauge gauge;
   std::function<double()> fn;

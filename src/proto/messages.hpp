@@ -48,9 +48,9 @@ struct EncodedBatch {
   std::string bytes;
   struct Event {
     DeviceId device;
-    Seq seq;
-    std::uint32_t begin;
-    std::uint32_t end;
+    Seq seq = 0;
+    std::uint32_t begin = 0;
+    std::uint32_t end = 0;
   };
   std::vector<Event> events;
 
