@@ -9,8 +9,8 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <optional>
+#include <system_error>
 
 #include <boost/json/serialize.hpp>
 
@@ -69,7 +69,7 @@ Result<std::optional<ossl::PkeyPtr>> read_key(const std::string& path) {
 Result<void> write_key(const std::string& path, EVP_PKEY* pkey) {
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return key_file_error(tmp, std::strerror(errno));
+  if (fd < 0) return key_file_error(tmp, std::generic_category().message(errno));
   ossl::BioPtr bio(BIO_new_fd(fd, BIO_CLOSE));
   if (!bio) {
     ::close(fd);

@@ -6,9 +6,9 @@
 
 #include <boost/json.hpp>
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <iterator>
+#include <system_error>
 
 namespace fleetctl {
 namespace {
@@ -16,7 +16,8 @@ namespace {
 namespace json = boost::json;
 
 fleet::Error io_error(const std::string& what, const std::string& path) {
-  return fleet::Error::make(fleet::ErrorCode::internal, what + " " + path + ": " + std::strerror(errno));
+  return fleet::Error::make(fleet::ErrorCode::internal,
+                            what + " " + path + ": " + std::generic_category().message(errno));
 }
 
 }  // namespace
