@@ -15,7 +15,8 @@ int http_status(ErrorCode code) noexcept {
     case ErrorCode::forbidden: return 403;
     case ErrorCode::not_found: return 404;
     case ErrorCode::method_not_allowed: return 405;
-    case ErrorCode::unavailable: return 503;
+    case ErrorCode::unavailable:
+    case ErrorCode::storage_unavailable: return 503;
     case ErrorCode::internal: return 500;
   }
   return 500;
@@ -37,7 +38,10 @@ Response error_response(const Error& e) {
   }
   body += "}}";
   Response r{http_status(e.code), "application/json", std::move(body), {}};
+  // A full queue drains in well under a second; a disk that refuses writes needs someone (or a checkpoint
+  // freeing space) to act, so its clients are asked to wait longer.
   if (e.code == ErrorCode::unavailable) r.headers.emplace_back("Retry-After", "1");
+  if (e.code == ErrorCode::storage_unavailable) r.headers.emplace_back("Retry-After", "5");
   if (e.code == ErrorCode::unauthorized) r.headers.emplace_back("WWW-Authenticate", "Bearer");
   return r;
 }

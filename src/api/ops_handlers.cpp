@@ -35,6 +35,11 @@ void handle_healthz(Responder done) { done(json_response(200, R"({"status":"ok"}
 
 void handle_readyz(ApiContext& ctx, Responder done) {
   std::string reason = ctx.not_ready_reason ? ctx.not_ready_reason() : std::string();
+  // A store whose disk refuses writes would answer every ingest 503: take this instance out of rotation
+  // until a write (a client's or the store's own probe) succeeds again. Reads would still work.
+  if (std::string storage = reason.empty() ? ctx.store.write_failure() : std::string(); !storage.empty()) {
+    reason = "storage cannot write: " + storage;
+  }
   if (reason.empty()) return done(json_response(200, R"({"status":"ready"})"));
   std::string body = R"({"status":"not_ready","reason":)";
   proto::append_json_string(body, reason);

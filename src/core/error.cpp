@@ -14,6 +14,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::not_found: return "not_found";
     case ErrorCode::method_not_allowed: return "method_not_allowed";
     case ErrorCode::unavailable: return "unavailable";
+    case ErrorCode::storage_unavailable: return "storage_unavailable";
     case ErrorCode::internal: return "internal";
   }
   return "internal";

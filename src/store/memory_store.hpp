@@ -32,6 +32,8 @@ class MemoryStore final : public Store {
   // Random per MemoryStore: a new store is a new seq space.
   std::string epoch(const TenantId& tenant) const override;
   bool device_key_active(std::string_view key_hash) const override;
+  // Memory never refuses a write: always empty.
+  std::string write_failure() const override { return {}; }
   // Afterwards every call fails with unavailable.
   void stop() override;
 

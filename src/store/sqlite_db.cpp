@@ -5,14 +5,34 @@
 namespace fleet::store {
 namespace {
 
-Error db_error(sqlite3* db, std::string_view context) {
+Error db_error(sqlite3* db, std::string_view context, int rc) {
   std::string msg(context);
   msg += ": ";
   msg += db != nullptr ? sqlite3_errmsg(db) : "out of memory";
-  return make_error(ErrorCode::internal, std::move(msg));
+  return make_error(storage_error_code(rc), std::move(msg));
+}
+
+Error db_error(sqlite3* db, std::string_view context) {
+  return db_error(db, context, db != nullptr ? sqlite3_extended_errcode(db) : SQLITE_NOMEM);
 }
 
 }  // namespace
+
+ErrorCode storage_error_code(int rc) noexcept {
+  switch (rc & 0xff) {
+    case SQLITE_FULL:       // ENOSPC, EDQUOT
+    case SQLITE_IOERR:      // EIO on read, write, fsync, truncate...
+    case SQLITE_CANTOPEN:   // the WAL or a temp file could not be created (no inodes, no space)
+    case SQLITE_READONLY:   // the file system went read-only under us
+      return ErrorCode::storage_unavailable;
+    default:
+      return ErrorCode::internal;
+  }
+}
+
+bool is_failure(const Error& e) noexcept {
+  return e.code == ErrorCode::internal || e.code == ErrorCode::storage_unavailable;
+}
 
 Stmt::Stmt(sqlite3_stmt* s) noexcept : s_(s) {
   sqlite3_reset(s_);
@@ -92,7 +112,7 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path, const char* vfs) {
   const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                  vfs);
   if (rc != SQLITE_OK) {
-    Error e = db_error(db, "open " + path);
+    Error e = db_error(db, "open " + path, rc);
     sqlite3_close_v2(db);  // a handle is returned even on failure, and must be released
     return e;
   }
@@ -107,10 +127,10 @@ Db::~Db() {
 
 Result<void> Db::exec(const char* sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+  if (const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string msg = err != nullptr ? err : sqlite3_errmsg(db_);
     sqlite3_free(err);
-    return make_error(ErrorCode::internal, "exec: " + msg);
+    return make_error(storage_error_code(rc), "exec: " + msg);
   }
   return {};
 }

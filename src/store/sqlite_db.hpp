@@ -15,6 +15,13 @@ struct sqlite3_stmt;
 
 namespace fleet::store {
 
+// Every error below carries a code from the SQLite result that caused it: storage_unavailable when the
+// disk refused (full, I/O error, read-only, cannot create a file), which passes once the disk recovers;
+// internal for everything else (a bug, corruption, a constraint).
+ErrorCode storage_error_code(int sqlite_rc) noexcept;
+// internal or storage_unavailable: the statement may have half-happened, so a transaction is suspect.
+bool is_failure(const Error& e) noexcept;
+
 // A prepared statement borrowed from Db's cache. Reset and unbound on construction and destruction, so
 // a statement left half-stepped by an early return never holds a read transaction open.
 class Stmt {

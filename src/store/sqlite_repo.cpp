@@ -422,6 +422,16 @@ Result<Recovery> SqliteRepo::events_after(const TenantId& tenant, Seq since, std
   return out;
 }
 
+Result<void> SqliteRepo::probe_write() {
+  // The insert dirties meta's page and the delete leaves it as it was; the commit still writes and syncs
+  // the dirty page.
+  auto r = db_->exec(
+      "BEGIN IMMEDIATE; INSERT INTO meta (key, value) VALUES ('write_probe', '1'); "
+      "DELETE FROM meta WHERE key = 'write_probe'; COMMIT");
+  if (!r) (void)db_->exec("ROLLBACK");
+  return r;
+}
+
 Result<void> SqliteRepo::checkpoint() {
   auto r = db_->query_int("PRAGMA wal_checkpoint(TRUNCATE)");
   if (!r) return r.error();

@@ -64,6 +64,9 @@ class SqliteRepo {
 
   // Folds the WAL back into the database file so a clean shutdown leaves one self-contained file.
   Result<void> checkpoint();
+  // A real write as small as it gets (one page of `meta` to the WAL and its sync, nothing left behind),
+  // to learn whether the disk takes writes again.
+  Result<void> probe_write();
 
  private:
   struct KeyEntry {

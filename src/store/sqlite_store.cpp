@@ -20,6 +20,14 @@ namespace {
 
 Error unavailable(const char* why) { return make_error(ErrorCode::unavailable, why); }
 
+// What clients are told when the disk refuses a write; the details (SQLite's reason) go to the log.
+Error storage_refused() {
+  return make_error(ErrorCode::storage_unavailable, "storage refuses writes (disk full or failing); retry later");
+}
+
+// Non-append requests hold a callback and a few ids.
+constexpr std::size_t kTaskBytes = 256;
+
 // Callbacks belong to other layers; one that throws must not take the store thread (and every pending
 // acknowledgement) down with it.
 template <class T>
@@ -53,17 +61,28 @@ Result<void> configure(Db& db, const SqliteOptions& o) {
 
 }  // namespace
 
+std::size_t queue_bytes_of(const AppendRequest& req) noexcept {
+  std::size_t bytes = sizeof(AppendRequest) + req.key_hash.capacity() + req.points.capacity() * sizeof(TelemetryPoint);
+  for (const auto& p : req.points) bytes += p.attributes_json.capacity();
+  return bytes;
+}
+
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options) {
   auto fail = [&options](const Error& e) -> Result<std::unique_ptr<SqliteStore>> {
     obs::error("store open failed", {{"path", options.path}, {"error", e.message}});
     return make_error(ErrorCode::internal, "cannot open store at " + options.path + ": " + e.message);
   };
-  if (options.queue_capacity == 0 || options.max_batch_points == 0) {
-    return fail(make_error(ErrorCode::internal, "queue_capacity and max_batch_points must be positive"));
+  if (options.queue_capacity == 0 || options.queue_max_bytes == 0 || options.max_batch_points == 0 ||
+      options.storage_probe_interval_ms <= 0) {
+    return fail(make_error(ErrorCode::internal,
+                           "queue_capacity, queue_max_bytes, max_batch_points and the probe interval must be positive"));
   }
   // With synchronous=FULL every commit ends in a WAL sync, which writes the commit's gathered frames in
   // one call and reports its errors: there the WAL write buffer is safe (wal_write_buffer.hpp).
-  const char* vfs = options.synchronous == SyncMode::full ? wal_write_buffer_vfs() : nullptr;
+  const char* vfs = options.synchronous == SyncMode::full ? wal_write_buffer_vfs(options.base_vfs) : options.base_vfs;
+  if (options.synchronous == SyncMode::full && vfs == nullptr) {
+    return fail(make_error(ErrorCode::internal, "cannot register the WAL write buffer VFS"));
+  }
   auto db = Db::open(options.path, vfs);
   if (!db) return fail(db.error());
   if (auto r = configure(**db, options); !r) return fail(r.error());
@@ -103,43 +122,55 @@ SqliteStore::SqliteStore(std::unique_ptr<SqliteRepo> repo, std::unique_ptr<WalCh
       store_id_(repo_->store_id()),
       clock_(options.clock != nullptr ? *options.clock : SystemClock::instance()),
       queue_capacity_(options.queue_capacity),
+      queue_max_bytes_(options.queue_max_bytes),
       max_batch_points_(options.max_batch_points),
+      probe_interval_(options.storage_probe_interval_ms),
       commits_(obs::Registry::global().counter("fleet_store_commits_total", "Store transactions committed.")),
       points_(obs::Registry::global().counter("fleet_store_points_total", "Telemetry points durably stored.")),
       commit_failures_(obs::Registry::global().counter("fleet_store_commit_failures_total",
                                                        "Group commits that failed and were rolled back.")),
-      queue_depth_(obs::Registry::global().gauge("fleet_store_queue_depth", "Requests waiting for the store.")) {
+      queue_depth_(obs::Registry::global().gauge("fleet_store_queue_depth", "Requests waiting for the store.")),
+      queue_bytes_gauge_(obs::Registry::global().gauge(
+          "fleet_store_queue_bytes", "Estimated memory held by requests waiting for the store (bounded by --store-queue-bytes).")),
+      queue_rejected_(obs::Registry::global().counter(
+          "fleet_store_queue_rejected_total", "Requests refused because the store queue was full (requests or bytes).")),
+      storage_probes_(obs::Registry::global().counter(
+          "fleet_store_storage_probes_total", "Probe writes while the storage refused writes (readiness comes back after one succeeds).")) {
   snapshots_.set_known_tenants(repo_->loaded_tenants());  // before the store thread starts
 }
 
 SqliteStore::~SqliteStore() { stop(); }
 
-bool SqliteStore::try_push(Job& job) {
+std::optional<Error> SqliteStore::try_push(Job& job) {
+  // Estimated before the lock: it walks the points.
+  const std::size_t bytes = std::holds_alternative<AppendJob>(job) ? queue_bytes_of(std::get<AppendJob>(job).req) : kTaskBytes;
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || queue_.size() >= queue_capacity_) return false;
-    queue_.push_back(std::move(job));
+    if (stopping_) return unavailable("store stopping");
+    // Bounded twice: in requests, and in the memory they hold (10,000 requests of 1,000 points would be
+    // gigabytes). One request larger than the byte bound still goes when the queue is empty.
+    if (queue_.size() >= queue_capacity_ || (!queue_.empty() && queue_bytes_ + bytes > queue_max_bytes_)) {
+      queue_rejected_.inc();
+      return unavailable("store queue full");
+    }
+    queue_.push_back(Queued{std::move(job), bytes});
+    queue_bytes_ += bytes;
     queue_depth_.set(static_cast<std::int64_t>(queue_.size()));
+    queue_bytes_gauge_.set(static_cast<std::int64_t>(queue_bytes_));
   }
   cv_.notify_one();
-  return true;
+  return std::nullopt;
 }
 
 template <class T, class Op>
 void SqliteStore::submit(Callback<T> done, Op op) {
-  Job job = Task([done = std::move(done), op = std::move(op)](SqliteRepo* repo) {
-    if (repo == nullptr) {
-      deliver<T>(done, unavailable("store queue full or stopping"));
-      return;
-    }
-    deliver<T>(done, op(*repo));
-  });
-  if (!try_push(job)) std::get<Task>(job)(nullptr);
+  Job job = Task([done, op = std::move(op)](SqliteRepo& repo) { deliver<T>(done, op(repo)); });
+  if (auto refused = try_push(job)) deliver<T>(done, std::move(*refused));
 }
 
 void SqliteStore::append(AppendRequest req, Callback<AppendResult> done) {
   Job job = AppendJob{std::move(req), std::move(done)};
-  if (!try_push(job)) deliver<AppendResult>(std::get<AppendJob>(job).done, unavailable("store queue full or stopping"));
+  if (auto refused = try_push(job)) deliver<AppendResult>(std::get<AppendJob>(job).done, std::move(*refused));
 }
 
 void SqliteStore::create_device(TenantId tenant, std::string name, std::string key_hash, Callback<Device> done) {
@@ -148,8 +179,10 @@ void SqliteStore::create_device(TenantId tenant, std::string name, std::string k
     auto created = repo.create_device(tenant, name, key_hash, clock_.now_ms());
     if (created) {
       snapshots_.apply_created(*created);
-    } else if (created.error().code == ErrorCode::internal) {
+      note_write(Result<void>{});
+    } else if (is_failure(created.error())) {
       snapshots_.invalidate(tenant);  // a storage error: whether the device exists is no longer known here
+      note_write(created.error());
     }
     return created;
   });
@@ -160,8 +193,10 @@ void SqliteStore::revoke_device(TenantId tenant, DeviceId id, Callback<Device> d
     auto revoked = repo.revoke_device(tenant, id, clock_.now_ms());
     if (revoked) {
       snapshots_.apply_revoked(tenant, id);
+      note_write(Result<void>{});
     } else if (revoked.error().code != ErrorCode::not_found) {
       snapshots_.invalidate(tenant);  // the UPDATE may have committed before the error (e.g. in the re-read)
+      note_write(revoked.error());
     }
     return revoked;
   });
@@ -224,37 +259,78 @@ void SqliteStore::run() {
   for (;;) {
     std::vector<AppendJob> group;
     Task task;
+    bool probe = false;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return !queue_.empty() || stopping_; });
-      if (queue_.empty()) break;  // stopping, and everything queued has been served
-      if (std::holds_alternative<AppendJob>(queue_.front())) {
+      const auto ready = [this] { return !queue_.empty() || stopping_; };
+      if (!write_failing_.load(std::memory_order_relaxed)) {
+        cv_.wait(lock, ready);
+      } else {
+        // Idle while the disk refuses writes: probe now and then, so readiness returns without traffic.
+        probe = !cv_.wait_for(lock, probe_interval_, ready);
+      }
+      if (queue_.empty() && stopping_) break;  // everything queued has been served
+      if (probe) {
+        // Nothing queued: fall through to the probe below, outside the lock.
+      } else if (std::holds_alternative<AppendJob>(queue_.front().job)) {
         // Only consecutive appends join a group: a revoke or create queued between two appends must take
         // effect exactly between them.
         std::size_t points = 0;
-        while (!queue_.empty() && std::holds_alternative<AppendJob>(queue_.front())) {
-          AppendJob& next = std::get<AppendJob>(queue_.front());
+        while (!queue_.empty() && std::holds_alternative<AppendJob>(queue_.front().job)) {
+          AppendJob& next = std::get<AppendJob>(queue_.front().job);
           if (!group.empty() && points + next.req.points.size() > max_batch_points_) break;
           points += next.req.points.size();
           group.push_back(std::move(next));
+          queue_bytes_ -= queue_.front().bytes;
           queue_.pop_front();
         }
       } else {
-        task = std::move(std::get<Task>(queue_.front()));
+        task = std::move(std::get<Task>(queue_.front().job));
+        queue_bytes_ -= queue_.front().bytes;
         queue_.pop_front();
       }
       queue_depth_.set(static_cast<std::int64_t>(queue_.size()));
+      queue_bytes_gauge_.set(static_cast<std::int64_t>(queue_bytes_));
     }
-    if (!group.empty()) {
+    if (probe) {
+      probe_storage();
+    } else if (!group.empty()) {
       commit_group(group);
     } else {
-      task(repo_.get());
+      task(*repo_);
     }
   }
   if (checkpointer_) checkpointer_->stop();  // its pass must not hold the checkpoint lock now
   if (auto r = repo_->checkpoint(); !r) obs::warn("store checkpoint failed", {{"error", r.error().message}});
   repo_.reset();  // closes the connection on the thread that used it
   obs::info("store stopped");
+}
+
+std::string SqliteStore::write_failure() const {
+  if (!write_failing_.load(std::memory_order_acquire)) return {};
+  std::lock_guard lock(failure_mu_);
+  return write_failure_;
+}
+
+void SqliteStore::note_write(const Error& e) {
+  if (e.code != ErrorCode::storage_unavailable) return;  // not the disk's fault: says nothing about it
+  {
+    std::lock_guard lock(failure_mu_);
+    write_failure_ = e.message;
+  }
+  if (!write_failing_.exchange(true, std::memory_order_acq_rel)) {
+    obs::error("storage refuses writes: not ready until a write succeeds", {{"error", e.message}});
+  }
+}
+
+void SqliteStore::note_write(const Result<void>& r) {
+  if (!r) return note_write(r.error());
+  if (write_failing_.exchange(false, std::memory_order_acq_rel)) obs::info("storage takes writes again");
+}
+
+void SqliteStore::probe_storage() {
+  storage_probes_.inc();
+  note_write(repo_->probe_write());
 }
 
 void SqliteStore::commit_group(std::vector<AppendJob>& group) {
@@ -265,7 +341,7 @@ void SqliteStore::commit_group(std::vector<AppendJob>& group) {
   for (std::size_t i = 0; !failure && i < group.size(); ++i) {
     auto r = repo_->stage_append(group[i].req);
     // unauthorized / invalid_field touched nothing; anything else leaves the transaction suspect.
-    if (!r && r.error().code == ErrorCode::internal) {
+    if (!r && is_failure(r.error())) {
       failure = r.error();
       break;
     }
@@ -281,9 +357,13 @@ void SqliteStore::commit_group(std::vector<AppendJob>& group) {
     commit_failures_.inc();
     obs::error("store group commit failed", {{"appends", static_cast<std::uint64_t>(group.size())},
                                              {"error", failure->message}});
+    note_write(*failure);
     // Nothing of the group was stored, so every append that would have succeeded fails; refusals stay,
-    // including those of appends the loop never reached.
-    const Error storage_failure = make_error(ErrorCode::internal, "storage failure");
+    // including those of appends the loop never reached. A disk that refuses writes is worth a retry
+    // (storage_unavailable); anything else is not (internal).
+    const Error storage_failure = failure->code == ErrorCode::storage_unavailable
+                                      ? storage_refused()
+                                      : make_error(ErrorCode::internal, "storage failure");
     for (std::size_t i = results.size(); i < group.size(); ++i) {
       auto pre = repo_->precheck(group[i].req);
       results.push_back(pre ? Result<AppendResult>(storage_failure) : Result<AppendResult>(pre.error()));
@@ -298,6 +378,7 @@ void SqliteStore::commit_group(std::vector<AppendJob>& group) {
       if (r) stored += r->points.size();
     }
     points_.inc(stored);
+    if (stored > 0) note_write(Result<void>{});  // an empty commit wrote nothing, so proves nothing
     // Before the callbacks: they publish the batches, and a viewer that snapshots after seeing one must
     // find it reflected.
     snapshots_.apply_appends(results);

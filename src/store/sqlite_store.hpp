@@ -3,12 +3,15 @@
 // bounded FIFO of requests; consecutive appends are group-committed (one transaction, one fsync) and
 // acknowledged only after COMMIT returns. Snapshots of tenants seen before are served from memory
 // (SnapshotCache), kept up to date by the worker at every commit.
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <variant>
@@ -38,6 +41,9 @@ struct SqliteOptions {
   std::string path;                       // database file, created if missing; its directory must exist
   SyncMode synchronous = SyncMode::full;
   std::size_t queue_capacity = 10'000;    // requests waiting for the worker; more -> unavailable
+  // Memory the waiting requests may hold (their points, estimated: queue_bytes_of()); more ->
+  // unavailable. A request larger than this alone is still taken when nothing else waits.
+  std::size_t queue_max_bytes = 64 << 20;
   std::size_t max_batch_points = 10'000;  // points per group commit (one larger append still goes alone)
   int busy_timeout_ms = 5'000;            // only matters if another process opens the file
   // Tenants whose snapshots are kept in memory (each: one Device with its last point per non-revoked
@@ -47,7 +53,15 @@ struct SqliteOptions {
   // (wal_checkpointer.hpp). Off: SQLite's auto-checkpoint every 10,000 frames.
   bool background_checkpoints = true;
   const Clock* clock = nullptr;           // for created_ms / revoked_ms; nullptr = SystemClock
+  // While the last write failed for a storage reason (write_failure()), the idle worker tries a tiny
+  // write this often, so readiness comes back by itself once the disk does, even without traffic.
+  int storage_probe_interval_ms = 1'000;
+  // A registered VFS to run under the store (fault_vfs.hpp, for tests); null = SQLite's default.
+  const char* base_vfs = nullptr;
 };
+
+// What a queued append is estimated to hold in memory: the request and its points with their strings.
+std::size_t queue_bytes_of(const AppendRequest& req) noexcept;
 
 class SqliteStore final : public Store {
  public:
@@ -84,6 +98,9 @@ class SqliteStore final : public Store {
   void events_after(TenantId tenant, Seq since, std::size_t max_events, Callback<Recovery> done) override;
   std::string epoch(const TenantId& tenant) const override;
   bool device_key_active(std::string_view key_hash) const override;
+  // Set when a commit, create or revoke (or the worker's probe) failed with storage_unavailable, cleared
+  // when one succeeds.
+  std::string write_failure() const override;
   // Refuses new work (snapshots included), serves everything queued, checkpoints the WAL, closes the
   // database and joins the worker. Safe to call repeatedly and from several threads. Called from a store
   // callback it only initiates the shutdown (the worker cannot join itself); the destructor finishes it.
@@ -94,17 +111,26 @@ class SqliteStore final : public Store {
     AppendRequest req;
     Callback<AppendResult> done;
   };
-  // Runs a non-append request; a null repo means "refused", and the task reports unavailable.
-  using Task = std::function<void(SqliteRepo*)>;
+  // Runs a non-append request on the worker.
+  using Task = std::function<void(SqliteRepo&)>;
   using Job = std::variant<AppendJob, Task>;
+  struct Queued {
+    Job job;
+    std::size_t bytes;  // its share of queue_bytes_
+  };
 
   SqliteStore(std::unique_ptr<SqliteRepo> repo, std::unique_ptr<WalCheckpointer> checkpointer,
               const SqliteOptions& options);
   template <class T, class Op>
   void submit(Callback<T> done, Op op);
-  bool try_push(Job& job);  // moves from job only on success
+  // Moves from job only on success; otherwise returns why not (the queue is full, the store stopping).
+  std::optional<Error> try_push(Job& job);
   void run();
   void commit_group(std::vector<AppendJob>& group);
+  // Records the outcome of a write for write_failure().
+  void note_write(const Result<void>& r);
+  void note_write(const Error& e);
+  void probe_storage();
 
   std::unique_ptr<SqliteRepo> repo_;  // touched only by the worker thread once it runs
   std::unique_ptr<WalCheckpointer> checkpointer_;  // null: SQLite checkpoints inside commits
@@ -112,12 +138,21 @@ class SqliteStore final : public Store {
   const std::string store_id_;        // from the database, read before the worker starts
   const Clock& clock_;
   const std::size_t queue_capacity_;
+  const std::size_t queue_max_bytes_;
   const std::size_t max_batch_points_;
+  const std::chrono::milliseconds probe_interval_;
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Job> queue_;
+  std::deque<Queued> queue_;
+  std::size_t queue_bytes_ = 0;  // queue_bytes_of() summed over queue_
   bool stopping_ = false;
+
+  // Whether the last write failed for a storage reason, and its message. Written by the worker, read
+  // by anyone (readiness); failure_mu_ is a leaf lock held only to copy the string.
+  std::atomic<bool> write_failing_{false};
+  mutable std::mutex failure_mu_;
+  std::string write_failure_;
 
   std::mutex join_mu_;  // serialises concurrent stop() calls around join()
   std::thread worker_;
@@ -126,6 +161,9 @@ class SqliteStore final : public Store {
   obs::Counter& points_;
   obs::Counter& commit_failures_;
   obs::Gauge& queue_depth_;
+  obs::Gauge& queue_bytes_gauge_;
+  obs::Counter& queue_rejected_;
+  obs::Counter& storage_probes_;
 };
 
 }  // namespace fleet::store

@@ -72,8 +72,9 @@ class Store {
   virtual ~Store() = default;
 
   // Stores a validated batch for the device owning key_hash. Fails with unauthorized for an unknown or
-  // revoked key, unavailable when the queue is full or the store is stopping. Completes only after the
-  // batch is durable (per the configured synchronous mode). All or nothing.
+  // revoked key, unavailable when the queue is full or the store is stopping, storage_unavailable when
+  // the disk refuses the write (full, I/O error). Completes only after the batch is durable (per the
+  // configured synchronous mode). All or nothing.
   virtual void append(AppendRequest req, Callback<AppendResult> done) = 0;
 
   // Assigns a fresh "dev_" id. A key_hash already registered (to any device, revoked included) or an
@@ -104,6 +105,10 @@ class Store {
   // create and revoke whose callback has started. Thread-safe, cheap, never blocks on the store thread:
   // the transport asks it before it reads an ingest body. append() still checks the key itself.
   virtual bool device_key_active(std::string_view key_hash) const = 0;
+  // Empty while the store can write; otherwise why not (e.g. "database or disk is full"): from a write
+  // that failed for a storage reason (ErrorCode::storage_unavailable) until one succeeds again. Reads keep
+  // working meanwhile. Thread-safe, cheap, never blocks on the store thread: readiness asks it.
+  virtual std::string write_failure() const = 0;
 
   // Refuses new work, completes everything already queued (so acknowledged data is on disk), then
   // releases resources. Idempotent; blocks until done.

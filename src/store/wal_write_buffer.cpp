@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <string>
@@ -27,6 +28,7 @@ struct File {
   std::mutex mu;  // buffer: the owning connection writes, a barrier on the database file may flush
   std::vector<char> buffer;
   sqlite3_int64 buffer_offset = 0;
+  bool commit_buffered = false;  // the buffer holds a commit frame's header (see flush_locked)
 };
 
 constexpr std::size_t kFileSize = (sizeof(File) + 15) & ~std::size_t{15};
@@ -37,28 +39,71 @@ File* as_file(sqlite3_file* f) noexcept { return reinterpret_cast<File*>(f); }
 // nothing and report SQLITE_FULL: hand it pieces below that.
 constexpr std::size_t kMaxWrite = 124 * 1024;
 
-int flush_locked(File& f) noexcept {
+// Who asked for a flush decides what a failure does with the bytes that did not reach the file.
+enum class Caller {
+  // The connection's own read, write, sync, truncate or size call: SQLite sees the error.
+  owner,
+  // A barrier or file control, whose error SQLite may never see (xShmBarrier returns nothing, hints
+  // are ignored): whatever failed stays for the owner's next call, which writes it or reports it.
+  bystander,
+};
+
+void clear_buffer(File& f) noexcept {
+  f.buffer.clear();
+  f.commit_buffered = false;
+}
+
+// A failed write leaves the file as the wrapped VFS left it (maybe part of a piece). What was not written:
+//  * holding a commit frame, reported to the owner: dropped. SQLite rolls the whole transaction back
+//    when its commit fails, and these bytes must never reach the file later: written after the failure
+//    (say by the next read), they would complete the frames of a transaction reported as failed, and a
+//    crash before the next commit overwrites them would bring it back in recovery.
+//  * otherwise: kept, in order. Frames of a transaction still open may still count (SQLite can roll back
+//    one statement and go on), so the next flush writes them, or fails and reports it.
+int flush_locked(File& f, Caller caller) noexcept {
   std::size_t done = 0;
   while (done < f.buffer.size()) {
     const std::size_t n = std::min(kMaxWrite, f.buffer.size() - done);
     const int rc = f.real->pMethods->xWrite(f.real, f.buffer.data() + done, static_cast<int>(n),
                                             f.buffer_offset + static_cast<sqlite3_int64>(done));
     if (rc != SQLITE_OK) {
-      // Keep what is left: the next sync writes it again and reports the error.
-      f.buffer.erase(f.buffer.begin(), f.buffer.begin() + static_cast<std::ptrdiff_t>(done));
-      f.buffer_offset += static_cast<sqlite3_int64>(done);
+      if (caller == Caller::owner && f.commit_buffered) {
+        clear_buffer(f);
+      } else {
+        f.buffer.erase(f.buffer.begin(), f.buffer.begin() + static_cast<std::ptrdiff_t>(done));
+        f.buffer_offset += static_cast<sqlite3_int64>(done);
+      }
       return rc;
     }
     done += n;
   }
-  f.buffer.clear();
+  clear_buffer(f);
   return SQLITE_OK;
 }
 
-int flush(File& f) noexcept {
+int flush(File& f, Caller caller = Caller::owner) noexcept {
   if (!f.wal) return SQLITE_OK;
   std::lock_guard lock(f.mu);
-  return flush_locked(f);
+  return flush_locked(f, caller);
+}
+
+// Whether [offset, offset + amount) touches buffered bytes. Readers only read frames that were committed
+// (and so written at their commit's sync); a read that needs buffered bytes is the owner reading back
+// frames of its own open transaction.
+bool overlaps_buffer(File& f, sqlite3_int64 offset, int amount) noexcept {
+  std::lock_guard lock(f.mu);
+  if (f.buffer.empty()) return false;
+  const sqlite3_int64 end = f.buffer_offset + static_cast<sqlite3_int64>(f.buffer.size());
+  return offset < end && offset + amount > f.buffer_offset;
+}
+
+// A WAL frame header (24 bytes) whose "database size after commit" field is set marks a commit frame.
+constexpr int kFrameHeaderBytes = 24;
+constexpr sqlite3_int64 kWalHeaderBytes = 32;
+bool is_commit_frame_header(const void* data, int amount, sqlite3_int64 offset) noexcept {
+  if (amount != kFrameHeaderBytes || offset < kWalHeaderBytes) return false;
+  const auto* b = static_cast<const unsigned char*>(data);
+  return (b[4] | b[5] | b[6] | b[7]) != 0;
 }
 
 // Open WAL files, so a barrier on a database file can flush its WAL before readers may look at new frames.
@@ -71,7 +116,7 @@ std::vector<File*>& open_wals() {
 void flush_wals_named(const std::string& name) noexcept {
   std::lock_guard lock(registry_mu);
   for (File* w : open_wals()) {
-    if (w->wal_name == name) (void)flush(*w);  // a failure stays buffered and fails the next xSync
+    if (w->wal_name == name) (void)flush(*w, Caller::bystander);  // a failure stays for the owner's next call
   }
 }
 
@@ -91,7 +136,11 @@ int x_close(sqlite3_file* file) {
 
 int x_read(sqlite3_file* file, void* out, int amount, sqlite3_int64 offset) {
   File* f = as_file(file);
-  if (int rc = flush(*f); rc != SQLITE_OK) return rc;
+  // Only a read of buffered bytes flushes: a write that failed (a full disk) must not fail the reads of
+  // committed frames too.
+  if (f->wal && overlaps_buffer(*f, offset, amount)) {
+    if (int rc = flush(*f); rc != SQLITE_OK) return rc;
+  }
   return f->real->pMethods->xRead(f->real, out, amount, offset);
 }
 
@@ -100,17 +149,18 @@ int x_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offs
   if (!f->wal) return f->real->pMethods->xWrite(f->real, data, amount, offset);
   std::lock_guard lock(f->mu);
   if (!f->buffer.empty() && offset != f->buffer_offset + static_cast<sqlite3_int64>(f->buffer.size())) {
-    if (int rc = flush_locked(*f); rc != SQLITE_OK) return rc;  // not contiguous: keep the order of writes
+    if (int rc = flush_locked(*f, Caller::owner); rc != SQLITE_OK) return rc;  // not contiguous: keep the order
   }
   const auto* bytes = static_cast<const char*>(data);
   try {
     f->buffer.insert(f->buffer.end(), bytes, bytes + amount);  // unchanged if it throws
   } catch (const std::bad_alloc&) {
-    if (int rc = flush_locked(*f); rc != SQLITE_OK) return rc;  // no memory: write it through instead
+    if (int rc = flush_locked(*f, Caller::owner); rc != SQLITE_OK) return rc;  // no memory: write it through
     return f->real->pMethods->xWrite(f->real, data, amount, offset);
   }
   if (f->buffer.size() == static_cast<std::size_t>(amount)) f->buffer_offset = offset;
-  return f->buffer.size() >= kMaxBuffered ? flush_locked(*f) : SQLITE_OK;
+  if (is_commit_frame_header(data, amount, offset)) f->commit_buffered = true;
+  return f->buffer.size() >= kMaxBuffered ? flush_locked(*f, Caller::owner) : SQLITE_OK;
 }
 
 int x_truncate(sqlite3_file* file, sqlite3_int64 size) {
@@ -141,7 +191,7 @@ int x_check_reserved_lock(sqlite3_file* file, int* out) {
 
 int x_file_control(sqlite3_file* file, int op, void* arg) {
   File* f = as_file(file);
-  if (int rc = flush(*f); rc != SQLITE_OK) return rc;
+  if (int rc = flush(*f, Caller::bystander); rc != SQLITE_OK) return rc;
   return f->real->pMethods->xFileControl(f->real, op, arg);
 }
 
@@ -291,6 +341,30 @@ const char* wal_write_buffer_vfs() noexcept {
     return register_wal_write_buffer_vfs(kName, base) == SQLITE_OK ? kName : nullptr;
   }();
   return name;
+}
+
+const char* wal_write_buffer_vfs(const char* base) noexcept {
+  if (base == nullptr) return wal_write_buffer_vfs();
+  // Shim names live as long as the process, like the VFSes SQLite keeps pointers to.
+  static std::mutex mu;
+  static auto* shims = new (std::nothrow) std::vector<std::pair<std::string, const std::string*>>();  // base -> name
+  std::lock_guard lock(mu);
+  if (shims == nullptr) return nullptr;
+  try {
+    for (const auto& [b, name] : *shims) {
+      if (b == base) return name->c_str();
+    }
+    sqlite3_vfs* real = sqlite3_vfs_find(base);
+    if (real == nullptr) return nullptr;
+    auto name = std::make_unique<std::string>(std::string("fleet-wal-buffer+") + base);
+    std::pair<std::string, const std::string*> entry(base, name.get());
+    shims->reserve(shims->size() + 1);  // before registering: nothing may throw after it
+    if (register_wal_write_buffer_vfs(name->c_str(), real) != SQLITE_OK) return nullptr;
+    shims->push_back(std::move(entry));
+    return name.release()->c_str();
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
 }
 
 }  // namespace fleet::store

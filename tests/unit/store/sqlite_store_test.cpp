@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "eventually.hpp"
 #include "obs/metrics.hpp"
 #include "sqlite_test_util.hpp"
 #include "store_test_util.hpp"
@@ -20,27 +21,28 @@ namespace fleet::store {
 namespace {
 
 using namespace fleet::store::testing;
+using fleet::testing::eventually;
 
 constexpr std::int64_t kT = 1'700'000'000'000;
 
 std::uint64_t counter(const char* name) { return obs::Registry::global().counter(name, "").value(); }
 
 // Threads carry names (top -H, perf, gdb): the store's and its checkpointer's. Each names itself when it
-// starts, which may be just after open() returns: look for up to five seconds.
+// starts, which may be just after open() returns: wait for it.
 TEST(SqliteStore, ThreadsAreNamed) {
   TempDir dir;
   auto s = open_store(dir.file("fleet.db"));
   ASSERT_TRUE(s);
   std::set<std::string> names;
-  for (int attempt = 0; attempt < 500 && !(names.count("fleet-store") && names.count("fleet-ckpt")); ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  eventually([&] {
     for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
       std::ifstream comm(task.path() / "comm");
       std::string name;
       std::getline(comm, name);
       names.insert(name);
     }
-  }
+    return names.count("fleet-store") && names.count("fleet-ckpt");
+  });
   EXPECT_TRUE(names.count("fleet-store")) << "no thread named fleet-store";
   EXPECT_TRUE(names.count("fleet-ckpt")) << "no thread named fleet-ckpt";
 }
@@ -383,6 +385,49 @@ TEST(SqliteStore, FullQueueIsUnavailableImmediately) {
   EXPECT_EQ(ok.load(), 3);
 }
 
+// The queue is bounded in memory too, not only in requests: 10,000 requests of 1,000 points each would be
+// gigabytes. A request larger than the bound alone still goes when nothing else waits.
+TEST(SqliteStore, QueueIsBoundedInBytes) {
+  TempDir dir;
+  const std::vector<TelemetryPoint> ten(10, point(kT));
+  const std::size_t one = queue_bytes_of(AppendRequest{"ka", ten, kT});
+  SqliteOptions o;
+  o.path = dir.file("fleet.db");
+  o.queue_capacity = 1000;  // far from the limit in requests
+  o.queue_max_bytes = 3 * one;
+  auto opened = SqliteStore::open(o);
+  ASSERT_TRUE(opened);
+  auto& s = **opened;
+  ASSERT_TRUE(create(s, "org_a", "a", "ka"));
+  auto& queued_bytes = obs::Registry::global().gauge("fleet_store_queue_bytes", "");
+  const std::uint64_t rejected_before = counter("fleet_store_queue_rejected_total");
+  std::atomic<int> ok{0};
+  {
+    WorkerGate gate(s);
+    // Larger than the whole bound, but the queue is empty: taken.
+    s.append(AppendRequest{"ka", std::vector<TelemetryPoint>(40, point(kT)), kT}, [&](Result<AppendResult> r) { ok += r ? 1 : 0; });
+    EXPECT_GE(queued_bytes.value(), static_cast<std::int64_t>(3 * one));
+    Result<AppendResult> refused = AppendResult{};
+    s.append(AppendRequest{"ka", ten, kT}, [&](Result<AppendResult> r) { refused = std::move(r); });
+    ASSERT_FALSE(refused.has_value()) << "queued past the byte bound";
+    EXPECT_EQ(refused.error().code, ErrorCode::unavailable);
+    EXPECT_EQ(refused.error().message, "store queue full");
+    EXPECT_EQ(counter("fleet_store_queue_rejected_total"), rejected_before + 1);
+    gate.release();
+    EXPECT_TRUE(eventually([&] { return ok.load() == 1; }));
+  }
+  EXPECT_TRUE(eventually([&] { return queued_bytes.value() == 0; }));
+  // Drained: three small ones fit again, a fourth does not.
+  WorkerGate gate(s);
+  for (int i = 0; i < 3; ++i) s.append(AppendRequest{"ka", ten, kT}, [&](Result<AppendResult> r) { ok += r ? 1 : 0; });
+  bool fourth_refused = false;
+  s.append(AppendRequest{"ka", ten, kT}, [&](Result<AppendResult> r) { fourth_refused = !r; });
+  EXPECT_TRUE(fourth_refused);
+  gate.release();
+  s.stop();
+  EXPECT_EQ(ok.load(), 4);
+}
+
 TEST(SqliteStore, StopCompletesQueuedWorkBeforeReturning) {
   TempDir dir;
   const std::string path = dir.file("fleet.db");
@@ -395,8 +440,15 @@ TEST(SqliteStore, StopCompletesQueuedWorkBeforeReturning) {
     for (int i = 0; i < 100; ++i) {
       s->append(AppendRequest{"ka", {point(kT + i)}, kT}, [&](Result<AppendResult> r) { acked += r ? 1 : 0; });
     }
+    // The gate opens only once stop() is under way (it refuses new work from its first step), so stop()
+    // has to wait for the parked worker and then for the 100 appends queued behind it.
     std::thread releaser([&] {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      EXPECT_TRUE(eventually([&] {
+        bool refused = false;  // an unknown tenant's snapshot is answered inline: refused once stopping
+        s->snapshot(TenantId("probe"), [&](Result<Snapshot> r) { refused = !r && r.error().code == ErrorCode::unavailable; });
+        return refused;
+      }));
+      EXPECT_EQ(acked.load(), 0) << "stop() already ran the queue before the gate opened";
       gate.release();
     });
     s->stop();  // must wait for the gate and the 100 appends behind it
