@@ -103,7 +103,7 @@ class PointDecoder {
   }
 
  private:
-  Result<void> decode_ts(const json::value& v, std::int64_t& out) {
+  Result<void> decode_ts(const json::value& v, std::int64_t& out) const {
     if (const json::string* s = v.if_string()) {
       auto ms = parse_rfc3339_ms(std::string_view(s->data(), s->size()));
       if (!ms) return point_error(index_, "ts", ms.error().message);
@@ -117,7 +117,7 @@ class PointDecoder {
     return point_error(index_, "ts", "ts must be an RFC 3339 string or integer epoch milliseconds");
   }
 
-  Result<void> required_number(const char* field, const json::value& v, double& out) {
+  Result<void> required_number(const char* field, const json::value& v, double& out) const {
     auto n = as_number(v);
     if (!n) return point_error(index_, field, std::string(field) + " must be a number");
     if (!std::isfinite(*n)) return point_error(index_, field, std::string(field) + " must be finite");
@@ -137,7 +137,7 @@ class PointDecoder {
     return {};
   }
 
-  Result<void> decode_attributes(const json::value& v, std::string& out) {
+  Result<void> decode_attributes(const json::value& v, std::string& out) const {
     out.clear();
     if (v.is_null()) return {};
     const json::object* obj = v.if_object();
