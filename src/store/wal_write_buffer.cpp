@@ -20,7 +20,7 @@ sqlite3_vfs* base_of(sqlite3_vfs* vfs) noexcept { return static_cast<sqlite3_vfs
 
 // Our part of every open file; the wrapped VFS's file follows it in the same allocation.
 struct File {
-  sqlite3_file base;  // first: SQLite sees a File* as a sqlite3_file*
+  sqlite3_file base{};  // first: SQLite sees a File* as a sqlite3_file*
   sqlite3_file* real = nullptr;
   bool wal = false;
   std::string wal_name;  // main database files: the name of their WAL, to flush it at a barrier
