@@ -688,9 +688,10 @@ void WsSession::close(proto::CloseReason reason) {
 }
 
 void WsSession::send_close(std::uint16_t code, std::string_view reason) {
-  // The close frame must be the last one. Frames not yet written are dropped, except the 101 response:
-  // a session refused during authentication still completes the upgrade so the browser can read why.
-  std::erase_if(control_, [](const OutFrame& f) { return f.header_size != 0; });
+  // The close frame is the last one; what is already queued goes before it: the answers to messages the
+  // peer sent before its close (RFC 6455 5.5.1: they were received, so they are answered, and a client
+  // that sends a ping command and then closes gets its pong), or before the message that failed the
+  // connection. The queue is bounded (reading pauses at kMaxQueuedControl behind a stuck write).
   queue(ws::Opcode::close, ws::close_payload(code, reason));
   closing_ = Closing::queued;
   phase_ = Phase::closing;

@@ -334,6 +334,34 @@ TEST_F(WsProtocol, ClientCloseIsEchoedThenTheServerHangsUp) {
   EXPECT_EQ(close2->close_code(), 1000);
 }
 
+TEST_F(WsProtocol, AnswersQueuedBeforeAClientCloseGoOutBeforeTheEcho) {
+  auto c = live();
+  // One send: the server reads the command, the ping and the close together, so both answers are still
+  // queued when the close arrives. They were received before it, so they are answered before the echo.
+  c->send(frame(0x81, R"({"type":"ping"})") + frame(0x89, "before close") + frame(0x88, std::string("\x03\xE8", 2)));
+  EXPECT_EQ(c->read_json().at("type").as_string(), "pong");
+  auto pong = c->read_frame();
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(pong->opcode, 10);
+  EXPECT_EQ(pong->payload, "before close");
+  auto close = c->read_frame();
+  ASSERT_TRUE(close);
+  EXPECT_EQ(close->opcode, 8);
+  EXPECT_EQ(close->close_code(), 1000);
+  EXPECT_TRUE(c->closed_by_server());
+}
+
+TEST_F(WsProtocol, AnswersQueuedBeforeAProtocolErrorGoOutBeforeTheClose) {
+  auto c = live();
+  c->send(frame(0x81, R"({"type":"ping"})") + frame(0xC1, R"({"type":"ping"})"));  // the second has RSV1 set
+  EXPECT_EQ(c->read_json().at("type").as_string(), "pong");
+  auto close = c->read_frame();
+  ASSERT_TRUE(close);
+  EXPECT_EQ(close->opcode, 8);
+  EXPECT_EQ(close->close_code(), 1002);
+  EXPECT_TRUE(c->closed_by_server());
+}
+
 TEST_F(WsProtocol, CloseEchoAndFinShareOneSegment) {
   // The echo is the last byte the server sends, so it waits for the FIN and both leave in one segment:
   // the client is woken once, not twice. Counted by the client's kernel, over a settled connection.
