@@ -338,7 +338,8 @@ TEST_F(WsProtocol, AnswersQueuedBeforeAClientCloseGoOutBeforeTheEcho) {
   auto c = live();
   // One send: the server reads the command, the ping and the close together, so both answers are still
   // queued when the close arrives. They were received before it, so they are answered before the echo.
-  c->send(frame(0x81, R"({"type":"ping"})") + frame(0x89, "before close") + frame(0x88, std::string("\x03\xE8", 2)));
+  c->send(frame(0x81, R"({"type":"ping"})") + frame(0x89, "before close") +
+          frame(0x88, std::string("\x03\xE8", 2)));
   EXPECT_EQ(c->read_json().at("type").as_string(), "pong");
   auto pong = c->read_frame();
   ASSERT_TRUE(pong);
