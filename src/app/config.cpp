@@ -86,6 +86,8 @@ const std::vector<Option>& options() {
        [](Config& c, const std::string& v) { c.sync = v; }, nullptr},
       {"--store-queue", "FLEET_STORE_QUEUE", Kind::integer, "N", "store requests queued before 503 (default 10000)", nullptr,
        [](Config& c, std::int64_t v) { c.store_queue = static_cast<std::size_t>(v); }, 1, 10'000'000},
+      {"--store-queue-bytes", "FLEET_STORE_QUEUE_BYTES", Kind::size, "BYTES", "memory the requests waiting for the store may hold before 503 (default 67108864)", nullptr,
+       [](Config& c, std::int64_t v) { c.store_queue_bytes = static_cast<std::size_t>(v); }, 1 << 20, 1LL << 40},
       {"--log-level", "FLEET_LOG_LEVEL", Kind::text, "LEVEL", "debug, info, warn or error (default info)",
        [](Config& c, const std::string& v) { c.log_level = v; }, nullptr},
       {"--access-log", "FLEET_ACCESS_LOG", Kind::integer, "0|1", "log every HTTP request and upgrade (default 1)", nullptr,
@@ -212,6 +214,7 @@ Result<Config> parse_config(const std::vector<std::string>& args, const Getenv& 
       if (auto r = apply(o, c, *v, true); !r) return r.error();
     }
   }
+  if (auto v = getenv("FLEET_TEST_STORAGE_FAULTS")) c.storage_fault_file = *v;  // test-only, see config.hpp
   std::set<const Option*> cleared_lists;  // flags replace a list given in the environment
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];

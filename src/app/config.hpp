@@ -49,6 +49,10 @@ struct Config {
   std::size_t resume_max_events = 10'000;
   std::string sync = "full";
   std::size_t store_queue = 10'000;
+  std::size_t store_queue_bytes = 64u << 20;
+  // Test-only, from the environment alone (FLEET_TEST_STORAGE_FAULTS, no flag, not in --help): a control
+  // file through which an integration test makes the disk "fail" (store/fault_vfs.hpp). Empty: off.
+  std::string storage_fault_file;
   std::string log_level = "info";
   bool access_log = true;
 

@@ -24,6 +24,7 @@
 #include "net/ws_session.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
+#include "store/fault_vfs.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace fleet::app {
@@ -144,6 +145,16 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   so.path = (std::filesystem::path(config.data_dir) / "fleet.db").string();
   so.synchronous = config.sync == "normal" ? store::SyncMode::normal : store::SyncMode::full;
   so.queue_capacity = config.store_queue;
+  so.queue_max_bytes = config.store_queue_bytes;
+  if (!config.storage_fault_file.empty()) {
+    // Test-only: a disk that fails on demand (FLEET_TEST_STORAGE_FAULTS). Lives as long as the process,
+    // like the VFS that points to it.
+    static store::StorageFaults faults(config.storage_fault_file);
+    static const int registered = store::register_fault_vfs("fleet-test-faults", nullptr, &faults);
+    if (registered != 0) return make_error(ErrorCode::internal, "cannot register the storage fault VFS");
+    so.base_vfs = "fleet-test-faults";
+    obs::warn("storage faults enabled (test only)", {{"control_file", config.storage_fault_file}});
+  }
   auto store = store::SqliteStore::open(so);
   if (!store) return store.error();
   s.store = std::move(*store);

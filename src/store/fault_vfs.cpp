@@ -215,6 +215,7 @@ int x_current_time_int64(sqlite3_vfs* v, sqlite3_int64* out) {
 }  // namespace
 
 int register_fault_vfs(const char* name, sqlite3_vfs* base, StorageFaults* faults) noexcept {
+  if (base == nullptr) base = sqlite3_vfs_find(nullptr);
   if (name == nullptr || base == nullptr || faults == nullptr || base->iVersion < 2) return SQLITE_MISUSE;
   // Lives as long as the process: SQLite keeps a pointer to it once registered.
   auto* shim = new (std::nothrow) Shim{};

@@ -64,8 +64,8 @@ class StorageFaults {
   std::uint64_t injected_ = 0;
 };
 
-// Registers a VFS named `name` over `base` whose files consult `faults` (neither may be null; all must
-// outlive every connection that uses it). Returns a SQLite result code.
+// Registers a VFS named `name` over `base` (null: the process's default VFS) whose files consult
+// `faults` (not null). All must outlive every connection that uses it. Returns a SQLite result code.
 int register_fault_vfs(const char* name, sqlite3_vfs* base, StorageFaults* faults) noexcept;
 
 }  // namespace fleet::store
