@@ -35,17 +35,28 @@ std::optional<FaultRule> StorageFaults::parse(const std::string& text) {
   in >> files;
   if (in >> extra) return std::nullopt;
   FaultRule r;
-  if (op == "write") r.op = FaultOp::write;
-  else if (op == "sync") r.op = FaultOp::sync;
-  else return std::nullopt;
-  if (kind == "enospc") r.kind = FaultKind::enospc;
-  else if (kind == "eio") r.kind = FaultKind::eio;
-  else if (kind == "short_write") r.kind = FaultKind::short_write;
-  else return std::nullopt;
-  if (files == "wal") r.files = FaultFiles::wal;
-  else if (files == "database") r.files = FaultFiles::database;
-  else if (files == "any") r.files = FaultFiles::any;
-  else return std::nullopt;
+  if (op == "write")
+    r.op = FaultOp::write;
+  else if (op == "sync")
+    r.op = FaultOp::sync;
+  else
+    return std::nullopt;
+  if (kind == "enospc")
+    r.kind = FaultKind::enospc;
+  else if (kind == "eio")
+    r.kind = FaultKind::eio;
+  else if (kind == "short_write")
+    r.kind = FaultKind::short_write;
+  else
+    return std::nullopt;
+  if (files == "wal")
+    r.files = FaultFiles::wal;
+  else if (files == "database")
+    r.files = FaultFiles::database;
+  else if (files == "any")
+    r.files = FaultFiles::any;
+  else
+    return std::nullopt;
   return r;
 }
 
@@ -61,7 +72,8 @@ int StorageFaults::decide(FaultOp op, bool wal_file, bool* short_write) {
   std::lock_guard lock(mu_);
   const std::optional<FaultRule>& rule = control_file_.empty() ? rule_ : from_file;
   if (!rule || rule->op != op) return 0;
-  if ((rule->files == FaultFiles::wal && !wal_file) || (rule->files == FaultFiles::database && wal_file)) return 0;
+  if ((rule->files == FaultFiles::wal && !wal_file) || (rule->files == FaultFiles::database && wal_file))
+    return 0;
   const int n = seen_++;
   if (n < rule->skip || (rule->times >= 0 && n >= rule->skip + rule->times)) return 0;
   ++injected_;
@@ -139,7 +151,9 @@ int x_device_characteristics(sqlite3_file* f) { return methods(f)->xDeviceCharac
 int x_shm_map(sqlite3_file* f, int region, int size, int extend, void volatile** out) {
   return methods(f)->xShmMap(real(f), region, size, extend, out);
 }
-int x_shm_lock(sqlite3_file* f, int offset, int n, int flags) { return methods(f)->xShmLock(real(f), offset, n, flags); }
+int x_shm_lock(sqlite3_file* f, int offset, int n, int flags) {
+  return methods(f)->xShmLock(real(f), offset, n, flags);
+}
 void x_shm_barrier(sqlite3_file* f) { methods(f)->xShmBarrier(real(f)); }
 int x_shm_unmap(sqlite3_file* f, int delete_flag) { return methods(f)->xShmUnmap(real(f), delete_flag); }
 int x_fetch(sqlite3_file* f, sqlite3_int64 offset, int amount, void** out) {
@@ -194,13 +208,17 @@ int x_open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flag
 }
 
 int x_delete(sqlite3_vfs* v, const char* n, int sync) { return base_of(v)->xDelete(base_of(v), n, sync); }
-int x_access(sqlite3_vfs* v, const char* n, int flags, int* out) { return base_of(v)->xAccess(base_of(v), n, flags, out); }
+int x_access(sqlite3_vfs* v, const char* n, int flags, int* out) {
+  return base_of(v)->xAccess(base_of(v), n, flags, out);
+}
 int x_full_pathname(sqlite3_vfs* v, const char* n, int size, char* out) {
   return base_of(v)->xFullPathname(base_of(v), n, size, out);
 }
 void* x_dl_open(sqlite3_vfs* v, const char* n) { return base_of(v)->xDlOpen(base_of(v), n); }
 void x_dl_error(sqlite3_vfs* v, int size, char* out) { base_of(v)->xDlError(base_of(v), size, out); }
-void (*x_dl_sym(sqlite3_vfs* v, void* h, const char* sym))(void) { return base_of(v)->xDlSym(base_of(v), h, sym); }
+void (*x_dl_sym(sqlite3_vfs* v, void* h, const char* sym))(void) {
+  return base_of(v)->xDlSym(base_of(v), h, sym);
+}
 void x_dl_close(sqlite3_vfs* v, void* h) { base_of(v)->xDlClose(base_of(v), h); }
 int x_randomness(sqlite3_vfs* v, int n, char* out) { return base_of(v)->xRandomness(base_of(v), n, out); }
 int x_sleep(sqlite3_vfs* v, int us) { return base_of(v)->xSleep(base_of(v), us); }

@@ -24,7 +24,8 @@ class StorageFaults : public ::testing::TestWithParam<const char*> {
   // The variable is read when fleetd starts; posix_spawn hands it our environment.
   std::unique_ptr<FleetdProcess> start(const std::string& data_dir, bool faults) {
     if (faults) ::setenv("FLEET_TEST_STORAGE_FAULTS", control_file().c_str(), 1);
-    auto p = std::make_unique<FleetdProcess>(std::vector<std::string>{"--dev", "--sync", GetParam()}, data_dir);
+    auto p =
+        std::make_unique<FleetdProcess>(std::vector<std::string>{"--dev", "--sync", GetParam()}, data_dir);
     ::unsetenv("FLEET_TEST_STORAGE_FAULTS");
     return p;
   }
@@ -43,7 +44,8 @@ TEST_P(StorageFaults, DiskFullRefusesIngestKeepsReadsAndRecoversByItself) {
     const std::string admin = dev_token(port, "alice", "org_a");
     const NewDevice truck = create_device(port, admin, "Truck 1");
     id = truck.id;
-    for (int i = 0; i < 3; ++i) ASSERT_EQ(request(port, "POST", "/api/v1/telemetry", point(i), truck.key).status, 202);
+    for (int i = 0; i < 3; ++i)
+      ASSERT_EQ(request(port, "POST", "/api/v1/telemetry", point(i), truck.key).status, 202);
     ASSERT_EQ(request(port, "GET", "/readyz").status, 200);
 
     set_fault("write enospc");
@@ -78,7 +80,9 @@ TEST_P(StorageFaults, DiskFullRefusesIngestKeepsReadsAndRecoversByItself) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sync, StorageFaults, ::testing::Values("full", "normal"),
-                         [](const ::testing::TestParamInfo<const char*>& info) { return std::string(info.param); });
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           return std::string(info.param);
+                         });
 
 }  // namespace
 }  // namespace fleet::testing

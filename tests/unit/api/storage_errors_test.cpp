@@ -43,7 +43,9 @@ class RefusingStore final : public store::Store {
   void list_devices(TenantId t, store::Callback<std::vector<Device>> done) override {
     inner_.list_devices(std::move(t), std::move(done));
   }
-  void snapshot(TenantId t, store::Callback<store::Snapshot> done) override { inner_.snapshot(std::move(t), std::move(done)); }
+  void snapshot(TenantId t, store::Callback<store::Snapshot> done) override {
+    inner_.snapshot(std::move(t), std::move(done));
+  }
   void history(store::HistoryQuery q, store::Callback<store::HistoryPage> done) override {
     inner_.history(std::move(q), std::move(done));
   }
@@ -98,7 +100,8 @@ class StorageErrorsTest : public ::testing::Test {
 };
 
 TEST_F(StorageErrorsTest, ADiskThatRefusesWritesIs503WithRetryAfterNot500) {
-  store_.append_error = make_error(ErrorCode::storage_unavailable, "storage refuses writes (disk full or failing); retry later");
+  store_.append_error = make_error(ErrorCode::storage_unavailable,
+                                   "storage refuses writes (disk full or failing); retry later");
   auto r = ingest();
   EXPECT_EQ(r.status, 503) << r.body;
   EXPECT_EQ(code(r), "storage_unavailable");

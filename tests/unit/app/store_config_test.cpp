@@ -25,7 +25,8 @@ TEST(StoreConfig, QueueIsBoundedInBytesByDefaultAndByFlag) {
   auto e = parse({"--dev"}, {{"FLEET_STORE_QUEUE_BYTES", "16M"}});
   ASSERT_TRUE(e) << e.error().message;
   EXPECT_EQ(e->store_queue_bytes, 16u << 20);
-  EXPECT_FALSE(parse({"--dev", "--store-queue-bytes", "1024"})) << "below 1 MiB one ingest body would not fit";
+  EXPECT_FALSE(parse({"--dev", "--store-queue-bytes", "1024"}))
+      << "below 1 MiB one ingest body would not fit";
   EXPECT_NE(usage().find("--store-queue-bytes"), std::string::npos);
 }
 

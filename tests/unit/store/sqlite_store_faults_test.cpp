@@ -120,7 +120,8 @@ INSTANTIATE_TEST_SUITE_P(
     Faults, SqliteStoreFaults,
     ::testing::Values(Case{"full_enospc", SyncMode::full, FaultRule{FaultOp::write, FaultKind::enospc}},
                       Case{"full_write_eio", SyncMode::full, FaultRule{FaultOp::write, FaultKind::eio}},
-                      Case{"full_short_write", SyncMode::full, FaultRule{FaultOp::write, FaultKind::short_write}},
+                      Case{"full_short_write", SyncMode::full,
+                           FaultRule{FaultOp::write, FaultKind::short_write}},
                       Case{"full_fsync_eio", SyncMode::full, FaultRule{FaultOp::sync, FaultKind::eio}},
                       Case{"normal_enospc", SyncMode::normal, FaultRule{FaultOp::write, FaultKind::enospc}}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });

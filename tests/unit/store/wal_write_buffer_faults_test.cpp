@@ -23,7 +23,8 @@ StorageFaults& faults() {
 const char* buffered_vfs() {
   static const char* name = [] {
     EXPECT_EQ(register_fault_vfs("test-faults", sqlite3_vfs_find(nullptr), &faults()), SQLITE_OK);
-    EXPECT_EQ(register_wal_write_buffer_vfs("test-faults-buffered", sqlite3_vfs_find("test-faults")), SQLITE_OK);
+    EXPECT_EQ(register_wal_write_buffer_vfs("test-faults-buffered", sqlite3_vfs_find("test-faults")),
+              SQLITE_OK);
     return "test-faults-buffered";
   }();
   return name;
@@ -32,7 +33,8 @@ const char* buffered_vfs() {
 class Conn {
  public:
   Conn(const std::string& path, const char* vfs) {
-    EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs), SQLITE_OK);
+    EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs),
+              SQLITE_OK);
   }
   ~Conn() { sqlite3_close_v2(db_); }
   Conn(const Conn&) = delete;
@@ -42,7 +44,8 @@ class Conn {
   // One transaction of `rows` rows of `bytes` random bytes; false (and rolled back) if it failed.
   bool commit(int rows, int bytes) {
     std::string sql = "BEGIN;";
-    for (int i = 0; i < rows; ++i) sql += "INSERT INTO t (body) VALUES (randomblob(" + std::to_string(bytes) + "));";
+    for (int i = 0; i < rows; ++i)
+      sql += "INSERT INTO t (body) VALUES (randomblob(" + std::to_string(bytes) + "));";
     sql += "COMMIT";
     if (exec(sql) == SQLITE_OK) return true;
     exec("ROLLBACK");  // harmless when SQLite already rolled back
@@ -51,7 +54,8 @@ class Conn {
   // A read that visits every row's page; -1 when the read itself fails.
   long long rows() {
     sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db_, "SELECT count(*), sum(length(body)) FROM t", -1, &s, nullptr) != SQLITE_OK) return -1;
+    if (sqlite3_prepare_v2(db_, "SELECT count(*), sum(length(body)) FROM t", -1, &s, nullptr) != SQLITE_OK)
+      return -1;
     long long n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
     sqlite3_finalize(s);
     return n;
@@ -81,7 +85,8 @@ class WalWriteBufferFaults : public ::testing::TestWithParam<Case> {
   void SetUp() override {
     buffered_vfs();
     faults().clear();
-    dir_ = std::filesystem::temp_directory_path() / ("fleet-walfault-" + std::to_string(::getpid()) + "-" + GetParam().name);
+    dir_ = std::filesystem::temp_directory_path() /
+           ("fleet-walfault-" + std::to_string(::getpid()) + "-" + GetParam().name);
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
@@ -204,7 +209,9 @@ TEST_P(WalWriteBufferSyncFault, ACrashAfterItKeepsAllOrNothing) {
 
 INSTANTIATE_TEST_SUITE_P(Faults, WalWriteBufferSyncFault,
                          ::testing::Values(Case{"fsync_eio", FaultRule{FaultOp::sync, FaultKind::eio}}),
-                         [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           return std::string(info.param.name);
+                         });
 
 TEST(StorageFaults, ParsesTheControlFileFormat) {
   auto r = StorageFaults::parse("sync eio wal\n");
