@@ -174,6 +174,27 @@ TEST_P(WalWriteBufferFaults, AFailedCommitIsNeverCompletedLater) {
   EXPECT_EQ(crashed.rows(), 10) << "a failed commit came back in recovery";
 }
 
+// A transaction too large for the page cache spills frames before its commit; when that write fails,
+// the unwritten frames hold no commit frame and stay buffered. Reads of committed frames must not trip
+// over them (nor over the fault) while they wait.
+TEST_P(WalWriteBufferFaults, AFailedSpillLeavesReadsWorking) {
+  Conn db(path("db"), buffered_vfs());
+  configure(db);
+  ASSERT_TRUE(db.commit(10, 3000));
+  ASSERT_EQ(db.exec("PRAGMA cache_size = 8"), SQLITE_OK);  // pages: a 3 MB row spills past the buffer's 1 MiB
+  FaultRule rule = GetParam().rule;
+  rule.files = FaultFiles::wal;
+  faults().arm(rule);
+  ASSERT_NE(db.exec("BEGIN; INSERT INTO t (body) VALUES (randomblob(3000000)); COMMIT"), SQLITE_OK);
+  db.exec("ROLLBACK");
+  EXPECT_GT(faults().injected(), 0u);
+  EXPECT_EQ(db.rows(), 10) << "a read of committed frames failed on a write that failed earlier";
+  faults().clear();
+  ASSERT_TRUE(db.commit(10, 3000));
+  EXPECT_EQ(db.rows(), 20);
+  EXPECT_EQ(db.text("PRAGMA integrity_check"), "ok");
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Faults, WalWriteBufferFaults,
     ::testing::Values(Case{"write_enospc", FaultRule{FaultOp::write, FaultKind::enospc}},
