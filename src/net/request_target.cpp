@@ -3,6 +3,7 @@
 #include <array>
 #include <boost/url/parse.hpp>
 #include <boost/url/parse_query.hpp>
+#include <string>
 
 namespace fleet::net {
 namespace {
@@ -51,9 +52,12 @@ std::optional<std::string> query_parameter(std::string_view query, std::string_v
     }
     return std::nullopt;
   }
-  if (!boost::urls::parse_query(query)) return std::nullopt;
+  // Boost.URL 1.81's parse_query and params_view take the query's data as a C string (strlen), not its
+  // size: on a view into a larger buffer they would read past its end. Give them their own terminated copy.
+  const std::string terminated(query);
+  if (!boost::urls::parse_query(terminated)) return std::nullopt;
   // Decoded as URL queries are (url_view::params): '+' is a space.
-  for (auto p : boost::urls::params_view(query)) {
+  for (auto p : boost::urls::params_view(terminated)) {
     if (p.has_value && p.key == name) return p.value;
   }
   return std::nullopt;
@@ -71,8 +75,9 @@ std::size_t query_parameter_count(std::string_view query, std::string_view name)
     }
     return n;
   }
-  if (!boost::urls::parse_query(query)) return 0;
-  for (auto p : boost::urls::params_view(query)) {
+  const std::string terminated(query);  // see query_parameter
+  if (!boost::urls::parse_query(terminated)) return 0;
+  for (auto p : boost::urls::params_view(terminated)) {
     if (p.key == name) ++n;
   }
   return n;

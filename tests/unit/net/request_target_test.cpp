@@ -4,6 +4,7 @@
 
 #include <boost/url/parse.hpp>
 #include <random>
+#include <vector>
 
 namespace fleet::net {
 namespace {
@@ -99,6 +100,25 @@ TEST(RequestTarget, AgreesWithBoostUrl) {
     for (std::size_t n = len(rng); n > 0; --n) t += alphabet[pick(rng)];
     expect_same_as_reference(t);
   }
+}
+
+// Found by fuzz/request_target_fuzz (corpus: crash_query_view_past_end): Boost.URL 1.81 reads a query as a
+// C string (strlen) rather than by its size, so a query that is a view into a larger buffer was read past
+// its end - a heap overflow when nothing terminates it, the wrong value when the buffer goes on.
+TEST(RequestTarget, QueryReadersStopAtTheEndOfTheView) {
+  const std::string buffer = "a=%20&x=12&token=secret";
+  const std::string_view query = std::string_view(buffer).substr(0, 9);  // "a=%20&x=1": not plain
+  EXPECT_EQ(query_parameter(query, "x"), "1");
+  EXPECT_EQ(query_parameter(query, "a"), " ");
+  EXPECT_EQ(query_parameter(query, "token"), std::nullopt);
+  EXPECT_EQ(query_parameter_count(query, "x"), 1u);
+  EXPECT_EQ(query_parameter_count(query, "token"), 0u);
+
+  const std::string raw = "http://host/ws?token=a";  // the fuzzer's input: not a target, read as a query
+  const std::vector<char> unterminated(raw.begin(), raw.end());
+  const std::string_view view(unterminated.data(), unterminated.size());
+  EXPECT_EQ(query_parameter(view, "token"), std::nullopt);
+  EXPECT_EQ(query_parameter_count(view, "token"), 0u);
 }
 
 }  // namespace
