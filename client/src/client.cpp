@@ -153,8 +153,8 @@ struct Client::Impl {
                                      {"since", session.resume ? std::to_string(session.resume->since) : "-"}});
     detail::WsEvents events;
     events.on_open = [this, gen] { on_open(gen); };
-    events.on_text = [this, gen](std::string text) { on_text(gen, text); };
-    events.on_end = [this, gen](std::uint16_t code, std::string reason) { on_end(gen, code, reason); };
+    events.on_text = [this, gen](const std::string& text) { on_text(gen, text); };
+    events.on_end = [this, gen](std::uint16_t code, const std::string& reason) { on_end(gen, code, reason); };
     session.conn = detail::make_ws_connection(ioc, tls.get(), ep.tls, {opts.handshake_timeout, opts.idle_timeout},
                                               std::move(events));
     session.conn->start(ep, detail::ws_request_target(ep, opts.token_in_url ? token : "", session.resume));
@@ -356,6 +356,8 @@ Client::Client(Options options) : impl_(std::make_shared<Impl>(std::move(options
   impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
 
+// A failed post, wait or join is fatal: terminating is right.
+// NOLINTNEXTLINE(bugprone-exception-escape)
 Client::~Client() {
   std::promise<void> closed;
   auto done = closed.get_future();

@@ -239,7 +239,7 @@ struct JwksFetcher::Impl : std::enable_shared_from_this<Impl> {
     fetches.inc();
     op = std::make_shared<FetchOp>(io, tls_ctx);
     asio::co_spawn(io, fetch(op, ep, cfg.timeout, cfg.max_body_bytes),
-                   [this](std::exception_ptr e, FetchOutcome r) {
+                   [this](const std::exception_ptr& e, FetchOutcome r) {
                      if (e) r = failed("internal error");
                      finish(std::move(r));
                    });
@@ -310,6 +310,8 @@ Result<std::shared_ptr<JwksFetcher>> JwksFetcher::create(JwksFetcherConfig confi
   return std::shared_ptr<JwksFetcher>(new JwksFetcher(std::move(impl)));
 }
 
+// A failed lock or join is fatal: terminating is right.
+// NOLINTNEXTLINE(bugprone-exception-escape)
 JwksFetcher::~JwksFetcher() { stop(); }
 
 void JwksFetcher::start() {

@@ -29,7 +29,7 @@ class JwksFetcher final : public auth::KeySource {
  public:
   // Validates the configuration (URL scheme, host, limits); does not fetch. ErrorCode::invalid_field.
   static Result<std::shared_ptr<JwksFetcher>> create(JwksFetcherConfig config);
-  ~JwksFetcher() override;  // stop()s
+  ~JwksFetcher() override;  // stop()s  NOLINT(bugprone-exception-escape): see the definition
 
   JwksFetcher(const JwksFetcher&) = delete;
   JwksFetcher& operator=(const JwksFetcher&) = delete;

@@ -84,7 +84,8 @@ class Client {
 
   // Does not connect. Throws std::invalid_argument when base_url is not a usable URL (the only throw).
   explicit Client(Options options);
-  ~Client();  // close() and join the I/O thread; no callback runs after it returns
+  // close() and join the I/O thread; no callback runs after it returns.
+  ~Client();  // NOLINT(bugprone-exception-escape): see the definition
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
