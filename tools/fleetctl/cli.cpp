@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <ranges>
 
 namespace fleetctl {
 namespace {
@@ -74,8 +75,8 @@ bool Args::has(std::string_view name) const { return get(name).has_value(); }
 
 std::optional<std::string> Args::get(std::string_view name) const {
   // The last occurrence wins, like most CLIs.
-  for (auto it = values_.rbegin(); it != values_.rend(); ++it) {
-    if (it->first == name) return it->second;
+  for (const auto& [key, value] : std::views::reverse(values_)) {
+    if (key == name) return value;
   }
   return std::nullopt;
 }
