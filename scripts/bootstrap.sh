@@ -7,6 +7,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang-format clang-tidy
   python3  # tests/conformance (standard library only)
   curl ca-certificates
 )
