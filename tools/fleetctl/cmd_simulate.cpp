@@ -221,6 +221,7 @@ int run(const Args& args) {
             << workers_n << " connection(s); Ctrl-C to stop\n";
   Stats stats;
   std::vector<std::thread> threads;
+  threads.reserve(shares.size());
   for (auto& share : shares) threads.emplace_back(worker, server, share, period, end, std::ref(stats));
 
   auto summary = [&](const char* label) {

@@ -9,8 +9,9 @@ namespace {
 
 using fleetctl::Command;
 
-const Command* const kCommands[] = {&fleetctl::kTokenCommand, &fleetctl::kWatchCommand, &fleetctl::kDevicesCommand,
-                                    &fleetctl::kPublishCommand, &fleetctl::kSimulateCommand};
+constexpr const Command* kCommands[] = {&fleetctl::kTokenCommand, &fleetctl::kWatchCommand,
+                                        &fleetctl::kDevicesCommand, &fleetctl::kPublishCommand,
+                                        &fleetctl::kSimulateCommand};
 
 void print_help() {
   std::cout << "usage: fleetctl [--server URL] <command> [flags]\n\n"
