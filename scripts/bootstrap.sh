@@ -10,6 +10,7 @@ packages=(
   clang-format clang-tidy
   python3  # tests/conformance (standard library only)
   curl ca-certificates
+  clang libclang-rt-14-dev  # the libFuzzer targets (scripts/fuzz.sh): clang with its fuzzer runtime
 )
 if [[ "${FLEET_WITH_BROWSER:-0}" == 1 ]]; then
   packages+=(chromium fonts-dejavu-core)

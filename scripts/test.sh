@@ -22,6 +22,9 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --test-dir build/asan --output-on-failure -j "$jobs" --timeout 300
 
+echo "== fuzz: bounded libFuzzer run"
+FLEET_JOBS="$jobs" bash scripts/fuzz.sh "${FLEET_FUZZ_SECONDS:-30}"
+
 if [[ -f web/package.json ]]; then
   echo "== web: unit tests, type check, build"
   (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run typecheck && npm test && npm run build)
