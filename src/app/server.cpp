@@ -49,12 +49,15 @@ struct Server::Impl {
   asio::signal_set signals{signal_io, SIGINT, SIGTERM};
 
   ~Impl() {
-    // Reverse dependency order: sockets first, then the services they call.
+    // After wait_and_shutdown() every stop() here is a no-op; otherwise (a start that failed half-way)
+    // the same order: the store first, since its thread posts answers to the workers, which must still
+    // exist; then the key fetcher; then the workers drain and stop, before the sockets and the services
+    // their handlers call go.
+    if (store) store->stop();
     if (fetcher) fetcher->stop();
     for (auto& w : workers) w->stop();
     listener.reset();
     workers.clear();
-    if (store) store->stop();
   }
 };
 
@@ -292,10 +295,11 @@ int Server::wait_and_shutdown() {
   while (s.net_ctx->ws_sessions.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  // 3. Complete everything queued in the store (acknowledged data is already durable), then the rest.
+  // 3. Complete everything queued in the store (acknowledged data is already durable). When stop()
+  // returns, the store thread has queued its last answers (final 202s, last telemetry) on the workers.
   s.store->stop();
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let final 202s reach their sockets
   if (s.fetcher) s.fetcher->stop();
+  // 4. Each worker runs what is queued on it, so those answers reach their sockets, then stops.
   for (auto& w : s.workers) w->stop();
   obs::info("stopped", {});
   return 0;

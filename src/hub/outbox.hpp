@@ -7,7 +7,8 @@
 //   bytes >  soft  : coalesce: keep only the newest queued event per device.
 //   still  >  hard : overflow; the owner closes the connection with 1013 (after the fan-out loop).
 // A tenant's seqs are gap-free, so every gap between what the client was given and what it is given
-// next is an event coalesced away: take() reports the count, and the frame says `skipped`.
+// next is an event coalesced away (here, or by the broker for a worker that fell behind): take() reports
+// the count, and the frame says `skipped`.
 #include <cstddef>
 #include <cstdint>
 #include <memory>

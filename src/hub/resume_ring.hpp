@@ -38,7 +38,8 @@ class ResumeRing {
   ResumeRing& operator=(const ResumeRing&) = delete;
   ~ResumeRing();
 
-  // Batches of one tenant arrive in ascending seq, gap-free (the broker's order).
+  // Batches of one tenant arrive in ascending seq (the broker's order), gap-free unless the broker shed
+  // batches for a worker that fell behind (broker.hpp); collect() refuses to answer across such a gap.
   void append(const std::shared_ptr<const proto::EncodedBatch>& batch, Clock::time_point now);
 
   struct Found {

@@ -21,9 +21,11 @@ class Subscriber {
   // The outbox has new data. Called once per publish, after the fan-out loop. Typically starts a write
   // if none is in flight. Must not publish, subscribe, unsubscribe or destroy any subscriber synchronously.
   virtual void on_ready() = 0;
-  // The outbox is over its hard limit even after coalescing. Called after the fan-out loop; the session
-  // should close with 1013 Slow consumer, and may unsubscribe (the loop is over). Same restrictions as
-  // on_ready otherwise.
+  // The outbox is over its hard limit even after coalescing. Called after the fan-out loop and after this
+  // publish's on_ready calls. The session closes with 1013 Slow consumer, and may do so at once: WsSession
+  // unsubscribes itself and writes its close frame from here. Unsubscribing (itself or another) is safe
+  // because the hub then iterates only its own scratch list, never the tenant's subscriber list. Must not
+  // publish, subscribe, or destroy any subscriber synchronously.
   virtual void on_overflow() = 0;
 };
 

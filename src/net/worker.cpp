@@ -17,25 +17,42 @@ Worker::~Worker() { stop(); }
 void Worker::start() {
   thread_ = std::thread([this] {
     obs::set_thread_name("fleet-worker-" + std::to_string(index_));
-    for (;;) {
-      try {
-        io_.run();
-        return;
-      } catch (const std::exception& e) {
-        // A handler threw: log and keep serving the other sessions rather than take the process down.
-        obs::error("worker handler threw", {{"worker", static_cast<std::uint64_t>(index_)}, {"what", e.what()}});
-      }
+    run_guarded([this] { io_.run(); });  // until stop()
+    // stop() stopped the loop: run what is queued, and what that queues, without waiting for I/O. One
+    // handler at a time (poll() would not return while handlers keep queueing more), up to the limit.
+    io_.restart();
+    const auto deadline = std::chrono::steady_clock::now() + kStopDrainLimit;
+    bool ran = true;
+    while (ran && std::chrono::steady_clock::now() < deadline) {
+      run_guarded([this, &ran] { ran = io_.poll_one() > 0; });
     }
   });
 }
 
+void Worker::run_guarded(const std::function<void()>& loop) {
+  for (;;) {
+    try {
+      loop();
+      return;
+    } catch (const std::exception& e) {
+      // A handler threw: log and keep serving the other sessions rather than take the process down.
+      obs::error("worker handler threw", {{"worker", static_cast<std::uint64_t>(index_)}, {"what", e.what()}});
+    }
+  }
+}
+
 void Worker::stop() {
+  accepting_.store(false);
   guard_.reset();
   io_.stop();
   if (thread_.joinable()) thread_.join();
 }
 
-void Worker::post(std::function<void()> task) { boost::asio::post(io_, std::move(task)); }
+bool Worker::post(std::function<void()> task) {
+  if (!accepting_.load(std::memory_order_relaxed) && !io_.get_executor().running_in_this_thread()) return false;
+  boost::asio::post(io_, std::move(task));
+  return true;
+}
 
 void Worker::schedule_flush(WsSession* session) {
   ready_.push_back(session);

@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 
 #include <array>
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -58,13 +59,26 @@ class Worker {
   std::vector<hub::Slice>& slice_scratch() noexcept { return slice_scratch_; }
 
   void start();
-  // Lets queued handlers finish, then stops the loop and joins the thread. Idempotent.
+  // Drains, then stops: refuses further post()s, stops waiting for I/O and timers, runs every handler
+  // already queued and every handler those queue in turn (so a final 202 or close frame queued before
+  // stop() is written to its socket), then joins the thread. The drain is bounded (kStopDrainLimit) in
+  // case handlers keep queueing each other. What is still pending afterwards (reads, timers, the
+  // sessions they own) is destroyed with the io_context. Idempotent; call from another thread.
   void stop();
-  void post(std::function<void()> task);
+  // Queues a task to run on this worker's thread, in FIFO order. Thread-safe. Once stop() has begun, a
+  // call from another thread returns false and destroys the task there without running it, so a task
+  // must own nothing that only this worker may destroy; calls from this worker's own handlers are still
+  // queued (and run by the drain). Tasks queued with asio::post on io() directly are never refused: they
+  // run if they arrive before the drain ends.
+  bool post(std::function<void()> task);
+
+  static constexpr std::chrono::seconds kStopDrainLimit{2};
 
  private:
   void drain();
   void arm_sweep();
+  // Runs `loop` (the event loop or one poll of it) again after a handler throws, until it returns.
+  void run_guarded(const std::function<void()>& loop);
 
   // Declaration order is destruction order reversed: the io_context goes after the timer (which must die
   // first) but before the containers, so sessions still owned by its pending handlers can unsubscribe from
@@ -80,9 +94,12 @@ class Worker {
   std::array<char, 16 * 1024> read_scratch_{};
   std::vector<iovec> iov_scratch_;
   std::vector<hub::Slice> slice_scratch_;
-  boost::asio::io_context io_{1};  // concurrency hint 1: one thread, Asio may skip internal locking
+  // Concurrency hint 1: one thread runs it, so Asio queues what this thread posts without its queue lock;
+  // posts from other threads (broker drains, store answers) still take that lock briefly.
+  boost::asio::io_context io_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
   boost::asio::steady_timer sweep_timer_{io_};
+  std::atomic<bool> accepting_{true};  // cleared by stop(): post() refuses from then on
   std::thread thread_;
 };
 

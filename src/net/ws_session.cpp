@@ -274,8 +274,10 @@ void WsSession::on_recovery(proto::Hello hello, Result<store::Recovery> recovery
     return request_snapshot(std::move(hello));
   }
   const Seq since = resume_->since;
-  // Every batch up to recovery->seq reached this worker before this answer did, and none after it: the
-  // outbox may hold some of the recovered events already; drop those and put the recovery in front.
+  // Every batch up to recovery->seq reached this worker's hub before this answer did (the broker's drain
+  // that carries it was queued first), and later ones may have too (that drain takes whatever waits when
+  // it runs): the outbox may hold some of the recovered events already; drop those and put the recovery
+  // in front of what stays.
   std::vector<hub::Slice>& slices = worker_.slice_scratch();
   slices.clear();
   if (!recover_through_ring(*recovery, slices)) {

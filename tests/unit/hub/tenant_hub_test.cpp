@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "hub/broker.hpp"
-
 namespace fleet::hub {
 namespace {
 
@@ -97,28 +95,6 @@ TEST(TenantHub, KeepsEveryBatchInItsResumeRingWatchedOrNot) {
   auto found = hub.ring().collect(TenantId("org_nobody_watches"), 0, out);
   ASSERT_TRUE(found);
   EXPECT_EQ(found->events, 3u);
-}
-
-TEST(LocalBroker, PostsOncePerWorkerInOrder) {
-  TenantHub h1, h2;
-  FakeSession s1, s2;
-  h1.subscribe(TenantId("a"), &s1);
-  h2.subscribe(TenantId("a"), &s2);
-  std::vector<std::function<void()>> q1, q2;
-  LocalBroker broker;
-  broker.add_shard([&](std::function<void()> t) { q1.push_back(std::move(t)); }, h1);
-  broker.add_shard([&](std::function<void()> t) { q2.push_back(std::move(t)); }, h2);
-  broker.publish(batch("a", 1));
-  broker.publish(batch("a", 2));
-  EXPECT_EQ(q1.size(), 2u);
-  EXPECT_EQ(q2.size(), 2u);
-  for (auto& t : q1) t();
-  for (auto& t : q2) t();
-  std::vector<Slice> out;
-  s2.box.take(out, SIZE_MAX);
-  ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0].last_seq(), 1u);
-  EXPECT_EQ(out[1].last_seq(), 2u);
 }
 
 }  // namespace
