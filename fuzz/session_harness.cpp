@@ -146,7 +146,9 @@ void Session::run_client(std::string_view bytes, const std::function<void()>& on
       ::shutdown(client, SHUT_WR);
       half_closed = true;
     }
-    if (worker_.io().poll() > 0) progress = true;
+    // A bounded number of handlers per turn: a session that spins (always ready, never done) still comes
+    // back to the deadline below, which names the hang.
+    for (int i = 0; i < 256 && worker_.io().poll_one() > 0; ++i) progress = true;
     const ssize_t r = ::recv(client, sink, sizeof sink, 0);
     if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) break;  // the server hung up
     if (r > 0) {
