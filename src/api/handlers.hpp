@@ -6,6 +6,9 @@
 
 namespace fleet::api {
 
+// A refusal for an ingest request whose device key is missing or not active, decided from its
+// Authorization header alone (before the body is read); nullopt to go on.
+std::optional<Response> admit_ingest(const ApiContext& ctx, std::string_view authorization);
 void handle_ingest(ApiContext& ctx, Request req, Responder done);
 
 void handle_me(ApiContext& ctx, Request req, Responder done);

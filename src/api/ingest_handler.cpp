@@ -24,6 +24,21 @@ struct IngestMetrics {
 
 }  // namespace
 
+std::optional<Response> admit_ingest(const ApiContext& ctx, std::string_view authorization) {
+  auto refuse = [](Response r) {
+    IngestMetrics::get().rejected.inc();
+    return r;
+  };
+  const auto key = bearer_credentials(authorization);
+  if (!key) return refuse(error_response(ErrorCode::unauthorized, "missing device key (Authorization: Bearer <key>)"));
+  auto key_hash = auth::sha256_hex(*key);
+  if (!key_hash) return refuse(error_response(key_hash.error()));
+  if (!ctx.store.device_key_active(*key_hash)) {
+    return refuse(error_response(ErrorCode::unauthorized, "unknown or revoked device key"));
+  }
+  return std::nullopt;
+}
+
 void handle_ingest(ApiContext& ctx, Request req, Responder done) {
   auto& metrics = IngestMetrics::get();
   const auto key = bearer_credentials(req.authorization);
@@ -31,14 +46,19 @@ void handle_ingest(ApiContext& ctx, Request req, Responder done) {
     metrics.rejected.inc();
     return done(error_response(ErrorCode::unauthorized, "missing device key (Authorization: Bearer <key>)"));
   }
+  auto key_hash = auth::sha256_hex(*key);
+  if (!key_hash) return done(error_response(key_hash.error()));
+  // The key before the body: an unknown key is 401 whatever it sent, and costs no parsing.
+  if (!ctx.store.device_key_active(*key_hash)) {
+    metrics.rejected.inc();
+    return done(error_response(ErrorCode::unauthorized, "unknown or revoked device key"));
+  }
   const std::int64_t now = ctx.clock.now_ms();
   auto points = parse_telemetry_body(req.body, ctx.ingest, now);
   if (!points) {
     metrics.rejected.inc();
     return done(error_response(points.error()));
   }
-  auto key_hash = auth::sha256_hex(*key);
-  if (!key_hash) return done(error_response(key_hash.error()));
   store::AppendRequest append{std::move(*key_hash), std::move(*points), now};
   ctx.store.append(std::move(append), [&broker = ctx.broker, &metrics, done = std::move(done)](
                                           Result<store::AppendResult> r) {

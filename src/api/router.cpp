@@ -1,5 +1,7 @@
 #include "api/router.hpp"
 
+#include <cstdint>
+
 #include "api/handlers.hpp"
 #include "api/http_errors.hpp"
 
@@ -15,6 +17,13 @@ Response method_not_allowed(std::string_view allow) {
 }
 
 }  // namespace
+
+Admission Router::admit(const RequestHead& head) const {
+  if (head.path == "/api/v1/telemetry" && head.method == "POST") {
+    return Admission{admit_ingest(ctx_, head.authorization), SIZE_MAX};
+  }
+  return Admission{std::nullopt, kSmallBodyLimit};
+}
 
 bool Router::handle(Request req, Responder& done) {
   const std::string_view path = req.path;

@@ -13,6 +13,13 @@ class Router {
   // any other path, so the transport may serve static files there.
   bool handle(Request req, Responder& done);
 
+  // Decides on a request by its head, before the transport reads (and buffers) its body, so what costs
+  // memory is reserved for callers who proved who they are: ingest needs an active device key here, and
+  // every other route, whose bodies are small JSON documents, gets kSmallBodyLimit.
+  Admission admit(const RequestHead& head) const;
+
+  static constexpr std::size_t kSmallBodyLimit = 64 * 1024;
+
  private:
   ApiContext& ctx_;
 };

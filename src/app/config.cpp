@@ -72,6 +72,12 @@ const std::vector<Option>& options() {
        [](Config& c, std::int64_t v) { c.ws_max_message = static_cast<std::size_t>(v); }, 128, 1 << 20},
       {"--http-max-body", "FLEET_HTTP_MAX_BODY", Kind::size, "BYTES", "largest HTTP request body (default 1048576)", nullptr,
        [](Config& c, std::int64_t v) { c.http_max_body = static_cast<std::size_t>(v); }, 1024, 64 << 20},
+      {"--http-body-budget", "FLEET_HTTP_BODY_BUDGET", Kind::size, "BYTES", "request-body bytes in flight over all connections; more get 503 (default 67108864)", nullptr,
+       [](Config& c, std::int64_t v) { c.http_body_budget = static_cast<std::size_t>(v); }, 1024, 1LL << 40},
+      {"--max-http-connections", "FLEET_MAX_HTTP_CONNECTIONS", Kind::integer, "N", "HTTP connections and unauthenticated WebSocket sessions; more are refused with 503 (default 4096)", nullptr,
+       [](Config& c, std::int64_t v) { c.max_http_connections = static_cast<std::size_t>(v); }, 1, 10'000'000},
+      {"--max-connections-per-address", "FLEET_MAX_CONNECTIONS_PER_ADDRESS", Kind::integer, "N", "the same from one client address (default 256)", nullptr,
+       [](Config& c, std::int64_t v) { c.max_connections_per_address = static_cast<std::size_t>(v); }, 1, 10'000'000},
       {"--outbox-soft-limit", "FLEET_OUTBOX_SOFT_LIMIT", Kind::size, "BYTES", "per-session backlog that triggers coalescing (default 262144)", nullptr,
        [](Config& c, std::int64_t v) { c.outbox_soft_limit = static_cast<std::size_t>(v); }, 1024, 1LL << 30},
       {"--outbox-hard-limit", "FLEET_OUTBOX_HARD_LIMIT", Kind::size, "BYTES", "per-session backlog that closes with 1013 (default 1048576)", nullptr,
@@ -172,6 +178,9 @@ Result<void> validate(const Config& c) {
   if (c.sync != "full" && c.sync != "normal") return make_error(ErrorCode::invalid_field, "--sync: expected full or normal");
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
     return make_error(ErrorCode::invalid_field, "--log-level: expected debug, info, warn or error");
+  }
+  if (c.http_body_budget < c.http_max_body) {
+    return make_error(ErrorCode::invalid_field, "--http-body-budget must be at least --http-max-body");
   }
   if (c.outbox_hard_limit < c.outbox_soft_limit) {
     return make_error(ErrorCode::invalid_field, "--outbox-hard-limit must be at least --outbox-soft-limit");

@@ -42,6 +42,9 @@ struct Config {
   std::int64_t http_timeout_ms = 30'000;
   std::size_t ws_max_message = 16 * 1024;
   std::size_t http_max_body = 1 << 20;
+  std::size_t http_body_budget = 64u << 20;
+  std::size_t max_http_connections = 4096;
+  std::size_t max_connections_per_address = 256;
   std::size_t outbox_soft_limit = 256 * 1024;
   std::size_t outbox_hard_limit = 1024 * 1024;
   std::size_t resume_ring_bytes = 1024 * 1024;

@@ -236,6 +236,8 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   no.ws_max_message = config.ws_max_message;
   no.http_idle_timeout = std::chrono::milliseconds(config.http_timeout_ms);
   no.http_max_body = config.http_max_body;
+  no.http_body_budget = config.http_body_budget;
+  no.connections = net::ConnectionLimits{config.max_http_connections, config.max_connections_per_address};
   no.outbox = hub::OutboxLimits{config.outbox_soft_limit, config.outbox_hard_limit};
   no.token_grace_s = config.token_grace_s;
   no.resume_max_events = config.resume_max_events;

@@ -1,10 +1,13 @@
 #include "net/accepted_socket.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/version.hpp>
 #include <cerrno>
+#include <cstring>
 
 namespace fleet::net {
 namespace asio = boost::asio;
@@ -72,6 +75,29 @@ tcp::socket adopt_accepted(asio::io_context& io, const tcp& protocol, int fd, bo
   }
   s.mark_nonblocking_not_dup();
   return tcp::socket(std::move(static_cast<tcp::socket&>(s)));
+}
+
+std::optional<boost::asio::ip::address> peer_address(int fd) noexcept {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return std::nullopt;
+  if (ss.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(ss);
+    return boost::asio::ip::address_v4(ntohl(in.sin_addr.s_addr));
+  }
+  if (ss.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(ss);
+    boost::asio::ip::address_v6::bytes_type bytes;
+    std::memcpy(bytes.data(), &in6.sin6_addr, bytes.size());
+    return boost::asio::ip::address_v6(bytes, in6.sin6_scope_id);
+  }
+  return std::nullopt;
+}
+
+void refuse_accepted(int fd, std::string_view response) noexcept {
+  (void)::send(fd, response.data(), response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  (void)::shutdown(fd, SHUT_WR);
+  (void)::close(fd);
 }
 
 }  // namespace fleet::net

@@ -4,8 +4,11 @@
 // ioctl(FIONBIO) on the first operation, then epoll_ctl(DEL) before close (it treats every accepted
 // descriptor as a possible dup); at ~20,000 handshakes/s per 2 cores those syscalls are measurable.
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
+#include <optional>
+#include <string_view>
 
 namespace fleet::net {
 
@@ -23,5 +26,13 @@ AcceptStatus accept_nonblocking(int listen_fd, int& fd, boost::system::error_cod
 // kernel drops a closed descriptor's registration itself). On error `fd` is closed and `ec` set.
 boost::asio::ip::tcp::socket adopt_accepted(boost::asio::io_context& io, const boost::asio::ip::tcp& protocol, int fd,
                                             boost::system::error_code& ec);
+
+// The peer's address of an accepted descriptor; nullopt if the peer is already gone.
+std::optional<boost::asio::ip::address> peer_address(int fd) noexcept;
+
+// Refuses an accepted connection that a cap leaves no room for: one non-blocking send of `response`
+// (best effort: the socket's buffer is empty, so it fits), then close. No session, no timer, no memory
+// kept; a flood of refused connects costs a syscall or three each.
+void refuse_accepted(int fd, std::string_view response) noexcept;
 
 }  // namespace fleet::net

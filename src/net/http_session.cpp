@@ -25,6 +25,7 @@ namespace http = boost::beast::http;
 namespace {
 
 constexpr std::chrono::seconds kLingerTime{2};
+constexpr std::size_t kReadChunk = 16 * 1024;
 
 obs::Counter& requests_total() {
   static obs::Counter& c = obs::Registry::global().counter("fleet_http_requests_total", "HTTP requests answered");
@@ -69,8 +70,14 @@ void extract_resume(std::string_view query, WsStart& start) {
 
 }  // namespace
 
-HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx)
-    : stream_(std::move(socket)), worker_(worker), ctx_(ctx) {}
+HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx, ConnectionSlot slot)
+    : stream_(std::move(socket)),
+      worker_(worker),
+      ctx_(ctx),
+      slot_(std::move(slot)),
+      // Room for the largest head and a read's worth more; a body streams through into the parser's
+      // string, so an unadmitted body never costs more than this.
+      buffer_(ctx.options.http_header_limit + kReadChunk) {}
 
 void HttpSession::run() { do_read(); }
 
@@ -79,17 +86,23 @@ void HttpSession::do_read() {
   parser_->body_limit(ctx_.options.http_max_body);
   parser_->header_limit(static_cast<std::uint32_t>(ctx_.options.http_header_limit));
   stream_.expires_after(ctx_.options.http_idle_timeout);
-  http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
 
-void HttpSession::on_read(beast::error_code ec, std::size_t) {
+// The peer went away or fell silent between requests: nothing to answer.
+bool HttpSession::closed_by_peer(beast::error_code ec) {
   if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == boost::asio::error::eof ||
       ec == boost::asio::error::connection_reset || ec == boost::asio::error::operation_aborted) {
     beast::error_code ignored;
     stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
-    return;
+    return true;
   }
+  return false;
+}
+
+void HttpSession::on_header(beast::error_code ec) {
+  if (closed_by_peer(ec)) return;
   keep_alive_ = false;
   sensitive_ = false;
   version_ = 11;
@@ -97,17 +110,15 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   method_ = "-";
   log_target_ = "-";
   started_ = std::chrono::steady_clock::now();
-  if (ec == http::error::body_limit) {
+  if (ec == http::error::body_limit) {  // Content-Length over --http-max-body, known from the head
     return respond(api::error_response(ErrorCode::payload_too_large, "body is larger than the limit"));
   }
-  if (ec == http::error::header_limit) {
+  if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
     return respond(api::error_response(ErrorCode::bad_request, "request header is too large"));
   }
   if (ec) return respond(api::error_response(ErrorCode::bad_request, "malformed HTTP request"));
-  dispatch(parser_->release());
-}
 
-void HttpSession::dispatch(http::request<http::string_body> req) {
+  const auto& req = parser_->get();
   version_ = req.version();
   keep_alive_ = req.keep_alive();
   method_ = std::string(req.method_string());
@@ -123,17 +134,80 @@ void HttpSession::dispatch(http::request<http::string_body> req) {
     res.status = bad->status;
     return respond(std::move(res));
   }
-
   auto target = parse_request_target(req.target());
-  if (!target) return respond(api::error_response(ErrorCode::bad_request, "malformed request target"));
-  if (target->path.starts_with("/api/") || target->path.starts_with("/dev/")) sensitive_ = true;
+  if (!target) {
+    keep_alive_ = keep_alive_ && parser_->is_done();  // an unread body would be taken for the next request
+    return respond(api::error_response(ErrorCode::bad_request, "malformed request target"));
+  }
+  path_ = std::move(target->path);
+  query_ = std::move(target->query);
+  if (path_.starts_with("/api/") || path_.starts_with("/dev/")) sensitive_ = true;
 
-  if (target->path == "/ws") return upgrade(std::move(req), target->query);
+  if (path_ == "/ws") {
+    if (!parser_->is_done()) {
+      keep_alive_ = false;
+      return respond(api::error_response(ErrorCode::bad_request, "an upgrade request has no body"));
+    }
+    return upgrade(parser_->release(), query_);
+  }
+  if (parser_->is_done()) return dispatch(parser_->release());
 
+  // A body follows. Decide before reading a byte of it; a refusal closes the connection, since the
+  // unread body would otherwise be read as the next request.
+  api::Admission admission =
+      ctx_.router.admit(api::RequestHead{req.method_string(), path_, req[http::field::authorization]});
+  if (admission.refusal) {
+    keep_alive_ = false;
+    return respond(std::move(*admission.refusal));
+  }
+  const std::size_t limit = std::min(ctx_.options.http_max_body, admission.body_limit);
+  const auto length = parser_->content_length();
+  if (length && *length > limit) {
+    keep_alive_ = false;
+    return respond(api::error_response(ErrorCode::payload_too_large, "body is larger than the limit"));
+  }
+  // A chunked body's size is unknown until its end: it reserves its route's limit.
+  if (!ctx_.body_budget.try_reserve(length ? static_cast<std::size_t>(*length) : limit, body_reservation_)) {
+    keep_alive_ = false;
+    api::Response busy = api::error_response(ErrorCode::unavailable, "too many request bodies in flight; retry later");
+    return respond(std::move(busy));
+  }
+  parser_->body_limit(limit);
+  read_body(version_ == 11 && beast::iequals(req[http::field::expect], "100-continue"));
+}
+
+void HttpSession::read_body(bool send_continue) {
+  if (send_continue) {
+    // The client waits for this before it sends the body (RFC 9110 10.1.1): only admitted bodies travel.
+    auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+    return http::async_write(stream_, *interim, [self = shared_from_this(), interim](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      self->read_body(false);
+    });
+  }
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+}
+
+void HttpSession::on_body(beast::error_code ec) {
+  if (ec == beast::error::timeout || ec == boost::asio::error::eof || ec == http::error::partial_message ||
+      ec == boost::asio::error::connection_reset || ec == boost::asio::error::operation_aborted) {
+    return;  // the client gave up (or stalled) mid-body: nobody to answer; the socket closes with us
+  }
+  keep_alive_ = false;
+  if (ec == http::error::body_limit) {  // a chunked body grew past its limit
+    return respond(api::error_response(ErrorCode::payload_too_large, "body is larger than the limit"));
+  }
+  if (ec) return respond(api::error_response(ErrorCode::bad_request, "malformed HTTP request"));
+  keep_alive_ = parser_->get().keep_alive();
+  dispatch(parser_->release());
+}
+
+void HttpSession::dispatch(http::request<http::string_body> req) {
   api::Request areq;
   areq.method = head_ ? "GET" : method_;
-  areq.path = std::move(target->path);
-  areq.query = std::move(target->query);
+  areq.path = std::move(path_);
+  areq.query = std::move(query_);
   areq.authorization = std::string(req[http::field::authorization]);
   areq.body = std::move(req.body());
 
@@ -154,7 +228,7 @@ void HttpSession::dispatch(http::request<http::string_body> req) {
   respond(api::error_response(ErrorCode::not_found, "not found"));
 }
 
-void HttpSession::upgrade(http::request<http::string_body> req, std::string_view query) {
+void HttpSession::upgrade(http::request<http::string_body> req, const std::string& query) {
   HandshakeCheck check = check_upgrade(req);
   if (check.status != 101) {
     api::Response res = api::error_response(check.status == 500 ? ErrorCode::internal : ErrorCode::bad_request,
@@ -190,7 +264,7 @@ void HttpSession::upgrade(http::request<http::string_body> req, std::string_view
   // The session takes the bare socket: this HttpSession, its parser, buffer and tcp_stream state (timers)
   // are freed as soon as this handler returns. Bytes the client sent after the upgrade request are still
   // in buffer_: they are the start of the WebSocket stream and go to the session's frame reader.
-  auto session = std::make_shared<WsSession>(stream_.release_socket(), worker_, ctx_);
+  auto session = std::make_shared<WsSession>(stream_.release_socket(), worker_, ctx_, std::move(slot_));
   const auto early = buffer_.data();
   session->run(switching_protocols_response(check.accept), std::move(start),
                std::string_view(static_cast<const char*>(early.data()), early.size()));
@@ -198,6 +272,7 @@ void HttpSession::upgrade(http::request<http::string_body> req, std::string_view
 
 void HttpSession::respond(api::Response res) {
   requests_total().inc();
+  body_reservation_.release();  // the body was handed over and parsed, or never read
   http::response<http::string_body> msg{static_cast<http::status>(res.status), version_};
   msg.set(http::field::server, "fleetd/" FLEET_VERSION);
   msg.set(http::field::content_type, res.content_type);
@@ -241,7 +316,7 @@ void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
 
 void HttpSession::linger() {
   buffer_.consume(buffer_.size());
-  stream_.async_read_some(buffer_.prepare(16 * 1024), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+  stream_.async_read_some(buffer_.prepare(kReadChunk), [self = shared_from_this()](beast::error_code ec, std::size_t) {
     if (!ec) self->linger();  // EOF, timeout or error: done, the socket closes with the session
   });
 }

@@ -3,6 +3,7 @@
 #include <boost/asio/detail/socket_option.hpp>
 #include <boost/asio/post.hpp>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "net/accepted_socket.hpp"
 #include "net/http_session.hpp"
@@ -15,6 +16,21 @@ using tcp = asio::ip::tcp;
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 namespace {
+
+// What a connection refused at accept reads (docs/protocol.md, "HTTP edge"): a whole answer with the
+// error body every endpoint uses, made once, so writing it needs no session.
+std::string refusal_response(std::string_view message) {
+  const std::string body = R"({"error":{"code":"unavailable","message":")" + std::string(message) + R"("}})";
+  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+         "Connection: close\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+std::string_view refusal_for(ConnectionRefusal why) {
+  static const std::string per_address = refusal_response("too many connections from this address");
+  static const std::string total = refusal_response("too many connections");
+  return why == ConnectionRefusal::per_address ? per_address : total;
+}
 
 Result<tcp::acceptor> bind_one(const tcp::endpoint& endpoint, asio::io_context& io, bool reuse_port) {
   tcp::acceptor acceptor(io);
@@ -133,13 +149,23 @@ void Listener::accept_pending(Acceptor& a) {
         obs::warn("accept failed", {{"error", ec.message()}});
         return back_off(a);
       case AcceptStatus::accepted: {
+        const auto peer = peer_address(fd);
+        if (!peer) {  // gone already
+          ::close(fd);
+          continue;
+        }
+        ConnectionSlot slot = ctx_.connections.try_acquire(*peer);
+        if (!slot.held()) {
+          refuse_accepted(fd, refusal_for(slot.refusal()));
+          continue;
+        }
         tcp::socket socket = adopt_accepted(a.worker.io(), a.protocol, fd, ec);
         if (ec) {
           obs::warn("cannot register accepted socket", {{"error", ec.message()}});
           return back_off(a);
         }
         // Accepted on the worker that owns it: the session starts right here, on its own thread.
-        std::make_shared<HttpSession>(std::move(socket), a.worker, ctx_)->run();
+        std::make_shared<HttpSession>(std::move(socket), a.worker, ctx_, std::move(slot))->run();
         break;
       }
     }

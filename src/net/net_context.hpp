@@ -11,6 +11,8 @@
 #include "auth/authenticator.hpp"
 #include "core/clock.hpp"
 #include "hub/outbox.hpp"
+#include "net/body_budget.hpp"
+#include "net/connection_limiter.hpp"
 #include "store/store.hpp"
 
 namespace fleet::net {
@@ -26,6 +28,8 @@ struct NetOptions {
   std::chrono::milliseconds ws_idle_timeout{30'000};  // pings at half of it, close when silent for all of it
   std::size_t ws_max_message = 16 * 1024;            // inbound; clients send little (auth holds a JWT)
   std::size_t http_max_body = 1 << 20;
+  std::size_t http_body_budget = 64u << 20;  // request-body bytes in flight, all connections together
+  ConnectionLimits connections;              // HTTP connections and unauthenticated WebSocket sessions
   std::size_t http_header_limit = 16 * 1024;  // room for an 8 KiB token in the query
   std::chrono::milliseconds http_idle_timeout{30'000};
   hub::OutboxLimits outbox;
@@ -44,6 +48,8 @@ struct NetContext {
   const StaticFiles* static_files = nullptr;  // null when no --web-root
   std::atomic<std::size_t> ws_sessions{0};    // authenticated or not, counted against max_connections
   std::atomic<bool> stopping{false};
+  ConnectionLimiter connections{options.connections};
+  BodyBudget body_budget{options.http_body_budget};
 };
 
 }  // namespace fleet::net

@@ -132,10 +132,11 @@ std::int64_t session_deadline_ms(std::int64_t exp_s, std::int64_t grace_s) noexc
   return ms;
 }
 
-WsSession::WsSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx)
+WsSession::WsSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx, ConnectionSlot slot)
     : socket_(std::move(socket)),
       worker_(worker),
       ctx_(ctx),
+      unauthenticated_slot_(std::move(slot)),
       reader_(ctx.options.ws_max_message),
       outbox_(ctx.options.outbox),
       auth_allowance_(kAuthBurst) {
@@ -209,6 +210,7 @@ void WsSession::on_auth(auth::AuthOutcome outcome) {
     return close(close_reason_for(outcome.failure));
   }
   m.accepted.inc();
+  unauthenticated_slot_.release();
   auth::Principal& p = outcome.principal;
   tenant_ = p.tenant;
   user_ = p.user;

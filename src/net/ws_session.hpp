@@ -51,7 +51,9 @@ std::int64_t session_deadline_ms(std::int64_t exp_s, std::int64_t grace_s) noexc
 
 class WsSession final : public std::enable_shared_from_this<WsSession>, public hub::Subscriber, private ws::FrameSink {
  public:
-  WsSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx);
+  // `slot` (from the HTTP connection) counts the session against the connection caps until it
+  // authenticates; from then on it counts against --max-connections alone.
+  WsSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx, ConnectionSlot slot = {});
   ~WsSession() override;
 
   // Completes the upgrade with `switching_protocols` (the 101 response bytes), parses `early_bytes` (what
@@ -161,6 +163,7 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
   boost::asio::ip::tcp::socket socket_;
   Worker& worker_;
   NetContext& ctx_;
+  ConnectionSlot unauthenticated_slot_;  // released once the first token is accepted
   ws::FrameReader reader_;
   hub::Outbox outbox_;
   TenantId tenant_;

@@ -109,7 +109,7 @@ Result<void> SqliteRepo::load_caches() {
     if (!*row) break;
     const bool revoked = (*keys)->int64(3) != 0;
     keys_[(*keys)->text(0)] = KeyEntry{DeviceId((*keys)->text(1)), TenantId((*keys)->text(2)), revoked};
-    if (!revoked) active_keys_.insert((*keys)->text(0));
+    if (!revoked) active_keys_->insert((*keys)->text(0));
   }
   auto id = db_->query_text("SELECT value FROM meta WHERE key = 'store_id'");
   if (!id) return id.error();
@@ -291,7 +291,7 @@ Result<Device> SqliteRepo::create_device(const TenantId& tenant, const std::stri
     return r.error();
   }
   keys_[key_hash] = KeyEntry{DeviceId(*id), tenant, false};
-  active_keys_.insert(key_hash);
+  active_keys_->insert(key_hash);
   seqs_.try_emplace(tenant.str(), 0);
   return Device{DeviceId(*id), tenant, name, now_ms, std::nullopt, std::nullopt};
 }
@@ -312,7 +312,7 @@ Result<Device> SqliteRepo::revoke_device(const TenantId& tenant, const DeviceId&
   }
   // Only after the UPDATE committed: appends dequeued from now on see the revocation.
   if (auto it = keys_.find(key_hash); it != keys_.end()) it->second.revoked = true;
-  active_keys_.erase(key_hash);
+  active_keys_->erase(key_hash);
   return get_device(tenant, id);
 }
 

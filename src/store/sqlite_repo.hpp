@@ -59,8 +59,9 @@ class SqliteRepo {
   Result<Recovery> events_after(const TenantId& tenant, Seq since, std::size_t max_events);
   // The random id made with the database (schema step 2), loaded with the caches.
   const std::string& store_id() const noexcept { return store_id_; }
-  // The only member other threads may read (it locks itself); lives as long as the repo.
-  const KeyDirectory& active_keys() const noexcept { return active_keys_; }
+  // The only state other threads may read (it locks itself). Shared, because readers may outlive the
+  // repo: the store releases the repo when it stops, while requests can still ask.
+  std::shared_ptr<const KeyDirectory> active_keys() const noexcept { return active_keys_; }
 
   // Folds the WAL back into the database file so a clean shutdown leaves one self-contained file.
   Result<void> checkpoint();
@@ -100,7 +101,7 @@ class SqliteRepo {
 
   std::unique_ptr<Db> db_;
   std::unordered_map<std::string, KeyEntry> keys_;     // key_hash -> device
-  KeyDirectory active_keys_;                           // keys_ minus the revoked, for other threads
+  std::shared_ptr<KeyDirectory> active_keys_ = std::make_shared<KeyDirectory>();  // keys_ minus the revoked
   std::unordered_map<std::string, Seq> seqs_;          // tenant -> committed seq
   std::unordered_map<std::string, Seq> staged_seqs_;   // tenant -> seq inside the open transaction
   std::unordered_map<const KeyEntry*, StagedLast> staged_last_;  // device -> newest point in the transaction

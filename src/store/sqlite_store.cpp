@@ -120,6 +120,7 @@ SqliteStore::SqliteStore(std::unique_ptr<SqliteRepo> repo, std::unique_ptr<WalCh
       checkpointer_(std::move(checkpointer)),
       snapshots_(options.snapshot_cache_tenants),
       store_id_(repo_->store_id()),
+      active_keys_(repo_->active_keys()),
       clock_(options.clock != nullptr ? *options.clock : SystemClock::instance()),
       queue_capacity_(options.queue_capacity),
       queue_max_bytes_(options.queue_max_bytes),
@@ -241,7 +242,7 @@ void SqliteStore::events_after(TenantId tenant, Seq since, std::size_t max_event
 std::string SqliteStore::epoch(const TenantId& tenant) const { return tenant_epoch(store_id_, tenant); }
 
 bool SqliteStore::device_key_active(std::string_view key_hash) const {
-  return repo_->active_keys().contains(key_hash);
+  return active_keys_->contains(key_hash);
 }
 
 void SqliteStore::stop() {

@@ -19,6 +19,7 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "store/key_directory.hpp"
 #include "store/snapshot_cache.hpp"
 #include "store/store.hpp"
 
@@ -136,6 +137,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<WalCheckpointer> checkpointer_;  // null: SQLite checkpoints inside commits
   SnapshotCache snapshots_;           // written by the worker after each change commits, read by anyone
   const std::string store_id_;        // from the database, read before the worker starts
+  const std::shared_ptr<const KeyDirectory> active_keys_;  // the repo's; outlives it after stop()
   const Clock& clock_;
   const std::size_t queue_capacity_;
   const std::size_t queue_max_bytes_;

@@ -51,5 +51,17 @@ TEST(KeyDirectory, SqliteStoreRebuildsItOnOpenWithoutRevokedKeys) {
   s->stop();
 }
 
+// Requests still ask after the store stopped (shutdown drains them): the answer must not touch the
+// released repo.
+TEST(KeyDirectory, SqliteStoreAnswersAfterStop) {
+  TempDir dir;
+  const std::string key(64, 'e');
+  auto s = open_store(dir.file("fleet.db"));
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(create(*s, "org_a", "truck", key));
+  s->stop();
+  EXPECT_TRUE(s->device_key_active(key));  // append, not this, refuses a stopped store
+}
+
 }  // namespace
 }  // namespace fleet::store
