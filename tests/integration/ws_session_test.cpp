@@ -377,9 +377,10 @@ TEST_F(WsSession, TwoHundredViewersDropForThreeSecondsUnderIngestAndResumeExactl
   }
   {
     SteadyIngest feed(port(), truck_.key, milliseconds(20));
-    std::this_thread::sleep_for(milliseconds(500));  // some live traffic before the drop
+    ASSERT_TRUE(eventually([&] { return feed.accepted() >= 25; }));  // some live traffic before the drop
     // Each viewer applies what has arrived, then drops (a timed-out read leaves the socket unusable,
-    // as a dead network would), stays away 3 s while ingest goes on, and resumes from what it applied.
+    // as a dead network would), stays away while ingest goes on (150 points, 3 s at this pace), and
+    // resumes from what it applied.
     for (int i = 0; i < kViewers; ++i) {
       auto& v = *viewers[static_cast<std::size_t>(i)];
       const auto seqs = event_seqs(read_until(v, [](const auto&) { return false; }, milliseconds(5)));
@@ -387,7 +388,8 @@ TEST_F(WsSession, TwoHundredViewersDropForThreeSecondsUnderIngestAndResumeExactl
       v.close();
     }
     viewers.clear();
-    std::this_thread::sleep_for(seconds(3));
+    const int at_drop = feed.accepted();
+    ASSERT_TRUE(eventually([&] { return feed.accepted() >= at_drop + 150; }));
     for (int i = 0; i < kViewers; ++i) {
       viewers.push_back(std::make_unique<WsClient>(port(), "/ws"));
       viewers.back()->send(resume_message(admin_, applied[static_cast<std::size_t>(i)], epoch));

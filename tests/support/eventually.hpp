@@ -20,4 +20,17 @@ inline bool eventually(const std::function<bool()>& done,
   return true;
 }
 
+// The opposite wait, for "X never happens": checks `holds` every `every` for the whole `window` and
+// returns false at the first check that fails. Only for absence, where time passing IS what is tested
+// (no reconnect within several backoffs); anything that happens is waited for with eventually().
+inline bool holds_for(const std::function<bool()>& holds, std::chrono::milliseconds window,
+                      std::chrono::milliseconds every = std::chrono::milliseconds(5)) {
+  const auto deadline = std::chrono::steady_clock::now() + window;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!holds()) return false;
+    std::this_thread::sleep_for(every);
+  }
+  return holds();
+}
+
 }  // namespace fleet::testing

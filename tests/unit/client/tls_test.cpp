@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "eventually.hpp"
 #include "fleet/client.hpp"
 #include "fleet/http.hpp"
 #include "test_tls_server.hpp"
@@ -16,6 +17,7 @@ namespace fleet {
 namespace {
 
 using namespace std::chrono_literals;
+using fleet::testing::eventually;
 using test::TestPki;
 using test::TestTlsServer;
 
@@ -53,16 +55,6 @@ struct Seen {
     return closes;
   }
 };
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = kWait) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
 
 class ClientTls : public ::testing::Test {
  protected:
@@ -191,7 +183,8 @@ TEST_F(ClientTls, HttpsStaleKeepAliveIsRetried) {
     opts.ca_file = pki.ca_file();
     auto conn = http::Connection::open(server.url("https", "127.0.0.1"), opts).value();
     ASSERT_TRUE(conn->request("GET", "/first").has_value());
-    // Let the server's close reach this side first, as with a real idle timeout.
+    // Let the server's close reach this side first, as with a real idle timeout. No event marks it: the
+    // server's close_notify is sent by an SSL shutdown that completes only when this side answers.
     ASSERT_TRUE(server.wait_for([](const TestTlsServer::Stats& s) { return s.http_requests == 1; }, kWait));
     std::this_thread::sleep_for(50ms);
     auto r = conn->request("GET", "/second");

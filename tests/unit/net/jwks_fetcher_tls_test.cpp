@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "auth/dev_issuer.hpp"
+#include "eventually.hpp"
 #include "net/jwks_fetcher.hpp"
 #include "obs/metrics.hpp"
 #include "tls_test_certs.hpp"
@@ -81,10 +82,8 @@ class TlsJwksServer {
     return last_error_;
   }
   // The fetcher may finish (its handshake failed) a moment before this thread sees the alert.
-  bool wait_failed(int n, std::chrono::milliseconds timeout = 20s) const {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (failed_.load() < n && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
-    return failed_.load() >= n;
+  bool wait_failed(int n) const {
+    return fleet::testing::eventually([&] { return failed_.load() >= n; });
   }
 
  private:
@@ -244,13 +243,16 @@ TEST_F(JwksFetcherTls, RefusesTls11) {
     if (ec) GTEST_SKIP() << "this OpenSSL build cannot speak TLS 1.1 at all: " << ec.message();
     EXPECT_STREQ(SSL_get_version(probe.native_handle()), "TLSv1.1");
     probe.lowest_layer().close(ec);
-    for (int i = 0; i < 500 && server.handshakes_ok() < 1; ++i) std::this_thread::sleep_for(5ms);
-    ASSERT_EQ(server.handshakes_ok(), 1);
+    ASSERT_TRUE(fleet::testing::eventually([&] { return server.handshakes_ok() == 1; }));
   }
   const auto before = failures();
   auto f = JwksFetcher::create(tls_config(server.url("127.0.0.1"), pki.ca_file())).value();
   f->start();
-  EXPECT_FALSE(f->wait_for_keys(300ms));
+  auto p = std::make_shared<std::promise<void>>();
+  auto done = p->get_future();
+  f->refresh([p] { p->set_value(); });  // joins the initial fetch, or runs one more: either way one completes
+  ASSERT_EQ(done.wait_for(20s), std::future_status::ready);
+  EXPECT_EQ(f->current()->size(), 0u);
   EXPECT_TRUE(server.wait_failed(1));
   f->stop();
   // The server would have accepted TLS 1.1 (see the probe): it failed because the fetcher's hello did not
