@@ -114,7 +114,7 @@ void LocalBroker::publish(std::shared_ptr<const proto::EncodedBatch> batch) {
   }
 }
 
-void LocalBroker::shed(Shard& shard) {
+void LocalBroker::shed(Shard& shard) const {
   // Allocates, but only here, on a path a worker that keeps up never takes.
   auto& pending = shard.pending;
   const std::size_t batches_before = pending.size();

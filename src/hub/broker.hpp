@@ -69,7 +69,7 @@ class LocalBroker final : public Broker {
  private:
   struct Shard {
     Post post;
-    TenantHub* hub;
+    TenantHub* hub = nullptr;
     // The mailbox. The mutex is a leaf, held only to append, swap or shed pointers: never while
     // posting, publishing to the hub, or doing I/O.
     mutable std::mutex mu;
@@ -82,7 +82,7 @@ class LocalBroker final : public Broker {
     std::vector<std::shared_ptr<const proto::EncodedBatch>> draining;
   };
 
-  void shed(Shard& shard);  // the overflow policy above; `shard.mu` held
+  void shed(Shard& shard) const;  // the overflow policy above; `shard.mu` held
   static void drain(Shard& shard);
 
   const BrokerLimits limits_;

@@ -228,7 +228,7 @@ void HttpSession::dispatch(http::request<http::string_body> req) {
   respond(api::error_response(ErrorCode::not_found, "not found"));
 }
 
-void HttpSession::upgrade(http::request<http::string_body> req, const std::string& query) {
+void HttpSession::upgrade(const http::request<http::string_body>& req, const std::string& query) {
   HandshakeCheck check = check_upgrade(req);
   if (check.status != 101) {
     api::Response res = api::error_response(check.status == 500 ? ErrorCode::internal : ErrorCode::bad_request,

@@ -35,7 +35,8 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
   void on_body(boost::beast::error_code ec);
   bool closed_by_peer(boost::beast::error_code ec);
   void dispatch(boost::beast::http::request<boost::beast::http::string_body> req);
-  void upgrade(boost::beast::http::request<boost::beast::http::string_body> req, const std::string& query);
+  void upgrade(const boost::beast::http::request<boost::beast::http::string_body>& req,
+               const std::string& query);
   void respond(api::Response res);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t n);
   void linger();

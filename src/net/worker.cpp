@@ -29,7 +29,7 @@ void Worker::start() {
   });
 }
 
-void Worker::run_guarded(const std::function<void()>& loop) {
+void Worker::run_guarded(const std::function<void()>& loop) const {
   for (;;) {
     try {
       loop();
@@ -72,7 +72,7 @@ void Worker::drain() {
   draining_.swap(ready_);  // flushes may schedule again: they go to the next drain
   // Index rather than iterators: a flush never destroys a session synchronously, but cancel_flush may
   // still null an entry in place.
-  for (std::size_t i = 0; i < draining_.size(); ++i) {
+  for (std::size_t i = 0; i < draining_.size(); ++i) {  // NOLINT(modernize-loop-convert): see above
     if (WsSession* s = draining_[i]) s->flush_now();
   }
   draining_.clear();

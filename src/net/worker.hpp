@@ -78,7 +78,7 @@ class Worker {
   void drain();
   void arm_sweep();
   // Runs `loop` (the event loop or one poll of it) again after a handler throws, until it returns.
-  void run_guarded(const std::function<void()>& loop);
+  void run_guarded(const std::function<void()>& loop) const;
 
   // Declaration order is destruction order reversed: the io_context goes after the timer (which must die
   // first) but before the containers, so sessions still owned by its pending handlers can unsubscribe from
