@@ -6,8 +6,8 @@
 For each fleetd binary given (e.g. a build before and after a change, measured side by side), starts it
 with --dev on an ephemeral loopback port and a fresh data dir, then:
 
-  bodies: N connections each send an ingest head with an unknown device key and Content-Length of
-          body-bytes, then stream the body as fast as fleetd takes it. Reports fleetd's peak RSS above its
+  bodies: N connections (200 per source address, 127.0.1.x) each send an ingest head with an unknown
+          device key and Content-Length of body-bytes, then stream the body as fast as fleetd takes it. Reports fleetd's peak RSS above its
           idle RSS while all N are open, and how the requests were answered.
   flood:  `flood` connects from 127.0.0.9 that send nothing (the client closes any the server closes, so
           its own descriptors stay few), then a viewer from 127.0.0.2 opens /ws with a token and must get
@@ -83,8 +83,9 @@ def bodies(fleetd, n, body_bytes):
     chunk = b"[" + b" " * 65535
     sel = selectors.DefaultSelector()
     conns = {}
-    for _ in range(n):
-        s = connect(fleetd.port)
+    for i in range(n):
+        # 200 per source address: under the per-address cap, so what is measured is the body path.
+        s = connect(fleetd.port, f"127.0.1.{i // 200 + 1}")
         conns[s] = {"out": head, "sent": 0, "answer": b"", "open": True}
         sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
     peak = idle
