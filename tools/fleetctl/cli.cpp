@@ -1,12 +1,12 @@
 #include "cli.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <ranges>
 
 namespace fleetctl {
 namespace {
@@ -75,10 +75,9 @@ bool Args::has(std::string_view name) const { return get(name).has_value(); }
 
 std::optional<std::string> Args::get(std::string_view name) const {
   // The last occurrence wins, like most CLIs.
-  for (const auto& [key, value] : std::views::reverse(values_)) {
-    if (key == name) return value;
-  }
-  return std::nullopt;
+  const auto it =
+      std::find_if(values_.rbegin(), values_.rend(), [&](const auto& kv) { return kv.first == name; });
+  return it != values_.rend() ? std::optional<std::string>(it->second) : std::nullopt;
 }
 
 std::string Args::get_or(std::string_view name, std::string fallback) const {
