@@ -32,15 +32,16 @@ TEST(Lifecycle, ThreadsAreNamed) {
   const auto all_found = [&] {
     return std::all_of(expected.begin(), expected.end(), [&](const std::string& e) { return names.count(e) > 0; });
   };
-  for (int attempt = 0; attempt < 500 && !all_found(); ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // Each thread names itself when it starts, which may be just after the port is bound.
+  eventually([&] {
     for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(server.pid()) + "/task")) {
       std::ifstream comm(task.path() / "comm");
       std::string name;
       std::getline(comm, name);
       names.insert(name);
     }
-  }
+    return all_found();
+  });
   for (const auto& e : expected) EXPECT_TRUE(names.count(e)) << "no thread named " << e;
 }
 
