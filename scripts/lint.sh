@@ -9,8 +9,8 @@
 # Format covers the C++ of src/ client/ tools/ tests/ bench/ fuzz/; clang-tidy covers the translation units
 # of src/ client/ tools/ (and the headers under them they include).
 #
-# FLEET_LINT_FORMAT=warn reports formatting differences without failing: the state until the tree-wide
-# format commit (scripts/lint.sh --fix), after which the default, =error, holds.
+# FLEET_LINT_FORMAT=warn reports formatting differences without failing (for a local run mid-edit; CI
+# uses the default, =error).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

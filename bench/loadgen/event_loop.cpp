@@ -18,14 +18,16 @@ void EventLoop::add(int fd, std::uint32_t events, IoHandler* handler) {
   epoll_event ev{};
   ev.events = events;
   ev.data.ptr = handler;
-  if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) throw std::system_error(errno, std::generic_category(), "epoll_ctl add");
+  if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0)
+    throw std::system_error(errno, std::generic_category(), "epoll_ctl add");
 }
 
 void EventLoop::modify(int fd, std::uint32_t events, IoHandler* handler) {
   epoll_event ev{};
   ev.events = events;
   ev.data.ptr = handler;
-  if (epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) != 0) throw std::system_error(errno, std::generic_category(), "epoll_ctl mod");
+  if (epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) != 0)
+    throw std::system_error(errno, std::generic_category(), "epoll_ctl mod");
 }
 
 void EventLoop::remove(int fd) noexcept { epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr); }
@@ -39,7 +41,9 @@ int EventLoop::poll(std::chrono::nanoseconds timeout) {
     if (errno == EINTR) return 0;
     throw std::system_error(errno, std::generic_category(), "epoll_pwait2");
   }
-  for (int i = 0; i < n; ++i) static_cast<IoHandler*>(ready_[static_cast<std::size_t>(i)].data.ptr)->on_io(ready_[static_cast<std::size_t>(i)].events);
+  for (int i = 0; i < n; ++i)
+    static_cast<IoHandler*>(ready_[static_cast<std::size_t>(i)].data.ptr)
+        ->on_io(ready_[static_cast<std::size_t>(i)].events);
   return n;
 }
 

@@ -59,8 +59,8 @@ std::uint64_t HistogramSnapshot::max() const noexcept {
 }
 
 boost::json::object HistogramSnapshot::summary() const {
-  return {{"count", count()},          {"p50_us", quantile(0.50)},  {"p90_us", quantile(0.90)},
-          {"p99_us", quantile(0.99)},  {"p999_us", quantile(0.999)}, {"max_us", max()}};
+  return {{"count", count()},         {"p50_us", quantile(0.50)},   {"p90_us", quantile(0.90)},
+          {"p99_us", quantile(0.99)}, {"p999_us", quantile(0.999)}, {"max_us", max()}};
 }
 
 void LatencyRecorder::snapshot_into(HistogramSnapshot& out) const {

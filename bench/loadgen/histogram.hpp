@@ -13,7 +13,7 @@ namespace loadgen {
 
 inline constexpr int kSubBucketBits = 6;
 inline constexpr int kSubBuckets = 1 << kSubBucketBits;  // 64
-inline constexpr int kMaxExponent = 34;                    // values up to ~2^40 us
+inline constexpr int kMaxExponent = 34;                  // values up to ~2^40 us
 inline constexpr std::size_t kBucketCount = kSubBuckets + kMaxExponent * kSubBuckets;
 
 std::size_t bucket_index(std::uint64_t value) noexcept;

@@ -1,10 +1,10 @@
 #include "http.hpp"
 
+#include <strings.h>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <stdexcept>
-#include <strings.h>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -42,7 +42,8 @@ std::optional<HttpResponse> HttpResponseParser::take() {
   auto header_end = buf_.find("\r\n\r\n");
   if (header_end == std::string::npos) return std::nullopt;
   std::string_view head(buf_.data(), header_end);
-  if (!head.starts_with("HTTP/1.") || head.size() < 12) throw std::runtime_error("malformed HTTP status line");
+  if (!head.starts_with("HTTP/1.") || head.size() < 12)
+    throw std::runtime_error("malformed HTTP status line");
 
   HttpResponse r;
   std::from_chars(head.data() + 9, head.data() + 12, r.status);
@@ -50,7 +51,8 @@ std::optional<HttpResponse> HttpResponseParser::take() {
   bool chunked = false;
   for (std::size_t pos = head.find("\r\n"); pos != std::string_view::npos;) {
     std::size_t next = head.find("\r\n", pos + 2);
-    std::string_view line = head.substr(pos + 2, next == std::string_view::npos ? std::string_view::npos : next - pos - 2);
+    std::string_view line =
+        head.substr(pos + 2, next == std::string_view::npos ? std::string_view::npos : next - pos - 2);
     pos = next;
     auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;

@@ -16,13 +16,14 @@ class Batch final : public HttpConnection::Listener {
       : requests_(requests), responses_(requests.size()), in_flight_(static_cast<std::size_t>(connections)) {
     const SourceAddresses sources(1);
     for (int i = 0; i < connections; ++i) {
-      connections_.push_back(
-          std::make_unique<HttpConnection>(loop_, server, sources.pick(0), *this, static_cast<std::size_t>(i)));
+      connections_.push_back(std::make_unique<HttpConnection>(loop_, server, sources.pick(0), *this,
+                                                              static_cast<std::size_t>(i)));
     }
   }
 
   std::vector<HttpResponse> run(std::chrono::seconds timeout) {
-    const std::int64_t deadline = mono_us() + std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
+    const std::int64_t deadline =
+        mono_us() + std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
     for (auto& c : connections_) c->connect();
     while (answered_ < requests_.size()) {
       if (!error_.empty()) throw std::runtime_error(error_);
@@ -71,8 +72,8 @@ class Batch final : public HttpConnection::Listener {
 
 }  // namespace
 
-std::vector<HttpResponse> http_call_all(const Endpoint& server, const std::vector<std::string>& requests, int connections,
-                                        std::chrono::seconds timeout) {
+std::vector<HttpResponse> http_call_all(const Endpoint& server, const std::vector<std::string>& requests,
+                                        int connections, std::chrono::seconds timeout) {
   if (requests.empty()) return {};
   Batch batch(server, requests, std::max(1, std::min<int>(connections, static_cast<int>(requests.size()))));
   return batch.run(timeout);

@@ -14,7 +14,7 @@ namespace loadgen {
 // Sends every request (complete HTTP/1.1 requests, see build_http_request) over `connections` keep-alive
 // connections and returns the responses in the order of `requests`. Throws std::runtime_error when a
 // connection fails with a request in flight, or at the deadline.
-std::vector<HttpResponse> http_call_all(const Endpoint& server, const std::vector<std::string>& requests, int connections,
-                                        std::chrono::seconds timeout);
+std::vector<HttpResponse> http_call_all(const Endpoint& server, const std::vector<std::string>& requests,
+                                        int connections, std::chrono::seconds timeout);
 
 }  // namespace loadgen

@@ -23,7 +23,8 @@ IngestTotals IngestTotals::since(const IngestTotals& earlier) const {
   d.batches_dropped = batches_dropped - earlier.batches_dropped;
   d.points_per_tenant.resize(points_per_tenant.size());
   for (std::size_t t = 0; t < points_per_tenant.size(); ++t) {
-    d.points_per_tenant[t] = points_per_tenant[t] - (t < earlier.points_per_tenant.size() ? earlier.points_per_tenant[t] : 0);
+    d.points_per_tenant[t] =
+        points_per_tenant[t] - (t < earlier.points_per_tenant.size() ? earlier.points_per_tenant[t] : 0);
   }
   d.ack_latency = ack_latency.since(earlier.ack_latency);
   return d;
@@ -33,12 +34,14 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
  public:
   Loop(const Endpoint& server, const SourceAddresses& sources, std::vector<DeviceKey> devices, int tenants,
        int connections, int batch)
-      : server_(server), devices_(interleave(std::move(devices), tenants)), batch_(batch),
+      : server_(server),
+        devices_(interleave(std::move(devices), tenants)),
+        batch_(batch),
         points_per_tenant_(static_cast<std::size_t>(tenants)) {
     if (devices_.empty()) throw std::invalid_argument("the ingest driver needs at least one device");
     for (int i = 0; i < connections; ++i) {
-      connections_.push_back(std::make_unique<HttpConnection>(loop_, server_, sources.pick(static_cast<std::size_t>(i)),
-                                                              *this, static_cast<std::size_t>(i)));
+      connections_.push_back(std::make_unique<HttpConnection>(
+          loop_, server_, sources.pick(static_cast<std::size_t>(i)), *this, static_cast<std::size_t>(i)));
     }
     in_flight_.resize(connections_.size());
     was_connected_.resize(connections_.size());
@@ -82,12 +85,14 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
         const double batch_interval_ns = batch_ * 1e9 / rate;
         const std::uint64_t due_now = due(now, origin_ns, rate);
         while (next < due_now && !idle_.empty()) {
-          auto scheduled_ns = origin_ns + static_cast<std::int64_t>(static_cast<double>(next + 1) * batch_interval_ns);
+          auto scheduled_ns =
+              origin_ns + static_cast<std::int64_t>(static_cast<double>(next + 1) * batch_interval_ns);
           send_batch(scheduled_ns / 1000);
           ++next;
         }
         if (next >= due_now) {
-          auto next_ns = origin_ns + static_cast<std::int64_t>(static_cast<double>(next + 1) * batch_interval_ns);
+          auto next_ns =
+              origin_ns + static_cast<std::int64_t>(static_cast<double>(next + 1) * batch_interval_ns);
           timeout = std::chrono::nanoseconds(std::max<std::int64_t>(0, next_ns - mono_ns()));
         }
         // else: batches are due but every connection is busy; wait for a response.
@@ -188,14 +193,16 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
   // How many batches are due by now: batch k (from 0) is due at origin + (k + 1) * batch / rate.
   std::uint64_t due(std::int64_t now_ns, std::int64_t origin_ns, double rate) const {
     if (now_ns <= origin_ns) return 0;
-    return static_cast<std::uint64_t>(std::floor(static_cast<double>(now_ns - origin_ns) * rate / batch_ / 1e9));
+    return static_cast<std::uint64_t>(
+        std::floor(static_cast<double>(now_ns - origin_ns) * rate / batch_ / 1e9));
   }
 
   void send_batch(std::int64_t t0_us) {
     HttpConnection* c = idle_.front();
     idle_.pop_front();
     const DeviceKey& device = devices_[device_cursor_ % devices_.size()];
-    const std::string body = build_ingest_body(static_cast<std::size_t>(batch_), t0_us, device.tenant_index, device_cursor_);
+    const std::string body =
+        build_ingest_body(static_cast<std::size_t>(batch_), t0_us, device.tenant_index, device_cursor_);
     ++device_cursor_;
     in_flight_[c->id()] = {mono_us(), device.tenant_index, static_cast<std::uint64_t>(batch_)};
     c->send(build_http_request("POST", "/api/v1/telemetry", server_, device.key, body));
@@ -210,7 +217,7 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
   std::deque<HttpConnection*> idle_;  // FIFO: every connection stays in use
   std::vector<Broken> broken_;
   std::vector<HttpConnection*> due_;  // scratch: broken connections due for another connect
-  std::vector<char> was_connected_;  // per connection: connected since its last failure
+  std::vector<char> was_connected_;   // per connection: connected since its last failure
   std::uint64_t device_cursor_ = 0;
 
   Counter requests_ok_, points_ok_, requests_failed_, connection_failures_, batches_dropped_;
@@ -220,8 +227,8 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
   std::string last_error_;
 };
 
-IngestDriver::IngestDriver(const Endpoint& server, const SourceAddresses& sources, std::vector<DeviceKey> devices,
-                           int tenants, int connections, int batch)
+IngestDriver::IngestDriver(const Endpoint& server, const SourceAddresses& sources,
+                           std::vector<DeviceKey> devices, int tenants, int connections, int batch)
     : loop_(std::make_unique<Loop>(server, sources, std::move(devices), tenants, connections, batch)) {}
 
 IngestDriver::~IngestDriver() {
@@ -233,7 +240,8 @@ void IngestDriver::start() {
   thread_ = std::thread([this] { loop_->run(); });
   const std::int64_t deadline = mono_us() + 10'000'000;
   while (loop_->connected_.load() < loop_->connection_count()) {
-    if (mono_us() > deadline) throw std::runtime_error("ingest connections did not connect: " + loop_->last_error());
+    if (mono_us() > deadline)
+      throw std::runtime_error("ingest connections did not connect: " + loop_->last_error());
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }

@@ -1,10 +1,10 @@
 #pragma once
 // Publishes telemetry through `POST /api/v1/telemetry` on keep-alive connections, on its own thread.
 //
-// Open loop (set_rate): batch k (from 0) is due at origin + (k + 1) * batch / rate and carries t0 = that scheduled time,
-// so when the server (or this driver) falls behind, the delay shows up in the latency instead of being
-// hidden (no coordinated omission). Closed loop (run_closed_loop): each connection sends its next batch
-// as soon as the previous one is answered, for maximum ingest throughput.
+// Open loop (set_rate): batch k (from 0) is due at origin + (k + 1) * batch / rate and carries t0 = that
+// scheduled time, so when the server (or this driver) falls behind, the delay shows up in the latency instead
+// of being hidden (no coordinated omission). Closed loop (run_closed_loop): each connection sends its next
+// batch as soon as the previous one is answered, for maximum ingest throughput.
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -24,7 +24,8 @@ struct DeviceKey {
 };
 
 struct IngestTotals {
-  std::uint64_t requests_ok = 0, points_ok = 0, requests_failed = 0, connection_failures = 0, batches_dropped = 0;
+  std::uint64_t requests_ok = 0, points_ok = 0, requests_failed = 0, connection_failures = 0,
+                batches_dropped = 0;
   std::vector<std::uint64_t> points_per_tenant;
   HistogramSnapshot ack_latency;  // request sent -> response, us
   IngestTotals since(const IngestTotals& earlier) const;
@@ -33,8 +34,8 @@ struct IngestTotals {
 class IngestDriver {
  public:
   // `devices` are used round-robin, interleaving tenants so each tenant gets the same share of points.
-  IngestDriver(const Endpoint& server, const SourceAddresses& sources, std::vector<DeviceKey> devices, int tenants,
-               int connections, int batch);
+  IngestDriver(const Endpoint& server, const SourceAddresses& sources, std::vector<DeviceKey> devices,
+               int tenants, int connections, int batch);
   ~IngestDriver();
   IngestDriver(const IngestDriver&) = delete;
   IngestDriver& operator=(const IngestDriver&) = delete;

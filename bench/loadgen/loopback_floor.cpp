@@ -77,7 +77,8 @@ void open_pairs(int count, Pairs& pairs) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) fail("bind 127.0.0.1:0");
+  if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
+    fail("bind 127.0.0.1:0");
   if (::listen(listener.get(), SOMAXCONN) != 0) fail("listen");
   socklen_t len = sizeof addr;
   if (::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) fail("getsockname");
@@ -86,7 +87,8 @@ void open_pairs(int count, Pairs& pairs) {
     const int receiver = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (receiver < 0) fail("socket");
     pairs.receivers.push_back(receiver);
-    // Blocking: over loopback the handshake completes inside connect(), so the backlog never holds more than one.
+    // Blocking: over loopback the handshake completes inside connect(), so the backlog never holds more than
+    // one.
     if (::connect(receiver, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) fail("connect");
     const int sender = ::accept4(listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (sender < 0) fail("accept4");
@@ -160,7 +162,8 @@ ReceiverTotals receive_frames(int epfd, const Shared& shared) {
   std::vector<epoll_event> ready(256);
   ReceiverTotals t;
   const std::int64_t cpu_start = thread_cpu_ns();
-  while (t.bytes < shared.expected.load(std::memory_order_acquire) && !shared.stop.load(std::memory_order_relaxed)) {
+  while (t.bytes < shared.expected.load(std::memory_order_acquire) &&
+         !shared.stop.load(std::memory_order_relaxed)) {
     // The timeout only bounds how late it notices `expected` or `stop`.
     const int n = ::epoll_wait(epfd, ready.data(), static_cast<int>(ready.size()), 10);
     if (n < 0) {
@@ -193,7 +196,8 @@ void validate(const FloorSettings& s) {
     throw std::invalid_argument("floor needs --frame-bytes in [1, " + std::to_string(kMaxFrameBytes) + "]");
   }
   if (s.events_per_frame < 1) throw std::invalid_argument("floor needs --events-per-frame >= 1");
-  if (!(s.seconds > 0 && s.seconds <= 3600)) throw std::invalid_argument("floor needs --seconds in (0, 3600]");
+  if (!(s.seconds > 0 && s.seconds <= 3600))
+    throw std::invalid_argument("floor needs --seconds in (0, 3600]");
 }
 
 double per_frame_us(std::int64_t cpu_ns, std::uint64_t frames) {
@@ -207,8 +211,9 @@ boost::json::object measure_floor(const FloorSettings& s) {
   const std::uint64_t file_limit = raise_file_limit();
   const std::uint64_t files_needed = 2 * static_cast<std::uint64_t>(s.pairs) + kSpareFiles;
   if (files_needed > file_limit) {
-    throw std::runtime_error("floor: " + std::to_string(s.pairs) + " pairs need " + std::to_string(files_needed) +
-                             " open files, the limit is " + std::to_string(file_limit));
+    throw std::runtime_error("floor: " + std::to_string(s.pairs) + " pairs need " +
+                             std::to_string(files_needed) + " open files, the limit is " +
+                             std::to_string(file_limit));
   }
   Pairs pairs;
   open_pairs(s.pairs, pairs);
@@ -265,22 +270,23 @@ boost::json::object measure_floor(const FloorSettings& s) {
   const std::int64_t end_ns = std::max(sent.end_ns, received.last_byte_ns);
   const double wall_seconds = static_cast<double>(end_ns - sent.start_ns) / 1e9;
   const double frames_per_s = wall_seconds > 0 ? static_cast<double>(sent.frames) / wall_seconds : 0.0;
-  boost::json::object result{{"pairs", s.pairs},
-                             {"frame_bytes", s.frame_bytes},
-                             {"events_per_frame", s.events_per_frame},
-                             {"seconds", s.seconds},
-                             {"wall_seconds", wall_seconds},
-                             {"frames_sent", sent.frames},
-                             {"bytes_sent", sent.bytes},
-                             {"bytes_received", received.bytes},
-                             {"frames_per_s", frames_per_s},
-                             {"deliveries_per_s_equivalent", frames_per_s * s.events_per_frame},
-                             {"sender_cpu_us_per_frame", per_frame_us(sent.cpu_ns, sent.frames)},
-                             {"receiver_cpu_us_per_frame", per_frame_us(received.cpu_ns, sent.frames)},
-                             {"total_cpu_us_per_frame", per_frame_us(sent.cpu_ns + received.cpu_ns, sent.frames)},
-                             {"would_block", sent.would_block},
-                             {"short_writes", sent.short_writes},
-                             {"cpus", std::thread::hardware_concurrency()}};
+  boost::json::object result{
+      {"pairs", s.pairs},
+      {"frame_bytes", s.frame_bytes},
+      {"events_per_frame", s.events_per_frame},
+      {"seconds", s.seconds},
+      {"wall_seconds", wall_seconds},
+      {"frames_sent", sent.frames},
+      {"bytes_sent", sent.bytes},
+      {"bytes_received", received.bytes},
+      {"frames_per_s", frames_per_s},
+      {"deliveries_per_s_equivalent", frames_per_s * s.events_per_frame},
+      {"sender_cpu_us_per_frame", per_frame_us(sent.cpu_ns, sent.frames)},
+      {"receiver_cpu_us_per_frame", per_frame_us(received.cpu_ns, sent.frames)},
+      {"total_cpu_us_per_frame", per_frame_us(sent.cpu_ns + received.cpu_ns, sent.frames)},
+      {"would_block", sent.would_block},
+      {"short_writes", sent.short_writes},
+      {"cpus", std::thread::hardware_concurrency()}};
   if (received.bytes != sent.bytes) {
     result["failure"] = "received " + std::to_string(received.bytes) + " of " + std::to_string(sent.bytes) +
                         " bytes within 5 s of the sender stopping";

@@ -1,6 +1,7 @@
 // fleet_loadgen: load generator for the Fleet Live benchmarks (docs/benchmarks.md).
 //
-//   fleet_loadgen <fanout|idle|handshake|ingest|refresh|storm> --url http://127.0.0.1:PORT --private-key KEY.pem
+//   fleet_loadgen <fanout|idle|handshake|ingest|refresh|storm> --url http://127.0.0.1:PORT --private-key
+//   KEY.pem
 //                 [--server-pid PID] [--out FILE.json] [scenario options]
 //   fleet_loadgen floor [--out FILE.json] [scenario options]      (no server)
 //
@@ -41,7 +42,8 @@ boost::json::object process_delta(const ProcessSample& before, const ProcessSamp
 namespace {
 
 constexpr const char* kUsage =
-    "usage: fleet_loadgen <fanout|idle|handshake|ingest|refresh|storm> --url http://127.0.0.1:PORT --private-key KEY.pem\n"
+    "usage: fleet_loadgen <fanout|idle|handshake|ingest|refresh|storm> --url http://127.0.0.1:PORT "
+    "--private-key KEY.pem\n"
     "         [--server-pid PID] [--out FILE] [--source-ips 32] [--issuer ISS] [--kid KID]\n"
     "       fleet_loadgen floor [--out FILE]   (no server: the machine's loopback send + receive floor)\n"
     "  fanout:    --viewers 1000 --tenants 10 --devices-per-tenant 10 --batch 10 --connections 32\n"
@@ -50,9 +52,11 @@ constexpr const char* kUsage =
     "  idle:      --viewers 19000 --tenants 100 --settle-seconds 3\n"
     "  handshake: --count 20000 --concurrency 128 --tenants 10 --threads 1\n"
     "  ingest:    --batches 1,100 --connections 32 --seconds 10 --tenants 10 --devices-per-tenant 10\n"
-    "  refresh:   --viewers 200 --devices 1000 --rounds 5 --refreshes 4 --in-flight 0 (0: all at once) --threads 1\n"
+    "  refresh:   --viewers 200 --devices 1000 --rounds 5 --refreshes 4 --in-flight 0 (0: all at once) "
+    "--threads 1\n"
     "  storm:     --restart-cmd CMD --viewers 10000 --tenants 10 --devices-per-tenant 1000 --ingest-rate 50\n"
-    "             --batch 5 --connections 4 --modes resume,plain --settle-seconds 3 --storm-in-flight 0 --threads 1\n"
+    "             --batch 5 --connections 4 --modes resume,plain --settle-seconds 3 --storm-in-flight 0 "
+    "--threads 1\n"
     "  floor:     --pairs 1000 --frame-bytes 1910 --events-per-frame 10 --seconds 3\n";
 
 // The server scenarios' context: the server's address and the key their tokens are signed with.

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <ctime>
-#include <charconv>
 #include <stdexcept>
 #include <system_error>
 
@@ -65,7 +65,8 @@ int start_connect(const Endpoint& to, in_addr source, const ConnectOptions& opti
   local.sin_family = AF_INET;
   local.sin_addr = source;
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0 ||
-      (::connect(fd, reinterpret_cast<const sockaddr*>(&to.addr), sizeof to.addr) != 0 && errno != EINPROGRESS)) {
+      (::connect(fd, reinterpret_cast<const sockaddr*>(&to.addr), sizeof to.addr) != 0 &&
+       errno != EINPROGRESS)) {
     int saved = errno;
     ::close(fd);
     errno = saved;
@@ -109,7 +110,9 @@ StampedRead recv_stamped(int fd, std::span<char> buf) noexcept {
   if (r.n <= 0) return r;
   const auto us = [](const timespec& ts) { return std::int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000; };
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS || c->cmsg_len < CMSG_LEN(sizeof(timespec))) continue;
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS ||
+        c->cmsg_len < CMSG_LEN(sizeof(timespec)))
+      continue;
     timespec stamp{};
     std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
     r.arrival_us = std::min(r.read_us, r.read_us - (us(real) - us(stamp)));
@@ -120,9 +123,11 @@ StampedRead recv_stamped(int fd, std::span<char> buf) noexcept {
 
 std::uint64_t raise_file_limit() {
   rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) throw std::system_error(errno, std::generic_category(), "getrlimit");
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+    throw std::system_error(errno, std::generic_category(), "getrlimit");
   lim.rlim_cur = lim.rlim_max;
-  if (setrlimit(RLIMIT_NOFILE, &lim) != 0) throw std::system_error(errno, std::generic_category(), "setrlimit");
+  if (setrlimit(RLIMIT_NOFILE, &lim) != 0)
+    throw std::system_error(errno, std::generic_category(), "setrlimit");
   return lim.rlim_cur;
 }
 

@@ -10,7 +10,8 @@ Options::Options(int argc, char** argv) {
   scenario_ = argv[1];
   for (int i = 2; i < argc; ++i) {
     std::string_view arg = argv[i];
-    if (!arg.starts_with("--") || arg.size() == 2) throw std::invalid_argument("unexpected argument " + std::string(arg));
+    if (!arg.starts_with("--") || arg.size() == 2)
+      throw std::invalid_argument("unexpected argument " + std::string(arg));
     std::string name(arg.substr(2));
     std::string value = "true";
     if (auto eq = name.find('='); eq != std::string::npos) {

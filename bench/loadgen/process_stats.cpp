@@ -4,8 +4,8 @@
 #include <sstream>
 #include <string>
 
-#include <ctime>
 #include <unistd.h>
+#include <ctime>
 
 namespace loadgen {
 
@@ -49,7 +49,8 @@ std::optional<std::int64_t> process_cpu_ns(pid_t pid) {
   return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
-std::optional<std::uint64_t> netstat_counter(std::string_view netstat, std::string_view group, std::string_view name) {
+std::optional<std::uint64_t> netstat_counter(std::string_view netstat, std::string_view group,
+                                             std::string_view name) {
   const std::string prefix = std::string(group) + ":";
   std::optional<std::string_view> names;
   while (!netstat.empty()) {

@@ -1,10 +1,10 @@
 #pragma once
 // The server's resource use, read from /proc/<pid>: CPU time (all threads) and resident memory; and the
 // kernel's TCP counters that explain a connection storm (listen queue overflows).
+#include <sys/types.h>
 #include <cstdint>
 #include <optional>
 #include <string_view>
-#include <sys/types.h>
 
 namespace loadgen {
 
@@ -27,7 +27,8 @@ std::optional<std::int64_t> process_cpu_ns(pid_t pid);
 
 // A counter of /proc/net/netstat, e.g. ("TcpExt", "ListenOverflows"): the file holds, per group, a line of
 // names and a line of values, both starting with "<group>:". nullopt when the group or name is not there.
-std::optional<std::uint64_t> netstat_counter(std::string_view netstat, std::string_view group, std::string_view name);
+std::optional<std::uint64_t> netstat_counter(std::string_view netstat, std::string_view group,
+                                             std::string_view name);
 // The same, read from this machine's /proc/net/netstat now.
 std::optional<std::uint64_t> read_netstat_counter(std::string_view group, std::string_view name);
 

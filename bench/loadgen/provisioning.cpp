@@ -37,7 +37,8 @@ std::vector<DeviceKey> provision_devices(const Endpoint& server, const TokenMint
   for (int t = 0; t < tenants; ++t) {
     for (int d = 0; d < per_tenant; ++d) {
       boost::json::object body{{"name", "bench " + std::to_string(t) + "/" + std::to_string(d)}};
-      requests.push_back(build_http_request("POST", "/api/v1/devices", server, tokens[static_cast<std::size_t>(t)],
+      requests.push_back(build_http_request("POST", "/api/v1/devices", server,
+                                            tokens[static_cast<std::size_t>(t)],
                                             boost::json::serialize(body)));
       tenant_of.push_back(t);
     }
@@ -69,18 +70,20 @@ void seed_positions(const Endpoint& server, const std::vector<DeviceKey>& device
   }
 }
 
-std::vector<ViewerSpec> make_viewer_specs(const TokenMinter& minter, const std::string& tenant_prefix, int tenants,
-                                          std::size_t count, double slow_fraction) {
+std::vector<ViewerSpec> make_viewer_specs(const TokenMinter& minter, const std::string& tenant_prefix,
+                                          int tenants, std::size_t count, double slow_fraction) {
   std::vector<TokenClaims> claims;
   claims.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     claims.push_back({"user_bench_" + std::to_string(i), "sess_bench_" + std::to_string(i),
-                      tenant_id(tenant_prefix, static_cast<int>(i % static_cast<std::size_t>(tenants))), "member", ""});
+                      tenant_id(tenant_prefix, static_cast<int>(i % static_cast<std::size_t>(tenants))),
+                      "member", ""});
   }
   std::vector<std::string> tokens = minter.mint_all(claims);
   std::vector<ViewerSpec> specs(count);
   const auto per_tenant = count / static_cast<std::size_t>(tenants);
-  const auto slow_per_tenant = static_cast<std::size_t>(std::llround(slow_fraction * static_cast<double>(per_tenant)));
+  const auto slow_per_tenant =
+      static_cast<std::size_t>(std::llround(slow_fraction * static_cast<double>(per_tenant)));
   for (std::size_t i = 0; i < count; ++i) {
     specs[i].token = std::move(tokens[i]);
     specs[i].tenant_index = static_cast<int>(i % static_cast<std::size_t>(tenants));
@@ -89,22 +92,24 @@ std::vector<ViewerSpec> make_viewer_specs(const TokenMinter& minter, const std::
   return specs;
 }
 
-std::vector<CohortMember> make_cohort_members(const TokenMinter& minter, const std::string& tenant_prefix, int tenants,
-                                              std::size_t count, std::size_t tokens_each) {
+std::vector<CohortMember> make_cohort_members(const TokenMinter& minter, const std::string& tenant_prefix,
+                                              int tenants, std::size_t count, std::size_t tokens_each) {
   std::vector<TokenClaims> claims;
   claims.reserve(count * tokens_each);
   for (std::size_t i = 0; i < count; ++i) {
-    const std::string tenant = tenant_id(tenant_prefix, static_cast<int>(i % static_cast<std::size_t>(tenants)));
+    const std::string tenant =
+        tenant_id(tenant_prefix, static_cast<int>(i % static_cast<std::size_t>(tenants)));
     for (std::size_t k = 0; k < tokens_each; ++k) {
-      claims.push_back({"user_bench_" + std::to_string(i), "sess_bench_" + std::to_string(i), tenant, "member",
-                        "jti_" + std::to_string(i) + "_" + std::to_string(k)});
+      claims.push_back({"user_bench_" + std::to_string(i), "sess_bench_" + std::to_string(i), tenant,
+                        "member", "jti_" + std::to_string(i) + "_" + std::to_string(k)});
     }
   }
   std::vector<std::string> tokens = minter.mint_all(claims);
   std::vector<CohortMember> members(count);
   for (std::size_t i = 0; i < count; ++i) {
     members[i].tenant_index = static_cast<int>(i % static_cast<std::size_t>(tenants));
-    for (std::size_t k = 0; k < tokens_each; ++k) members[i].tokens.push_back(std::move(tokens[i * tokens_each + k]));
+    for (std::size_t k = 0; k < tokens_each; ++k)
+      members[i].tokens.push_back(std::move(tokens[i * tokens_each + k]));
   }
   return members;
 }

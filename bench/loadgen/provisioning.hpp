@@ -25,12 +25,12 @@ void seed_positions(const Endpoint& server, const std::vector<DeviceKey>& device
 
 // `count` distinct member tokens, viewer i in tenant i % tenants; the first `slow` of each tenant's
 // viewers are marked slow (so slow consumers spread evenly over tenants).
-std::vector<ViewerSpec> make_viewer_specs(const TokenMinter& minter, const std::string& tenant_prefix, int tenants,
-                                          std::size_t count, double slow_fraction = 0);
+std::vector<ViewerSpec> make_viewer_specs(const TokenMinter& minter, const std::string& tenant_prefix,
+                                          int tenants, std::size_t count, double slow_fraction = 0);
 
 // `count` protocol 2 viewers, viewer i in tenant i % tenants, each with `tokens_each` distinct tokens for
 // one user and session (they differ by jti): one per connect or in-band refresh a scenario makes.
-std::vector<CohortMember> make_cohort_members(const TokenMinter& minter, const std::string& tenant_prefix, int tenants,
-                                              std::size_t count, std::size_t tokens_each);
+std::vector<CohortMember> make_cohort_members(const TokenMinter& minter, const std::string& tenant_prefix,
+                                              int tenants, std::size_t count, std::size_t tokens_each);
 
 }  // namespace loadgen

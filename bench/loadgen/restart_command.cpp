@@ -48,7 +48,8 @@ bool drain(int fd, std::string& out) {
 
 CommandResult run_command(const std::string& command, std::chrono::milliseconds timeout) {
   int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+  if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0)
+    throw std::system_error(errno, std::generic_category(), "pipe2");
   Fd out_read(pipe_fds[0]);
   Fd out_write(pipe_fds[1]);
 
@@ -75,7 +76,8 @@ CommandResult run_command(const std::string& command, std::chrono::milliseconds 
   }
 
   CommandResult r;
-  const std::int64_t deadline = started + std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
+  const std::int64_t deadline =
+      started + std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
   bool stdout_open = true;
   for (;;) {
     const std::int64_t left_us = deadline - mono_us();
@@ -85,7 +87,8 @@ CommandResult run_command(const std::string& command, std::chrono::milliseconds 
       break;
     }
     pollfd fds[2] = {{exited.fd, POLLIN, 0}, {out_read.fd, POLLIN, 0}};
-    const int n = ::poll(fds, stdout_open ? 2 : 1, static_cast<int>(std::min<std::int64_t>(left_us / 1000 + 1, 1000)));
+    const int n =
+        ::poll(fds, stdout_open ? 2 : 1, static_cast<int>(std::min<std::int64_t>(left_us / 1000 + 1, 1000)));
     if (n < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
     if (stdout_open && (fds[1].revents & (POLLIN | POLLHUP))) stdout_open = drain(out_read.fd, r.output);
     if (fds[0].revents & POLLIN) break;  // exited

@@ -91,7 +91,8 @@ boost::json::object run_fanout(const Context& ctx) {
   auto devices = provision_devices(ctx.server, ctx.minter, s.tenant_prefix, s.tenants, s.devices_per_tenant);
   progress("minting %zu viewer tokens", s.viewers);
   auto specs = make_viewer_specs(ctx.minter, s.tenant_prefix, s.tenants, s.viewers, s.slow_fraction);
-  const auto slow_count = static_cast<std::size_t>(std::count_if(specs.begin(), specs.end(), [](const ViewerSpec& v) { return v.slow; }));
+  const auto slow_count = static_cast<std::size_t>(
+      std::count_if(specs.begin(), specs.end(), [](const ViewerSpec& v) { return v.slow; }));
 
   ViewerPool pool(ctx.server, ctx.sources, s.tenants, s.pool);
   progress("connecting %zu viewers (%zu slow)", s.viewers, slow_count);
@@ -157,11 +158,16 @@ boost::json::object run_fanout(const Context& ctx) {
     const std::uint64_t p99 = seen.arrival.quantile(0.99);
 
     std::string failed_because;
-    if (published.requests_failed > 0 || published.connection_failures > 0) failed_because = "ingest errors: " + ingest.last_error();
-    else if (published.batches_dropped > 0) failed_because = "publisher fell behind (ingest too slow)";
-    else if (lost > 0) failed_because = "lost deliveries";
-    else if (seen.foreign > 0 || seen.reordered > 0) failed_because = "foreign or out-of-order events";
-    else if (static_cast<double>(p99) > s.p99_limit_us) failed_because = "p99 over the limit";
+    if (published.requests_failed > 0 || published.connection_failures > 0)
+      failed_because = "ingest errors: " + ingest.last_error();
+    else if (published.batches_dropped > 0)
+      failed_because = "publisher fell behind (ingest too slow)";
+    else if (lost > 0)
+      failed_because = "lost deliveries";
+    else if (seen.foreign > 0 || seen.reordered > 0)
+      failed_because = "foreign or out-of-order events";
+    else if (static_cast<double>(p99) > s.p99_limit_us)
+      failed_because = "p99 over the limit";
 
     boost::json::object step{{"target_deliveries_per_s", target},
                              {"points_per_s", points_per_second},
@@ -178,22 +184,24 @@ boost::json::object run_fanout(const Context& ctx) {
                              {"reordered", seen.reordered},
                              {"foreign", seen.foreign},
                              {"deliveries_per_s", deliveries_per_second},
-                             {"latency", seen.latency.summary()},  // publish -> read by this process
+                             {"latency", seen.latency.summary()},          // publish -> read by this process
                              {"arrival_latency", seen.arrival.summary()},  // publish -> in the socket: judged
                              {"ingest_ack_latency", published.ack_latency.summary()},
                              {"server_cpu_seconds", server_cpu},
-                             {"server_cpu_us_per_delivery", seen.events ? server_cpu * 1e6 / static_cast<double>(seen.events) : 0.0},
+                             {"server_cpu_us_per_delivery",
+                              seen.events ? server_cpu * 1e6 / static_cast<double>(seen.events) : 0.0},
                              {"server_rss_bytes", server_after.rss_bytes},
                              {"loadgen_cpu_seconds", self_after.cpu_seconds - self_before.cpu_seconds},
                              {"passed", failed_because.empty()}};
     if (!failed_because.empty()) step["failed_because"] = failed_because;
-    progress("step %.0f deliveries/s: %.0f delivered/s arrival p50 %llu us p99 %llu us p99.9 %llu us (read p99 %llu us) lost %llu cpu %.2f us/delivery%s%s",
-             target, deliveries_per_second, static_cast<unsigned long long>(seen.arrival.quantile(0.5)),
-             static_cast<unsigned long long>(p99), static_cast<unsigned long long>(seen.arrival.quantile(0.999)),
-             static_cast<unsigned long long>(seen.latency.quantile(0.99)),
-             static_cast<unsigned long long>(lost),
-             seen.events ? server_cpu * 1e6 / static_cast<double>(seen.events) : 0.0,
-             failed_because.empty() ? "" : " FAIL: ", failed_because.c_str());
+    progress(
+        "step %.0f deliveries/s: %.0f delivered/s arrival p50 %llu us p99 %llu us p99.9 %llu us (read p99 "
+        "%llu us) lost %llu cpu %.2f us/delivery%s%s",
+        target, deliveries_per_second, static_cast<unsigned long long>(seen.arrival.quantile(0.5)),
+        static_cast<unsigned long long>(p99), static_cast<unsigned long long>(seen.arrival.quantile(0.999)),
+        static_cast<unsigned long long>(seen.latency.quantile(0.99)), static_cast<unsigned long long>(lost),
+        seen.events ? server_cpu * 1e6 / static_cast<double>(seen.events) : 0.0,
+        failed_because.empty() ? "" : " FAIL: ", failed_because.c_str());
     if (failed_because.empty() && deliveries_per_second > best_deliveries) {
       best_deliveries = deliveries_per_second;
       best_step = step;
@@ -213,7 +221,8 @@ boost::json::object run_fanout(const Context& ctx) {
     const ProcessSample before_resume = sample_process(ctx.server_pid);
     const double stalled_seconds = static_cast<double>(mono_us() - stall_started) / 1e6;
     result["server_rss_growth_bytes_per_s"] =
-        (static_cast<double>(before_resume.rss_bytes) - static_cast<double>(server_start.rss_bytes)) / stalled_seconds;
+        (static_cast<double>(before_resume.rss_bytes) - static_cast<double>(server_start.rss_bytes)) /
+        stalled_seconds;
     pool.resume_slow_consumers();
     std::this_thread::sleep_for(3s);
     const ViewerTotals slow = pool.slow_consumers();

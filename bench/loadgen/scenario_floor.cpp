@@ -17,13 +17,16 @@ boost::json::object run_floor(const Options& options) {
   s.events_per_frame = static_cast<int>(options.integer("events-per-frame", s.events_per_frame));
   s.seconds = options.number("seconds", s.seconds);
 
-  progress("floor: %d loopback pairs, %zu-byte frames, sending for %.1f s", s.pairs, s.frame_bytes, s.seconds);
+  progress("floor: %d loopback pairs, %zu-byte frames, sending for %.1f s", s.pairs, s.frame_bytes,
+           s.seconds);
   boost::json::object result = measure_floor(s);
   const boost::json::value* failure = result.if_contains("failure");
-  progress("floor: %.0f frames/s = %.0f deliveries/s equivalent; CPU per frame: sender %.2f us, receiver %.2f us%s%s",
-           result.at("frames_per_s").as_double(), result.at("deliveries_per_s_equivalent").as_double(),
-           result.at("sender_cpu_us_per_frame").as_double(), result.at("receiver_cpu_us_per_frame").as_double(),
-           failure ? "; FAIL: " : "", failure ? failure->as_string().c_str() : "");
+  progress(
+      "floor: %.0f frames/s = %.0f deliveries/s equivalent; CPU per frame: sender %.2f us, receiver %.2f "
+      "us%s%s",
+      result.at("frames_per_s").as_double(), result.at("deliveries_per_s_equivalent").as_double(),
+      result.at("sender_cpu_us_per_frame").as_double(), result.at("receiver_cpu_us_per_frame").as_double(),
+      failure ? "; FAIL: " : "", failure ? failure->as_string().c_str() : "");
   return result;
 }
 

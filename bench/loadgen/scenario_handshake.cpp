@@ -109,7 +109,8 @@ boost::json::object run_handshake(const Context& ctx) {
   for (std::size_t i = 0; i < specs.size(); ++i) shares[i % threads].push_back(std::move(specs[i]));
   std::vector<std::unique_ptr<Storm>> storms;
   for (std::size_t t = 0; t < threads; ++t) {
-    storms.push_back(std::make_unique<Storm>(ctx, std::move(shares[t]), std::max<std::size_t>(1, concurrency / threads), t * 7919));
+    storms.push_back(std::make_unique<Storm>(ctx, std::move(shares[t]),
+                                             std::max<std::size_t>(1, concurrency / threads), t * 7919));
   }
 
   progress("storm: %zu handshakes, %zu in flight", count, concurrency);
@@ -146,8 +147,8 @@ boost::json::object run_handshake(const Context& ctx) {
   const double server_cpu = server_after.cpu_seconds - server_before.cpu_seconds;
   progress("%llu handshakes in %.2f s: %.0f/s (peak second %llu), p50 %llu us p99 %llu us, %zu failure kinds",
            static_cast<unsigned long long>(ok), seconds, rate, static_cast<unsigned long long>(peak),
-           static_cast<unsigned long long>(latency.quantile(0.5)), static_cast<unsigned long long>(latency.quantile(0.99)),
-           failures.size());
+           static_cast<unsigned long long>(latency.quantile(0.5)),
+           static_cast<unsigned long long>(latency.quantile(0.99)), failures.size());
 
   boost::json::object failure_json;
   std::uint64_t failed = 0;

@@ -54,7 +54,8 @@ boost::json::object run_ingest(const Context& ctx) {
                             {"requests_per_s", static_cast<double>(done.requests_ok) / elapsed},
                             {"ack_latency", done.ack_latency.summary()},
                             {"server_cpu_seconds", server_cpu},
-                            {"server_cpu_us_per_point", done.points_ok ? server_cpu * 1e6 / static_cast<double>(done.points_ok) : 0.0},
+                            {"server_cpu_us_per_point",
+                             done.points_ok ? server_cpu * 1e6 / static_cast<double>(done.points_ok) : 0.0},
                             {"server_rss_after_bytes", server_after.rss_bytes}};
     if (done.requests_failed + done.connection_failures > 0) run["last_error"] = ingest.last_error();
     runs.push_back(std::move(run));

@@ -48,13 +48,15 @@ RefreshSettings read_settings(const Options& o) {
   s.in_flight = static_cast<std::size_t>(o.integer("in-flight", 0));
   s.connect_in_flight = static_cast<std::size_t>(o.integer("connect-in-flight", 64));
   s.threads = static_cast<int>(o.integer("threads", 1));
-  s.phase_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.number("phase-timeout-s", 60) * 1000));
+  s.phase_timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(o.number("phase-timeout-s", 60) * 1000));
   s.tenant_prefix = o.str("tenant-prefix", "org_refresh_");
   if (s.viewers == 0 || s.devices < 0 || s.rounds <= 0 || s.refreshes <= 0) {
     throw std::invalid_argument("refresh needs viewers, rounds and refreshes > 0");
   }
   if (s.refreshes > kMaxRefreshesPerSession) {
-    throw std::invalid_argument("--refreshes is at most 4: a session may send a burst of 5 auth messages, the first included");
+    throw std::invalid_argument(
+        "--refreshes is at most 4: a session may send a burst of 5 auth messages, the first included");
   }
   return s;
 }
@@ -70,13 +72,13 @@ boost::json::object run_refresh(const Context& ctx) {
   const auto devices = provision_devices(ctx.server, ctx.minter, s.tenant_prefix, 1, s.devices);
   seed_positions(ctx.server, devices);
   progress("minting %zu tokens (%zu viewers x %zu)", s.viewers * tokens_each, s.viewers, tokens_each);
-  ViewerCohort cohort(ctx.server, ctx.sources, make_cohort_members(ctx.minter, s.tenant_prefix, 1, s.viewers, tokens_each),
-                      s.threads);
+  ViewerCohort cohort(ctx.server, ctx.sources,
+                      make_cohort_members(ctx.minter, s.tenant_prefix, 1, s.viewers, tokens_each), s.threads);
 
   PhaseSpec connect{PhaseKind::connect, 0, false, s.connect_in_flight, 120s};
   const PhaseReport first = cohort.run(connect);
-  progress("%llu viewers live in %.2f s, %llu failed", static_cast<unsigned long long>(first.ok), first.seconds_to_last(),
-           static_cast<unsigned long long>(first.failed));
+  progress("%llu viewers live in %.2f s, %llu failed", static_cast<unsigned long long>(first.ok),
+           first.seconds_to_last(), static_cast<unsigned long long>(first.failed));
   if (first.ok == 0) throw std::runtime_error("no viewer could connect");
 
   // What the server spends doing nothing with these viewers connected: the floor under both windows.
@@ -91,14 +93,16 @@ boost::json::object run_refresh(const Context& ctx) {
     const std::size_t base = 1 + static_cast<std::size_t>(r) * per_round;
     for (int j = 0; j < s.refreshes; ++j) {
       refresh_cpu.begin();
-      const PhaseReport p = cohort.run({PhaseKind::refresh, base + static_cast<std::size_t>(j), false, s.in_flight, s.phase_timeout});
+      const PhaseReport p = cohort.run(
+          {PhaseKind::refresh, base + static_cast<std::size_t>(j), false, s.in_flight, s.phase_timeout});
       refresh_cpu.end(p.ok);
       refreshes.merge(p);
     }
     // A reconnect is the close of the old session and the new session up to its snapshot.
     reconnect_cpu.begin();
     const PhaseReport closed = cohort.run({PhaseKind::close, 0, false, s.in_flight, s.phase_timeout});
-    const PhaseReport opened = cohort.run({PhaseKind::connect, base + per_round - 1, false, s.in_flight, s.phase_timeout});
+    const PhaseReport opened =
+        cohort.run({PhaseKind::connect, base + per_round - 1, false, s.in_flight, s.phase_timeout});
     reconnect_cpu.end(opened.ok);
     closes.merge(closed);
     reconnects.merge(opened);
@@ -109,11 +113,13 @@ boost::json::object run_refresh(const Context& ctx) {
   const double per_refresh = refresh_cpu.server_us_per_op();
   const double per_reconnect = reconnect_cpu.server_us_per_op();
   const double ratio = per_refresh > 0 ? per_reconnect / per_refresh : 0.0;
-  progress("refresh: %llu ok, %.1f us server CPU each (p99 %llu us); reconnect + snapshot: %llu ok, %.1f us each; "
-           "reconnect / refresh = %.1fx; idle server %.0f us/s",
-           static_cast<unsigned long long>(refreshes.ok), per_refresh,
-           static_cast<unsigned long long>(refreshes.latency.quantile(0.99)), static_cast<unsigned long long>(reconnects.ok),
-           per_reconnect, ratio, static_cast<double>(idle.server_ns()) / 1e3);
+  progress(
+      "refresh: %llu ok, %.1f us server CPU each (p99 %llu us); reconnect + snapshot: %llu ok, %.1f us each; "
+      "reconnect / refresh = %.1fx; idle server %.0f us/s",
+      static_cast<unsigned long long>(refreshes.ok), per_refresh,
+      static_cast<unsigned long long>(refreshes.latency.quantile(0.99)),
+      static_cast<unsigned long long>(reconnects.ok), per_reconnect, ratio,
+      static_cast<double>(idle.server_ns()) / 1e3);
 
   boost::json::object unexpected;
   for (const auto& [why, n] : cohort.unexpected_closes()) unexpected[why] = n;
@@ -132,7 +138,9 @@ boost::json::object run_refresh(const Context& ctx) {
           {"server_cpu_us_per_refresh", per_refresh},
           {"server_cpu_us_per_reconnect", per_reconnect},
           {"reconnect_to_refresh_cpu_ratio", ratio},
-          {"bytes_per_reconnect", reconnects.ok ? static_cast<double>(reconnects.bytes_until_live) / static_cast<double>(reconnects.ok) : 0.0},
+          {"bytes_per_reconnect", reconnects.ok ? static_cast<double>(reconnects.bytes_until_live) /
+                                                      static_cast<double>(reconnects.ok)
+                                                : 0.0},
           {"server_idle_cpu_us_per_s", static_cast<double>(idle.server_ns()) / 1e3},
           {"unexpected_closes", unexpected},
           {"telemetry_events", seen.events}};

@@ -49,7 +49,8 @@ std::vector<std::string> split_modes(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
   for (std::string mode; std::getline(in, mode, ',');) {
-    if (mode != "resume" && mode != "plain") throw std::invalid_argument("--modes takes resume and/or plain, got " + mode);
+    if (mode != "resume" && mode != "plain")
+      throw std::invalid_argument("--modes takes resume and/or plain, got " + mode);
     out.push_back(mode);
   }
   if (out.empty()) throw std::invalid_argument("--modes needs at least one of resume, plain");
@@ -70,12 +71,15 @@ StormSettings read_settings(const Options& o) {
   s.storm_in_flight = static_cast<std::size_t>(o.integer("storm-in-flight", 0));
   s.threads = static_cast<int>(o.integer("threads", 1));
   s.restart_command = o.required("restart-cmd");
-  s.restart_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.number("restart-timeout-s", 120) * 1000));
-  s.storm_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.number("storm-timeout-s", 120) * 1000));
+  s.restart_timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(o.number("restart-timeout-s", 120) * 1000));
+  s.storm_timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(o.number("storm-timeout-s", 120) * 1000));
   s.tenant_prefix = o.str("tenant-prefix", "org_resume_");
   if (s.viewers == 0 || s.tenants <= 0 || s.devices_per_tenant <= 0 || s.batch <= 0 || s.connections <= 0 ||
       s.ingest_rate <= 0) {
-    throw std::invalid_argument("storm needs viewers, tenants, devices-per-tenant, batch, connections and ingest-rate > 0");
+    throw std::invalid_argument(
+        "storm needs viewers, tenants, devices-per-tenant, batch, connections and ingest-rate > 0");
   }
   return s;
 }
@@ -93,16 +97,18 @@ struct Netstat {
 boost::json::object run_storm(const Context& ctx) {
   const StormSettings s = read_settings(ctx.options);
 
-  progress("provisioning %d tenants x %d devices, each with a last position", s.tenants, s.devices_per_tenant);
+  progress("provisioning %d tenants x %d devices, each with a last position", s.tenants,
+           s.devices_per_tenant);
   auto devices = provision_devices(ctx.server, ctx.minter, s.tenant_prefix, s.tenants, s.devices_per_tenant);
   seed_positions(ctx.server, devices);
   progress("minting %zu viewer tokens", s.viewers);
-  ViewerCohort cohort(ctx.server, ctx.sources, make_cohort_members(ctx.minter, s.tenant_prefix, s.tenants, s.viewers, 1),
-                      s.threads);
+  ViewerCohort cohort(ctx.server, ctx.sources,
+                      make_cohort_members(ctx.minter, s.tenant_prefix, s.tenants, s.viewers, 1), s.threads);
 
   const PhaseReport first = cohort.run({PhaseKind::connect, 0, false, s.connect_in_flight, 600s});
-  progress("%llu viewers live in %.1f s (hello + snapshot), %llu failed", static_cast<unsigned long long>(first.ok),
-           first.seconds_to_last(), static_cast<unsigned long long>(first.failed));
+  progress("%llu viewers live in %.1f s (hello + snapshot), %llu failed",
+           static_cast<unsigned long long>(first.ok), first.seconds_to_last(),
+           static_cast<unsigned long long>(first.failed));
   if (first.ok == 0) throw std::runtime_error("no viewer could connect");
 
   IngestDriver ingest(ctx.server, ctx.sources, std::move(devices), s.tenants, s.connections, s.batch);
@@ -142,7 +148,8 @@ boost::json::object run_storm(const Context& ctx) {
     const ViewerTotals seen_before = cohort.totals();
     CpuMeter cpu(server);
     cpu.begin();
-    const PhaseReport storm = cohort.run({PhaseKind::connect, 0, mode == "resume", s.storm_in_flight, s.storm_timeout});
+    const PhaseReport storm =
+        cohort.run({PhaseKind::connect, 0, mode == "resume", s.storm_in_flight, s.storm_timeout});
     cpu.end(storm.ok);
     const std::uint64_t bytes_during = cohort.totals().bytes - bytes_before;
     const Netstat net_after = Netstat::now();
@@ -153,13 +160,16 @@ boost::json::object run_storm(const Context& ctx) {
     const IngestTotals published = ingest.totals().since(ingest_before);
 
     const double seconds = storm.seconds_to_last();
-    progress("%s: %llu/%zu live %.3f s after the restart (p50 %.3f s), %llu recovered, %llu snapshots, "
-             "%.1f MB to viewers (%.0f bytes each until live), server CPU %.1f us per viewer, listen overflows %llu",
-             mode.c_str(), static_cast<unsigned long long>(storm.ok), s.viewers, seconds,
-             static_cast<double>(storm.latency.quantile(0.5)) / 1e6, static_cast<unsigned long long>(storm.recovered),
-             static_cast<unsigned long long>(storm.ok - storm.recovered), static_cast<double>(bytes_during) / 1e6,
-             storm.ok ? static_cast<double>(storm.bytes_until_live) / static_cast<double>(storm.ok) : 0.0,
-             cpu.server_us_per_op(), static_cast<unsigned long long>(net_after.overflows - net_before.overflows));
+    progress(
+        "%s: %llu/%zu live %.3f s after the restart (p50 %.3f s), %llu recovered, %llu snapshots, "
+        "%.1f MB to viewers (%.0f bytes each until live), server CPU %.1f us per viewer, listen overflows "
+        "%llu",
+        mode.c_str(), static_cast<unsigned long long>(storm.ok), s.viewers, seconds,
+        static_cast<double>(storm.latency.quantile(0.5)) / 1e6,
+        static_cast<unsigned long long>(storm.recovered),
+        static_cast<unsigned long long>(storm.ok - storm.recovered), static_cast<double>(bytes_during) / 1e6,
+        storm.ok ? static_cast<double>(storm.bytes_until_live) / static_cast<double>(storm.ok) : 0.0,
+        cpu.server_us_per_op(), static_cast<unsigned long long>(net_after.overflows - net_before.overflows));
 
     storms[mode] = boost::json::object{
         {"restart_seconds", restart.seconds},
@@ -189,7 +199,8 @@ boost::json::object run_storm(const Context& ctx) {
   if (const auto* resume = result["storms"].as_object().if_contains("resume");
       resume && result["storms"].as_object().contains("plain")) {
     const double resumed = resume->as_object().at("bytes_to_viewers").to_number<double>();
-    const double plain = result["storms"].as_object().at("plain").as_object().at("bytes_to_viewers").to_number<double>();
+    const double plain =
+        result["storms"].as_object().at("plain").as_object().at("bytes_to_viewers").to_number<double>();
     result["plain_to_resume_bytes_ratio"] = resumed > 0 ? plain / resumed : 0.0;
   }
   boost::json::object unexpected;

@@ -27,7 +27,8 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 
 // The string value of `"name":"…"` (no escapes: hello's epoch is [A-Za-z0-9_-]); nullopt when absent.
-std::optional<std::string_view> string_member(std::string_view text, std::string_view quoted_name_colon_quote) {
+std::optional<std::string_view> string_member(std::string_view text,
+                                              std::string_view quoted_name_colon_quote) {
   const std::size_t at = find_after(text, quoted_name_colon_quote, 0, text.size());
   if (at == std::string_view::npos) return std::nullopt;
   const std::size_t end = text.find('"', at);

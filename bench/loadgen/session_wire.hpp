@@ -20,8 +20,8 @@ std::string auth_message(std::string_view token, const ResumePoint* resume = nul
 
 struct HelloInfo {
   std::uint64_t seq = 0;
-  std::string epoch;               // empty when the server sent none (protocol 1 servers, the baseline)
-  std::optional<bool> recovered;   // present only when the client asked to resume
+  std::string epoch;              // empty when the server sent none (protocol 1 servers, the baseline)
+  std::optional<bool> recovered;  // present only when the client asked to resume
 };
 
 // Reads seq, epoch and recovered from a hello message; nullopt when it is no hello or has no seq.

@@ -7,7 +7,8 @@
 
 namespace loadgen {
 
-std::string build_ingest_body(std::size_t count, std::int64_t t0_us, int tenant_index, std::uint64_t sequence) {
+std::string build_ingest_body(std::size_t count, std::int64_t t0_us, int tenant_index,
+                              std::uint64_t sequence) {
   const std::int64_t ts = wall_ms();
   std::string body;
   body.reserve(count * 140 + 2);
@@ -55,7 +56,8 @@ bool scan_integer(std::string_view text, std::string_view quoted_name_colon, std
   return true;
 }
 
-std::size_t find_after(std::string_view text, std::string_view needle, std::size_t from, std::size_t to) noexcept {
+std::size_t find_after(std::string_view text, std::string_view needle, std::size_t from,
+                       std::size_t to) noexcept {
   if (from >= to) return std::string_view::npos;
   const void* hit = memmem(text.data() + from, to - from, needle.data(), needle.size());
   if (hit == nullptr) return std::string_view::npos;

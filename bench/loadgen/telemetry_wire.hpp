@@ -9,7 +9,8 @@
 namespace loadgen {
 
 // A JSON array of `count` points for one device, all stamped with send time `t0_us` (monotonic us).
-std::string build_ingest_body(std::size_t count, std::int64_t t0_us, int tenant_index, std::uint64_t sequence);
+std::string build_ingest_body(std::size_t count, std::int64_t t0_us, int tenant_index,
+                              std::uint64_t sequence);
 
 struct TelemetryEvent {
   std::uint64_t seq = 0;
@@ -21,14 +22,16 @@ struct TelemetryEvent {
 std::string_view message_type(std::string_view message) noexcept;
 
 // Position just past the first `needle` in text[from, to), or npos.
-std::size_t find_after(std::string_view text, std::string_view needle, std::size_t from, std::size_t to) noexcept;
+std::size_t find_after(std::string_view text, std::string_view needle, std::size_t from,
+                       std::size_t to) noexcept;
 // Position just past the next `"seq":` at or after `from`, or npos. Finds the key by its 'q' (memchr),
 // a letter no other member name or value of a telemetry event contains.
 std::size_t find_seq(std::string_view text, std::size_t from) noexcept;
 // Parses an optionally negative decimal integer (at most 18 digits) at `pos`; false if there is none.
 bool parse_integer_at(std::string_view text, std::size_t pos, std::int64_t& out) noexcept;
 // Value of the first `"name":<integer>` member at or after `from`; advances `from` past the name.
-bool scan_integer(std::string_view text, std::string_view quoted_name_colon, std::size_t& from, std::int64_t& out) noexcept;
+bool scan_integer(std::string_view text, std::string_view quoted_name_colon, std::size_t& from,
+                  std::int64_t& out) noexcept;
 
 // Calls on_event(const TelemetryEvent&) for each event of a telemetry frame, in order. Scans for the
 // members the load generator put there instead of parsing the whole document: this is the hot path of
@@ -54,7 +57,8 @@ void for_each_event(std::string_view frame, F&& on_event) {
     if (at != std::string_view::npos && parse_integer_at(frame, at, value)) e.t0_us = value;
     at = find_after(frame, kTn, tail, end);
     if (at == std::string_view::npos) at = find_after(frame, kTn, pos, end);
-    if (at != std::string_view::npos && parse_integer_at(frame, at, value)) e.tenant_index = static_cast<int>(value);
+    if (at != std::string_view::npos && parse_integer_at(frame, at, value))
+      e.tenant_index = static_cast<int>(value);
     on_event(e);
     pos = next;
   }

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <stdexcept>
 #include <exception>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include <boost/json/object.hpp>
@@ -63,14 +63,18 @@ TokenMinter::TokenMinter(const std::string& private_key_pem_path, TokenSettings 
 std::string TokenMinter::mint(const TokenClaims& claims) const {
   const std::int64_t now = wall_ms() / 1000;
   boost::json::object header{{"alg", "RS256"}, {"kid", settings_.key_id}, {"typ", "JWT"}};
-  boost::json::object payload{
-      {"iss", settings_.issuer}, {"sub", claims.user}, {"sid", claims.session}, {"iat", now},
-      {"nbf", now - 10},         {"exp", now + settings_.ttl_s}, {"v", 2}};
+  boost::json::object payload{{"iss", settings_.issuer},
+                              {"sub", claims.user},
+                              {"sid", claims.session},
+                              {"iat", now},
+                              {"nbf", now - 10},
+                              {"exp", now + settings_.ttl_s},
+                              {"v", 2}};
   if (!claims.token_id.empty()) payload["jti"] = claims.token_id;
   if (!claims.org.empty()) payload["o"] = boost::json::object{{"id", claims.org}, {"rol", claims.role}};
 
-  std::string signing_input = base64url(boost::json::serialize(header)) + "." +
-                              base64url(boost::json::serialize(payload));
+  std::string signing_input =
+      base64url(boost::json::serialize(header)) + "." + base64url(boost::json::serialize(payload));
 
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1) {

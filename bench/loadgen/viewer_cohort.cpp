@@ -50,10 +50,14 @@ boost::json::object PhaseReport::json() const {
 // this worker's thread; the main thread hands phases in and reports out under mu_.
 class ViewerCohort::Worker final : public ViewerObserver, private IoHandler {
  public:
-  Worker(ViewerCohort& cohort, const Endpoint& server, const SourceAddresses& sources, std::vector<CohortMember> members,
-         std::vector<std::size_t> source_index)
-      : cohort_(cohort), server_(server), sources_(sources), members_(std::move(members)),
-        source_index_(std::move(source_index)), wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  Worker(ViewerCohort& cohort, const Endpoint& server, const SourceAddresses& sources,
+         std::vector<CohortMember> members, std::vector<std::size_t> source_index)
+      : cohort_(cohort),
+        server_(server),
+        sources_(sources),
+        members_(std::move(members)),
+        source_index_(std::move(source_index)),
+        wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
     if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
     op_started_.assign(members_.size(), 0);
     pending_.assign(members_.size(), 0);
@@ -66,7 +70,9 @@ class ViewerCohort::Worker final : public ViewerObserver, private IoHandler {
     ::close(wake_fd_);
   }
 
-  void start() { thread_ = std::thread([this] { run(); }); }
+  void start() {
+    thread_ = std::thread([this] { run(); });
+  }
 
   void begin(const PhaseSpec& phase) {
     {
@@ -149,7 +155,8 @@ class ViewerCohort::Worker final : public ViewerObserver, private IoHandler {
         start_operations();
         finish_if_done();
       }
-      // Woken by the next phase (eventfd) or by socket activity; the timeout only bounds how late a stop is seen.
+      // Woken by the next phase (eventfd) or by socket activity; the timeout only bounds how late a stop is
+      // seen.
       loop.poll(std::chrono::milliseconds(100));
     }
     viewers_.clear();  // RST every connection while the loop still exists
@@ -175,7 +182,8 @@ class ViewerCohort::Worker final : public ViewerObserver, private IoHandler {
   }
 
   void start_operations() {
-    const std::size_t limit = phase_.in_flight > 0 ? phase_.in_flight : std::numeric_limits<std::size_t>::max();
+    const std::size_t limit =
+        phase_.in_flight > 0 ? phase_.in_flight : std::numeric_limits<std::size_t>::max();
     while (next_ < viewers_.size() && in_flight_ < limit) begin_operation(next_++);
   }
 
@@ -183,7 +191,8 @@ class ViewerCohort::Worker final : public ViewerObserver, private IoHandler {
     WebSocketViewer& v = *viewers_[i];
     const CohortMember& m = members_[i];
     op_started_[i] = mono_us();
-    const bool open = v.state() != WebSocketViewer::State::idle && v.state() != WebSocketViewer::State::closed;
+    const bool open =
+        v.state() != WebSocketViewer::State::idle && v.state() != WebSocketViewer::State::closed;
     switch (phase_.kind) {
       case PhaseKind::connect: {
         SessionOptions session;
@@ -194,7 +203,8 @@ class ViewerCohort::Worker final : public ViewerObserver, private IoHandler {
         pending_[i] = 1;
         ++in_flight_;
         cohort_.started_.add();
-        v.start(m.tokens.at(phase_.token), m.tenant_index, sources_.pick(source_index_[i]), &stats, {}, session);
+        v.start(m.tokens.at(phase_.token), m.tenant_index, sources_.pick(source_index_[i]), &stats, {},
+                session);
         return;
       }
       case PhaseKind::refresh:
@@ -292,8 +302,8 @@ class ViewerCohort::Worker final : public ViewerObserver, private IoHandler {
   std::map<std::string, std::uint64_t> unexpected_closes_;
 };
 
-ViewerCohort::ViewerCohort(const Endpoint& server, const SourceAddresses& sources, std::vector<CohortMember> members,
-                           int threads)
+ViewerCohort::ViewerCohort(const Endpoint& server, const SourceAddresses& sources,
+                           std::vector<CohortMember> members, int threads)
     : size_(members.size()) {
   const auto n = static_cast<std::size_t>(std::max(1, threads));
   std::vector<std::vector<CohortMember>> shares(n);
@@ -303,7 +313,8 @@ ViewerCohort::ViewerCohort(const Endpoint& server, const SourceAddresses& source
     indices[i % n].push_back(i);
   }
   for (std::size_t w = 0; w < n; ++w) {
-    workers_.push_back(std::make_unique<Worker>(*this, server, sources, std::move(shares[w]), std::move(indices[w])));
+    workers_.push_back(
+        std::make_unique<Worker>(*this, server, sources, std::move(shares[w]), std::move(indices[w])));
   }
   for (auto& w : workers_) w->start();
 }

@@ -36,15 +36,15 @@ enum class PhaseKind {
 
 struct PhaseSpec {
   PhaseKind kind = PhaseKind::connect;
-  std::size_t token = 0;       // connect, refresh: which of each member's tokens
-  bool resume = false;         // connect: resume from the previous session's last seq and epoch
-  std::size_t in_flight = 0;   // operations in flight per worker; 0 = every member at once
+  std::size_t token = 0;      // connect, refresh: which of each member's tokens
+  bool resume = false;        // connect: resume from the previous session's last seq and epoch
+  std::size_t in_flight = 0;  // operations in flight per worker; 0 = every member at once
   std::chrono::milliseconds timeout{60'000};
 };
 
 struct PhaseReport {
   std::uint64_t ok = 0;
-  std::uint64_t failed = 0;  // includes operations still pending at the deadline
+  std::uint64_t failed = 0;                       // includes operations still pending at the deadline
   std::map<std::string, std::uint64_t> failures;  // reason -> count
   HistogramSnapshot latency;                      // operation start -> done, us
   std::uint64_t recovered = 0;                    // connect: hello said recovered:true
@@ -64,7 +64,8 @@ struct PhaseReport {
 
 class ViewerCohort {
  public:
-  ViewerCohort(const Endpoint& server, const SourceAddresses& sources, std::vector<CohortMember> members, int threads);
+  ViewerCohort(const Endpoint& server, const SourceAddresses& sources, std::vector<CohortMember> members,
+               int threads);
   ~ViewerCohort();
   ViewerCohort(const ViewerCohort&) = delete;
   ViewerCohort& operator=(const ViewerCohort&) = delete;

@@ -40,7 +40,9 @@ class ViewerPool::Worker final : public ViewerObserver {
     if (thread_.joinable()) thread_.join();
   }
 
-  void start() { thread_ = std::thread([this] { run(); }); }
+  void start() {
+    thread_ = std::thread([this] { run(); });
+  }
 
   std::uint64_t settled() const { return ready_.load() + failed_.load(); }
   std::uint64_t ready() const { return ready_.load(); }
@@ -103,13 +105,15 @@ class ViewerPool::Worker final : public ViewerObserver {
         ConnectOptions opts;
         if (spec.slow) opts.receive_buffer = pool_.options_.slow_receive_buffer;
         ++in_flight_;
-        viewers_[next]->start(spec.token, spec.tenant_index, pool_.sources_.pick(first_index_ + next * stride_),
+        viewers_[next]->start(spec.token, spec.tenant_index,
+                              pool_.sources_.pick(first_index_ + next * stride_),
                               spec.slow ? &slow : &readers, opts);
         ++next;
       }
       if (resume_slow_.exchange(false)) {
         for (std::size_t i = 0; i < specs_.size(); ++i) {
-          if (specs_[i].slow && viewers_[i]->state() != WebSocketViewer::State::closed) viewers_[i]->resume_reading();
+          if (specs_[i].slow && viewers_[i]->state() != WebSocketViewer::State::closed)
+            viewers_[i]->resume_reading();
         }
       }
       loop.poll(std::chrono::milliseconds(next < specs_.size() ? 1 : 5));
@@ -133,8 +137,12 @@ class ViewerPool::Worker final : public ViewerObserver {
   std::thread thread_;
 };
 
-ViewerPool::ViewerPool(const Endpoint& server, const SourceAddresses& sources, int tenants, ViewerPoolOptions options)
-    : server_(server), sources_(sources), options_(options), live_readers_(static_cast<std::size_t>(tenants)) {}
+ViewerPool::ViewerPool(const Endpoint& server, const SourceAddresses& sources, int tenants,
+                       ViewerPoolOptions options)
+    : server_(server),
+      sources_(sources),
+      options_(options),
+      live_readers_(static_cast<std::size_t>(tenants)) {}
 
 ViewerPool::~ViewerPool() { workers_.clear(); }
 
@@ -148,7 +156,8 @@ ConnectReport ViewerPool::connect(std::vector<ViewerSpec> specs, std::chrono::se
   const std::int64_t start = mono_us();
   for (auto& w : workers_) w->start();
 
-  const std::int64_t deadline = start + std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
+  const std::int64_t deadline =
+      start + std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
   for (;;) {
     std::uint64_t settled = 0, total = 0;
     for (auto& w : workers_) {

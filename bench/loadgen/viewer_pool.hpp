@@ -63,7 +63,9 @@ class ViewerPool {
   ViewerTotals readers() const;         // viewers that read
   ViewerTotals slow_consumers() const;  // viewers that stopped reading (while resumed)
   // Viewers of tenant t that are open and reading now: each published point should reach each of them.
-  std::int64_t live_readers(int tenant) const { return live_readers_[static_cast<std::size_t>(tenant)].load(); }
+  std::int64_t live_readers(int tenant) const {
+    return live_readers_[static_cast<std::size_t>(tenant)].load();
+  }
   std::uint64_t closed_after_ready() const { return closed_after_ready_.load(); }
   std::map<std::string, std::uint64_t> close_reasons() const;  // "1013 Slow consumer" -> count
 

@@ -1,12 +1,12 @@
 #include "websocket_viewer.hpp"
 
+#include <strings.h>
 #include <algorithm>
 #include <array>
-#include <cstdlib>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <random>
-#include <strings.h>
 
 #include <openssl/evp.h>
 #include <sys/socket.h>
@@ -51,9 +51,11 @@ std::string expected_accept(std::string_view key) {
 std::string_view header_value(std::string_view head, std::string_view name) {
   for (std::size_t pos = head.find("\r\n"); pos != std::string_view::npos;) {
     std::size_t next = head.find("\r\n", pos + 2);
-    std::string_view line = head.substr(pos + 2, next == std::string_view::npos ? std::string_view::npos : next - pos - 2);
+    std::string_view line =
+        head.substr(pos + 2, next == std::string_view::npos ? std::string_view::npos : next - pos - 2);
     pos = next;
-    if (line.size() > name.size() && line[name.size()] == ':' && strncasecmp(line.data(), name.data(), name.size()) == 0) {
+    if (line.size() > name.size() && line[name.size()] == ':' &&
+        strncasecmp(line.data(), name.data(), name.size()) == 0) {
       std::string_view v = line.substr(name.size() + 1);
       while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
       while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
@@ -203,7 +205,8 @@ void WebSocketViewer::send_frame(std::uint8_t opcode, std::string_view payload) 
     frame += static_cast<char>(payload.size() & 0xFF);
   } else {
     frame += static_cast<char>(0x80 | 127);
-    for (int shift = 56; shift >= 0; shift -= 8) frame += static_cast<char>(std::uint64_t{payload.size()} >> shift & 0xFF);
+    for (int shift = 56; shift >= 0; shift -= 8)
+      frame += static_cast<char>(std::uint64_t{payload.size()} >> shift & 0xFF);
   }
   std::uint32_t mask_word = random_u32();
   char mask[4];
@@ -242,7 +245,8 @@ void WebSocketViewer::on_io(std::uint32_t events) {
   const StampedRead read = recv_stamped(fd_, buf);
   const ssize_t n = read.n;
   if (n == 0) {
-    finish(close_code_ ? close_code_ : 0, close_reason_.empty() ? "connection closed without close frame" : close_reason_);
+    finish(close_code_ ? close_code_ : 0,
+           close_reason_.empty() ? "connection closed without close frame" : close_reason_);
     return;
   }
   if (n < 0) {
@@ -348,21 +352,19 @@ std::size_t WebSocketViewer::consume(std::string_view data, ReadTimes at) {
           on_message(whole, at);
         }
         break;
-      case kOpPing:
-        send_frame(kOpPong, payload);
-        break;
-      case kOpPong:
-        break;
+      case kOpPing: send_frame(kOpPong, payload); break;
+      case kOpPong: break;
       case kOpClose: {
-        int code = payload.size() >= 2 ? (static_cast<unsigned char>(payload[0]) << 8 | static_cast<unsigned char>(payload[1])) : 1005;
+        int code =
+            payload.size() >= 2
+                ? (static_cast<unsigned char>(payload[0]) << 8 | static_cast<unsigned char>(payload[1]))
+                : 1005;
         std::string reason(payload.size() > 2 ? payload.substr(2) : std::string_view{});
         if (state_ != State::closing) send_frame(kOpClose, payload.substr(0, 2));
         finish(code, reason);
         return data.size();
       }
-      default:
-        finish(0, "unknown opcode");
-        return data.size();
+      default: finish(0, "unknown opcode"); return data.size();
     }
   }
   return pos;

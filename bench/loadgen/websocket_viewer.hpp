@@ -19,13 +19,13 @@ namespace loadgen {
 
 // What a group of viewers saw. Written by the group's loop thread only.
 struct ViewerStats {
-  Counter events;      // telemetry events received (deliveries)
-  Counter frames;      // telemetry frames received
-  Counter bytes;       // bytes read from sockets
-  Counter seq_gaps;    // events missing between consecutive seqs (coalescing or loss)
-  Counter reordered;   // events with seq <= the previous one (duplicates or disorder: a bug)
-  Counter foreign;     // events of another tenant (an isolation bug)
-  Counter untagged;    // events without the load generator's t0 (not published by this run)
+  Counter events;           // telemetry events received (deliveries)
+  Counter frames;           // telemetry frames received
+  Counter bytes;            // bytes read from sockets
+  Counter seq_gaps;         // events missing between consecutive seqs (coalescing or loss)
+  Counter reordered;        // events with seq <= the previous one (duplicates or disorder: a bug)
+  Counter foreign;          // events of another tenant (an isolation bug)
+  Counter untagged;         // events without the load generator's t0 (not published by this run)
   LatencyRecorder latency;  // publish -> read by this viewer, us
   // publish -> the frame's bytes arrived in this viewer's socket (the kernel's receive time stamp of the
   // last segment of the read): the server's delivery time without this process's own reading delay.
@@ -133,10 +133,10 @@ class WebSocketViewer final : public IoHandler {
   State state_ = State::idle;
   bool reading_ = true;
   int tenant_index_ = -1;
-  std::string accept_key_;  // expected Sec-WebSocket-Accept
-  std::string pending_;     // bytes of an incomplete frame (or of the upgrade response)
-  std::string message_;     // a fragmented message being reassembled
-  std::string out_;         // bytes the socket did not take yet
+  std::string accept_key_;     // expected Sec-WebSocket-Accept
+  std::string pending_;        // bytes of an incomplete frame (or of the upgrade response)
+  std::string message_;        // a fragmented message being reassembled
+  std::string out_;            // bytes the socket did not take yet
   std::string first_message_;  // protocol 2: the auth message, sent once the upgrade is answered
   // Bytes of a snapshot frame still to come. A snapshot is ~200 bytes per device and this process reads
   // nothing in it, so its body is dropped as it arrives: 10,000 viewers catching up at once must not
@@ -155,7 +155,8 @@ class WebSocketViewer final : public IoHandler {
   std::string close_reason_;
 };
 
-// How a session ended, for failure tables: "1001 Server shutting down", "HTTP 401", or why the connection failed.
+// How a session ended, for failure tables: "1001 Server shutting down", "HTTP 401", or why the connection
+// failed.
 std::string describe_close(const WebSocketViewer& v);
 
 }  // namespace loadgen

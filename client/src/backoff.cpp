@@ -6,7 +6,9 @@
 namespace fleet {
 
 Backoff::Backoff(std::chrono::milliseconds min, std::chrono::milliseconds max, Random random)
-    : min_(std::max(min, std::chrono::milliseconds(1))), max_(std::max(max, min_)), random_(std::move(random)) {
+    : min_(std::max(min, std::chrono::milliseconds(1))),
+      max_(std::max(max, min_)),
+      random_(std::move(random)) {
   if (!random_) {
     random_ = [engine = std::mt19937_64(std::random_device{}())]() mutable {
       return std::uniform_real_distribution<double>(0.0, 1.0)(engine);

@@ -1,11 +1,11 @@
 #include "fleet/client.hpp"
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <atomic>
 #include <exception>
 #include <future>
 #include <initializer_list>
@@ -76,7 +76,7 @@ struct Client::Impl {
   Backoff backoff;
   std::atomic<State> state{State::idle};
 
-  std::string token;  // the newest token: every new connection and the next in-band refresh use it
+  std::string token;             // the newest token: every new connection and the next in-band refresh use it
   std::uint64_t generation = 0;  // bumped whenever the current connection is replaced or dropped
   Session session;
   StreamTracker stream;  // outlives connections: it holds the resume point
@@ -140,7 +140,8 @@ struct Client::Impl {
     session = Session{};
     if (!conn) return;
     conn->close();
-    if (report) invoke(opts.callbacks.on_close, "on_close", std::uint16_t{1000}, std::string("Normal closure"));
+    if (report)
+      invoke(opts.callbacks.on_close, "on_close", std::uint16_t{1000}, std::string("Normal closure"));
   }
 
   void start_connection() {
@@ -148,15 +149,16 @@ struct Client::Impl {
     const std::uint64_t gen = generation;
     set_state(State::connecting);
     session.resume = stream.begin_connection();
-    obs::info("client: connecting", {{"url", ep.ws_url()},
-                                     {"token", redact_secret(token)},
-                                     {"since", session.resume ? std::to_string(session.resume->since) : "-"}});
+    obs::info("client: connecting",
+              {{"url", ep.ws_url()},
+               {"token", redact_secret(token)},
+               {"since", session.resume ? std::to_string(session.resume->since) : "-"}});
     detail::WsEvents events;
     events.on_open = [this, gen] { on_open(gen); };
     events.on_text = [this, gen](const std::string& text) { on_text(gen, text); };
     events.on_end = [this, gen](std::uint16_t code, const std::string& reason) { on_end(gen, code, reason); };
-    session.conn = detail::make_ws_connection(ioc, tls.get(), ep.tls, {opts.handshake_timeout, opts.idle_timeout},
-                                              std::move(events));
+    session.conn = detail::make_ws_connection(ioc, tls.get(), ep.tls,
+                                              {opts.handshake_timeout, opts.idle_timeout}, std::move(events));
     session.conn->start(ep, detail::ws_request_target(ep, opts.token_in_url ? token : "", session.resume));
   }
 
@@ -234,8 +236,7 @@ struct Client::Impl {
       case StreamTracker::Verdict::apply:
         invoke(opts.callbacks.on_telemetry, "on_telemetry", frame.events);
         return;
-      case StreamTracker::Verdict::ignore:
-        return;
+      case StreamTracker::Verdict::ignore: return;
       case StreamTracker::Verdict::loss:
         return restart_after_loss("telemetry", {{"prev", std::uint64_t{prev}},
                                                 {"first", std::uint64_t{frame.events.front().seq}},
@@ -301,9 +302,7 @@ struct Client::Impl {
         stream.forget();
         schedule_reconnect(code, reason);
         return;
-      case AfterClose::reconnect:
-        schedule_reconnect(code, reason);
-        return;
+      case AfterClose::reconnect: schedule_reconnect(code, reason); return;
     }
   }
 
@@ -348,7 +347,8 @@ struct Client::Impl {
   }
 
   void do_ping() {
-    if (session.conn && state.load() == State::open) session.conn->send_text(std::string(detail::kPingMessage));
+    if (session.conn && state.load() == State::open)
+      session.conn->send_text(std::string(detail::kPingMessage));
   }
 };
 
@@ -378,7 +378,8 @@ Client::~Client() {
 }
 
 void Client::set_token(std::string token) {
-  asio::post(impl_->ioc, [impl = impl_.get(), t = std::move(token)]() mutable { impl->do_set_token(std::move(t)); });
+  asio::post(impl_->ioc,
+             [impl = impl_.get(), t = std::move(token)]() mutable { impl->do_set_token(std::move(t)); });
 }
 
 void Client::connect() {

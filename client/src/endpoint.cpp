@@ -26,9 +26,13 @@ std::string authority(const Endpoint& ep) {
 
 std::string Endpoint::host_header() const { return authority(*this); }
 
-std::string Endpoint::http_origin() const { return (tls ? "https://" : "http://") + authority(*this) + base_path; }
+std::string Endpoint::http_origin() const {
+  return (tls ? "https://" : "http://") + authority(*this) + base_path;
+}
 
-std::string Endpoint::ws_url() const { return (tls ? "wss://" : "ws://") + authority(*this) + base_path + "/ws"; }
+std::string Endpoint::ws_url() const {
+  return (tls ? "wss://" : "ws://") + authority(*this) + base_path + "/ws";
+}
 
 Result<Endpoint> parse_endpoint(std::string_view base_url) {
   auto parsed = boost::urls::parse_absolute_uri(base_url);

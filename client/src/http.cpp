@@ -206,8 +206,8 @@ Result<std::unique_ptr<Connection>> Connection::open(std::string_view base_url, 
   return std::unique_ptr<Connection>(new Connection(std::move(impl)));
 }
 
-Result<Response> Connection::request(std::string_view method, std::string_view target, std::string_view bearer,
-                                     std::string_view body) {
+Result<Response> Connection::request(std::string_view method, std::string_view target,
+                                     std::string_view bearer, std::string_view body) {
   Impl& d = *impl_;
   const bhttp::verb verb = bhttp::string_to_verb(method);
   if (verb == bhttp::verb::unknown) return Error::make(ErrorCode::bad_request, "unknown HTTP method");

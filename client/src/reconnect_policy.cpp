@@ -5,7 +5,9 @@
 namespace fleet {
 namespace {
 
-bool is(std::string_view reason, proto::CloseReason r) noexcept { return reason == proto::close_info(r).reason; }
+bool is(std::string_view reason, proto::CloseReason r) noexcept {
+  return reason == proto::close_info(r).reason;
+}
 
 }  // namespace
 

@@ -41,10 +41,11 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
   void start(const Endpoint& ep, std::string target) override {
     ep_ = ep;
     target_ = std::move(target);
-    resolver_.async_resolve(ep_.host, ep_.port,
-                            [self = this->shared_from_this()](error_code ec, tcp::resolver::results_type results) {
-                              self->on_resolve(ec, std::move(results));
-                            });
+    resolver_.async_resolve(
+        ep_.host, ep_.port,
+        [self = this->shared_from_this()](error_code ec, tcp::resolver::results_type results) {
+          self->on_resolve(ec, std::move(results));
+        });
   }
 
   void send_text(std::string text) override {
@@ -84,7 +85,8 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
     if (closing_) return finish(asio::error::operation_aborted, "resolve");
     beast::get_lowest_layer(ws_).expires_after(timeouts_.handshake);
     beast::get_lowest_layer(ws_).async_connect(
-        results, [self = this->shared_from_this()](error_code e, const tcp::endpoint&) { self->on_connect(e); });
+        results,
+        [self = this->shared_from_this()](error_code e, const tcp::endpoint&) { self->on_connect(e); });
   }
 
   void on_connect(error_code ec) {
@@ -95,7 +97,8 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
       asio::ip::make_address(ep_.host, addr_ec);
       // SNI is for names only (RFC 6066); verification covers both names and IP literals.
       if (addr_ec && !set_sni(tls.native_handle(), ep_.host)) {
-        return finish(error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()), "tls sni");
+        return finish(error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()),
+                      "tls sni");
       }
       tls.set_verify_mode(asio::ssl::verify_peer);
       tls.set_verify_callback(asio::ssl::host_name_verification(ep_.host));
@@ -132,7 +135,8 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
   }
 
   void do_read() {
-    ws_.async_read(buffer_, [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+    ws_.async_read(buffer_,
+                   [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(error_code ec) {
@@ -146,12 +150,13 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
   void do_write() {
     writing_ = true;
     ws_.text(true);
-    ws_.async_write(asio::buffer(outbox_.front()), [self = this->shared_from_this()](error_code ec, std::size_t) {
-      self->writing_ = false;
-      if (ec) return self->abort_socket();  // the pending read reports the failure
-      self->outbox_.pop_front();
-      if (!self->outbox_.empty() && !self->closing_) self->do_write();
-    });
+    ws_.async_write(asio::buffer(outbox_.front()),
+                    [self = this->shared_from_this()](error_code ec, std::size_t) {
+                      self->writing_ = false;
+                      if (ec) return self->abort_socket();  // the pending read reports the failure
+                      self->outbox_.pop_front();
+                      if (!self->outbox_.empty() && !self->closing_) self->do_write();
+                    });
   }
 
   void abort_socket() {
@@ -194,8 +199,8 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
 
 }  // namespace
 
-std::shared_ptr<WsConnection> make_ws_connection(asio::io_context& ioc, asio::ssl::context* tls_context, bool tls,
-                                                 WsTimeouts timeouts, WsEvents events) {
+std::shared_ptr<WsConnection> make_ws_connection(asio::io_context& ioc, asio::ssl::context* tls_context,
+                                                 bool tls, WsTimeouts timeouts, WsEvents events) {
   if (tls) return std::make_shared<WsSession<TlsStream>>(ioc, tls_context, timeouts, std::move(events));
   return std::make_shared<WsSession<PlainStream>>(ioc, tls_context, timeouts, std::move(events));
 }

@@ -14,7 +14,7 @@
 namespace fleet::detail {
 
 struct WsEvents {
-  std::function<void()> on_open;                // upgrade completed
+  std::function<void()> on_open;                  // upgrade completed
   std::function<void(std::string text)> on_text;  // one complete text message
   // Exactly once per connection, after which no other event fires: the close frame's code and reason, or
   // 1006 and the error text when the connection failed or dropped without one.
@@ -22,8 +22,9 @@ struct WsEvents {
 };
 
 struct WsTimeouts {
-  std::chrono::milliseconds handshake;  // resolve excluded; TCP connect + TLS + upgrade, and the close handshake
-  std::chrono::milliseconds idle;       // no frames for this long -> dead (pings are sent at half of it)
+  std::chrono::milliseconds
+      handshake;                   // resolve excluded; TCP connect + TLS + upgrade, and the close handshake
+  std::chrono::milliseconds idle;  // no frames for this long -> dead (pings are sent at half of it)
 };
 
 class WsConnection {
@@ -38,7 +39,8 @@ class WsConnection {
 };
 
 // tls_context is required when ep.tls is set and must outlive the connection.
-std::shared_ptr<WsConnection> make_ws_connection(boost::asio::io_context& ioc, boost::asio::ssl::context* tls_context,
-                                                 bool tls, WsTimeouts timeouts, WsEvents events);
+std::shared_ptr<WsConnection> make_ws_connection(boost::asio::io_context& ioc,
+                                                 boost::asio::ssl::context* tls_context, bool tls,
+                                                 WsTimeouts timeouts, WsEvents events);
 
 }  // namespace fleet::detail

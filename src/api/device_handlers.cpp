@@ -54,11 +54,13 @@ Result<std::int64_t> parse_time_param(std::string_view name, std::string_view v)
   return e;
 }
 
-Result<std::uint64_t> parse_uint_param(std::string_view name, std::string_view v, std::uint64_t lo, std::uint64_t hi) {
+Result<std::uint64_t> parse_uint_param(std::string_view name, std::string_view v, std::uint64_t lo,
+                                       std::uint64_t hi) {
   std::uint64_t n = 0;
   auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   if (ec != std::errc{} || end != v.data() + v.size() || n < lo || n > hi) {
-    auto e = make_error(ErrorCode::invalid_field, "must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    auto e = make_error(ErrorCode::invalid_field,
+                        "must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
     e.field = std::string(name);
     return e;
   }
@@ -144,67 +146,77 @@ void handle_list_devices(ApiContext& ctx, Request req, Responder done) {
 
 void handle_create_device(ApiContext& ctx, Request req, Responder done) {
   auto name = parse_device_name(req.body);
-  with_principal(ctx, req, std::move(done), [&ctx, name = std::move(name)](const auth::Principal& p, Responder respond) {
-    if (!p.is_admin()) return respond(error_response(ErrorCode::forbidden, "creating devices requires the organization admin role"));
-    if (!name) return respond(error_response(name.error()));
-    // The key is returned once and only its hash is stored.
-    auto key_or = auth::random_token("fk_", 32);
-    if (!key_or) return respond(error_response(key_or.error()));
-    auto hash = auth::sha256_hex(*key_or);
-    if (!hash) return respond(error_response(hash.error()));
-    std::string key = std::move(*key_or);
-    ctx.store.create_device(p.tenant, *name, std::move(*hash),
-                            [key = std::move(key), respond = std::move(respond)](Result<Device> r) {
-                              if (!r) return respond(error_response(r.error()));
-                              std::string body = R"({"device":)";
-                              append_device(body, *r);
-                              body += R"(,"key":)";
-                              proto::append_json_string(body, key);
-                              body += '}';
-                              respond(json_response(201, std::move(body)));
-                            });
-  });
+  with_principal(
+      ctx, req, std::move(done), [&ctx, name = std::move(name)](const auth::Principal& p, Responder respond) {
+        if (!p.is_admin())
+          return respond(
+              error_response(ErrorCode::forbidden, "creating devices requires the organization admin role"));
+        if (!name) return respond(error_response(name.error()));
+        // The key is returned once and only its hash is stored.
+        auto key_or = auth::random_token("fk_", 32);
+        if (!key_or) return respond(error_response(key_or.error()));
+        auto hash = auth::sha256_hex(*key_or);
+        if (!hash) return respond(error_response(hash.error()));
+        std::string key = std::move(*key_or);
+        ctx.store.create_device(p.tenant, *name, std::move(*hash),
+                                [key = std::move(key), respond = std::move(respond)](Result<Device> r) {
+                                  if (!r) return respond(error_response(r.error()));
+                                  std::string body = R"({"device":)";
+                                  append_device(body, *r);
+                                  body += R"(,"key":)";
+                                  proto::append_json_string(body, key);
+                                  body += '}';
+                                  respond(json_response(201, std::move(body)));
+                                });
+      });
 }
 
 void handle_revoke_device(ApiContext& ctx, Request req, std::string device_id, Responder done) {
-  with_principal(ctx, req, std::move(done), [&ctx, id = std::move(device_id)](const auth::Principal& p, Responder respond) {
-    if (!is_device_id(id)) return respond(error_response(ErrorCode::not_found, "no such device"));
-    if (!p.is_admin()) return respond(error_response(ErrorCode::forbidden, "revoking devices requires the organization admin role"));
-    ctx.store.revoke_device(p.tenant, DeviceId(id), [respond = std::move(respond)](Result<Device> r) {
-      if (!r) return respond(error_response(r.error()));
-      respond(json_response(200, device_envelope(*r)));
-    });
-  });
+  with_principal(
+      ctx, req, std::move(done),
+      [&ctx, id = std::move(device_id)](const auth::Principal& p, Responder respond) {
+        if (!is_device_id(id)) return respond(error_response(ErrorCode::not_found, "no such device"));
+        if (!p.is_admin())
+          return respond(
+              error_response(ErrorCode::forbidden, "revoking devices requires the organization admin role"));
+        ctx.store.revoke_device(p.tenant, DeviceId(id), [respond = std::move(respond)](Result<Device> r) {
+          if (!r) return respond(error_response(r.error()));
+          respond(json_response(200, device_envelope(*r)));
+        });
+      });
 }
 
 void handle_history(ApiContext& ctx, Request req, std::string device_id, Responder done) {
   auto query = parse_history_query(req.query);
   with_principal(ctx, req, std::move(done),
-                 [&ctx, id = std::move(device_id), query = std::move(query)](const auth::Principal& p, Responder respond) mutable {
-                   if (!is_device_id(id)) return respond(error_response(ErrorCode::not_found, "no such device"));
+                 [&ctx, id = std::move(device_id), query = std::move(query)](const auth::Principal& p,
+                                                                             Responder respond) mutable {
+                   if (!is_device_id(id))
+                     return respond(error_response(ErrorCode::not_found, "no such device"));
                    if (!query) return respond(error_response(query.error()));
                    query->tenant = p.tenant;
                    query->device = DeviceId(id);
-                   ctx.store.history(std::move(*query), [respond = std::move(respond)](Result<store::HistoryPage> r) {
-                     if (!r) return respond(error_response(r.error()));
-                     std::string body = R"({"points":[)";
-                     bool first = true;
-                     for (const StoredPoint& sp : r->points) {
-                       if (!first) body += ',';
-                       first = false;
-                       proto::append_event(body, sp);
-                     }
-                     body += R"(],"next":)";
-                     if (r->next_after) {
-                       body += '"';
-                       proto::append_json_number(body, std::uint64_t{*r->next_after});
-                       body += '"';
-                     } else {
-                       body += "null";
-                     }
-                     body += '}';
-                     respond(json_response(200, std::move(body)));
-                   });
+                   ctx.store.history(std::move(*query),
+                                     [respond = std::move(respond)](Result<store::HistoryPage> r) {
+                                       if (!r) return respond(error_response(r.error()));
+                                       std::string body = R"({"points":[)";
+                                       bool first = true;
+                                       for (const StoredPoint& sp : r->points) {
+                                         if (!first) body += ',';
+                                         first = false;
+                                         proto::append_event(body, sp);
+                                       }
+                                       body += R"(],"next":)";
+                                       if (r->next_after) {
+                                         body += '"';
+                                         proto::append_json_number(body, std::uint64_t{*r->next_after});
+                                         body += '"';
+                                       } else {
+                                         body += "null";
+                                       }
+                                       body += '}';
+                                       respond(json_response(200, std::move(body)));
+                                     });
                  });
 }
 

@@ -46,8 +46,12 @@ Response error_response(const Error& e) {
   return r;
 }
 
-Response error_response(ErrorCode code, std::string message) { return error_response(Error::make(code, std::move(message))); }
+Response error_response(ErrorCode code, std::string message) {
+  return error_response(Error::make(code, std::move(message)));
+}
 
-Response json_response(int status, std::string body) { return Response{status, "application/json", std::move(body), {}}; }
+Response json_response(int status, std::string body) {
+  return Response{status, "application/json", std::move(body), {}};
+}
 
 }  // namespace fleet::api

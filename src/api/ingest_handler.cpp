@@ -10,9 +10,12 @@ namespace fleet::api {
 namespace {
 
 struct IngestMetrics {
-  obs::Counter& batches = obs::Registry::global().counter("fleet_ingest_batches_total", "Telemetry batches durably stored");
-  obs::Counter& points = obs::Registry::global().counter("fleet_ingest_points_total", "Telemetry points durably stored");
-  obs::Counter& rejected = obs::Registry::global().counter("fleet_ingest_rejected_total", "Telemetry requests refused (4xx/5xx)");
+  obs::Counter& batches =
+      obs::Registry::global().counter("fleet_ingest_batches_total", "Telemetry batches durably stored");
+  obs::Counter& points =
+      obs::Registry::global().counter("fleet_ingest_points_total", "Telemetry points durably stored");
+  obs::Counter& rejected =
+      obs::Registry::global().counter("fleet_ingest_rejected_total", "Telemetry requests refused (4xx/5xx)");
   static IngestMetrics& get() {
     static IngestMetrics m;
     return m;
@@ -30,7 +33,9 @@ std::optional<Response> admit_ingest(const ApiContext& ctx, std::string_view aut
     return r;
   };
   const auto key = bearer_credentials(authorization);
-  if (!key) return refuse(error_response(ErrorCode::unauthorized, "missing device key (Authorization: Bearer <key>)"));
+  if (!key)
+    return refuse(
+        error_response(ErrorCode::unauthorized, "missing device key (Authorization: Bearer <key>)"));
   auto key_hash = auth::sha256_hex(*key);
   if (!key_hash) return refuse(error_response(key_hash.error()));
   if (!ctx.store.device_key_active(*key_hash)) {
@@ -60,23 +65,24 @@ void handle_ingest(ApiContext& ctx, Request req, Responder done) {
     return done(error_response(points.error()));
   }
   store::AppendRequest append{std::move(*key_hash), std::move(*points), now};
-  ctx.store.append(std::move(append), [&broker = ctx.broker, &metrics, done = std::move(done)](
-                                          Result<store::AppendResult> r) {
-    if (!r) {
-      metrics.rejected.inc();
-      return done(error_response(r.error()));
-    }
-    // Runs on the store thread in commit order, so publishing here keeps each tenant's seq order.
-    broker.publish(proto::encode_batch(r->tenant, r->points));
-    metrics.batches.inc();
-    metrics.points.inc(r->points.size());
-    std::string body = R"({"accepted":)";
-    proto::append_json_number(body, static_cast<std::uint64_t>(r->points.size()));
-    body += R"(,"last_seq":)";
-    proto::append_json_number(body, std::uint64_t{r->last_seq});
-    body += '}';
-    done(json_response(202, std::move(body)));
-  });
+  ctx.store.append(std::move(append),
+                   [&broker = ctx.broker, &metrics, done = std::move(done)](Result<store::AppendResult> r) {
+                     if (!r) {
+                       metrics.rejected.inc();
+                       return done(error_response(r.error()));
+                     }
+                     // Runs on the store thread in commit order, so publishing here keeps each tenant's seq
+                     // order.
+                     broker.publish(proto::encode_batch(r->tenant, r->points));
+                     metrics.batches.inc();
+                     metrics.points.inc(r->points.size());
+                     std::string body = R"({"accepted":)";
+                     proto::append_json_number(body, static_cast<std::uint64_t>(r->points.size()));
+                     body += R"(,"last_seq":)";
+                     proto::append_json_number(body, std::uint64_t{r->last_seq});
+                     body += '}';
+                     done(json_response(202, std::move(body)));
+                   });
 }
 
 }  // namespace fleet::api

@@ -79,9 +79,12 @@ void handle_dev_token(ApiContext& ctx, Request req, Responder done) {
       return done(error_response(field_error(std::string(k), "unknown field")));
     }
   }
-  if (!valid_dev_id(user, false)) return done(error_response(field_error("user", "required; 1-128 of [A-Za-z0-9_.:@-]")));
-  if (!valid_dev_id(org, true)) return done(error_response(field_error("org", "at most 128 of [A-Za-z0-9_.:@-]")));
-  if (!valid_dev_id(role, true)) return done(error_response(field_error("role", "at most 128 of [A-Za-z0-9_.:@-]")));
+  if (!valid_dev_id(user, false))
+    return done(error_response(field_error("user", "required; 1-128 of [A-Za-z0-9_.:@-]")));
+  if (!valid_dev_id(org, true))
+    return done(error_response(field_error("org", "at most 128 of [A-Za-z0-9_.:@-]")));
+  if (!valid_dev_id(role, true))
+    return done(error_response(field_error("role", "at most 128 of [A-Za-z0-9_.:@-]")));
   const std::int64_t now_s = ctx.clock.now_s();
   auto token = ctx.dev_issuer->issue(user, org, role, ttl_s, now_s);
   if (!token) return done(error_response(token.error()));

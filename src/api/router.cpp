@@ -48,7 +48,8 @@ bool Router::handle(Request req, Responder& done) {
       return true;
     }
     if (path == "/dev/token") {
-      m == "POST" ? handle_dev_token(ctx_, std::move(req), std::move(done)) : done(method_not_allowed("POST"));
+      m == "POST" ? handle_dev_token(ctx_, std::move(req), std::move(done))
+                  : done(method_not_allowed("POST"));
       return true;
     }
   }

@@ -166,9 +166,9 @@ class PointDecoder {
     out += '{';
     for (const json::key_value_pair* m : members) {
       if (m->key().size() > limits_.max_attribute_key_bytes) {
-        return point_error(index_, "attributes",
-                           "attribute key longer than " + std::to_string(limits_.max_attribute_key_bytes) +
-                               " bytes");
+        return point_error(
+            index_, "attributes",
+            "attribute key longer than " + std::to_string(limits_.max_attribute_key_bytes) + " bytes");
       }
       if (out.size() > 1) out += ',';
       proto::append_json_string(out, std::string_view(m->key().data(), m->key().size()));
@@ -194,8 +194,9 @@ class PointDecoder {
           break;
         default:
           out.clear();
-          return point_error(index_, "attributes",
-                             "attribute values must be strings, numbers or booleans (no null, object or array)");
+          return point_error(
+              index_, "attributes",
+              "attribute values must be strings, numbers or booleans (no null, object or array)");
       }
     }
     out += '}';
@@ -218,14 +219,16 @@ Result<std::vector<TelemetryPoint>> parse_telemetry_body(std::string_view body, 
   // The document lives only until the points are extracted: build it in one arena that grows in a few
   // blocks and is released at once, instead of one heap allocation and free per node and key.
   json::monotonic_resource arena(std::max<std::size_t>(1024, body.size() * 4));
-  auto parsed = parse_strict_json(body, JsonLimits{kMaxDepth, limits.max_body_bytes}, json::storage_ptr(&arena));
+  auto parsed =
+      parse_strict_json(body, JsonLimits{kMaxDepth, limits.max_body_bytes}, json::storage_ptr(&arena));
   if (!parsed) return parsed.error();
   const json::value& root = *parsed;
 
   std::vector<TelemetryPoint> points;
   if (const json::array* arr = root.if_array()) {
     if (arr->empty()) {
-      return Error{ErrorCode::invalid_field, "the batch must contain at least one point", std::nullopt, "points"};
+      return Error{ErrorCode::invalid_field, "the batch must contain at least one point", std::nullopt,
+                   "points"};
     }
     if (arr->size() > limits.max_points) {
       return make_error(ErrorCode::payload_too_large,

@@ -8,7 +8,8 @@ namespace fleet::api {
 void with_principal(ApiContext& ctx, const Request& req, Responder done,
                     std::function<void(const auth::Principal&, Responder)> next) {
   const auto token = bearer_credentials(req.authorization);
-  if (!token) return done(error_response(ErrorCode::unauthorized, "missing token (Authorization: Bearer <JWT>)"));
+  if (!token)
+    return done(error_response(ErrorCode::unauthorized, "missing token (Authorization: Bearer <JWT>)"));
   ctx.authenticator.authenticate(
       *token, [done = std::move(done), next = std::move(next)](const auth::AuthOutcome& o) mutable {
         if (o.ok) return next(o.principal, std::move(done));

@@ -24,79 +24,112 @@ struct Option {
 
 const std::vector<Option>& options() {
   static const std::vector<Option> table = {
-      {"--listen", "FLEET_LISTEN", Kind::text, "HOST:PORT", "address to serve HTTP and WebSocket on (default 127.0.0.1:3000; port 0 picks one)",
+      {"--listen", "FLEET_LISTEN", Kind::text, "HOST:PORT",
+       "address to serve HTTP and WebSocket on (default 127.0.0.1:3000; port 0 picks one)",
        [](Config& c, const std::string& v) { c.listen = v; }, nullptr},
       {"--data-dir", "FLEET_DATA_DIR", Kind::text, "DIR", "SQLite database directory (default ./data)",
        [](Config& c, const std::string& v) { c.data_dir = v; }, nullptr},
-      {"--workers", "FLEET_WORKERS", Kind::integer, "N", "event-loop threads (default: one per core)", nullptr,
-       [](Config& c, std::int64_t v) { c.workers = static_cast<std::size_t>(v); }, 0, 256},
-      {"--jwks-url", "FLEET_JWKS_URL", Kind::text, "URL", "JWKS to verify user tokens with, e.g. https://<clerk-frontend-api>/.well-known/jwks.json",
+      {"--workers", "FLEET_WORKERS", Kind::integer, "N", "event-loop threads (default: one per core)",
+       nullptr, [](Config& c, std::int64_t v) { c.workers = static_cast<std::size_t>(v); }, 0, 256},
+      {"--jwks-url", "FLEET_JWKS_URL", Kind::text, "URL",
+       "JWKS to verify user tokens with, e.g. https://<clerk-frontend-api>/.well-known/jwks.json",
        [](Config& c, const std::string& v) { c.jwks_url = v; }, nullptr},
       {"--jwks-file", "FLEET_JWKS_FILE", Kind::text, "FILE", "JWKS document on disk",
        [](Config& c, const std::string& v) { c.jwks_file = v; }, nullptr},
-      {"--jwt-key", "CLERK_JWT_KEY", Kind::text, "PEM|FILE", "PEM public key (Clerk's \"JWT public key\"), as text or a file path",
+      {"--jwt-key", "CLERK_JWT_KEY", Kind::text, "PEM|FILE",
+       "PEM public key (Clerk's \"JWT public key\"), as text or a file path",
        [](Config& c, const std::string& v) { c.jwt_key = v; }, nullptr},
-      {"--jwks-ca-file", "FLEET_JWKS_CA_FILE", Kind::text, "FILE", "extra CA bundle for the JWKS URL (default: system store)",
+      {"--jwks-ca-file", "FLEET_JWKS_CA_FILE", Kind::text, "FILE",
+       "extra CA bundle for the JWKS URL (default: system store)",
        [](Config& c, const std::string& v) { c.jwks_ca_file = v; }, nullptr},
-      {"--issuer", "FLEET_ISSUER", Kind::text, "ISS", "required `iss` of user tokens (Clerk: https://<frontend-api>)",
+      {"--issuer", "FLEET_ISSUER", Kind::text, "ISS",
+       "required `iss` of user tokens (Clerk: https://<frontend-api>)",
        [](Config& c, const std::string& v) { c.issuer = v; }, nullptr},
-      {"--authorized-party", "FLEET_AUTHORIZED_PARTIES", Kind::list, "ORIGIN", "allowed `azp` (repeatable; env: comma-separated)",
+      {"--authorized-party", "FLEET_AUTHORIZED_PARTIES", Kind::list, "ORIGIN",
+       "allowed `azp` (repeatable; env: comma-separated)",
        [](Config& c, const std::string& v) { c.authorized_parties.push_back(v); },
        [](Config& c, std::int64_t) { c.authorized_parties.clear(); }},
-      {"--allowed-origin", "FLEET_ALLOWED_ORIGINS", Kind::list, "ORIGIN", "WebSocket upgrades with another Origin get 403 (repeatable; env: comma-separated; default: any)",
+      {"--allowed-origin", "FLEET_ALLOWED_ORIGINS", Kind::list, "ORIGIN",
+       "WebSocket upgrades with another Origin get 403 (repeatable; env: comma-separated; default: any)",
        [](Config& c, const std::string& v) { c.allowed_origins.push_back(v); },
        [](Config& c, std::int64_t) { c.allowed_origins.clear(); }},
-      {"--tenant-claim", "FLEET_TENANT_CLAIM", Kind::text, "PATH", "dotted claim path of the tenant (default: o.id, then org_id)",
+      {"--tenant-claim", "FLEET_TENANT_CLAIM", Kind::text, "PATH",
+       "dotted claim path of the tenant (default: o.id, then org_id)",
        [](Config& c, const std::string& v) { c.tenant_claim = v; }, nullptr},
-      {"--clock-skew", "FLEET_CLOCK_SKEW", Kind::integer, "SECONDS", "tolerated clock skew for exp/nbf/iat (default 5)", nullptr,
+      {"--clock-skew", "FLEET_CLOCK_SKEW", Kind::integer, "SECONDS",
+       "tolerated clock skew for exp/nbf/iat (default 5)", nullptr,
        [](Config& c, std::int64_t v) { c.clock_skew_s = v; }, 0, 300},
-      {"--token-grace", "FLEET_TOKEN_GRACE", Kind::integer, "SECONDS", "a WebSocket session closes this long after its token's exp unless refreshed in-band (default 15)", nullptr,
-       [](Config& c, std::int64_t v) { c.token_grace_s = v; }, 0, 3600},
-      {"--dev", "FLEET_DEV", Kind::flag, "", "embedded dev issuer: /dev/token and /.well-known/jwks.json (off by default)", nullptr,
+      {"--token-grace", "FLEET_TOKEN_GRACE", Kind::integer, "SECONDS",
+       "a WebSocket session closes this long after its token's exp unless refreshed in-band (default 15)",
+       nullptr, [](Config& c, std::int64_t v) { c.token_grace_s = v; }, 0, 3600},
+      {"--dev", "FLEET_DEV", Kind::flag, "",
+       "embedded dev issuer: /dev/token and /.well-known/jwks.json (off by default)", nullptr,
        [](Config& c, std::int64_t v) { c.dev = v != 0; }},
-      {"--dev-allow-remote", "FLEET_DEV_ALLOW_REMOTE", Kind::flag, "", "allow --dev on a non-loopback address (anyone could mint tokens)", nullptr,
+      {"--dev-allow-remote", "FLEET_DEV_ALLOW_REMOTE", Kind::flag, "",
+       "allow --dev on a non-loopback address (anyone could mint tokens)", nullptr,
        [](Config& c, std::int64_t v) { c.dev_allow_remote = v != 0; }},
       {"--web-root", "FLEET_WEB_ROOT", Kind::text, "DIR", "serve the built web app from DIR at /",
        [](Config& c, const std::string& v) { c.web_root = v; }, nullptr},
       {"--port-file", "FLEET_PORT_FILE", Kind::text, "FILE", "write the bound port to FILE once listening",
        [](Config& c, const std::string& v) { c.port_file = v; }, nullptr},
-      {"--max-connections", "FLEET_MAX_CONNECTIONS", Kind::integer, "N", "WebSocket sessions before 1013 Server busy (default 10000)", nullptr,
+      {"--max-connections", "FLEET_MAX_CONNECTIONS", Kind::integer, "N",
+       "WebSocket sessions before 1013 Server busy (default 10000)", nullptr,
        [](Config& c, std::int64_t v) { c.max_connections = static_cast<std::size_t>(v); }, 1, 10'000'000},
-      {"--handshake-timeout", "FLEET_HANDSHAKE_TIMEOUT_MS", Kind::integer, "MS", "WebSocket handshake timeout (default 10000)", nullptr,
+      {"--handshake-timeout", "FLEET_HANDSHAKE_TIMEOUT_MS", Kind::integer, "MS",
+       "WebSocket handshake timeout (default 10000)", nullptr,
        [](Config& c, std::int64_t v) { c.handshake_timeout_ms = v; }, 100, 600'000},
-      {"--ws-idle-timeout", "FLEET_WS_IDLE_TIMEOUT_MS", Kind::integer, "MS", "close silent WebSocket clients after MS; pings at half (default 30000)", nullptr,
+      {"--ws-idle-timeout", "FLEET_WS_IDLE_TIMEOUT_MS", Kind::integer, "MS",
+       "close silent WebSocket clients after MS; pings at half (default 30000)", nullptr,
        [](Config& c, std::int64_t v) { c.ws_idle_timeout_ms = v; }, 1000, 3'600'000},
-      {"--http-timeout", "FLEET_HTTP_TIMEOUT_MS", Kind::integer, "MS", "close HTTP connections idle or slow to send a request for MS (default 30000)", nullptr,
+      {"--http-timeout", "FLEET_HTTP_TIMEOUT_MS", Kind::integer, "MS",
+       "close HTTP connections idle or slow to send a request for MS (default 30000)", nullptr,
        [](Config& c, std::int64_t v) { c.http_timeout_ms = v; }, 100, 3'600'000},
-      {"--ws-max-message", "FLEET_WS_MAX_MESSAGE", Kind::size, "BYTES", "largest inbound WebSocket message (default 16384)", nullptr,
+      {"--ws-max-message", "FLEET_WS_MAX_MESSAGE", Kind::size, "BYTES",
+       "largest inbound WebSocket message (default 16384)", nullptr,
        [](Config& c, std::int64_t v) { c.ws_max_message = static_cast<std::size_t>(v); }, 128, 1 << 20},
-      {"--http-max-body", "FLEET_HTTP_MAX_BODY", Kind::size, "BYTES", "largest HTTP request body (default 1048576)", nullptr,
+      {"--http-max-body", "FLEET_HTTP_MAX_BODY", Kind::size, "BYTES",
+       "largest HTTP request body (default 1048576)", nullptr,
        [](Config& c, std::int64_t v) { c.http_max_body = static_cast<std::size_t>(v); }, 1024, 64 << 20},
-      {"--http-body-budget", "FLEET_HTTP_BODY_BUDGET", Kind::size, "BYTES", "request-body bytes in flight over all connections; more get 503 (default 67108864)", nullptr,
+      {"--http-body-budget", "FLEET_HTTP_BODY_BUDGET", Kind::size, "BYTES",
+       "request-body bytes in flight over all connections; more get 503 (default 67108864)", nullptr,
        [](Config& c, std::int64_t v) { c.http_body_budget = static_cast<std::size_t>(v); }, 1024, 1LL << 40},
-      {"--max-http-connections", "FLEET_MAX_HTTP_CONNECTIONS", Kind::integer, "N", "HTTP connections and unauthenticated WebSocket sessions; more are refused with 503 (default 4096)", nullptr,
-       [](Config& c, std::int64_t v) { c.max_http_connections = static_cast<std::size_t>(v); }, 1, 10'000'000},
-      {"--max-connections-per-address", "FLEET_MAX_CONNECTIONS_PER_ADDRESS", Kind::integer, "N", "the same from one client address (default 256)", nullptr,
-       [](Config& c, std::int64_t v) { c.max_connections_per_address = static_cast<std::size_t>(v); }, 1, 10'000'000},
-      {"--outbox-soft-limit", "FLEET_OUTBOX_SOFT_LIMIT", Kind::size, "BYTES", "per-session backlog that triggers coalescing (default 262144)", nullptr,
+      {"--max-http-connections", "FLEET_MAX_HTTP_CONNECTIONS", Kind::integer, "N",
+       "HTTP connections and unauthenticated WebSocket sessions; more are refused with 503 (default 4096)",
+       nullptr, [](Config& c, std::int64_t v) { c.max_http_connections = static_cast<std::size_t>(v); }, 1,
+       10'000'000},
+      {"--max-connections-per-address", "FLEET_MAX_CONNECTIONS_PER_ADDRESS", Kind::integer, "N",
+       "the same from one client address (default 256)", nullptr,
+       [](Config& c, std::int64_t v) { c.max_connections_per_address = static_cast<std::size_t>(v); }, 1,
+       10'000'000},
+      {"--outbox-soft-limit", "FLEET_OUTBOX_SOFT_LIMIT", Kind::size, "BYTES",
+       "per-session backlog that triggers coalescing (default 262144)", nullptr,
        [](Config& c, std::int64_t v) { c.outbox_soft_limit = static_cast<std::size_t>(v); }, 1024, 1LL << 30},
-      {"--outbox-hard-limit", "FLEET_OUTBOX_HARD_LIMIT", Kind::size, "BYTES", "per-session backlog that closes with 1013 (default 1048576)", nullptr,
+      {"--outbox-hard-limit", "FLEET_OUTBOX_HARD_LIMIT", Kind::size, "BYTES",
+       "per-session backlog that closes with 1013 (default 1048576)", nullptr,
        [](Config& c, std::int64_t v) { c.outbox_hard_limit = static_cast<std::size_t>(v); }, 1024, 1LL << 30},
-      {"--resume-ring-bytes", "FLEET_RESUME_RING_BYTES", Kind::size, "BYTES", "recent telemetry kept per tenant (per worker) for resumes (default 1048576)", nullptr,
+      {"--resume-ring-bytes", "FLEET_RESUME_RING_BYTES", Kind::size, "BYTES",
+       "recent telemetry kept per tenant (per worker) for resumes (default 1048576)", nullptr,
        [](Config& c, std::int64_t v) { c.resume_ring_bytes = static_cast<std::size_t>(v); }, 0, 1LL << 30},
-      {"--resume-ring-age", "FLEET_RESUME_RING_AGE_MS", Kind::integer, "MS", "how long recent telemetry is kept for resumes (default 120000)", nullptr,
+      {"--resume-ring-age", "FLEET_RESUME_RING_AGE_MS", Kind::integer, "MS",
+       "how long recent telemetry is kept for resumes (default 120000)", nullptr,
        [](Config& c, std::int64_t v) { c.resume_ring_age_ms = v; }, 0, 86'400'000},
-      {"--resume-max-events", "FLEET_RESUME_MAX_EVENTS", Kind::integer, "N", "most missed events a resume delivers; more get a snapshot (default 10000)", nullptr,
+      {"--resume-max-events", "FLEET_RESUME_MAX_EVENTS", Kind::integer, "N",
+       "most missed events a resume delivers; more get a snapshot (default 10000)", nullptr,
        [](Config& c, std::int64_t v) { c.resume_max_events = static_cast<std::size_t>(v); }, 0, 1'000'000},
-      {"--sync", "FLEET_SYNC", Kind::text, "full|normal", "SQLite durability: full survives power loss (default), normal only process crashes",
+      {"--sync", "FLEET_SYNC", Kind::text, "full|normal",
+       "SQLite durability: full survives power loss (default), normal only process crashes",
        [](Config& c, const std::string& v) { c.sync = v; }, nullptr},
-      {"--store-queue", "FLEET_STORE_QUEUE", Kind::integer, "N", "store requests queued before 503 (default 10000)", nullptr,
+      {"--store-queue", "FLEET_STORE_QUEUE", Kind::integer, "N",
+       "store requests queued before 503 (default 10000)", nullptr,
        [](Config& c, std::int64_t v) { c.store_queue = static_cast<std::size_t>(v); }, 1, 10'000'000},
-      {"--store-queue-bytes", "FLEET_STORE_QUEUE_BYTES", Kind::size, "BYTES", "memory the requests waiting for the store may hold before 503 (default 67108864)", nullptr,
-       [](Config& c, std::int64_t v) { c.store_queue_bytes = static_cast<std::size_t>(v); }, 1 << 20, 1LL << 40},
+      {"--store-queue-bytes", "FLEET_STORE_QUEUE_BYTES", Kind::size, "BYTES",
+       "memory the requests waiting for the store may hold before 503 (default 67108864)", nullptr,
+       [](Config& c, std::int64_t v) { c.store_queue_bytes = static_cast<std::size_t>(v); }, 1 << 20,
+       1LL << 40},
       {"--log-level", "FLEET_LOG_LEVEL", Kind::text, "LEVEL", "debug, info, warn or error (default info)",
        [](Config& c, const std::string& v) { c.log_level = v; }, nullptr},
-      {"--access-log", "FLEET_ACCESS_LOG", Kind::integer, "0|1", "log every HTTP request and upgrade (default 1)", nullptr,
+      {"--access-log", "FLEET_ACCESS_LOG", Kind::integer, "0|1",
+       "log every HTTP request and upgrade (default 1)", nullptr,
        [](Config& c, std::int64_t v) { c.access_log = v != 0; }, 0, 1},
   };
   return table;
@@ -109,9 +142,12 @@ Result<std::int64_t> parse_number(const Option& o, const std::string& v) {
   std::int64_t scale = 1;
   if (ec == std::errc{} && o.kind == Kind::size && p != end) {
     const std::string_view suffix(p, static_cast<std::size_t>(end - p));
-    if (suffix == "K" || suffix == "KiB") scale = 1024;
-    else if (suffix == "M" || suffix == "MiB") scale = 1024 * 1024;
-    else scale = 0;
+    if (suffix == "K" || suffix == "KiB")
+      scale = 1024;
+    else if (suffix == "M" || suffix == "MiB")
+      scale = 1024 * 1024;
+    else
+      scale = 0;
     p = end;
   }
   if (ec != std::errc{} || p != end || scale == 0) {
@@ -119,8 +155,9 @@ Result<std::int64_t> parse_number(const Option& o, const std::string& v) {
   }
   n *= scale;
   if (n < o.min || n > o.max) {
-    return make_error(ErrorCode::invalid_field, std::string(o.flag) + ": must be in [" + std::to_string(o.min) + ", " +
-                                                    std::to_string(o.max) + "]");
+    return make_error(
+        ErrorCode::invalid_field,
+        std::string(o.flag) + ": must be in [" + std::to_string(o.min) + ", " + std::to_string(o.max) + "]");
   }
   return n;
 }
@@ -140,9 +177,12 @@ Result<void> apply(const Option& o, Config& c, const std::string& value, bool fr
       return {};
     case Kind::flag:
       if (from_env) {
-        if (value == "1" || value == "true") o.number(c, 1);
-        else if (value == "0" || value == "false" || value.empty()) o.number(c, 0);
-        else return make_error(ErrorCode::invalid_field, std::string(o.env) + ": expected 1 or 0");
+        if (value == "1" || value == "true")
+          o.number(c, 1);
+        else if (value == "0" || value == "false" || value.empty())
+          o.number(c, 0);
+        else
+          return make_error(ErrorCode::invalid_field, std::string(o.env) + ": expected 1 or 0");
       } else {
         o.number(c, 1);
       }
@@ -172,10 +212,12 @@ bool is_origin(std::string_view o) {
 Result<void> validate(const Config& c) {
   for (const auto& o : c.allowed_origins) {
     if (!is_origin(o)) {
-      return make_error(ErrorCode::invalid_field, "--allowed-origin: not an origin (scheme://host[:port]): \"" + o + "\"");
+      return make_error(ErrorCode::invalid_field,
+                        "--allowed-origin: not an origin (scheme://host[:port]): \"" + o + "\"");
     }
   }
-  if (c.sync != "full" && c.sync != "normal") return make_error(ErrorCode::invalid_field, "--sync: expected full or normal");
+  if (c.sync != "full" && c.sync != "normal")
+    return make_error(ErrorCode::invalid_field, "--sync: expected full or normal");
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
     return make_error(ErrorCode::invalid_field, "--log-level: expected debug, info, warn or error");
   }
@@ -186,24 +228,30 @@ Result<void> validate(const Config& c) {
     return make_error(ErrorCode::invalid_field, "--outbox-hard-limit must be at least --outbox-soft-limit");
   }
   const auto colon = c.listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) return make_error(ErrorCode::invalid_field, "--listen: expected HOST:PORT");
+  if (colon == std::string::npos || colon == 0)
+    return make_error(ErrorCode::invalid_field, "--listen: expected HOST:PORT");
   std::string host = c.listen.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   boost::system::error_code ec;
   boost::asio::ip::make_address(host, ec);
-  if (ec && host != "localhost") return make_error(ErrorCode::invalid_field, "--listen: host must be an IP address or localhost");
+  if (ec && host != "localhost")
+    return make_error(ErrorCode::invalid_field, "--listen: host must be an IP address or localhost");
   if (c.dev && !c.dev_allow_remote && !is_loopback_host(host)) {
-    return make_error(ErrorCode::invalid_field,
-                      "--dev on a non-loopback address lets anyone mint tokens; add --dev-allow-remote to insist");
+    return make_error(
+        ErrorCode::invalid_field,
+        "--dev on a non-loopback address lets anyone mint tokens; add --dev-allow-remote to insist");
   }
   const int sources = !c.jwks_url.empty() + !c.jwks_file.empty() + !c.jwt_key.empty();
   if (!c.dev && sources == 0) {
-    return make_error(ErrorCode::invalid_field, "no key source: give --jwks-url, --jwks-file or --jwt-key (or --dev)");
+    return make_error(ErrorCode::invalid_field,
+                      "no key source: give --jwks-url, --jwks-file or --jwt-key (or --dev)");
   }
   if (c.dev && sources > 0) {
-    return make_error(ErrorCode::invalid_field, "--dev uses its own issuer; drop --jwks-url/--jwks-file/--jwt-key");
+    return make_error(ErrorCode::invalid_field,
+                      "--dev uses its own issuer; drop --jwks-url/--jwks-file/--jwt-key");
   }
-  if (sources > 1) return make_error(ErrorCode::invalid_field, "give only one of --jwks-url, --jwks-file, --jwt-key");
+  if (sources > 1)
+    return make_error(ErrorCode::invalid_field, "give only one of --jwks-url, --jwks-file, --jwt-key");
   return {};
 }
 
@@ -274,8 +322,10 @@ std::string usage() {
   for (const Option& o : options()) {
     std::string left = std::string("  ") + o.flag;
     if (o.kind != Kind::flag) left += std::string(" ") + o.value_name;
-    if (left.size() < 34) left.resize(34, ' ');
-    else left += ' ';
+    if (left.size() < 34)
+      left.resize(34, ' ');
+    else
+      left += ' ';
     out += left + o.help + "\n" + std::string(34, ' ') + "env: " + o.env + "\n";
   }
   out += "  --help                          this text\n  --version                       print the version\n";

@@ -26,7 +26,7 @@ struct Config {
   std::string issuer;
   std::vector<std::string> authorized_parties;
   std::vector<std::string> allowed_origins;  // empty: WebSocket upgrades from any Origin
-  std::string tenant_claim;  // empty: Clerk's o.id (v2), then org_id (v1)
+  std::string tenant_claim;                  // empty: Clerk's o.id (v2), then org_id (v1)
   std::int64_t clock_skew_s = 5;
   std::int64_t token_grace_s = 15;
 

@@ -100,8 +100,9 @@ Result<std::shared_ptr<auth::KeySource>> make_key_source(const Config& c, const 
   }
   if (!c.jwt_key.empty()) {
     // CLERK_JWT_KEY holds the PEM itself; --jwt-key may also name a file.
-    auto src = c.jwt_key.find("-----BEGIN") != std::string::npos ? auth::StaticKeySource::from_text(c.jwt_key)
-                                                                 : auth::StaticKeySource::from_file(c.jwt_key);
+    auto src = c.jwt_key.find("-----BEGIN") != std::string::npos
+                   ? auth::StaticKeySource::from_text(c.jwt_key)
+                   : auth::StaticKeySource::from_file(c.jwt_key);
     if (!src) return src.error();
     return std::shared_ptr<auth::KeySource>(std::move(*src));
   }
@@ -143,7 +144,9 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   // Store.
   std::error_code fs_ec;
   std::filesystem::create_directories(config.data_dir, fs_ec);
-  if (fs_ec) return make_error(ErrorCode::internal, "cannot create --data-dir " + config.data_dir + ": " + fs_ec.message());
+  if (fs_ec)
+    return make_error(ErrorCode::internal,
+                      "cannot create --data-dir " + config.data_dir + ": " + fs_ec.message());
   store::SqliteOptions so;
   so.path = (std::filesystem::path(config.data_dir) / "fleet.db").string();
   so.synchronous = config.sync == "normal" ? store::SyncMode::normal : store::SyncMode::full;
@@ -166,7 +169,8 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   const std::size_t n = config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency());
   for (std::size_t i = 0; i < n; ++i) {
     s.workers.push_back(std::make_unique<net::Worker>(
-        i, hub::ResumeRingLimits{config.resume_ring_bytes, std::chrono::milliseconds(config.resume_ring_age_ms)}));
+        i, hub::ResumeRingLimits{config.resume_ring_bytes,
+                                 std::chrono::milliseconds(config.resume_ring_age_ms)}));
     net::Worker* w = s.workers.back().get();
     s.broker.add_shard([w](std::function<void()> task) { w->post(std::move(task)); }, w->hub());
   }
@@ -200,9 +204,10 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   std::string jwks_url = config.jwks_url;
   if (config.dev) {
     // The dev issuer's tokens take exactly the production path: fetched from its JWKS URL, parsed, cached.
-    const auto host = endpoint->address().is_unspecified() ? std::string("127.0.0.1") : endpoint->address().to_string();
-    jwks_url = "http://" + (endpoint->address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(s.port) +
-               "/.well-known/jwks.json";
+    const auto host =
+        endpoint->address().is_unspecified() ? std::string("127.0.0.1") : endpoint->address().to_string();
+    jwks_url = "http://" + (endpoint->address().is_v6() ? "[" + host + "]" : host) + ":" +
+               std::to_string(s.port) + "/.well-known/jwks.json";
   }
   auto keys = make_key_source(config, jwks_url, s.fetcher);
   if (!keys) return keys.error();
@@ -218,8 +223,8 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   // API and transport.
   api::IngestLimits limits;
   limits.max_body_bytes = config.http_max_body;
-  s.api_ctx = std::make_unique<api::ApiContext>(api::ApiContext{*s.store, s.broker, *s.authenticator, SystemClock::instance(),
-                                                               limits, s.dev_issuer.get(), nullptr});
+  s.api_ctx = std::make_unique<api::ApiContext>(api::ApiContext{
+      *s.store, s.broker, *s.authenticator, SystemClock::instance(), limits, s.dev_issuer.get(), nullptr});
   Impl* self = &s;
   s.api_ctx->not_ready_reason = [self]() -> std::string {
     if (self->net_ctx && self->net_ctx->stopping.load()) return "shutting down";
@@ -244,13 +249,14 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   no.access_log = config.access_log;
   // An aggregate: make_unique would need parenthesised aggregate init, which clang 14 lacks.
   // NOLINTNEXTLINE(modernize-make-unique)
-  s.net_ctx = std::unique_ptr<net::NetContext>(new net::NetContext{no, *s.router, *s.authenticator, *s.store,
-                                                                   SystemClock::instance(),
-                                                                   s.static_files ? &*s.static_files : nullptr});
+  s.net_ctx = std::unique_ptr<net::NetContext>(
+      new net::NetContext{no, *s.router, *s.authenticator, *s.store, SystemClock::instance(),
+                          s.static_files ? &*s.static_files : nullptr});
 
   s.listener = std::make_shared<net::Listener>(std::move(*acceptors), raw, *s.net_ctx);
 
-  obs::Registry::global().gauge_fn("fleet_workers", "Event-loop threads", [n] { return static_cast<double>(n); });
+  obs::Registry::global().gauge_fn("fleet_workers", "Event-loop threads",
+                                   [n] { return static_cast<double>(n); });
 
   for (auto& w : s.workers) w->start();
   s.listener->start();
@@ -264,8 +270,10 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   if (!config.port_file.empty()) {
     if (auto r = write_port_file(config.port_file, s.port); !r) return r.error();
   }
-  obs::info("fleetd listening", {{"address", endpoint->address().to_string()}, {"port", static_cast<unsigned>(s.port)},
-                                 {"workers", static_cast<std::uint64_t>(n)}, {"dev", config.dev},
+  obs::info("fleetd listening", {{"address", endpoint->address().to_string()},
+                                 {"port", static_cast<unsigned>(s.port)},
+                                 {"workers", static_cast<std::uint64_t>(n)},
+                                 {"dev", config.dev},
                                  {"version", FLEET_VERSION}});
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

@@ -18,7 +18,8 @@ class Server {
   unsigned short port() const noexcept;
 
   // Blocks until SIGINT or SIGTERM (or request_stop()), then shuts down gracefully: stop accepting,
-  // close WebSocket sessions with 1001, let in-flight requests finish, flush the store. Returns the exit code.
+  // close WebSocket sessions with 1001, let in-flight requests finish, flush the store. Returns the exit
+  // code.
   int wait_and_shutdown();
   // Thread-safe: makes wait_and_shutdown() proceed as if a signal arrived.
   void request_stop();

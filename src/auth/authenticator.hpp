@@ -31,7 +31,7 @@ enum class AuthFailure {
 
 struct AuthOutcome {
   bool ok = false;
-  Principal principal;                           // valid when ok
+  Principal principal;                               // valid when ok
   AuthFailure failure = AuthFailure::invalid_token;  // valid when !ok
   std::string detail;  // for logs and metrics only; never contains the token itself
 };

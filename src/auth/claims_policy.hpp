@@ -11,7 +11,7 @@
 namespace fleet::auth {
 
 struct ClaimsPolicyConfig {
-  std::string issuer;                            // when non-empty, "iss" must equal it exactly
+  std::string issuer;                           // when non-empty, "iss" must equal it exactly
   std::vector<std::string> authorized_parties;  // when non-empty, "azp" must be present and listed
   // Dotted path to the tenant id (e.g. "org.tenant"). Empty: Clerk v2 "o.id", then v1 "org_id".
   std::string tenant_claim;

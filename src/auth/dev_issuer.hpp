@@ -15,7 +15,7 @@ namespace fleet::auth {
 
 struct DevIssuerConfig {
   std::string issuer = "https://dev-issuer.fleet.local";  // "iss"
-  std::string azp = "http://localhost:3000";             // "azp"; empty: no azp claim
+  std::string azp = "http://localhost:3000";              // "azp"; empty: no azp claim
   // PKCS#8 PEM file of the private key: loaded when it exists, else the new key is written there (mode
   // 0600, atomically). Empty: a new key for every process.
   std::string key_file;

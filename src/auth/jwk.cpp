@@ -20,12 +20,9 @@ bool kind_permits(KeyKind k, JwsAlg a) noexcept {
   switch (k) {
     case KeyKind::rsa:
       return a == JwsAlg::RS256 || a == JwsAlg::RS384 || a == JwsAlg::RS512 || a == JwsAlg::PS256;
-    case KeyKind::ec_p256:
-      return a == JwsAlg::ES256;
-    case KeyKind::ec_p384:
-      return a == JwsAlg::ES384;
-    case KeyKind::ed25519:
-      return a == JwsAlg::EdDSA;
+    case KeyKind::ec_p256: return a == JwsAlg::ES256;
+    case KeyKind::ec_p384: return a == JwsAlg::ES384;
+    case KeyKind::ed25519: return a == JwsAlg::EdDSA;
   }
   return false;
 }
@@ -85,8 +82,10 @@ Result<PublicKey> rsa_from_jwk(const json::object& o) {
   auto e = b64_member(o, "e");
   if (!e) return e.error();
   if (e->size() > 8) return bad("RSA exponent too large");
-  ossl::BnPtr bn_n(BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()), static_cast<int>(n->size()), nullptr));
-  ossl::BnPtr bn_e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()), static_cast<int>(e->size()), nullptr));
+  ossl::BnPtr bn_n(
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()), static_cast<int>(n->size()), nullptr));
+  ossl::BnPtr bn_e(
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()), static_cast<int>(e->size()), nullptr));
   ossl::ParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!bn_n || !bn_e || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1) {
@@ -225,7 +224,8 @@ Result<PublicKey> load_pem_public_key(std::string_view pem_in) {
   } else if (EVP_PKEY_is_a(pkey.get(), "EC")) {
     std::array<char, 64> group{};
     std::size_t len = 0;
-    if (EVP_PKEY_get_utf8_string_param(pkey.get(), OSSL_PKEY_PARAM_GROUP_NAME, group.data(), group.size(), &len) != 1) {
+    if (EVP_PKEY_get_utf8_string_param(pkey.get(), OSSL_PKEY_PARAM_GROUP_NAME, group.data(), group.size(),
+                                       &len) != 1) {
       return bad("EC PEM key has no named curve");
     }
     const std::string_view name(group.data(), len);

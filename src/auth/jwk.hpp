@@ -25,8 +25,8 @@ inline constexpr int kMaxRsaBits = 8192;
 // used from several threads at once.
 struct PublicKey {
   KeyKind kind = KeyKind::rsa;
-  std::string kid;                // empty when the JWK has no "kid" (always empty for PEM keys)
-  std::optional<JwsAlg> alg;      // the JWK "alg": when set, the only algorithm this key verifies
+  std::string kid;            // empty when the JWK has no "kid" (always empty for PEM keys)
+  std::optional<JwsAlg> alg;  // the JWK "alg": when set, the only algorithm this key verifies
   std::shared_ptr<EVP_PKEY> pkey;
   // Set by KeySet when it takes the key: prepared verification contexts (auth/verify_contexts). Without
   // them verification still works, only slower.

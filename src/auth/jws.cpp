@@ -19,7 +19,6 @@ VerifyResult fail(TokenError e, std::string detail) {
   return r;
 }
 
-
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -86,7 +85,8 @@ VerifyResult verify_jws(std::string_view token, const KeySet& keys, const JwsOpt
   // We implement no extensions, and RFC 7515 4.1.11 requires refusing any we do not understand.
   if (header->contains("crit")) return fail(TokenError::bad_header, "crit header not supported");
   if (const auto* typ = header->if_contains("typ")) {
-    if (!typ->is_string() || !iequals(typ->as_string(), "JWT")) return fail(TokenError::bad_header, "typ is not JWT");
+    if (!typ->is_string() || !iequals(typ->as_string(), "JWT"))
+      return fail(TokenError::bad_header, "typ is not JWT");
   }
   std::optional<std::string_view> kid;
   if (const auto* k = header->if_contains("kid")) {

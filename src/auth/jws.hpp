@@ -20,10 +20,10 @@ struct JwsOptions {
 struct VerifyResult {
   TokenError error = TokenError::malformed;
   std::string detail;
-  JwsAlg alg = JwsAlg::RS256;       // valid when ok()
-  boost::json::object header;       // valid when ok()
-  boost::json::object claims;       // the payload; valid when ok()
-  std::int64_t exp_s = 0;           // set by verify_jwt when ok()
+  JwsAlg alg = JwsAlg::RS256;  // valid when ok()
+  boost::json::object header;  // valid when ok()
+  boost::json::object claims;  // the payload; valid when ok()
+  std::int64_t exp_s = 0;      // set by verify_jwt when ok()
 
   bool ok() const noexcept { return error == TokenError::none; }
 };

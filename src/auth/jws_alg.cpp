@@ -36,15 +36,11 @@ const char* digest_name(JwsAlg alg) noexcept {
   switch (alg) {
     case JwsAlg::RS256:
     case JwsAlg::PS256:
-    case JwsAlg::ES256:
-      return "SHA256";
+    case JwsAlg::ES256: return "SHA256";
     case JwsAlg::RS384:
-    case JwsAlg::ES384:
-      return "SHA384";
-    case JwsAlg::RS512:
-      return "SHA512";
-    case JwsAlg::EdDSA:
-      return nullptr;
+    case JwsAlg::ES384: return "SHA384";
+    case JwsAlg::RS512: return "SHA512";
+    case JwsAlg::EdDSA: return nullptr;
   }
   return nullptr;
 }

@@ -12,8 +12,8 @@
 namespace fleet::auth {
 
 struct JwtAuthenticatorConfig {
-  JwtOptions jwt;              // token size limit, clock skew
-  ClaimsPolicyConfig claims;   // issuer, authorized parties, tenant claim path
+  JwtOptions jwt;             // token size limit, clock skew
+  ClaimsPolicyConfig claims;  // issuer, authorized parties, tenant claim path
 };
 
 class JwtAuthenticator final : public Authenticator {

@@ -15,7 +15,8 @@ namespace json = boost::json;
 std::optional<std::int64_t> numeric_date(const json::value& v) {
   constexpr auto kMax = std::numeric_limits<std::int64_t>::max() / 2;  // no overflow when adding skew
   if (v.is_int64()) return std::clamp<std::int64_t>(v.as_int64(), -kMax, kMax);
-  if (v.is_uint64()) return v.as_uint64() > static_cast<std::uint64_t>(kMax) ? kMax : static_cast<std::int64_t>(v.as_uint64());
+  if (v.is_uint64())
+    return v.as_uint64() > static_cast<std::uint64_t>(kMax) ? kMax : static_cast<std::int64_t>(v.as_uint64());
   if (v.is_double()) {
     const double d = v.as_double();
     if (!std::isfinite(d)) return std::nullopt;
@@ -35,7 +36,8 @@ VerifyResult fail(TokenError e, std::string detail) {
 
 }  // namespace
 
-VerifyResult verify_jwt(std::string_view token, const KeySet& keys, std::int64_t now_s, const JwtOptions& options) {
+VerifyResult verify_jwt(std::string_view token, const KeySet& keys, std::int64_t now_s,
+                        const JwtOptions& options) {
   VerifyResult r = verify_jws(token, keys, JwsOptions{options.max_token_bytes});
   if (!r.ok()) return r;
   const auto& c = r.claims;

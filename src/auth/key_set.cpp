@@ -47,7 +47,8 @@ Result<std::shared_ptr<const KeySet>> KeySet::from_jwks(std::string_view json) {
       continue;
     }
     ++set->skipped_;
-    obs::warn("jwks key skipped", {{"index", static_cast<std::uint64_t>(i)}, {"kid", kid}, {"reason", reason}});
+    obs::warn("jwks key skipped",
+              {{"index", static_cast<std::uint64_t>(i)}, {"kid", kid}, {"reason", reason}});
   }
   if (set->keys_.empty()) return make_error(ErrorCode::invalid_field, "JWKS: no usable key");
   set->prepare();

@@ -49,14 +49,12 @@ bool set_padding(EVP_PKEY_CTX* pctx, JwsAlg alg) {
   switch (alg) {
     case JwsAlg::RS256:
     case JwsAlg::RS384:
-    case JwsAlg::RS512:
-      return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
+    case JwsAlg::RS512: return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
     case JwsAlg::PS256:
       return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
              EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, "SHA256", nullptr) == 1 &&
              EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
-    default:
-      return true;
+    default: return true;
   }
 }
 
@@ -81,7 +79,8 @@ bool verify_impl(const PublicKey& key, JwsAlg alg, std::string_view input, std::
 ossl::MdCtxPtr new_verify_context(EVP_PKEY* pkey, JwsAlg alg) {
   ossl::MdCtxPtr md(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;  // owned by md
-  if (!md || EVP_DigestVerifyInit_ex(md.get(), &pctx, digest_name(alg), nullptr, nullptr, pkey, nullptr) != 1 ||
+  if (!md ||
+      EVP_DigestVerifyInit_ex(md.get(), &pctx, digest_name(alg), nullptr, nullptr, pkey, nullptr) != 1 ||
       !set_padding(pctx, alg)) {
     return nullptr;
   }
@@ -110,9 +109,11 @@ Result<std::string> sign_jws_input(EVP_PKEY* private_key, JwsAlg alg, std::strin
   EVP_PKEY_CTX* pctx = nullptr;
   std::size_t len = 0;
   std::string sig;
-  bool ok = md && EVP_DigestSignInit_ex(md.get(), &pctx, digest_name(alg), nullptr, nullptr, private_key, nullptr) == 1 &&
-            set_padding(pctx, alg) &&
-            EVP_DigestSign(md.get(), nullptr, &len, bytes(signing_input), signing_input.size()) == 1;
+  bool ok =
+      md &&
+      EVP_DigestSignInit_ex(md.get(), &pctx, digest_name(alg), nullptr, nullptr, private_key, nullptr) == 1 &&
+      set_padding(pctx, alg) &&
+      EVP_DigestSign(md.get(), nullptr, &len, bytes(signing_input), signing_input.size()) == 1;
   if (ok) {
     sig.resize(len);
     ok = EVP_DigestSign(md.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, bytes(signing_input),

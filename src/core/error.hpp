@@ -18,9 +18,9 @@ enum class ErrorCode {
   forbidden,          // authenticated but not allowed (role)
   not_found,          // no such resource in the caller's tenant
   method_not_allowed,
-  unavailable,        // store queue full or shutting down: retry later
+  unavailable,          // store queue full or shutting down: retry later
   storage_unavailable,  // the disk refuses writes (full, I/O errors): retry later; reads still work
-  internal,           // a bug or an I/O failure; details are logged, not returned
+  internal,             // a bug or an I/O failure; details are logged, not returned
 };
 
 struct Error {

@@ -126,8 +126,8 @@ class StrictHandler {
       keys_.push_back(key_);
       return true;
     }
-    obj.big = std::make_unique<std::unordered_set<std::string>>(keys_.begin() + static_cast<std::ptrdiff_t>(obj.first_key),
-                                                                 keys_.end());
+    obj.big = std::make_unique<std::unordered_set<std::string>>(
+        keys_.begin() + static_cast<std::ptrdiff_t>(obj.first_key), keys_.end());
     keys_.resize(obj.first_key);
     return obj.big->insert(key_).second;
   }
@@ -153,9 +153,8 @@ Result<json::value> parse_strict_json(std::string_view text, JsonLimits limits) 
 
 Result<json::value> parse_strict_json(std::string_view text, JsonLimits limits, json::storage_ptr storage) {
   if (text.size() > limits.max_bytes) {
-    return make_error(ErrorCode::invalid_json,
-                      "JSON text too large (" + std::to_string(text.size()) + " > " +
-                          std::to_string(limits.max_bytes) + " bytes)");
+    return make_error(ErrorCode::invalid_json, "JSON text too large (" + std::to_string(text.size()) + " > " +
+                                                   std::to_string(limits.max_bytes) + " bytes)");
   }
   json::parse_options opts;
   opts.max_depth = limits.max_depth;
@@ -168,7 +167,8 @@ Result<json::value> parse_strict_json(std::string_view text, JsonLimits limits, 
   error_code ec;
   const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
   if (ec) {
-    if (!parser.handler().failure.empty()) return make_error(ErrorCode::invalid_json, parser.handler().failure);
+    if (!parser.handler().failure.empty())
+      return make_error(ErrorCode::invalid_json, parser.handler().failure);
     return make_error(ErrorCode::invalid_json, describe(ec));
   }
   if (used != text.size() || !parser.done()) {

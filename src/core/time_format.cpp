@@ -95,7 +95,8 @@ Result<std::int64_t> parse_rfc3339_ms(std::string_view text) {
     return fail("expected YYYY-MM-DD");
   }
   if (!c.either('T', 't')) return fail("expected 'T' between date and time");
-  if (!c.digits(2, hour) || !c.literal(':') || !c.digits(2, minute) || !c.literal(':') || !c.digits(2, second)) {
+  if (!c.digits(2, hour) || !c.literal(':') || !c.digits(2, minute) || !c.literal(':') ||
+      !c.digits(2, second)) {
     return fail("expected hh:mm:ss");
   }
   if (month < 1 || month > 12) return fail("month out of range");
@@ -130,7 +131,8 @@ Result<std::int64_t> parse_rfc3339_ms(std::string_view text) {
   if (!c.at_end()) return fail("trailing characters");
 
   const std::int64_t local_ms = days_from_civil(year, month, day) * kMsPerDay +
-                                ((static_cast<std::int64_t>(hour) * 60 + minute) * 60 + second) * 1000 + frac_ms;
+                                ((static_cast<std::int64_t>(hour) * 60 + minute) * 60 + second) * 1000 +
+                                frac_ms;
   // Local time = UTC + offset, so UTC = local - offset.
   return local_ms - offset_min * 60'000;
 }
@@ -142,9 +144,9 @@ std::string format_rfc3339_ms(std::int64_t epoch_ms) {
   const auto sec_of_day = static_cast<unsigned>(ms_of_day / 1000);
   const auto ms = static_cast<unsigned>(ms_of_day % 1000);
   char buf[64];
-  const int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ",
-                              static_cast<long long>(d.year), d.month, d.day, sec_of_day / 3600,
-                              (sec_of_day / 60) % 60, sec_of_day % 60, ms);
+  const int n =
+      std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", static_cast<long long>(d.year),
+                    d.month, d.day, sec_of_day / 3600, (sec_of_day / 60) % 60, sec_of_day % 60, ms);
   return std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
 }
 

@@ -14,14 +14,17 @@ namespace {
 struct BrokerMetrics {
   obs::Registry& r = obs::Registry::global();
   obs::Gauge& pending_batches =
-      r.gauge("fleet_broker_pending_batches", "Batches stored but not yet handed to a worker's hub, summed over workers");
+      r.gauge("fleet_broker_pending_batches",
+              "Batches stored but not yet handed to a worker's hub, summed over workers");
   obs::Gauge& pending_bytes =
-      r.gauge("fleet_broker_pending_bytes", "Bytes of those batches, summed over workers (a batch shared by N workers counts N times)");
-  obs::Counter& overflows = r.counter(
-      "fleet_broker_overflows_total", "Times a worker fell so far behind that its waiting batches were coalesced");
-  obs::Counter& dropped_events = r.counter(
-      "fleet_broker_dropped_events_total",
-      "Events a worker that fell behind never received, per worker (viewers see them as skipped)");
+      r.gauge("fleet_broker_pending_bytes",
+              "Bytes of those batches, summed over workers (a batch shared by N workers counts N times)");
+  obs::Counter& overflows =
+      r.counter("fleet_broker_overflows_total",
+                "Times a worker fell so far behind that its waiting batches were coalesced");
+  obs::Counter& dropped_events =
+      r.counter("fleet_broker_dropped_events_total",
+                "Events a worker that fell behind never received, per worker (viewers see them as skipped)");
   static BrokerMetrics& get() {
     static BrokerMetrics m;
     return m;
@@ -124,7 +127,7 @@ void LocalBroker::shed(Shard& shard) const {
 
   // 1. Per tenant, the newest waiting event of each device, gathered newest first.
   struct Tenant {
-    std::size_t newest = 0;   // index of its newest batch: tenants keep that order
+    std::size_t newest = 0;  // index of its newest batch: tenants keep that order
     std::size_t batches = 0;
     std::unordered_set<std::string_view> devices;
     std::vector<Pick> picks;
@@ -145,7 +148,8 @@ void LocalBroker::shed(Shard& shard) const {
   for (auto& [id, t] : tenants) {
     if (!t.picks.empty()) order.push_back(&t);
   }
-  std::sort(order.begin(), order.end(), [](const Tenant* a, const Tenant* b) { return a->newest < b->newest; });
+  std::sort(order.begin(), order.end(),
+            [](const Tenant* a, const Tenant* b) { return a->newest < b->newest; });
   std::vector<BatchPtr> kept;  // oldest first
   kept.reserve(order.size());
   for (Tenant* t : order) {
@@ -175,7 +179,8 @@ void LocalBroker::shed(Shard& shard) const {
   ++shard.overflows;
   shard.dropped_events += events_before - events_after;
   auto& m = BrokerMetrics::get();
-  m.pending_batches.sub(static_cast<std::int64_t>(batches_before) - static_cast<std::int64_t>(pending.size()));
+  m.pending_batches.sub(static_cast<std::int64_t>(batches_before) -
+                        static_cast<std::int64_t>(pending.size()));
   m.pending_bytes.sub(static_cast<std::int64_t>(bytes_before) - static_cast<std::int64_t>(bytes));
   m.overflows.inc();
   m.dropped_events.inc(events_before - events_after);

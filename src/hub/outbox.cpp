@@ -62,7 +62,8 @@ void Outbox::push_recovered(Slice slice) {
 void Outbox::coalesce() {
   // Newest event per device wins; survivors keep their seq order. Runs only over the soft limit, so the
   // allocation here is paid by slow clients, not by the fan-out of healthy ones.
-  std::unordered_map<std::string_view, std::pair<std::size_t, std::uint32_t>> newest;  // device -> (slice, idx)
+  std::unordered_map<std::string_view, std::pair<std::size_t, std::uint32_t>>
+      newest;  // device -> (slice, idx)
   newest.reserve(events_);
   for (std::size_t si = head_; si < slices_.size(); ++si) {
     const Slice& s = slices_[si];

@@ -75,7 +75,7 @@ class Outbox {
   // which idle sessions would pay for nothing. Reset to empty whenever fully drained.
   std::vector<Slice> slices_;
   std::size_t head_ = 0;
-  std::size_t bytes_ = 0;   // sum of slice byte lengths (+1 separator each, an upper bound of the frame)
+  std::size_t bytes_ = 0;  // sum of slice byte lengths (+1 separator each, an upper bound of the frame)
   std::size_t events_ = 0;
   std::uint64_t coalesced_ = 0;
   Seq position_ = 0;  // the seq of the last event taken, or the position set

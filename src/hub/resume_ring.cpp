@@ -7,9 +7,11 @@ namespace {
 
 struct RingMetrics {
   obs::Registry& r = obs::Registry::global();
-  obs::Gauge& bytes = r.gauge("fleet_resume_ring_bytes", "Telemetry bytes held for resumes, summed over workers");
+  obs::Gauge& bytes =
+      r.gauge("fleet_resume_ring_bytes", "Telemetry bytes held for resumes, summed over workers");
   obs::Gauge& batches = r.gauge("fleet_resume_ring_batches", "Batches held for resumes, summed over workers");
-  obs::Counter& aged = r.counter("fleet_resume_ring_evictions_total", "Batches dropped from the resume ring", R"(reason="age")");
+  obs::Counter& aged = r.counter("fleet_resume_ring_evictions_total", "Batches dropped from the resume ring",
+                                 R"(reason="age")");
   obs::Counter& over = r.counter("fleet_resume_ring_evictions_total", "", R"(reason="bytes")");
   static RingMetrics& get() {
     static RingMetrics m;
@@ -81,7 +83,8 @@ std::optional<ResumeRing::Span> ResumeRing::span(const TenantId& tenant) const {
   return Span{it->second.entries.front().batch->first_seq(), it->second.entries.back().batch->last_seq()};
 }
 
-bool ResumeRing::seed(const std::shared_ptr<const proto::EncodedBatch>& older, Seq tenant_seq, Clock::time_point now) {
+bool ResumeRing::seed(const std::shared_ptr<const proto::EncodedBatch>& older, Seq tenant_seq,
+                      Clock::time_point now) {
   if (older->events.empty()) return false;
   const std::size_t c = cost(*older);
   auto it = tenants_.find(older->tenant);
@@ -90,7 +93,8 @@ bool ResumeRing::seed(const std::shared_ptr<const proto::EncodedBatch>& older, S
     if (older->last_seq() != tenant_seq) return false;
   } else {
     const auto& entries = it->second.entries;
-    if (entries.back().batch->last_seq() != tenant_seq || older->last_seq() + 1 != entries.front().batch->first_seq()) {
+    if (entries.back().batch->last_seq() != tenant_seq ||
+        older->last_seq() + 1 != entries.front().batch->first_seq()) {
       return false;
     }
   }
@@ -101,7 +105,8 @@ bool ResumeRing::seed(const std::shared_ptr<const proto::EncodedBatch>& older, S
   return true;
 }
 
-std::optional<ResumeRing::Found> ResumeRing::collect(const TenantId& tenant, Seq since, std::vector<Slice>& out) const {
+std::optional<ResumeRing::Found> ResumeRing::collect(const TenantId& tenant, Seq since,
+                                                     std::vector<Slice>& out) const {
   auto it = tenants_.find(tenant);
   if (it == tenants_.end() || it->second.entries.empty()) return std::nullopt;
   const auto& entries = it->second.entries;

@@ -30,7 +30,7 @@ class Subscriber {
 };
 
 struct HubStats {
-  std::uint64_t deliveries = 0;  // events appended to outboxes (events x subscribers)
+  std::uint64_t deliveries = 0;        // events appended to outboxes (events x subscribers)
   std::uint64_t coalesced_events = 0;  // events dropped by coalescing
   std::uint64_t overflows = 0;         // sessions pushed over their hard limit
 };

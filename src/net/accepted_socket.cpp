@@ -59,9 +59,7 @@ AcceptStatus accept_nonblocking(int listen_fd, int& fd, boost::system::error_cod
       case ENETUNREACH:
       case EPERM:  // firewall rules forbid this one connection
         return AcceptStatus::skip;
-      default:
-        error.assign(errno, boost::system::system_category());
-        return AcceptStatus::failed;
+      default: error.assign(errno, boost::system::system_category()); return AcceptStatus::failed;
     }
   }
 }

@@ -24,8 +24,8 @@ AcceptStatus accept_nonblocking(int listen_fd, int& fd, boost::system::error_cod
 // `io`. The socket is registered with the reactor like any Asio socket, but flagged non-blocking (no
 // ioctl on its first operation) and not "possibly dup'ed" (closing it needs no epoll_ctl(DEL): the
 // kernel drops a closed descriptor's registration itself). On error `fd` is closed and `ec` set.
-boost::asio::ip::tcp::socket adopt_accepted(boost::asio::io_context& io, const boost::asio::ip::tcp& protocol, int fd,
-                                            boost::system::error_code& ec);
+boost::asio::ip::tcp::socket adopt_accepted(boost::asio::io_context& io, const boost::asio::ip::tcp& protocol,
+                                            int fd, boost::system::error_code& ec);
 
 // The peer's address of an accepted descriptor; nullopt if the peer is already gone.
 std::optional<boost::asio::ip::address> peer_address(int fd) noexcept;

@@ -6,10 +6,10 @@ namespace fleet::net {
 namespace {
 
 struct BudgetMetrics {
-  obs::Gauge& in_flight =
-      obs::Registry::global().gauge("fleet_http_body_bytes_in_flight", "Request-body bytes reserved against --http-body-budget");
-  obs::Counter& refused =
-      obs::Registry::global().counter("fleet_http_body_budget_refusals_total", "Requests refused with 503: body budget spent");
+  obs::Gauge& in_flight = obs::Registry::global().gauge(
+      "fleet_http_body_bytes_in_flight", "Request-body bytes reserved against --http-body-budget");
+  obs::Counter& refused = obs::Registry::global().counter("fleet_http_body_budget_refusals_total",
+                                                          "Requests refused with 503: body budget spent");
   static BudgetMetrics& get() {
     static BudgetMetrics m;
     return m;

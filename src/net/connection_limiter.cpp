@@ -10,7 +10,8 @@ namespace {
 
 struct LimiterMetrics {
   obs::Gauge& open = obs::Registry::global().gauge(
-      "fleet_http_connections", "HTTP connections and unauthenticated WebSocket sessions, counted by the caps");
+      "fleet_http_connections",
+      "HTTP connections and unauthenticated WebSocket sessions, counted by the caps");
   obs::Counter& refused_total = obs::Registry::global().counter(
       "fleet_http_connections_refused_total", "Connections refused at accept by a cap", R"(reason="total")");
   obs::Counter& refused_address =
@@ -55,7 +56,8 @@ std::size_t ConnectionLimiter::KeyHash::operator()(const Key& k) const noexcept 
 
 ConnectionLimiter::Key ConnectionLimiter::key_of(const boost::asio::ip::address& a) noexcept {
   // IPv4 as its IPv4-mapped IPv6 form, so a dual-stack listener counts one client once.
-  const auto v6 = a.is_v4() ? boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, a.to_v4()) : a.to_v6();
+  const auto v6 =
+      a.is_v4() ? boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, a.to_v4()) : a.to_v6();
   const auto bytes = v6.to_bytes();
   Key k{};
   std::memcpy(k.data(), bytes.data(), k.size());

@@ -3,8 +3,8 @@
 // until it authenticates. One cap for the process, one per client address, so that a flood of idle connects
 // from one address cannot take the file descriptors an authenticated viewer needs (docs/protocol.md, "HTTP
 // edge"). Authenticated WebSocket sessions count against --max-connections instead.
-#include <boost/asio/ip/address.hpp>
 #include <array>
+#include <boost/asio/ip/address.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -69,7 +69,7 @@ class ConnectionLimiter {
 
   const ConnectionLimits limits_;
   mutable std::mutex mutex_;
-  std::size_t total_ = 0;                            // guarded by mutex_
+  std::size_t total_ = 0;                                      // guarded by mutex_
   std::unordered_map<Key, std::size_t, KeyHash> per_address_;  // guarded by mutex_; no zero entries
 };
 

@@ -13,7 +13,8 @@ bool is_chunked(std::string_view coding) noexcept {
   constexpr std::string_view kChunked = "chunked";
   if (coding.size() != kChunked.size()) return false;
   for (std::size_t i = 0; i < coding.size(); ++i) {
-    const char c = coding[i] >= 'A' && coding[i] <= 'Z' ? static_cast<char>(coding[i] - 'A' + 'a') : coding[i];
+    const char c =
+        coding[i] >= 'A' && coding[i] <= 'Z' ? static_cast<char>(coding[i] - 'A' + 'a') : coding[i];
     if (c != kChunked[i]) return false;
   }
   return true;

@@ -10,7 +10,7 @@
 namespace fleet::net {
 
 struct RequestFraming {
-  unsigned version = 11;                              // 10 or 11
+  unsigned version = 11;                                // 10 or 11
   std::span<const std::string_view> transfer_encoding;  // every Transfer-Encoding field value, in order
   std::size_t host_fields = 0;                          // how many Host fields
 };

@@ -28,7 +28,8 @@ constexpr std::chrono::seconds kLingerTime{2};
 constexpr std::size_t kReadChunk = 16 * 1024;
 
 obs::Counter& requests_total() {
-  static obs::Counter& c = obs::Registry::global().counter("fleet_http_requests_total", "HTTP requests answered");
+  static obs::Counter& c =
+      obs::Registry::global().counter("fleet_http_requests_total", "HTTP requests answered");
   return c;
 }
 
@@ -70,7 +71,8 @@ void extract_resume(std::string_view query, WsStart& start) {
 
 }  // namespace
 
-HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx, ConnectionSlot slot)
+HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx,
+                         ConnectionSlot slot)
     : stream_(std::move(socket)),
       worker_(worker),
       ctx_(ctx),
@@ -86,8 +88,9 @@ void HttpSession::do_read() {
   parser_->body_limit(ctx_.options.http_max_body);
   parser_->header_limit(static_cast<std::uint32_t>(ctx_.options.http_header_limit));
   stream_.expires_after(ctx_.options.http_idle_timeout);
-  http::async_read_header(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
 
 // The peer went away or fell silent between requests: nothing to answer.
@@ -169,7 +172,8 @@ void HttpSession::on_header(beast::error_code ec) {
   // A chunked body's size is unknown until its end: it reserves its route's limit.
   if (!ctx_.body_budget.try_reserve(length ? static_cast<std::size_t>(*length) : limit, body_reservation_)) {
     keep_alive_ = false;
-    api::Response busy = api::error_response(ErrorCode::unavailable, "too many request bodies in flight; retry later");
+    api::Response busy =
+        api::error_response(ErrorCode::unavailable, "too many request bodies in flight; retry later");
     return respond(std::move(busy));
   }
   parser_->body_limit(limit);
@@ -180,10 +184,11 @@ void HttpSession::read_body(bool send_continue) {
   if (send_continue) {
     // The client waits for this before it sends the body (RFC 9110 10.1.1): only admitted bodies travel.
     auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
-    return http::async_write(stream_, *interim, [self = shared_from_this(), interim](beast::error_code ec, std::size_t) {
-      if (ec) return;
-      self->read_body(false);
-    });
+    return http::async_write(stream_, *interim,
+                             [self = shared_from_this(), interim](beast::error_code ec, std::size_t) {
+                               if (ec) return;
+                               self->read_body(false);
+                             });
   }
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
@@ -213,7 +218,8 @@ void HttpSession::dispatch(http::request<http::string_body> req) {
 
   // Completion may come from the store's or key refresher's thread: hop back to this worker.
   api::Responder done = [self = shared_from_this()](api::Response res) {
-    boost::asio::post(self->worker_.io(), [self, res = std::move(res)]() mutable { self->respond(std::move(res)); });
+    boost::asio::post(self->worker_.io(),
+                      [self, res = std::move(res)]() mutable { self->respond(std::move(res)); });
   };
   const std::string path = areq.path;
   const std::string method = areq.method;
@@ -231,8 +237,8 @@ void HttpSession::dispatch(http::request<http::string_body> req) {
 void HttpSession::upgrade(const http::request<http::string_body>& req, const std::string& query) {
   HandshakeCheck check = check_upgrade(req);
   if (check.status != 101) {
-    api::Response res = api::error_response(check.status == 500 ? ErrorCode::internal : ErrorCode::bad_request,
-                                            std::string(check.message));
+    api::Response res = api::error_response(
+        check.status == 500 ? ErrorCode::internal : ErrorCode::bad_request, std::string(check.message));
     if (check.status == 426) {
       res.status = 426;  // Upgrade Required, naming the one version we speak (RFC 6455 4.2.2)
       res.headers.emplace_back("Sec-WebSocket-Version", "13");
@@ -249,7 +255,8 @@ void HttpSession::upgrade(const http::request<http::string_body>& req, const std
   for (std::string_view name : {"token", "since", "epoch"}) {
     if (query_parameter_count(query, name) > 1) {
       keep_alive_ = false;
-      return respond(api::error_response(ErrorCode::bad_request, "repeated " + std::string(name) + " parameter"));
+      return respond(
+          api::error_response(ErrorCode::bad_request, "repeated " + std::string(name) + " parameter"));
     }
   }
   WsStart start;
@@ -258,7 +265,8 @@ void HttpSession::upgrade(const http::request<http::string_body>& req, const std
   if (ctx_.options.access_log) {
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);
-    obs::info("ws upgrade", {{"target", log_target_}, {"remote", ec ? std::string("-") : remote.address().to_string()}});
+    obs::info("ws upgrade",
+              {{"target", log_target_}, {"remote", ec ? std::string("-") : remote.address().to_string()}});
   }
   ctx_.ws_sessions.fetch_add(1, std::memory_order_relaxed);
   // The session takes the bare socket: this HttpSession, its parser, buffer and tcp_stream state (timers)
@@ -290,15 +298,21 @@ void HttpSession::respond(api::Response res) {
     msg.content_length(size);  // still describes the GET body
   }
   if (ctx_.options.access_log) {
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_).count();
-    obs::info("http", {{"method", method_}, {"target", log_target_}, {"status", res.status},
-                       {"bytes", static_cast<std::uint64_t>(size)}, {"us", static_cast<std::int64_t>(us)}});
+    const auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_)
+            .count();
+    obs::info("http", {{"method", method_},
+                       {"target", log_target_},
+                       {"status", res.status},
+                       {"bytes", static_cast<std::uint64_t>(size)},
+                       {"us", static_cast<std::int64_t>(us)}});
   }
   auto sp = std::make_shared<http::response<http::string_body>>(std::move(msg));
   stream_.expires_after(ctx_.options.http_idle_timeout);
-  http::async_write(stream_, *sp, [self = shared_from_this(), sp, keep_alive](beast::error_code ec, std::size_t n) {
-    self->on_write(keep_alive, ec, n);
-  });
+  http::async_write(stream_, *sp,
+                    [self = shared_from_this(), sp, keep_alive](beast::error_code ec, std::size_t n) {
+                      self->on_write(keep_alive, ec, n);
+                    });
 }
 
 void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
@@ -316,9 +330,10 @@ void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
 
 void HttpSession::linger() {
   buffer_.consume(buffer_.size());
-  stream_.async_read_some(buffer_.prepare(kReadChunk), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    if (!ec) self->linger();  // EOF, timeout or error: done, the socket closes with the session
-  });
+  stream_.async_read_some(
+      buffer_.prepare(kReadChunk), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (!ec) self->linger();  // EOF, timeout or error: done, the socket closes with the session
+      });
 }
 
 }  // namespace fleet::net

@@ -55,7 +55,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
   bool sensitive_ = false;  // credentials or an API path: the answer gets Cache-Control: no-store
   std::string method_;
   std::string log_target_;
-  std::string path_;   // percent-decoded path of the request being read
+  std::string path_;  // percent-decoded path of the request being read
   std::string query_;
   std::chrono::steady_clock::time_point started_;
 };

@@ -37,12 +37,14 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-Error config_error(std::string msg) { return make_error(ErrorCode::invalid_field, "jwks: " + std::move(msg)); }
+Error config_error(std::string msg) {
+  return make_error(ErrorCode::invalid_field, "jwks: " + std::move(msg));
+}
 
 struct Endpoint {
   bool tls = true;
   bool host_is_ip = false;
-  std::string host;         // no brackets for IPv6
+  std::string host;  // no brackets for IPv6
   std::string port;
   std::string target;       // path and query
   std::string host_header;  // host[:port] as written in the URL
@@ -68,9 +70,12 @@ Result<Endpoint> parse_endpoint(const std::string& url) {
   }
   if (u->has_userinfo()) return config_error("URL must not carry credentials");
   e.host = std::string(u->encoded_host_address());
-  if (e.host.empty() || e.host.find('%') != std::string::npos) return config_error("URL host is empty or escaped");
-  e.host_is_ip = u->host_type() == boost::urls::host_type::ipv4 || u->host_type() == boost::urls::host_type::ipv6;
-  if (!e.tls && !is_loopback_host(e.host)) return config_error("plain http is only allowed for loopback hosts");
+  if (e.host.empty() || e.host.find('%') != std::string::npos)
+    return config_error("URL host is empty or escaped");
+  e.host_is_ip =
+      u->host_type() == boost::urls::host_type::ipv4 || u->host_type() == boost::urls::host_type::ipv6;
+  if (!e.tls && !is_loopback_host(e.host))
+    return config_error("plain http is only allowed for loopback hosts");
   e.port = (u->has_port() && !u->port().empty()) ? std::string(u->port()) : std::string(e.tls ? "443" : "80");
   e.target = std::string(u->encoded_target());
   if (e.target.empty()) e.target = "/";
@@ -170,8 +175,8 @@ asio::awaitable<FetchOutcome> fetch_steps(FetchOp& op, const Endpoint& ep, std::
   co_return co_await exchange(op.secure, ep, max_body);
 }
 
-asio::awaitable<FetchOutcome> fetch(std::shared_ptr<FetchOp> op, Endpoint ep, std::chrono::milliseconds timeout,
-                                    std::size_t max_body) {
+asio::awaitable<FetchOutcome> fetch(std::shared_ptr<FetchOp> op, Endpoint ep,
+                                    std::chrono::milliseconds timeout, std::size_t max_body) {
   op->deadline.expires_after(timeout);
   op->deadline.async_wait([op](beast::error_code ec) {
     if (!ec) {

@@ -1,7 +1,8 @@
 #pragma once
-// A KeySource that keeps the key set of a JWKS URL (e.g. Clerk's https://<frontend-api>/.well-known/jwks.json)
-// fresh: one fetch at start, one every `refresh_interval`, and on demand (unknown kid) at most once per
-// `min_refresh_gap`. Fetching runs on its own thread and io_context, so verification never waits on it.
+// A KeySource that keeps the key set of a JWKS URL (e.g. Clerk's
+// https://<frontend-api>/.well-known/jwks.json) fresh: one fetch at start, one every `refresh_interval`, and
+// on demand (unknown kid) at most once per `min_refresh_gap`. Fetching runs on its own thread and io_context,
+// so verification never waits on it.
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -17,10 +18,10 @@ struct JwksFetcherConfig {
   // https://..., or http://... only for a loopback host (127.0.0.0/8, ::1, localhost): a JWKS fetched
   // in clear over a network could be swapped for an attacker's keys.
   std::string url;
-  std::chrono::milliseconds timeout{5000};             // whole fetch: resolve, connect, TLS, request, response
+  std::chrono::milliseconds timeout{5000};  // whole fetch: resolve, connect, TLS, request, response
   std::size_t max_body_bytes = 64 * 1024;
   std::chrono::milliseconds refresh_interval{10 * 60 * 1000};
-  std::chrono::milliseconds retry_interval{30 * 1000};  // next periodic attempt after a failed fetch
+  std::chrono::milliseconds retry_interval{30 * 1000};   // next periodic attempt after a failed fetch
   std::chrono::milliseconds min_refresh_gap{10 * 1000};  // on-demand refreshes: at most one per gap
   std::string ca_file;  // extra trusted CA certificates (PEM), in addition to the system store; optional
 };

@@ -1,9 +1,9 @@
 #include "net/listener.hpp"
 
-#include <boost/asio/detail/socket_option.hpp>
-#include <boost/asio/post.hpp>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <boost/asio/detail/socket_option.hpp>
+#include <boost/asio/post.hpp>
 
 #include "net/accepted_socket.hpp"
 #include "net/http_session.hpp"
@@ -64,7 +64,8 @@ Result<tcp::acceptor> bind_one(const tcp::endpoint& endpoint, asio::io_context& 
 
 }  // namespace
 
-Result<std::vector<tcp::acceptor>> Listener::bind(const tcp::endpoint& endpoint, const std::vector<Worker*>& workers) {
+Result<std::vector<tcp::acceptor>> Listener::bind(const tcp::endpoint& endpoint,
+                                                  const std::vector<Worker*>& workers) {
   if (workers.empty()) return make_error(ErrorCode::internal, "no worker to listen on");
   // SO_REUSEPORT would also let a second fleetd, started by mistake on the same port, share it silently.
   // A plain bind first fails with "address in use" as it should (and picks the port when asked for 0).
@@ -121,14 +122,15 @@ void Listener::stop() {
 }
 
 void Listener::wait_acceptable(Acceptor& a) {
-  a.socket.async_wait(tcp::acceptor::wait_read, [self = shared_from_this(), &a](boost::system::error_code ec) {
-    if (ec == asio::error::operation_aborted || !a.socket.is_open()) return;
-    if (ec) {
-      obs::warn("accept wait failed", {{"error", ec.message()}});
-      return self->back_off(a);
-    }
-    self->accept_pending(a);
-  });
+  a.socket.async_wait(tcp::acceptor::wait_read,
+                      [self = shared_from_this(), &a](boost::system::error_code ec) {
+                        if (ec == asio::error::operation_aborted || !a.socket.is_open()) return;
+                        if (ec) {
+                          obs::warn("accept wait failed", {{"error", ec.message()}});
+                          return self->back_off(a);
+                        }
+                        self->accept_pending(a);
+                      });
 }
 
 void Listener::accept_pending(Acceptor& a) {
@@ -142,8 +144,7 @@ void Listener::accept_pending(Acceptor& a) {
       case AcceptStatus::would_block:
         // Drained: Asio's reactor is edge-triggered, so waiting is safe only now.
         return wait_acceptable(a);
-      case AcceptStatus::skip:
-        continue;
+      case AcceptStatus::skip: continue;
       case AcceptStatus::failed:
         // Typically EMFILE under a connection flood: pause briefly instead of spinning on the error.
         obs::warn("accept failed", {{"error", ec.message()}});

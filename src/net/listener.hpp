@@ -22,8 +22,8 @@ class Listener final : public std::enable_shared_from_this<Listener> {
   // Binds and listens on `endpoint` once per worker, each socket on its worker's io_context (the first
   // one picks the port when `endpoint` asks for port 0; the others join it). SO_REUSEPORT only lets
   // sockets of the same user join the port. Accepting starts with start().
-  static Result<std::vector<boost::asio::ip::tcp::acceptor>> bind(const boost::asio::ip::tcp::endpoint& endpoint,
-                                                                  const std::vector<Worker*>& workers);
+  static Result<std::vector<boost::asio::ip::tcp::acceptor>> bind(
+      const boost::asio::ip::tcp::endpoint& endpoint, const std::vector<Worker*>& workers);
 
   // acceptors[i] must belong to workers[i]'s io_context (as bind() returns them).
   Listener(std::vector<boost::asio::ip::tcp::acceptor> acceptors, const std::vector<Worker*>& workers,

@@ -26,10 +26,10 @@ struct NetOptions {
   std::vector<std::string> allowed_origins;
   std::chrono::milliseconds handshake_timeout{10'000};
   std::chrono::milliseconds ws_idle_timeout{30'000};  // pings at half of it, close when silent for all of it
-  std::size_t ws_max_message = 16 * 1024;            // inbound; clients send little (auth holds a JWT)
+  std::size_t ws_max_message = 16 * 1024;             // inbound; clients send little (auth holds a JWT)
   std::size_t http_max_body = 1 << 20;
-  std::size_t http_body_budget = 64u << 20;  // request-body bytes in flight, all connections together
-  ConnectionLimits connections;              // HTTP connections and unauthenticated WebSocket sessions
+  std::size_t http_body_budget = 64u << 20;   // request-body bytes in flight, all connections together
+  ConnectionLimits connections;               // HTTP connections and unauthenticated WebSocket sessions
   std::size_t http_header_limit = 16 * 1024;  // room for an 8 KiB token in the query
   std::chrono::milliseconds http_idle_timeout{30'000};
   hub::OutboxLimits outbox;

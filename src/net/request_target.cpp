@@ -46,7 +46,8 @@ std::optional<std::string> query_parameter(std::string_view query, std::string_v
       const std::size_t amp = query.find('&');
       const std::string_view param = query.substr(0, amp);
       const std::size_t eq = param.find('=');
-      if (eq != std::string_view::npos && param.substr(0, eq) == name) return std::string(param.substr(eq + 1));
+      if (eq != std::string_view::npos && param.substr(0, eq) == name)
+        return std::string(param.substr(eq + 1));
       if (amp == std::string_view::npos) break;
       query.remove_prefix(amp + 1);
     }

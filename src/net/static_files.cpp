@@ -28,7 +28,8 @@ std::string_view StaticFiles::content_type_for(std::string_view path) noexcept {
 
 Result<StaticFiles> StaticFiles::load(const std::string& root, std::size_t max_total_bytes) {
   std::error_code ec;
-  if (!fs::is_directory(root, ec)) return make_error(ErrorCode::internal, "web root is not a directory: " + root);
+  if (!fs::is_directory(root, ec))
+    return make_error(ErrorCode::internal, "web root is not a directory: " + root);
   StaticFiles out;
   std::size_t total = 0;
   for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
@@ -48,7 +49,8 @@ Result<StaticFiles> StaticFiles::load(const std::string& root, std::size_t max_t
     out.files_.emplace(rel, std::move(f));
   }
   if (ec) return make_error(ErrorCode::internal, "cannot list web root: " + ec.message());
-  if (!out.files_.contains("/index.html")) return make_error(ErrorCode::internal, "web root has no index.html");
+  if (!out.files_.contains("/index.html"))
+    return make_error(ErrorCode::internal, "web root has no index.html");
   return out;
 }
 

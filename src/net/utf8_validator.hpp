@@ -17,7 +17,7 @@ class Utf8Validator {
   void reset() noexcept { *this = Utf8Validator{}; }
 
  private:
-  std::uint8_t needed_ = 0;  // continuation bytes still expected for the current code point
+  std::uint8_t needed_ = 0;    // continuation bytes still expected for the current code point
   std::uint8_t lower_ = 0x80;  // allowed range of the next continuation byte (narrowed after E0, ED, F0, F4)
   std::uint8_t upper_ = 0xBF;
   bool failed_ = false;

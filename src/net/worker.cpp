@@ -36,7 +36,8 @@ void Worker::run_guarded(const std::function<void()>& loop) const {
       return;
     } catch (const std::exception& e) {
       // A handler threw: log and keep serving the other sessions rather than take the process down.
-      obs::error("worker handler threw", {{"worker", static_cast<std::uint64_t>(index_)}, {"what", e.what()}});
+      obs::error("worker handler threw",
+                 {{"worker", static_cast<std::uint64_t>(index_)}, {"what", e.what()}});
     }
   }
 }
@@ -49,7 +50,8 @@ void Worker::stop() {
 }
 
 bool Worker::post(std::function<void()> task) {
-  if (!accepting_.load(std::memory_order_relaxed) && !io_.get_executor().running_in_this_thread()) return false;
+  if (!accepting_.load(std::memory_order_relaxed) && !io_.get_executor().running_in_this_thread())
+    return false;
   boost::asio::post(io_, std::move(task));
   return true;
 }

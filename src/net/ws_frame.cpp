@@ -70,7 +70,8 @@ std::string accept_key(std::string_view client_key) {
   input.append(client_key).append(kAcceptGuid);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_size = 0;
-  if (EVP_Digest(input.data(), input.size(), digest, &digest_size, EVP_sha1(), nullptr) != 1 || digest_size != 20) {
+  if (EVP_Digest(input.data(), input.size(), digest, &digest_size, EVP_sha1(), nullptr) != 1 ||
+      digest_size != 20) {
     return {};  // only on a broken libcrypto; the caller refuses the handshake
   }
   unsigned char encoded[32];  // 4 * ceil(20 / 3) = 28, plus the terminating NUL
@@ -86,7 +87,8 @@ FrameError FrameReader::feed(std::span<char> data, FrameSink& sink) {
   if (pending_.empty()) {
     // The common case: whole frames straight from the caller's buffer, no copy.
     e = parse(data, used, sink);
-    if (e == FrameError::none && !closed_ && used < data.size()) pending_.assign(data.data() + used, data.size() - used);
+    if (e == FrameError::none && !closed_ && used < data.size())
+      pending_.assign(data.data() + used, data.size() - used);
   } else {
     pending_.append(data.data(), data.size());
     e = parse(std::span<char>(pending_.data(), pending_.size()), used, sink);
@@ -116,7 +118,8 @@ FrameError FrameReader::parse(std::span<char> data, std::size_t& used, FrameSink
     if (control && (!fin || len7 > kMaxControlPayload)) return FrameError::protocol;
     if (!control) {
       const bool continuation = op == static_cast<std::uint8_t>(Opcode::continuation);
-      if (continuation != in_message_) return FrameError::protocol;  // stray continuation or interleaved message
+      if (continuation != in_message_)
+        return FrameError::protocol;  // stray continuation or interleaved message
     }
     const std::size_t ext = len7 == 126 ? 2 : len7 == 127 ? 8 : 0;
     if (data.size() - pos < 2 + ext) break;
@@ -129,7 +132,8 @@ FrameError FrameReader::parse(std::span<char> data, std::size_t& used, FrameSink
       if (ext == 8 && (len <= 0xFFFF || (len >> 63) != 0)) return FrameError::protocol;
     }
     // Checked before the payload arrives, so an unfinished frame never holds more than the limit.
-    if (!control && len > max_message_ - std::min<std::uint64_t>(message_size_, max_message_)) return FrameError::too_big;
+    if (!control && len > max_message_ - std::min<std::uint64_t>(message_size_, max_message_))
+      return FrameError::too_big;
     const std::size_t header = 2 + ext + 4;
     if (data.size() - pos < header || data.size() - pos - header < len) break;
     const std::size_t n = static_cast<std::size_t>(len);
@@ -151,7 +155,8 @@ FrameError FrameReader::on_frame(bool fin, Opcode op, std::span<char> payload, F
       std::uint16_t code = 0;
       std::string_view reason;
       if (view.size() >= 2) {
-        code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(view[0]) << 8) | static_cast<std::uint8_t>(view[1]));
+        code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(view[0]) << 8) |
+                                          static_cast<std::uint8_t>(view[1]));
         if (!is_valid_close_code(code)) return FrameError::protocol;
         reason = view.substr(2);
         Utf8Validator v;

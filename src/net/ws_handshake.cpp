@@ -45,7 +45,8 @@ bool has_token(const http::request<http::string_body>& req, http::field field, s
 
 HandshakeCheck check_upgrade(const http::request<http::string_body>& req) {
   constexpr std::string_view kNotUpgrade = "/ws expects a WebSocket upgrade";
-  if (req.method() != http::verb::get || req.version() < 11 || !has_token(req, http::field::upgrade, "websocket") ||
+  if (req.method() != http::verb::get || req.version() < 11 ||
+      !has_token(req, http::field::upgrade, "websocket") ||
       !has_token(req, http::field::connection, "upgrade")) {
     return {400, kNotUpgrade, {}};
   }
@@ -63,7 +64,9 @@ HandshakeCheck check_upgrade(const http::request<http::string_body>& req) {
 std::string switching_protocols_response(std::string_view accept) {
   std::string out;
   out.reserve(160);
-  out.append("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ");
+  out.append(
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: "
+      "Upgrade\r\nSec-WebSocket-Accept: ");
   out.append(accept);
   out.append("\r\nServer: fleetd/" FLEET_VERSION "\r\n\r\n");
   return out;

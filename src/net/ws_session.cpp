@@ -35,21 +35,32 @@ constexpr std::size_t kMaxQueuedControl = 16;
 struct WsMetrics {
   obs::Registry& r = obs::Registry::global();
   obs::Gauge& connections = r.gauge("fleet_ws_connections", "Open WebSocket sessions");
-  obs::Counter& accepted = r.counter("fleet_ws_handshakes_total", "WebSocket handshakes by outcome", R"(outcome="accepted")");
-  obs::Counter& missing = r.counter("fleet_ws_handshakes_total", "", R"(outcome="refused",reason="missing_token")");
-  obs::Counter& invalid = r.counter("fleet_ws_handshakes_total", "", R"(outcome="refused",reason="invalid_token")");
-  obs::Counter& no_org = r.counter("fleet_ws_handshakes_total", "", R"(outcome="refused",reason="no_organization")");
-  obs::Counter& pending = r.counter("fleet_ws_handshakes_total", "", R"(outcome="refused",reason="pending_session")");
-  obs::Counter& busy = r.counter("fleet_ws_handshakes_total", "", R"(outcome="refused",reason="server_busy")");
-  obs::Counter& auth_timeout = r.counter("fleet_ws_handshakes_total", "", R"(outcome="refused",reason="auth_timeout")");
-  obs::Counter& refresh_ok = r.counter("fleet_ws_refreshes_total", "In-band token refreshes by outcome", R"(outcome="ok")");
+  obs::Counter& accepted =
+      r.counter("fleet_ws_handshakes_total", "WebSocket handshakes by outcome", R"(outcome="accepted")");
+  obs::Counter& missing =
+      r.counter("fleet_ws_handshakes_total", "", R"(outcome="refused",reason="missing_token")");
+  obs::Counter& invalid =
+      r.counter("fleet_ws_handshakes_total", "", R"(outcome="refused",reason="invalid_token")");
+  obs::Counter& no_org =
+      r.counter("fleet_ws_handshakes_total", "", R"(outcome="refused",reason="no_organization")");
+  obs::Counter& pending =
+      r.counter("fleet_ws_handshakes_total", "", R"(outcome="refused",reason="pending_session")");
+  obs::Counter& busy =
+      r.counter("fleet_ws_handshakes_total", "", R"(outcome="refused",reason="server_busy")");
+  obs::Counter& auth_timeout =
+      r.counter("fleet_ws_handshakes_total", "", R"(outcome="refused",reason="auth_timeout")");
+  obs::Counter& refresh_ok =
+      r.counter("fleet_ws_refreshes_total", "In-band token refreshes by outcome", R"(outcome="ok")");
   obs::Counter& refresh_refused = r.counter("fleet_ws_refreshes_total", "", R"(outcome="refused")");
-  obs::Counter& resume_ring = r.counter("fleet_ws_resumes_total", "Resume requests by how they were answered", R"(outcome="ring")");
+  obs::Counter& resume_ring =
+      r.counter("fleet_ws_resumes_total", "Resume requests by how they were answered", R"(outcome="ring")");
   obs::Counter& resume_store = r.counter("fleet_ws_resumes_total", "", R"(outcome="store")");
   obs::Counter& resume_snapshot = r.counter("fleet_ws_resumes_total", "", R"(outcome="snapshot")");
-  obs::Counter& frames = r.counter("fleet_ws_frames_sent_total", "WebSocket messages written (telemetry frames batch many events)");
+  obs::Counter& frames = r.counter("fleet_ws_frames_sent_total",
+                                   "WebSocket messages written (telemetry frames batch many events)");
   obs::Counter& bytes = r.counter("fleet_ws_bytes_sent_total", "WebSocket payload bytes written");
-  obs::Counter& closes_expired = r.counter("fleet_ws_closes_total", "Server-initiated closes by reason", R"(reason="token_expired")");
+  obs::Counter& closes_expired =
+      r.counter("fleet_ws_closes_total", "Server-initiated closes by reason", R"(reason="token_expired")");
   obs::Counter& closes_shutdown = r.counter("fleet_ws_closes_total", "", R"(reason="shutdown")");
   obs::Counter& closes_slow = r.counter("fleet_ws_closes_total", "", R"(reason="slow_consumer")");
   obs::Counter& closes_other = r.counter("fleet_ws_closes_total", "", R"(reason="other")");
@@ -95,7 +106,9 @@ struct ExactAllocator {
   T* allocate(std::size_t n) { return std::allocator<T>().allocate(n); }
   void deallocate(T* p, std::size_t n) noexcept { std::allocator<T>().deallocate(p, n); }
   template <class U>
-  bool operator==(const ExactAllocator<U>&) const noexcept { return true; }
+  bool operator==(const ExactAllocator<U>&) const noexcept {
+    return true;
+  }
 };
 
 template <class Handler>
@@ -112,8 +125,8 @@ constexpr std::chrono::milliseconds kAuthRefill{2000};
 // and never wakes more than 4 times a second.
 std::chrono::milliseconds sweep_interval(const NetOptions& o) {
   const auto fraction = std::min(o.ws_idle_timeout / 8, o.handshake_timeout / 4);
-  return std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(fraction), std::chrono::milliseconds(20),
-                    std::chrono::milliseconds(250));
+  return std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(fraction),
+                    std::chrono::milliseconds(20), std::chrono::milliseconds(250));
 }
 
 ws::Opcode opcode_of(const ws::HeaderBytes& header) { return static_cast<ws::Opcode>(header[0] & 0x0F); }
@@ -132,7 +145,8 @@ std::int64_t session_deadline_ms(std::int64_t exp_s, std::int64_t grace_s) noexc
   return ms;
 }
 
-WsSession::WsSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx, ConnectionSlot slot)
+WsSession::WsSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx,
+                     ConnectionSlot slot)
     : socket_(std::move(socket)),
       worker_(worker),
       ctx_(ctx),
@@ -192,7 +206,8 @@ void WsSession::authenticate(std::string_view token) {
   // at once, and with a snapshot served from memory the 101, hello and snapshot leave in one write. An
   // answer from the key-refresh thread (after a JWKS refresh) is posted back to our worker.
   ctx_.authenticator.authenticate(token, [self = shared_from_this()](auth::AuthOutcome outcome) {
-    boost::asio::dispatch(self->worker_.io(), [self, o = std::move(outcome)]() mutable { self->on_auth(std::move(o)); });
+    boost::asio::dispatch(self->worker_.io(),
+                          [self, o = std::move(outcome)]() mutable { self->on_auth(std::move(o)); });
   });
 }
 
@@ -220,8 +235,15 @@ void WsSession::on_auth(auth::AuthOutcome outcome) {
   // what came before is in the ring or the store. drop_through() then removes what a snapshot covers.
   worker_.hub().subscribe(tenant_, this);
   subscribed_ = true;
-  proto::Hello hello{tenant_.str(), user_.str(), std::move(p.role), p.exp_s, "fleetd/" FLEET_VERSION, 0,
-                     ctx_.store.epoch(tenant_), ctx_.options.token_grace_s, std::nullopt};
+  proto::Hello hello{tenant_.str(),
+                     user_.str(),
+                     std::move(p.role),
+                     p.exp_s,
+                     "fleetd/" FLEET_VERSION,
+                     0,
+                     ctx_.store.epoch(tenant_),
+                     ctx_.options.token_grace_s,
+                     std::nullopt};
   if (resume_) return resume(std::move(hello));
   request_snapshot(std::move(hello));
 }
@@ -255,12 +277,13 @@ void WsSession::resume(proto::Hello hello) {
   }
   // Older than the ring, or nothing in it yet (e.g. just restarted): the store answers, ordered with its
   // commits. Last statement: the callback may run before events_after() returns (a refusal).
-  ctx_.store.events_after(tenant_, pos.since, ctx_.options.resume_max_events,
-                          [self = shared_from_this(), h = std::move(hello)](Result<store::Recovery> r) mutable {
-                            boost::asio::dispatch(self->worker_.io(), [self, h = std::move(h), r = std::move(r)]() mutable {
-                              self->on_recovery(std::move(h), std::move(r));
-                            });
-                          });
+  ctx_.store.events_after(
+      tenant_, pos.since, ctx_.options.resume_max_events,
+      [self = shared_from_this(), h = std::move(hello)](Result<store::Recovery> r) mutable {
+        boost::asio::dispatch(self->worker_.io(), [self, h = std::move(h), r = std::move(r)]() mutable {
+          self->on_recovery(std::move(h), std::move(r));
+        });
+      });
 }
 
 void WsSession::on_recovery(proto::Hello hello, Result<store::Recovery> recovery) {
@@ -289,7 +312,8 @@ void WsSession::on_recovery(proto::Hello hello, Result<store::Recovery> recovery
       hello.recovered = false;
       return request_snapshot(std::move(hello));
     }
-    if (!batch->events.empty()) slices.push_back(hub::Slice{batch, 0, static_cast<std::uint32_t>(batch->events.size())});
+    if (!batch->events.empty())
+      slices.push_back(hub::Slice{batch, 0, static_cast<std::uint32_t>(batch->events.size())});
   }
   m.resume_store.inc();
   outbox_.drop_through(recovery->seq);
@@ -308,7 +332,8 @@ bool WsSession::recover_through_ring(const store::Recovery& recovery, std::vecto
   std::span<const StoredPoint> older(recovery.points);
   if (auto span = ring.span(tenant_)) {
     if (span->last != recovery.seq) return false;
-    const auto end = std::find_if(older.begin(), older.end(), [&](const StoredPoint& p) { return p.seq >= span->first; });
+    const auto end =
+        std::find_if(older.begin(), older.end(), [&](const StoredPoint& p) { return p.seq >= span->first; });
     older = older.first(static_cast<std::size_t>(end - older.begin()));
   }
   if (!older.empty()) ring.seed(proto::encode_batch(tenant_, older), recovery.seq, Clock::now());
@@ -321,11 +346,12 @@ bool WsSession::recover_through_ring(const store::Recovery& recovery, std::vecto
 void WsSession::request_snapshot(proto::Hello hello) {
   // The store may answer inline (from memory) or on its thread; dispatch covers both. Last statement:
   // on_snapshot may already have run when snapshot() returns.
-  ctx_.store.snapshot(tenant_, [self = shared_from_this(), h = std::move(hello)](Result<store::Snapshot> r) mutable {
-    boost::asio::dispatch(self->worker_.io(), [self, h = std::move(h), r = std::move(r)]() mutable {
-      self->on_snapshot(std::move(h), std::move(r));
-    });
-  });
+  ctx_.store.snapshot(
+      tenant_, [self = shared_from_this(), h = std::move(hello)](Result<store::Snapshot> r) mutable {
+        boost::asio::dispatch(self->worker_.io(), [self, h = std::move(h), r = std::move(r)]() mutable {
+          self->on_snapshot(std::move(h), std::move(r));
+        });
+      });
 }
 
 void WsSession::on_snapshot(proto::Hello hello, Result<store::Snapshot> snapshot) {
@@ -534,7 +560,8 @@ bool WsSession::has_output() const noexcept {
 }
 
 void WsSession::on_ready() {
-  if (flush_queued_ || writing_ || phase_ != Phase::live) return;  // a stuck write drains the outbox when it moves
+  if (flush_queued_ || writing_ || phase_ != Phase::live)
+    return;  // a stuck write drains the outbox when it moves
   flush_queued_ = true;
   worker_.schedule_flush(this);
 }
@@ -566,9 +593,7 @@ void WsSession::flush() {
     if (phase_ == Phase::live && closing_ == Closing::open && !outbox_.empty()) gather_telemetry(iov);
     std::size_t pos = 0;
     switch (write_gather(socket_.native_handle(), iov, pos, echo_waits_for_fin())) {
-      case IoStatus::done:
-        write_done();
-        continue;
+      case IoStatus::done: write_done(); continue;
       case IoStatus::would_block: {
         // The rare path: keep what the kernel did not take, and the bytes it points into.
         rest_.assign(iov.begin() + static_cast<std::ptrdiff_t>(pos), iov.end());
@@ -578,13 +603,13 @@ void WsSession::flush() {
         slices.clear();
         writing_ = true;
         socket_.async_wait(boost::asio::ip::tcp::socket::wait_write,
-                           allocate_exactly([self = shared_from_this()](boost::system::error_code ec) { self->on_writable(ec); }));
+                           allocate_exactly([self = shared_from_this()](boost::system::error_code ec) {
+                             self->on_writable(ec);
+                           }));
         return;
       }
       case IoStatus::eof:
-      case IoStatus::failed:
-        worker_.slice_scratch().clear();
-        return teardown();
+      case IoStatus::failed: worker_.slice_scratch().clear(); return teardown();
     }
   }
   if (read_paused_ && !writing_ && phase_ != Phase::closed) {
@@ -666,11 +691,12 @@ void WsSession::on_writable(boost::system::error_code ec) {
       return flush();  // whatever queued meanwhile: one write for all of it
     case IoStatus::would_block:
       socket_.async_wait(boost::asio::ip::tcp::socket::wait_write,
-                         allocate_exactly([self = shared_from_this()](boost::system::error_code e) { self->on_writable(e); }));
+                         allocate_exactly([self = shared_from_this()](boost::system::error_code e) {
+                           self->on_writable(e);
+                         }));
       return;
     case IoStatus::eof:
-    case IoStatus::failed:
-      return teardown();
+    case IoStatus::failed: return teardown();
   }
 }
 

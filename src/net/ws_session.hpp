@@ -49,7 +49,9 @@ struct WsStart {
 // saturated to the int64 range, so no `exp` a signed token may carry overflows it.
 std::int64_t session_deadline_ms(std::int64_t exp_s, std::int64_t grace_s) noexcept;
 
-class WsSession final : public std::enable_shared_from_this<WsSession>, public hub::Subscriber, private ws::FrameSink {
+class WsSession final : public std::enable_shared_from_this<WsSession>,
+                        public hub::Subscriber,
+                        private ws::FrameSink {
  public:
   // `slot` (from the HTTP connection) counts the session against the connection caps until it
   // authenticates; from then on it counts against --max-connections alone.
@@ -92,8 +94,8 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
   };
   // What ends the connection once our close frame is written.
   enum class AfterClose : std::uint8_t {
-    await_peer,        // we closed: the peer answers with its close (or hangs up), within deadline_
-    hang_up,           // the peer's close came while ours was queued: the handshake is complete
+    await_peer,  // we closed: the peer answers with its close (or hangs up), within deadline_
+    hang_up,     // the peer's close came while ours was queued: the handshake is complete
     // We echo the peer's clean close: the echo waits for the FIN and shares its segment (one segment and
     // one wake-up less for the peer).
     hang_up_with_fin,
@@ -168,16 +170,17 @@ class WsSession final : public std::enable_shared_from_this<WsSession>, public h
   hub::Outbox outbox_;
   TenantId tenant_;
   UserId user_;
-  std::int64_t expiry_ms_ = 0;  // wall clock: token exp + grace (session_deadline_ms)
+  std::int64_t expiry_ms_ = 0;                   // wall clock: token exp + grace (session_deadline_ms)
   std::optional<proto::ResumePosition> resume_;  // asked for by the upgrade or the first auth message
   std::optional<std::string> deferred_auth_;     // a refresh sent before hello, handled once live
   std::uint64_t refresh_generation_ = 0;         // the newest refresh in flight wins
   double auth_allowance_;                        // token bucket of auth messages
   std::chrono::steady_clock::time_point auth_refilled_;
-  std::chrono::steady_clock::time_point deadline_;  // handshake, then close handshake (once our close is sent)
-  std::chrono::steady_clock::time_point last_rx_;   // last bytes from the peer
-  std::vector<OutFrame> control_;    // queued frames, sent before telemetry; empty (no capacity) when idle
-  std::vector<OutFrame> sending_;    // frames of the write in flight, when the kernel did not take it at once
+  std::chrono::steady_clock::time_point
+      deadline_;                                   // handshake, then close handshake (once our close is sent)
+  std::chrono::steady_clock::time_point last_rx_;  // last bytes from the peer
+  std::vector<OutFrame> control_;  // queued frames, sent before telemetry; empty (no capacity) when idle
+  std::vector<OutFrame> sending_;  // frames of the write in flight, when the kernel did not take it at once
   std::vector<hub::Slice> inflight_;  // slices of that write (keeps the shared bytes alive)
   std::vector<iovec> rest_;           // what is left of that write
   std::size_t rest_pos_ = 0;

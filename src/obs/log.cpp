@@ -53,7 +53,9 @@ void append_value(std::string& out, std::string_view v) {
 }  // namespace
 
 void set_level(Level level) noexcept { g_level.store(static_cast<int>(level)); }
-bool enabled(Level level) noexcept { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
+bool enabled(Level level) noexcept {
+  return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
+}
 
 bool parse_level(std::string_view text, Level& out) noexcept {
   for (Level l : {Level::debug, Level::info, Level::warn, Level::error}) {
@@ -69,7 +71,8 @@ void log(Level level, std::string_view msg, std::initializer_list<Field> fields)
   if (!enabled(level)) return;
   const auto now = std::chrono::system_clock::now();
   const auto secs = std::chrono::system_clock::to_time_t(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char ts[64];

@@ -33,7 +33,9 @@ bool parse_level(std::string_view text, Level& out) noexcept;
 
 void log(Level level, std::string_view msg, std::initializer_list<Field> fields = {});
 
-inline void debug(std::string_view m, std::initializer_list<Field> f = {}) { if (enabled(Level::debug)) log(Level::debug, m, f); }
+inline void debug(std::string_view m, std::initializer_list<Field> f = {}) {
+  if (enabled(Level::debug)) log(Level::debug, m, f);
+}
 inline void info(std::string_view m, std::initializer_list<Field> f = {}) { log(Level::info, m, f); }
 inline void warn(std::string_view m, std::initializer_list<Field> f = {}) { log(Level::warn, m, f); }
 inline void error(std::string_view m, std::initializer_list<Field> f = {}) { log(Level::error, m, f); }

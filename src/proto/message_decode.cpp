@@ -20,14 +20,17 @@ Error field_error(std::string_view field, std::string message) {
   return e;
 }
 
-Error missing(std::string_view field) { return field_error(field, "missing field \"" + std::string(field) + "\""); }
+Error missing(std::string_view field) {
+  return field_error(field, "missing field \"" + std::string(field) + "\"");
+}
 Error mistyped(std::string_view field, std::string_view want) {
   return field_error(field, "field \"" + std::string(field) + "\" must be " + std::string(want));
 }
 
 // Numbers may arrive as JSON integers ("speed_kph":43) or doubles; both are fine for a double field.
 std::optional<double> as_double(const json::value& v) {
-  if (v.is_double()) return std::isfinite(v.get_double()) ? std::optional<double>(v.get_double()) : std::nullopt;
+  if (v.is_double())
+    return std::isfinite(v.get_double()) ? std::optional<double>(v.get_double()) : std::nullopt;
   if (v.is_int64()) return static_cast<double>(v.get_int64());
   if (v.is_uint64()) return static_cast<double>(v.get_uint64());
   return std::nullopt;
@@ -176,7 +179,8 @@ Result<Hello> decode_hello(const json::object& o) {
   if (!epoch) return epoch.error();
   auto grace = get_optional_count(o, "token_grace_s");
   if (!grace) return grace.error();
-  if (grace->value_or(0) > static_cast<std::uint64_t>(INT64_MAX)) return mistyped("token_grace_s", "an int64");
+  if (grace->value_or(0) > static_cast<std::uint64_t>(INT64_MAX))
+    return mistyped("token_grace_s", "an int64");
   auto recovered = get_optional_bool(o, "recovered");
   if (!recovered) return recovered.error();
   h.tenant = std::move(*tenant);
@@ -283,8 +287,8 @@ Result<StoredPoint> decode_event(const json::value& v) {
     std::optional<double> TelemetryPoint::*member;
   };
   static constexpr Optional optionals[] = {
-      {"speed_kph", &TelemetryPoint::speed_kph},   {"heading_deg", &TelemetryPoint::heading_deg},
-      {"altitude_m", &TelemetryPoint::altitude_m}, {"accuracy_m", &TelemetryPoint::accuracy_m},
+      {"speed_kph", &TelemetryPoint::speed_kph},     {"heading_deg", &TelemetryPoint::heading_deg},
+      {"altitude_m", &TelemetryPoint::altitude_m},   {"accuracy_m", &TelemetryPoint::accuracy_m},
       {"battery_pct", &TelemetryPoint::battery_pct},
   };
   for (const Optional& opt : optionals) {

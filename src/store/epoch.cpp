@@ -36,7 +36,8 @@ std::string tenant_epoch(std::string_view store_id, const TenantId& tenant) {
 
 std::string random_store_id() {
   std::array<unsigned char, 16> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) throw std::runtime_error("RAND_bytes failed");
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
+    throw std::runtime_error("RAND_bytes failed");
   return hex(bytes.data(), bytes.size());
 }
 

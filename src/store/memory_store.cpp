@@ -32,7 +32,8 @@ void MemoryStore::append(AppendRequest req, Callback<AppendResult> done) {
   locked<AppendResult>(done, [&] { return do_append(req); });
 }
 
-void MemoryStore::create_device(TenantId tenant, std::string name, std::string key_hash, Callback<Device> done) {
+void MemoryStore::create_device(TenantId tenant, std::string name, std::string key_hash,
+                                Callback<Device> done) {
   locked<Device>(done, [&] { return do_create(tenant, name, key_hash); });
 }
 
@@ -77,7 +78,8 @@ Recovery MemoryStore::do_events_after(const TenantId& tenant, Seq since, std::si
                                  [](Seq s, const StoredPoint& p) { return s < p.seq; });
     out.points.insert(out.points.end(), from, points.end());
   }
-  std::sort(out.points.begin(), out.points.end(), [](const StoredPoint& a, const StoredPoint& b) { return a.seq < b.seq; });
+  std::sort(out.points.begin(), out.points.end(),
+            [](const StoredPoint& a, const StoredPoint& b) { return a.seq < b.seq; });
   out.complete = true;
   return out;
 }
@@ -140,7 +142,8 @@ Result<AppendResult> MemoryStore::do_append(const AppendRequest& req) {
   return out;
 }
 
-Result<Device> MemoryStore::do_create(const TenantId& tenant, const std::string& name, const std::string& key_hash) {
+Result<Device> MemoryStore::do_create(const TenantId& tenant, const std::string& name,
+                                      const std::string& key_hash) {
   if (key_hash.empty()) return Error{ErrorCode::invalid_field, "empty key hash", std::nullopt, "key_hash"};
   if (keys_.contains(key_hash)) {
     return Error{ErrorCode::invalid_field, "key already registered", std::nullopt, "key_hash"};
@@ -171,7 +174,8 @@ Result<HistoryPage> MemoryStore::do_history(const HistoryQuery& q) const {
     auto it = std::lower_bound(rec->points.begin(), rec->points.end(), *q.after_seq,
                                [](const StoredPoint& p, Seq s) { return p.seq < s; });
     if (it == rec->points.end() || it->seq != *q.after_seq) {
-      return Error{ErrorCode::invalid_field, "cursor does not name a point of this device", std::nullopt, "after"};
+      return Error{ErrorCode::invalid_field, "cursor does not name a point of this device", std::nullopt,
+                   "after"};
     }
     cursor = &*it;
   }
@@ -181,7 +185,8 @@ Result<HistoryPage> MemoryStore::do_history(const HistoryQuery& q) const {
     if (cursor != nullptr && !before(*cursor, p)) continue;
     hits.push_back(&p);
   }
-  std::sort(hits.begin(), hits.end(), [](const StoredPoint* a, const StoredPoint* b) { return before(*a, *b); });
+  std::sort(hits.begin(), hits.end(),
+            [](const StoredPoint* a, const StoredPoint* b) { return before(*a, *b); });
   const std::size_t limit = std::clamp<std::size_t>(q.limit, 1, kMaxHistoryLimit);
   HistoryPage page;
   for (std::size_t i = 0; i < hits.size() && i < limit; ++i) page.points.push_back(*hits[i]);

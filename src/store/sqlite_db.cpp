@@ -20,13 +20,12 @@ Error db_error(sqlite3* db, std::string_view context) {
 
 ErrorCode storage_error_code(int rc) noexcept {
   switch (rc & 0xff) {
-    case SQLITE_FULL:       // ENOSPC, EDQUOT
-    case SQLITE_IOERR:      // EIO on read, write, fsync, truncate...
-    case SQLITE_CANTOPEN:   // the WAL or a temp file could not be created (no inodes, no space)
-    case SQLITE_READONLY:   // the file system went read-only under us
+    case SQLITE_FULL:      // ENOSPC, EDQUOT
+    case SQLITE_IOERR:     // EIO on read, write, fsync, truncate...
+    case SQLITE_CANTOPEN:  // the WAL or a temp file could not be created (no inodes, no space)
+    case SQLITE_READONLY:  // the file system went read-only under us
       return ErrorCode::storage_unavailable;
-    default:
-      return ErrorCode::internal;
+    default: return ErrorCode::internal;
   }
 }
 
@@ -95,7 +94,8 @@ double Stmt::real(int col) const { return sqlite3_column_double(s_, col); }
 std::string Stmt::text(int col) const {
   const auto* p = sqlite3_column_text(s_, col);
   const int n = sqlite3_column_bytes(s_, col);
-  return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+  return p == nullptr ? std::string()
+                      : std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
 }
 std::optional<double> Stmt::opt_real(int col) const {
   if (is_null(col)) return std::nullopt;
@@ -109,8 +109,8 @@ std::optional<std::int64_t> Stmt::opt_int64(int col) const {
 Result<std::unique_ptr<Db>> Db::open(const std::string& path, const char* vfs) {
   sqlite3* db = nullptr;
   // NOMUTEX: one thread uses the connection at a time (handed from opener to worker at thread start).
-  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 vfs);
+  const int rc = sqlite3_open_v2(path.c_str(), &db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs);
   if (rc != SQLITE_OK) {
     Error e = db_error(db, "open " + path, rc);
     sqlite3_close_v2(db);  // a handle is returned even on failure, and must be released

@@ -12,17 +12,16 @@ namespace {
 constexpr std::size_t kMaxHistoryLimit = 1000;
 
 // Column list shared by every query that reads a point, so read_point() has one layout to follow.
-#define FLEET_POINT_COLUMNS                                                                                 \
+#define FLEET_POINT_COLUMNS                                                                              \
   "t.seq, t.device_id, t.received_ms, t.ts_ms, t.lat, t.lon, t.speed_kph, t.heading_deg, t.altitude_m, " \
   "t.accuracy_m, t.battery_pct, t.attributes_json"
 
-#define FLEET_DEVICE_SELECT                                                                \
-  "SELECT d.id, d.tenant_id, d.name, d.created_ms, d.revoked_ms, " FLEET_POINT_COLUMNS   \
+#define FLEET_DEVICE_SELECT                                                            \
+  "SELECT d.id, d.tenant_id, d.name, d.created_ms, d.revoked_ms, " FLEET_POINT_COLUMNS \
   " FROM devices d LEFT JOIN telemetry t ON t.tenant_id = d.tenant_id AND t.seq = d.last_seq "
 
 constexpr const char* kSelectOneDevice = FLEET_DEVICE_SELECT "WHERE d.tenant_id = ?1 AND d.id = ?2";
-constexpr const char* kSelectAllDevices =
-    FLEET_DEVICE_SELECT "WHERE d.tenant_id = ?1 ORDER BY d.rowid";
+constexpr const char* kSelectAllDevices = FLEET_DEVICE_SELECT "WHERE d.tenant_id = ?1 ORDER BY d.rowid";
 constexpr const char* kSelectActiveDevices =
     FLEET_DEVICE_SELECT "WHERE d.tenant_id = ?1 AND d.revoked_ms IS NULL ORDER BY d.rowid";
 
@@ -44,15 +43,17 @@ std::string insert_sql(std::size_t rows) {
 constexpr const char* kUpdateTenantSeq = "UPDATE tenants SET seq = ?2 WHERE tenant_id = ?1";
 // "Last" is newest by device time; a later seq wins a tie, and the new seq is always the latest.
 constexpr const char* kUpdateLast =
-    "UPDATE devices SET last_seq = ?2, last_ts_ms = ?3 WHERE id = ?1 AND (last_ts_ms IS NULL OR last_ts_ms <= ?3)";
+    "UPDATE devices SET last_seq = ?2, last_ts_ms = ?3 WHERE id = ?1 AND (last_ts_ms IS NULL OR last_ts_ms "
+    "<= ?3)";
 
-constexpr const char* kHistory =
-    "SELECT " FLEET_POINT_COLUMNS
-    " FROM telemetry t WHERE t.device_id = ?1 AND t.ts_ms >= ?2 AND t.ts_ms < ?3 AND (t.ts_ms, t.seq) > (?4, ?5)"
-    " ORDER BY t.ts_ms, t.seq LIMIT ?6";
+constexpr const char* kHistory = "SELECT " FLEET_POINT_COLUMNS
+                                 " FROM telemetry t WHERE t.device_id = ?1 AND t.ts_ms >= ?2 AND t.ts_ms < "
+                                 "?3 AND (t.ts_ms, t.seq) > (?4, ?5)"
+                                 " ORDER BY t.ts_ms, t.seq LIMIT ?6";
 
 constexpr const char* kEventsAfter =
-    "SELECT " FLEET_POINT_COLUMNS " FROM telemetry t WHERE t.tenant_id = ?1 AND t.seq > ?2 ORDER BY t.seq LIMIT ?3";
+    "SELECT " FLEET_POINT_COLUMNS
+    " FROM telemetry t WHERE t.tenant_id = ?1 AND t.seq > ?2 ORDER BY t.seq LIMIT ?3";
 
 #undef FLEET_DEVICE_SELECT
 #undef FLEET_POINT_COLUMNS
@@ -204,7 +205,8 @@ Result<void> SqliteRepo::commit() {
     for (const auto& [dev, last] : staged_last_) {
       auto st = db_->prepare(kUpdateLast);
       if (!st) return st.error();
-      if (auto r = (*st)->bind_static(1, dev->device.str())
+      if (auto r = (*st)
+                       ->bind_static(1, dev->device.str())
                        .bind(2, static_cast<std::int64_t>(last.seq))
                        .bind(3, last.ts_ms)
                        .run();
@@ -281,7 +283,9 @@ Result<Device> SqliteRepo::create_device(const TenantId& tenant, const std::stri
     auto d = db_->prepare(
         "INSERT INTO devices (id, tenant_id, name, key_hash, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!d) return d.error();
-    if (auto r = (*d)->bind(1, *id).bind(2, tenant.str()).bind(3, name).bind(4, key_hash).bind(5, now_ms).run(); !r) {
+    if (auto r =
+            (*d)->bind(1, *id).bind(2, tenant.str()).bind(3, name).bind(4, key_hash).bind(5, now_ms).run();
+        !r) {
       return r;
     }
     return db_->exec("COMMIT");
@@ -318,7 +322,9 @@ Result<Device> SqliteRepo::revoke_device(const TenantId& tenant, const DeviceId&
 
 Result<std::vector<Device>> SqliteRepo::query_devices(const TenantId& tenant, const DeviceId* only,
                                                       bool include_revoked) {
-  const char* sql = only != nullptr ? kSelectOneDevice : include_revoked ? kSelectAllDevices : kSelectActiveDevices;
+  const char* sql = only != nullptr   ? kSelectOneDevice
+                    : include_revoked ? kSelectAllDevices
+                                      : kSelectActiveDevices;
   auto st = db_->prepare(sql);
   if (!st) return st.error();
   (*st)->bind(1, tenant.str());
@@ -367,7 +373,8 @@ Result<HistoryPage> SqliteRepo::history(const HistoryQuery& q) {
     auto row = (*cur)->bind(1, q.tenant.str()).bind(2, static_cast<std::int64_t>(*q.after_seq)).step();
     if (!row) return row.error();
     if (!*row || (*cur)->text(1) != q.device.str()) {
-      return Error{ErrorCode::invalid_field, "cursor does not name a point of this device", std::nullopt, "after"};
+      return Error{ErrorCode::invalid_field, "cursor does not name a point of this device", std::nullopt,
+                   "after"};
     }
     after_ts = (*cur)->int64(0);
     after_seq = static_cast<std::int64_t>(*q.after_seq);
@@ -376,7 +383,8 @@ Result<HistoryPage> SqliteRepo::history(const HistoryQuery& q) {
   const std::size_t limit = std::clamp<std::size_t>(q.limit, 1, kMaxHistoryLimit);
   auto st = db_->prepare(kHistory);
   if (!st) return st.error();
-  (*st)->bind(1, q.device.str())
+  (*st)
+      ->bind(1, q.device.str())
       .bind(2, q.from_ms)
       .bind(3, q.to_ms)
       .bind(4, after_ts)
@@ -408,7 +416,10 @@ Result<Recovery> SqliteRepo::events_after(const TenantId& tenant, Seq since, std
   }
   auto st = db_->prepare(kEventsAfter);
   if (!st) return st.error();
-  (*st)->bind(1, tenant.str()).bind(2, static_cast<std::int64_t>(since)).bind(3, static_cast<std::int64_t>(want));
+  (*st)
+      ->bind(1, tenant.str())
+      .bind(2, static_cast<std::int64_t>(since))
+      .bind(3, static_cast<std::int64_t>(want));
   out.points.reserve(static_cast<std::size_t>(want));
   for (;;) {
     auto row = (*st)->step();
@@ -417,7 +428,8 @@ Result<Recovery> SqliteRepo::events_after(const TenantId& tenant, Seq since, std
     out.points.push_back(read_point(**st, 0));
   }
   // Anything but exactly since+1 .. seq would be a partial recovery: refuse it rather than send it.
-  out.complete = out.points.size() == want && out.points.front().seq == since + 1 && out.points.back().seq == out.seq;
+  out.complete =
+      out.points.size() == want && out.points.front().seq == since + 1 && out.points.back().seq == out.seq;
   if (!out.complete) out.points.clear();
   return out;
 }

@@ -97,16 +97,17 @@ class SqliteRepo {
   Result<void> flush_rows(bool all);
   void clear_staged();
   Seq current_seq(const std::string& tenant) const;
-  Result<std::vector<Device>> query_devices(const TenantId& tenant, const DeviceId* only, bool include_revoked);
+  Result<std::vector<Device>> query_devices(const TenantId& tenant, const DeviceId* only,
+                                            bool include_revoked);
 
   std::unique_ptr<Db> db_;
-  std::unordered_map<std::string, KeyEntry> keys_;     // key_hash -> device
+  std::unordered_map<std::string, KeyEntry> keys_;                                // key_hash -> device
   std::shared_ptr<KeyDirectory> active_keys_ = std::make_shared<KeyDirectory>();  // keys_ minus the revoked
-  std::unordered_map<std::string, Seq> seqs_;          // tenant -> committed seq
-  std::unordered_map<std::string, Seq> staged_seqs_;   // tenant -> seq inside the open transaction
+  std::unordered_map<std::string, Seq> seqs_;                                     // tenant -> committed seq
+  std::unordered_map<std::string, Seq> staged_seqs_;             // tenant -> seq inside the open transaction
   std::unordered_map<const KeyEntry*, StagedLast> staged_last_;  // device -> newest point in the transaction
-  std::vector<PendingRow> pending_;                    // staged rows not yet INSERTed
-  std::vector<std::string> insert_sql_;                // [k] = INSERT of 2^k rows
+  std::vector<PendingRow> pending_;                              // staged rows not yet INSERTed
+  std::vector<std::string> insert_sql_;                          // [k] = INSERT of 2^k rows
   std::string store_id_;
 };
 

@@ -22,7 +22,8 @@ Error unavailable(const char* why) { return make_error(ErrorCode::unavailable, w
 
 // What clients are told when the disk refuses a write; the details (SQLite's reason) go to the log.
 Error storage_refused() {
-  return make_error(ErrorCode::storage_unavailable, "storage refuses writes (disk full or failing); retry later");
+  return make_error(ErrorCode::storage_unavailable,
+                    "storage refuses writes (disk full or failing); retry later");
 }
 
 // Non-append requests hold a callback and a few ids.
@@ -45,8 +46,10 @@ Result<void> configure(Db& db, const SqliteOptions& o) {
   db.set_busy_timeout_ms(o.busy_timeout_ms);
   auto mode = db.query_text("PRAGMA journal_mode = WAL");
   if (!mode) return mode.error();
-  if (*mode != "wal") return make_error(ErrorCode::internal, "cannot enable WAL (journal_mode is " + *mode + ")");
-  if (auto r = db.exec(o.synchronous == SyncMode::full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  if (*mode != "wal")
+    return make_error(ErrorCode::internal, "cannot enable WAL (journal_mode is " + *mode + ")");
+  if (auto r = db.exec(o.synchronous == SyncMode::full ? "PRAGMA synchronous = FULL"
+                                                       : "PRAGMA synchronous = NORMAL");
       !r) {
     return r;
   }
@@ -55,14 +58,16 @@ Result<void> configure(Db& db, const SqliteOptions& o) {
   // same hot B-tree pages (table and index tails) and fsynced the database file every few group commits.
   // journal_size_limit truncates the WAL file back after a checkpoint. Durability is unchanged either way:
   // every commit is fsynced to the WAL (synchronous=FULL).
-  if (auto r = db.exec("PRAGMA wal_autocheckpoint = 10000; PRAGMA journal_size_limit = 67108864"); !r) return r;
+  if (auto r = db.exec("PRAGMA wal_autocheckpoint = 10000; PRAGMA journal_size_limit = 67108864"); !r)
+    return r;
   return db.exec("PRAGMA foreign_keys = ON");
 }
 
 }  // namespace
 
 std::size_t queue_bytes_of(const AppendRequest& req) noexcept {
-  std::size_t bytes = sizeof(AppendRequest) + req.key_hash.capacity() + req.points.capacity() * sizeof(TelemetryPoint);
+  std::size_t bytes =
+      sizeof(AppendRequest) + req.key_hash.capacity() + req.points.capacity() * sizeof(TelemetryPoint);
   for (const auto& p : req.points) bytes += p.attributes_json.capacity();
   return bytes;
 }
@@ -74,12 +79,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   };
   if (options.queue_capacity == 0 || options.queue_max_bytes == 0 || options.max_batch_points == 0 ||
       options.storage_probe_interval_ms <= 0) {
-    return fail(make_error(ErrorCode::internal,
-                           "queue_capacity, queue_max_bytes, max_batch_points and the probe interval must be positive"));
+    return fail(make_error(
+        ErrorCode::internal,
+        "queue_capacity, queue_max_bytes, max_batch_points and the probe interval must be positive"));
   }
   // With synchronous=FULL every commit ends in a WAL sync, which writes the commit's gathered frames in
   // one call and reports its errors: there the WAL write buffer is safe (wal_write_buffer.hpp).
-  const char* vfs = options.synchronous == SyncMode::full ? wal_write_buffer_vfs(options.base_vfs) : options.base_vfs;
+  const char* vfs =
+      options.synchronous == SyncMode::full ? wal_write_buffer_vfs(options.base_vfs) : options.base_vfs;
   if (options.synchronous == SyncMode::full && vfs == nullptr) {
     return fail(make_error(ErrorCode::internal, "cannot register the WAL write buffer VFS"));
   }
@@ -100,7 +107,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
       checkpointer = std::move(*c);
       checkpointer->attach(writer);  // before the worker starts: the connection is still ours
     } else {
-      obs::warn("background checkpoints unavailable: SQLite checkpoints inside commits", {{"error", c.error().message}});
+      obs::warn("background checkpoints unavailable: SQLite checkpoints inside commits",
+                {{"error", c.error().message}});
     }
   }
 
@@ -127,16 +135,21 @@ SqliteStore::SqliteStore(std::unique_ptr<SqliteRepo> repo, std::unique_ptr<WalCh
       max_batch_points_(options.max_batch_points),
       probe_interval_(options.storage_probe_interval_ms),
       commits_(obs::Registry::global().counter("fleet_store_commits_total", "Store transactions committed.")),
-      points_(obs::Registry::global().counter("fleet_store_points_total", "Telemetry points durably stored.")),
+      points_(
+          obs::Registry::global().counter("fleet_store_points_total", "Telemetry points durably stored.")),
       commit_failures_(obs::Registry::global().counter("fleet_store_commit_failures_total",
                                                        "Group commits that failed and were rolled back.")),
-      queue_depth_(obs::Registry::global().gauge("fleet_store_queue_depth", "Requests waiting for the store.")),
+      queue_depth_(
+          obs::Registry::global().gauge("fleet_store_queue_depth", "Requests waiting for the store.")),
       queue_bytes_gauge_(obs::Registry::global().gauge(
-          "fleet_store_queue_bytes", "Estimated memory held by requests waiting for the store (bounded by --store-queue-bytes).")),
+          "fleet_store_queue_bytes",
+          "Estimated memory held by requests waiting for the store (bounded by --store-queue-bytes).")),
       queue_rejected_(obs::Registry::global().counter(
-          "fleet_store_queue_rejected_total", "Requests refused because the store queue was full (requests or bytes).")),
+          "fleet_store_queue_rejected_total",
+          "Requests refused because the store queue was full (requests or bytes).")),
       storage_probes_(obs::Registry::global().counter(
-          "fleet_store_storage_probes_total", "Probe writes while the storage refused writes (readiness comes back after one succeeds).")) {
+          "fleet_store_storage_probes_total",
+          "Probe writes while the storage refused writes (readiness comes back after one succeeds).")) {
   snapshots_.set_known_tenants(repo_->loaded_tenants());  // before the store thread starts
 }
 
@@ -144,7 +157,8 @@ SqliteStore::~SqliteStore() { stop(); }
 
 std::optional<Error> SqliteStore::try_push(Job& job) {
   // Estimated before the lock: it walks the points.
-  const std::size_t bytes = std::holds_alternative<AppendJob>(job) ? queue_bytes_of(std::get<AppendJob>(job).req) : kTaskBytes;
+  const std::size_t bytes =
+      std::holds_alternative<AppendJob>(job) ? queue_bytes_of(std::get<AppendJob>(job).req) : kTaskBytes;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return unavailable("store stopping");
@@ -174,7 +188,8 @@ void SqliteStore::append(AppendRequest req, Callback<AppendResult> done) {
   if (auto refused = try_push(job)) deliver<AppendResult>(std::get<AppendJob>(job).done, std::move(*refused));
 }
 
-void SqliteStore::create_device(TenantId tenant, std::string name, std::string key_hash, Callback<Device> done) {
+void SqliteStore::create_device(TenantId tenant, std::string name, std::string key_hash,
+                                Callback<Device> done) {
   submit<Device>(std::move(done), [this, tenant = std::move(tenant), name = std::move(name),
                                    key_hash = std::move(key_hash)](SqliteRepo& repo) {
     auto created = repo.create_device(tenant, name, key_hash, clock_.now_ms());
@@ -210,8 +225,8 @@ void SqliteStore::get_device(TenantId tenant, DeviceId id, Callback<Device> done
 }
 
 void SqliteStore::list_devices(TenantId tenant, Callback<std::vector<Device>> done) {
-  submit<std::vector<Device>>(std::move(done),
-                              [tenant = std::move(tenant)](SqliteRepo& repo) { return repo.list_devices(tenant); });
+  submit<std::vector<Device>>(
+      std::move(done), [tenant = std::move(tenant)](SqliteRepo& repo) { return repo.list_devices(tenant); });
 }
 
 void SqliteStore::snapshot(TenantId tenant, Callback<Snapshot> done) {
@@ -356,8 +371,8 @@ void SqliteStore::commit_group(std::vector<AppendJob>& group) {
 
   if (failure) {
     commit_failures_.inc();
-    obs::error("store group commit failed", {{"appends", static_cast<std::uint64_t>(group.size())},
-                                             {"error", failure->message}});
+    obs::error("store group commit failed",
+               {{"appends", static_cast<std::uint64_t>(group.size())}, {"error", failure->message}});
     note_write(*failure);
     // Nothing of the group was stored, so every append that would have succeeded fails; refusals stay,
     // including those of appends the loop never reached. A disk that refuses writes is worth a retry

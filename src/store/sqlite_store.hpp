@@ -39,9 +39,9 @@ enum class SyncMode {
 };
 
 struct SqliteOptions {
-  std::string path;                       // database file, created if missing; its directory must exist
+  std::string path;  // database file, created if missing; its directory must exist
   SyncMode synchronous = SyncMode::full;
-  std::size_t queue_capacity = 10'000;    // requests waiting for the worker; more -> unavailable
+  std::size_t queue_capacity = 10'000;  // requests waiting for the worker; more -> unavailable
   // Memory the waiting requests may hold (their points, estimated: queue_bytes_of()); more ->
   // unavailable. A request larger than this alone is still taken when nothing else waits.
   std::size_t queue_max_bytes = 64 << 20;
@@ -53,7 +53,7 @@ struct SqliteOptions {
   // Checkpoint the WAL from a thread of its own instead of inside the commit that fills it
   // (wal_checkpointer.hpp). Off: SQLite's auto-checkpoint every 10,000 frames.
   bool background_checkpoints = true;
-  const Clock* clock = nullptr;           // for created_ms / revoked_ms; nullptr = SystemClock
+  const Clock* clock = nullptr;  // for created_ms / revoked_ms; nullptr = SystemClock
   // While the last write failed for a storage reason (write_failure()), the idle worker tries a tiny
   // write this often, so readiness comes back by itself once the disk does, even without traffic.
   int storage_probe_interval_ms = 1'000;
@@ -133,10 +133,10 @@ class SqliteStore final : public Store {
   void note_write(const Error& e);
   void probe_storage();
 
-  std::unique_ptr<SqliteRepo> repo_;  // touched only by the worker thread once it runs
+  std::unique_ptr<SqliteRepo> repo_;               // touched only by the worker thread once it runs
   std::unique_ptr<WalCheckpointer> checkpointer_;  // null: SQLite checkpoints inside commits
-  SnapshotCache snapshots_;           // written by the worker after each change commits, read by anyone
-  const std::string store_id_;        // from the database, read before the worker starts
+  SnapshotCache snapshots_;     // written by the worker after each change commits, read by anyone
+  const std::string store_id_;  // from the database, read before the worker starts
   const std::shared_ptr<const KeyDirectory> active_keys_;  // the repo's; outlives it after stop()
   const Clock& clock_;
   const std::size_t queue_capacity_;

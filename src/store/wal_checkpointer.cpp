@@ -17,12 +17,14 @@ struct CheckpointMetrics {
   obs::Counter& passes = obs::Registry::global().counter(
       "fleet_store_checkpoint_passes_total", "WAL checkpoint passes by the background checkpointer");
   obs::Counter& writer_runs = obs::Registry::global().counter(
-      "fleet_store_checkpoint_writer_runs_total", "WAL checkpoints the store thread ran itself (finishing a cycle or at the hard limit)");
+      "fleet_store_checkpoint_writer_runs_total",
+      "WAL checkpoints the store thread ran itself (finishing a cycle or at the hard limit)");
   obs::Counter& failures = obs::Registry::global().counter(
       "fleet_store_checkpoint_failures_total", "WAL checkpoints that failed (the next one tries again)");
-  obs::Counter& writer_waits = obs::Registry::global().counter(
-      "fleet_store_checkpoint_writer_waits_total",
-      "Commits that reached the WAL's hard limit and waited for a background pass (the disk is not keeping up)");
+  obs::Counter& writer_waits =
+      obs::Registry::global().counter("fleet_store_checkpoint_writer_waits_total",
+                                      "Commits that reached the WAL's hard limit and waited for a background "
+                                      "pass (the disk is not keeping up)");
   static CheckpointMetrics& get() {
     static CheckpointMetrics m;
     return m;
@@ -36,7 +38,8 @@ struct CheckpointMetrics {
 Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::open(const WalCheckpointerOptions& options) {
   if (options.finish_frames < 0 || options.start_frames <= options.finish_frames ||
       options.hard_limit_frames <= options.start_frames) {
-    return make_error(ErrorCode::internal, "checkpointer thresholds must satisfy finish < start < hard limit");
+    return make_error(ErrorCode::internal,
+                      "checkpointer thresholds must satisfy finish < start < hard limit");
   }
   auto db = Db::open(options.path, options.vfs);
   if (!db) return db.error();
@@ -142,7 +145,8 @@ void WalCheckpointer::run() {
       if (stopping_) break;
     }
     int log = 0, checkpointed = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &checkpointed);
+    const int rc =
+        sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &checkpointed);
     std::unique_lock lock(mu_);
     requested_ = false;
     if (rc == SQLITE_OK) {

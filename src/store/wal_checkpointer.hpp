@@ -31,21 +31,21 @@ namespace fleet::store {
 class Db;
 
 struct WalCheckpointerOptions {
-  std::string path;          // the database the writer has open
-  const char* vfs = nullptr;  // the VFS the writer uses
-  int start_frames = 2'000;   // WAL frames (4 KiB pages) that start a background pass
-  int finish_frames = 128;    // at most this many left after a pass: the writer copies them itself
+  std::string path;                // the database the writer has open
+  const char* vfs = nullptr;       // the VFS the writer uses
+  int start_frames = 2'000;        // WAL frames (4 KiB pages) that start a background pass
+  int finish_frames = 128;         // at most this many left after a pass: the writer copies them itself
   int hard_limit_frames = 12'000;  // the writer checkpoints itself if the WAL got this long anyway
 };
 
 struct WalCheckpointerStats {
-  std::uint64_t passes = 0;          // background passes completed
-  std::uint64_t finishes = 0;        // small checkpoints by the writer that completed a cycle
-  std::uint64_t forced = 0;          // checkpoints by the writer at the hard limit
-  std::uint64_t failures = 0;        // passes or finishes that failed (the next one tries again)
-  std::uint64_t writer_waits = 0;    // commits at the hard limit that waited for a running pass
-  int writer_frames_max = 0;         // most frames the writer had to copy in one finish or forced run
-  int wal_frames = 0;                // frames in the WAL after the last commit
+  std::uint64_t passes = 0;        // background passes completed
+  std::uint64_t finishes = 0;      // small checkpoints by the writer that completed a cycle
+  std::uint64_t forced = 0;        // checkpoints by the writer at the hard limit
+  std::uint64_t failures = 0;      // passes or finishes that failed (the next one tries again)
+  std::uint64_t writer_waits = 0;  // commits at the hard limit that waited for a running pass
+  int writer_frames_max = 0;       // most frames the writer had to copy in one finish or forced run
+  int wal_frames = 0;              // frames in the WAL after the last commit
 };
 
 class WalCheckpointer {
@@ -77,11 +77,11 @@ class WalCheckpointer {
   mutable std::mutex mu_;
   std::condition_variable cv_;         // wakes the checkpointer thread
   std::condition_variable pass_done_;  // wakes a writer waiting at the hard limit
-  bool requested_ = false;  // a pass is asked for or running
-  bool done_ = false;       // a pass finished and the writer has not looked at it yet
-  bool failed_ = false;     // a pass failed and the writer has not looked at it yet
-  int backfilled_ = 0;      // frames copied when that pass finished
-  int next_pass_frames_;    // WAL length that starts the next pass (further out after a failure)
+  bool requested_ = false;             // a pass is asked for or running
+  bool done_ = false;                  // a pass finished and the writer has not looked at it yet
+  bool failed_ = false;                // a pass failed and the writer has not looked at it yet
+  int backfilled_ = 0;                 // frames copied when that pass finished
+  int next_pass_frames_;               // WAL length that starts the next pass (further out after a failure)
   bool stopping_ = false;
   WalCheckpointerStats stats_;
   std::thread thread_;

@@ -149,7 +149,8 @@ int x_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offs
   if (!f->wal) return f->real->pMethods->xWrite(f->real, data, amount, offset);
   std::lock_guard lock(f->mu);
   if (!f->buffer.empty() && offset != f->buffer_offset + static_cast<sqlite3_int64>(f->buffer.size())) {
-    if (int rc = flush_locked(*f, Caller::owner); rc != SQLITE_OK) return rc;  // not contiguous: keep the order
+    if (int rc = flush_locked(*f, Caller::owner); rc != SQLITE_OK)
+      return rc;  // not contiguous: keep the order
   }
   const auto* bytes = static_cast<const char*>(data);
   try {
@@ -181,7 +182,9 @@ int x_file_size(sqlite3_file* file, sqlite3_int64* size) {
   return f->real->pMethods->xFileSize(f->real, size);
 }
 
-int x_lock(sqlite3_file* file, int level) { return as_file(file)->real->pMethods->xLock(as_file(file)->real, level); }
+int x_lock(sqlite3_file* file, int level) {
+  return as_file(file)->real->pMethods->xLock(as_file(file)->real, level);
+}
 int x_unlock(sqlite3_file* file, int level) {
   return as_file(file)->real->pMethods->xUnlock(as_file(file)->real, level);
 }
@@ -195,7 +198,9 @@ int x_file_control(sqlite3_file* file, int op, void* arg) {
   return f->real->pMethods->xFileControl(f->real, op, arg);
 }
 
-int x_sector_size(sqlite3_file* file) { return as_file(file)->real->pMethods->xSectorSize(as_file(file)->real); }
+int x_sector_size(sqlite3_file* file) {
+  return as_file(file)->real->pMethods->xSectorSize(as_file(file)->real);
+}
 int x_device_characteristics(sqlite3_file* file) {
   return as_file(file)->real->pMethods->xDeviceCharacteristics(as_file(file)->real);
 }
@@ -285,13 +290,17 @@ int x_open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flag
 }
 
 int x_delete(sqlite3_vfs* v, const char* n, int sync) { return base_of(v)->xDelete(base_of(v), n, sync); }
-int x_access(sqlite3_vfs* v, const char* n, int flags, int* out) { return base_of(v)->xAccess(base_of(v), n, flags, out); }
+int x_access(sqlite3_vfs* v, const char* n, int flags, int* out) {
+  return base_of(v)->xAccess(base_of(v), n, flags, out);
+}
 int x_full_pathname(sqlite3_vfs* v, const char* n, int size, char* out) {
   return base_of(v)->xFullPathname(base_of(v), n, size, out);
 }
 void* x_dl_open(sqlite3_vfs* v, const char* n) { return base_of(v)->xDlOpen(base_of(v), n); }
 void x_dl_error(sqlite3_vfs* v, int size, char* out) { base_of(v)->xDlError(base_of(v), size, out); }
-void (*x_dl_sym(sqlite3_vfs* v, void* h, const char* sym))(void) { return base_of(v)->xDlSym(base_of(v), h, sym); }
+void (*x_dl_sym(sqlite3_vfs* v, void* h, const char* sym))(void) {
+  return base_of(v)->xDlSym(base_of(v), h, sym);
+}
 void x_dl_close(sqlite3_vfs* v, void* h) { base_of(v)->xDlClose(base_of(v), h); }
 int x_randomness(sqlite3_vfs* v, int n, char* out) { return base_of(v)->xRandomness(base_of(v), n, out); }
 int x_sleep(sqlite3_vfs* v, int us) { return base_of(v)->xSleep(base_of(v), us); }
@@ -347,7 +356,8 @@ const char* wal_write_buffer_vfs(const char* base) noexcept {
   if (base == nullptr) return wal_write_buffer_vfs();
   // Shim names live as long as the process, like the VFSes SQLite keeps pointers to.
   static std::mutex mu;
-  static auto* shims = new (std::nothrow) std::vector<std::pair<std::string, const std::string*>>();  // base -> name
+  static auto* shims =
+      new (std::nothrow) std::vector<std::pair<std::string, const std::string*>>();  // base -> name
   std::lock_guard lock(mu);
   if (shims == nullptr) return nullptr;
   try {

@@ -1,7 +1,7 @@
 // fleet::Client against a real fleetd: the seed's setToken semantics done right, and protocol 2's in-band
 // refresh and resume end to end.
-#include <fleet/client.hpp>
 #include <gtest/gtest.h>
+#include <fleet/client.hpp>
 
 #include <signal.h>
 
@@ -37,7 +37,9 @@ struct Recorder {
         hellos.push_back(h);
       });
     };
-    cb.on_snapshot = [this](Seq seq, const std::vector<Device>&) { update([&] { snapshots.push_back(seq); }); };
+    cb.on_snapshot = [this](Seq seq, const std::vector<Device>&) {
+      update([&] { snapshots.push_back(seq); });
+    };
     cb.on_auth_ok = [this](std::int64_t exp) { update([&] { auth_oks.push_back(exp); }); };
     cb.on_telemetry = [this](const std::vector<StoredPoint>& e) {
       update([&] {
@@ -153,7 +155,9 @@ TEST(ClientSession, ReconnectsAfterTheServerGoesAwayAndComesBack) {
 
   // And it is live: a point ingested now arrives.
   const NewDevice truck = create_device(port, dev_token(issuer.port(), "alice", "org_a"), "Truck");
-  ASSERT_EQ(request(port, "POST", "/api/v1/telemetry", R"({"ts":1795000000000,"lat":1,"lon":2})", truck.key).status, 202);
+  ASSERT_EQ(
+      request(port, "POST", "/api/v1/telemetry", R"({"ts":1795000000000,"lat":1,"lon":2})", truck.key).status,
+      202);
   EXPECT_TRUE(r.wait([](auto& s) { return s.events == 1; }));
 }
 

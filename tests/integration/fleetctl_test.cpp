@@ -55,7 +55,8 @@ class Fleetctl {
     envp.push_back(nullptr);
 
     int out[2], err[2];
-    if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+    if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
+      throw std::runtime_error("pipe2 failed");
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, stdin_path.c_str(), O_RDONLY, 0);
@@ -117,11 +118,13 @@ class Fleetctl {
   const std::string& err() const noexcept { return err_; }
 
  private:
-  bool wait_for(const std::string& stream, std::string_view text, int times, std::chrono::milliseconds timeout) {
+  bool wait_for(const std::string& stream, std::string_view text, int times,
+                std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     auto count = [&] {
       int n = 0;
-      for (auto at = stream.find(text); at != std::string::npos; at = stream.find(text, at + text.size())) ++n;
+      for (auto at = stream.find(text); at != std::string::npos; at = stream.find(text, at + text.size()))
+        ++n;
       return n;
     };
     while (count() < times) {
@@ -183,7 +186,8 @@ std::vector<std::string> lines(const std::string& text) {
 }
 
 std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -208,7 +212,8 @@ class FleetctlCli : public ::testing::Test {
 };
 
 TEST_F(FleetctlCli, TokenPrintsOnlyAUsableToken) {
-  const Outcome r = ctl({"token", "--user", "alice", "--org", "org_a", "--role", "org:member", "--ttl", "3600"});
+  const Outcome r =
+      ctl({"token", "--user", "alice", "--org", "org_a", "--role", "org:member", "--ttl", "3600"});
   ASSERT_EQ(r.code, 0) << r;
   EXPECT_EQ(r.err, "");
   // Only the token and a newline, for TOKEN=$(fleetctl token ...).
@@ -226,11 +231,13 @@ TEST_F(FleetctlCli, TokenPrintsOnlyAUsableToken) {
 }
 
 TEST_F(FleetctlCli, ServerComesFromTheEnvironmentOrTheCommand) {
-  const Outcome env = run({"token", "--user", "alice", "--org", "org_a"}, {"FLEET_SERVER=" + server.base_url()});
+  const Outcome env =
+      run({"token", "--user", "alice", "--org", "org_a"}, {"FLEET_SERVER=" + server.base_url()});
   EXPECT_EQ(env.code, 0) << env;
   // A --server after the command wins over the global one (here: a port that refuses connections).
   RefusingPort nobody;
-  const Outcome both = run({"--server", nobody.url(), "token", "--server", server.base_url(), "--user", "alice"});
+  const Outcome both =
+      run({"--server", nobody.url(), "token", "--server", server.base_url(), "--user", "alice"});
   EXPECT_EQ(both.code, 0) << both;
   const Outcome global =
       run({"--server=" + server.base_url(), "token", "--user", "alice"}, {"FLEET_SERVER=" + nobody.url()});
@@ -268,16 +275,17 @@ TEST_F(FleetctlCli, PublishedPointsAreStored) {
   const std::string admin = token("alice", "org_a");
   const NewDevice truck = create_device(port(), admin, "Truck 1");
   const std::int64_t ts = now_ms() - 60'000;
-  const Outcome first =
-      ctl({"publish", "--key", truck.key, "--lat", "-33.8688", "--lon", "151.2093", "--ts", std::to_string(ts),
-           "--speed", "42.5", "--heading", "90", "--altitude", "12", "--accuracy", "4", "--battery", "81"});
+  const Outcome first = ctl({"publish", "--key", truck.key, "--lat", "-33.8688", "--lon", "151.2093", "--ts",
+                             std::to_string(ts), "--speed", "42.5", "--heading", "90", "--altitude", "12",
+                             "--accuracy", "4", "--battery", "81"});
   ASSERT_EQ(first.code, 0) << first;
   const auto answer = boost::json::parse(first.out).as_object();
   EXPECT_EQ(answer.at("accepted").as_int64(), 1);
   EXPECT_EQ(answer.at("last_seq").as_int64(), 1);
   // RFC 3339 time, key from the environment.
-  const Outcome second = ctl({"publish", "--lat", "48.8566", "--lon", "2.3522", "--ts", "2025-01-01T00:00:00Z"},
-                             {"FLEET_DEVICE_KEY=" + truck.key});
+  const Outcome second =
+      ctl({"publish", "--lat", "48.8566", "--lon", "2.3522", "--ts", "2025-01-01T00:00:00Z"},
+          {"FLEET_DEVICE_KEY=" + truck.key});
   ASSERT_EQ(second.code, 0) << second;
 
   auto history = request(port(), "GET", "/api/v1/devices/" + truck.id + "/telemetry", {}, admin);
@@ -348,8 +356,8 @@ TEST_F(FleetctlCli, WatchPrintsTheStreamAndStopsAfterCount) {
 
 TEST_F(FleetctlCli, WatchWithDevUserMintsItsOwnTokens) {
   const NewDevice truck = create_device(port(), token("admin", "org_w"), "Van");
-  Fleetctl watch({"--server", server.base_url(), "watch", "--dev-user", "bob", "--dev-org", "org_w", "--dev-role",
-                  "org:member", "--count", "1"});
+  Fleetctl watch({"--server", server.base_url(), "watch", "--dev-user", "bob", "--dev-org", "org_w",
+                  "--dev-role", "org:member", "--count", "1"});
   ASSERT_TRUE(watch.wait_for_stdout(R"("type":"snapshot")")) << watch.out() << watch.err();
   ASSERT_EQ(request(port(), "POST", "/api/v1/telemetry",
                     R"({"lat":1.5,"lon":2.5,"ts":)" + std::to_string(now_ms()) + "}", truck.key)
@@ -373,8 +381,8 @@ int occurrences(const std::string& text, std::string_view what) {
 TEST_F(FleetctlCli, WatchRefreshesDevTokensInBandBeforeTheyExpire) {
   const NewDevice truck = create_device(port(), token("admin", "org_w"), "Van");
   // Tokens of 3 s are refreshed every 2 s on the same socket: auth_ok lines, one hello, one snapshot.
-  Fleetctl watch({"--server", server.base_url(), "watch", "--dev-user", "bob", "--dev-org", "org_w", "--dev-ttl", "3",
-                  "--count", "1"});
+  Fleetctl watch({"--server", server.base_url(), "watch", "--dev-user", "bob", "--dev-org", "org_w",
+                  "--dev-ttl", "3", "--count", "1"});
   ASSERT_TRUE(watch.wait_for_stdout(R"("type":"auth_ok")", 3)) << watch.out() << watch.err();
   const std::string point = R"({"lat":1.5,"lon":2.5,"ts":)" + std::to_string(now_ms()) + "}";
   ASSERT_EQ(request(port(), "POST", "/api/v1/telemetry", point, truck.key).status, 202);
@@ -384,7 +392,8 @@ TEST_F(FleetctlCli, WatchRefreshesDevTokensInBandBeforeTheyExpire) {
   EXPECT_EQ(occurrences(watch.out(), R"("type":"telemetry")"), 1) << watch.out();
   for (const std::string& line : lines(watch.out())) {
     const auto j = boost::json::parse(line).as_object();
-    if (j.at("type").as_string() == "auth_ok") EXPECT_GT(j.at("token_exp").as_int64(), now_ms() / 1000 - 10) << line;
+    if (j.at("type").as_string() == "auth_ok")
+      EXPECT_GT(j.at("token_exp").as_int64(), now_ms() / 1000 - 10) << line;
   }
   EXPECT_EQ(watch.err().find("connection closed"), std::string::npos) << watch.err();
 }
@@ -400,7 +409,8 @@ TEST(FleetctlRestart, WatchResumesAfterTheServerRestarts) {
         R"({"lon":2.5,"lat":)" + std::to_string(lat) + R"(,"ts":)" + std::to_string(now_ms()) + "}";
     return request(port, "POST", "/api/v1/telemetry", point, truck.key).status;
   };
-  Fleetctl watch({"--server", server->base_url(), "watch", "--dev-user", "bob", "--dev-org", "org_w", "--count", "2"});
+  Fleetctl watch(
+      {"--server", server->base_url(), "watch", "--dev-user", "bob", "--dev-org", "org_w", "--count", "2"});
   ASSERT_TRUE(watch.wait_for_stdout(R"("type":"snapshot")")) << watch.out() << watch.err();
   ASSERT_EQ(publish(1.5), 202);
   ASSERT_TRUE(watch.wait_for_stdout(R"("type":"telemetry")")) << watch.out() << watch.err();
@@ -435,7 +445,8 @@ TEST_F(FleetctlCli, LongRunningCommandsStopOnSigterm) {
   watch.signal(SIGTERM);
   EXPECT_EQ(watch.wait(), 0) << watch.out() << watch.err();
 
-  Fleetctl simulate({"--server", server.base_url(), "simulate", "--token", admin, "--vehicles", "1", "--rate", "10"});
+  Fleetctl simulate(
+      {"--server", server.base_url(), "simulate", "--token", admin, "--vehicles", "1", "--rate", "10"});
   ASSERT_TRUE(simulate.wait_for_stderr("simulating 1 vehicle(s)")) << simulate.out() << simulate.err();
   simulate.signal(SIGTERM);
   EXPECT_EQ(simulate.wait(), 0) << simulate.out() << simulate.err();
@@ -453,15 +464,16 @@ TEST_F(FleetctlCli, WatchWithDevUserButNoOrganizationFails) {
   // A fresh dev token cannot fix "No organization": fleetctl must say so, not reconnect forever.
   const Outcome r = ctl({"watch", "--dev-user", "alice"});
   EXPECT_EQ(r.code, 1) << r;
-  EXPECT_NE(r.err.find("fleetctl: the server refused a new dev token (No organization)"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("fleetctl: the server refused a new dev token (No organization)"), std::string::npos)
+      << r;
 }
 
 TEST_F(FleetctlCli, SimulateDrivesVehiclesAndReusesTheirKeys) {
   const std::string admin = token("alice", "org_a");
   TempDir dir;
   const std::string keys = dir.path() + "/keys.json";
-  const Outcome r = ctl({"simulate", "--token", admin, "--vehicles", "2", "--rate", "5", "--duration", "2", "--seed",
-                         "7", "--keys-file", keys, "--name-prefix", "t-", "--city", "sydney"});
+  const Outcome r = ctl({"simulate", "--token", admin, "--vehicles", "2", "--rate", "5", "--duration", "2",
+                         "--seed", "7", "--keys-file", keys, "--name-prefix", "t-", "--city", "sydney"});
   ASSERT_EQ(r.code, 0) << r;
   ASSERT_FALSE(lines(r.out).empty()) << r;
   EXPECT_TRUE(lines(r.out).back().starts_with("done ")) << r;
@@ -489,7 +501,8 @@ TEST_F(FleetctlCli, SimulateDrivesVehiclesAndReusesTheirKeys) {
   }
 
   // A second run reuses the saved keys: no token needed, no new device.
-  const Outcome again = ctl({"simulate", "--vehicles", "2", "--rate", "5", "--duration", "1", "--keys-file", keys});
+  const Outcome again =
+      ctl({"simulate", "--vehicles", "2", "--rate", "5", "--duration", "1", "--keys-file", keys});
   ASSERT_EQ(again.code, 0) << again;
   EXPECT_EQ(devices(admin).size(), 2u);
 }
@@ -540,11 +553,16 @@ TEST(FleetctlOffline, UsageErrorsExit2WithAMessage) {
       {{"token", "--user", "alice", "--nope"}, "fleetctl: token: unknown flag --nope"},
       {{"devices", "list"}, "fleetctl: devices: --token (or $FLEET_TOKEN) is required"},
       {{"devices", "rename", "--token", "t"}, "fleetctl: devices: expected list, add NAME or remove ID"},
-      {{"devices", "list", "extra", "--token", "t"}, "fleetctl: devices: expected list, add NAME or remove ID"},
-      {{"publish", "--lat", "1", "--lon", "2"}, "fleetctl: publish: --key (or $FLEET_DEVICE_KEY) is required"},
-      {{"publish", "--key", "k", "--lat", "1", "--lon", "2", "3"}, "fleetctl: publish: unexpected argument 3"},
-      {{"publish", "--key", "k", "--lat", "abc", "--lon", "2"}, "fleetctl: --lat must be a number, got \"abc\""},
-      {{"publish", "--key", "k", "--lat", "1"}, "fleetctl: publish: --lat and --lon (or --file) are required"},
+      {{"devices", "list", "extra", "--token", "t"},
+       "fleetctl: devices: expected list, add NAME or remove ID"},
+      {{"publish", "--lat", "1", "--lon", "2"},
+       "fleetctl: publish: --key (or $FLEET_DEVICE_KEY) is required"},
+      {{"publish", "--key", "k", "--lat", "1", "--lon", "2", "3"},
+       "fleetctl: publish: unexpected argument 3"},
+      {{"publish", "--key", "k", "--lat", "abc", "--lon", "2"},
+       "fleetctl: --lat must be a number, got \"abc\""},
+      {{"publish", "--key", "k", "--lat", "1"},
+       "fleetctl: publish: --lat and --lon (or --file) are required"},
       {{"watch", "--token", "t", "--count", "0"}, "fleetctl: --count must be at least 1"},
       {{"watch"}, "fleetctl: watch: --token (or $FLEET_TOKEN, or --dev-user) is required"},
       {{"watch", "--token", "t", "now"}, "fleetctl: watch: unexpected argument now"},
@@ -555,9 +573,12 @@ TEST(FleetctlOffline, UsageErrorsExit2WithAMessage) {
       {{"simulate", "--connections", "0"}, "fleetctl: --connections must be at least 1"},
       {{"simulate", "--duration", "-1"}, "fleetctl: --duration must not be negative (0: until a signal)"},
       {{"devices", "list", "--token="}, "fleetctl: devices: --token (or $FLEET_TOKEN) is required"},
-      {{"publish", "--key=", "--lat", "1", "--lon", "2"}, "fleetctl: publish: --key (or $FLEET_DEVICE_KEY) is required"},
-      {{"publish", "--key", "k", "--file", "-", "--lat", "1"}, "fleetctl: publish: --lat cannot be combined with --file"},
-      {{"simulate", "--vehicles", "1", "--token="}, "fleetctl: simulate: --token (admin) is required to create 1 device(s)"},
+      {{"publish", "--key=", "--lat", "1", "--lon", "2"},
+       "fleetctl: publish: --key (or $FLEET_DEVICE_KEY) is required"},
+      {{"publish", "--key", "k", "--file", "-", "--lat", "1"},
+       "fleetctl: publish: --lat cannot be combined with --file"},
+      {{"simulate", "--vehicles", "1", "--token="},
+       "fleetctl: simulate: --token (admin) is required to create 1 device(s)"},
   };
   RefusingPort nobody;  // nothing may be sent anywhere, but if it were, it fails fast
   for (const Case& c : cases) {

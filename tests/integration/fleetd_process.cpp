@@ -32,8 +32,8 @@ FleetdProcess::FleetdProcess(std::vector<std::string> extra_args, std::string da
     : data_dir_(data_dir.empty() ? owned_dir_.path() + "/data" : std::move(data_dir)) {
   const std::string port_file = owned_dir_.path() + "/port";
   log_path_ = owned_dir_.path() + "/fleetd.log";
-  std::vector<std::string> args = {FLEETD_PATH, "--listen", "127.0.0.1:0", "--data-dir", data_dir_,
-                                   "--port-file", port_file, "--workers", "2"};
+  std::vector<std::string> args = {FLEETD_PATH,   "--listen", "127.0.0.1:0", "--data-dir", data_dir_,
+                                   "--port-file", port_file,  "--workers",   "2"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -41,7 +41,8 @@ FleetdProcess::FleetdProcess(std::vector<std::string> extra_args, std::string da
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);

@@ -24,7 +24,8 @@ std::string exchange(unsigned short port, const std::string& bytes, bool head_on
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect");
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    throw std::runtime_error("connect");
   timeval tv{20, 0};  // a hang guard: reads return as soon as the server closes
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
@@ -64,8 +65,10 @@ FleetdProcess* HttpEdge::server_ = nullptr;
 std::string* HttpEdge::token_ = nullptr;
 
 TEST_F(HttpEdge, ATransferEncodingThatDoesNotEndInChunkedCannotSmuggleARequest) {
-  const std::string smuggled = "GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + *token_ + "\r\n\r\n";
-  for (const std::string te : {"identity", "xchunked", "chunked, identity", "chunked, chunked", "chunked;x=1", " , "}) {
+  const std::string smuggled =
+      "GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + *token_ + "\r\n\r\n";
+  for (const std::string te :
+       {"identity", "xchunked", "chunked, identity", "chunked, chunked", "chunked;x=1", " , "}) {
     const std::string req = "POST /api/v1/telemetry HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + te +
                             "\r\nAuthorization: Bearer fk_x\r\n\r\n" + smuggled;
     const std::string out = exchange(port(), req);
@@ -73,30 +76,37 @@ TEST_F(HttpEdge, ATransferEncodingThatDoesNotEndInChunkedCannotSmuggleARequest) 
     EXPECT_EQ(count(out, "HTTP/1.1 "), 1u) << "the smuggled request was answered: " << te << "\n" << out;
     EXPECT_NE(out.find("Connection: close"), std::string::npos) << out;
     // The message names the problem (Beast itself refuses a few shapes as malformed, also with a 400).
-    EXPECT_TRUE(out.find("Transfer-Encoding") != std::string::npos || out.find("malformed HTTP request") != std::string::npos)
+    EXPECT_TRUE(out.find("Transfer-Encoding") != std::string::npos ||
+                out.find("malformed HTTP request") != std::string::npos)
         << out;
   }
   // A coding fleetd would have to undo is not implemented (501), and still closes.
-  const std::string gz = exchange(port(), "POST /api/v1/telemetry HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n"
-                                          "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled);
+  const std::string gz = exchange(port(),
+                                  "POST /api/v1/telemetry HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n"
+                                  "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
+                                      smuggled);
   EXPECT_EQ(gz.rfind("HTTP/1.1 501", 0), 0u) << gz;
   EXPECT_EQ(count(gz, "HTTP/1.1 "), 1u) << gz;
   // A body that really is chunked is read as one request (an unknown device key: 401).
   const std::string body = R"({"lat":1,"lon":2,"ts":1795000000000})";
-  const std::string ok = "POST /api/v1/telemetry HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-                         "Authorization: Bearer fk_unknown\r\nConnection: close\r\n\r\n24\r\n" + body + "\r\n0\r\n\r\n";
+  const std::string ok =
+      "POST /api/v1/telemetry HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+      "Authorization: Bearer fk_unknown\r\nConnection: close\r\n\r\n24\r\n" +
+      body + "\r\n0\r\n\r\n";
   const std::string out = exchange(port(), ok);
   EXPECT_EQ(count(out, "HTTP/1.1 "), 1u) << out;
   EXPECT_EQ(out.rfind("HTTP/1.1 401", 0), 0u) << out;
 }
 
 TEST_F(HttpEdge, TransferEncodingInHttp10IsRefused) {
-  const std::string out = exchange(port(), "POST /api/v1/telemetry HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+  const std::string out =
+      exchange(port(), "POST /api/v1/telemetry HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
   EXPECT_EQ(out.rfind("HTTP/1.0 400", 0), 0u) << out;
 }
 
 TEST_F(HttpEdge, Http11RequestsNeedExactlyOneHost) {
-  const std::string missing = exchange(port(), "GET /healthz HTTP/1.1\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string missing =
+      exchange(port(), "GET /healthz HTTP/1.1\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(missing.rfind("HTTP/1.1 400", 0), 0u) << missing;
   EXPECT_NE(missing.find("missing Host header"), std::string::npos) << missing;
   EXPECT_EQ(count(missing, "HTTP/1.1 "), 1u) << "the connection must close after the 400";
@@ -110,30 +120,36 @@ TEST_F(HttpEdge, Http11RequestsNeedExactlyOneHost) {
 
 TEST_F(HttpEdge, ARepeatedTokenOrResumeParameterIsRefusedNotPickedSilently) {
   const std::vector<std::string> queries = {"token=" + *token_ + "&token=" + *token_, "token=a&token",
-                                            "since=1&since=2&epoch=e", "since=1&epoch=a&epoch=b", "tok%65n=a&token=b"};
+                                            "since=1&since=2&epoch=e", "since=1&epoch=a&epoch=b",
+                                            "tok%65n=a&token=b"};
   for (const std::string& query : queries) {
-    const std::string out = exchange(port(), "GET /ws?" + query + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                                             "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-                                             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+    const std::string out = exchange(port(), "GET /ws?" + query +
+                                                 " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                                                 "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                                                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
     EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << query << "\n" << out;
     EXPECT_NE(out.find("repeated"), std::string::npos) << out;
   }
 }
 
 TEST_F(HttpEdge, AuthenticatedAndApiAnswersAreNeverStored) {
-  const std::string me = exchange(port(), "GET /api/v1/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer " +
-                                              *token_ + "\r\n\r\n");
+  const std::string me =
+      exchange(port(), "GET /api/v1/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer " +
+                           *token_ + "\r\n\r\n");
   EXPECT_EQ(me.rfind("HTTP/1.1 200", 0), 0u) << me;
   EXPECT_NE(me.find("Cache-Control: no-store\r\n"), std::string::npos) << me;
-  const std::string refused = exchange(port(), "GET /api/v1/devices HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string refused =
+      exchange(port(), "GET /api/v1/devices HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(refused.rfind("HTTP/1.1 401", 0), 0u) << refused;
   EXPECT_NE(refused.find("Cache-Control: no-store\r\n"), std::string::npos) << refused;
   const std::string mint = R"({"user":"bob","org":"org_b"})";
-  const std::string minted = exchange(port(), "POST /dev/token HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " +
-                                              std::to_string(mint.size()) + "\r\n\r\n" + mint);
+  const std::string minted =
+      exchange(port(), "POST /dev/token HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " +
+                           std::to_string(mint.size()) + "\r\n\r\n" + mint);
   EXPECT_EQ(minted.rfind("HTTP/1.1 200", 0), 0u) << minted;
   EXPECT_NE(minted.find("Cache-Control: no-store\r\n"), std::string::npos) << minted;
-  const std::string health = exchange(port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string health =
+      exchange(port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(health.find("no-store"), std::string::npos) << health;
 }
 
@@ -141,9 +157,12 @@ TEST(HttpEdgeOrigins, AnAllowListRefusesUpgradesFromOtherOrigins) {
   FleetdProcess server({"--dev", "--allowed-origin", "https://fleet.example"});
   const std::string token = dev_token(server.port(), "alice", "org_a");
   auto upgrade = [&](const std::string& origin_header) {
-    return exchange(server.port(), "GET /ws?token=" + token + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                                   "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-                                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" + origin_header + "\r\n",
+    return exchange(server.port(),
+                    "GET /ws?token=" + token +
+                        " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                        "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+                        origin_header + "\r\n",
                     true);
   };
   const std::string evil = upgrade("Origin: https://evil.example\r\n");

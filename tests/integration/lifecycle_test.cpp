@@ -1,8 +1,8 @@
 // Process lifecycle: durability across kill -9, graceful shutdown, readiness and metrics.
-#include <gtest/gtest.h>
-#include <signal.h>
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,14 +27,17 @@ namespace {
 // for up to five seconds.
 TEST(Lifecycle, ThreadsAreNamed) {
   FleetdProcess server({"--dev", "--workers", "2"});
-  const std::vector<std::string> expected = {"fleet-worker-0", "fleet-worker-1", "fleet-store", "fleet-ckpt", "fleet-jwks"};
+  const std::vector<std::string> expected = {"fleet-worker-0", "fleet-worker-1", "fleet-store", "fleet-ckpt",
+                                             "fleet-jwks"};
   std::set<std::string> names;
   const auto all_found = [&] {
-    return std::all_of(expected.begin(), expected.end(), [&](const std::string& e) { return names.count(e) > 0; });
+    return std::all_of(expected.begin(), expected.end(),
+                       [&](const std::string& e) { return names.count(e) > 0; });
   };
   // Each thread names itself when it starts, which may be just after the port is bound.
   eventually([&] {
-    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(server.pid()) + "/task")) {
+    for (const auto& task :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(server.pid()) + "/task")) {
       std::ifstream comm(task.path() / "comm");
       std::string name;
       std::getline(comm, name);
@@ -57,7 +60,9 @@ TEST(Lifecycle, AcknowledgedBatchSurvivesKill9AndRestart) {
     const NewDevice truck = create_device(first.port(), admin, "Truck");
     device_id = truck.id;
     std::string batch = "[";
-    for (int i = 0; i < 100; ++i) batch += std::string(i ? "," : "") + R"({"ts":)" + std::to_string(1795000000000 + i) + R"(,"lat":1,"lon":2})";
+    for (int i = 0; i < 100; ++i)
+      batch += std::string(i ? "," : "") + R"({"ts":)" + std::to_string(1795000000000 + i) +
+               R"(,"lat":1,"lon":2})";
     batch += "]";
     for (int i = 0; i < 5; ++i) {
       auto r = request(first.port(), "POST", "/api/v1/telemetry", batch, truck.key);
@@ -72,7 +77,10 @@ TEST(Lifecycle, AcknowledgedBatchSurvivesKill9AndRestart) {
   std::size_t total = 0;
   std::string after;
   for (;;) {
-    auto r = request(second.port(), "GET", "/api/v1/devices/" + device_id + "/telemetry?limit=1000" + (after.empty() ? "" : "&after=" + after), {}, admin);
+    auto r = request(
+        second.port(), "GET",
+        "/api/v1/devices/" + device_id + "/telemetry?limit=1000" + (after.empty() ? "" : "&after=" + after),
+        {}, admin);
     ASSERT_EQ(r.status, 200) << r.body;
     auto j = r.json();
     total += j.at("points").as_array().size();
@@ -82,7 +90,8 @@ TEST(Lifecycle, AcknowledgedBatchSurvivesKill9AndRestart) {
   EXPECT_EQ(total, 500u);
   EXPECT_EQ(last_seq, 500);
   // The device key still works and the sequence continues.
-  auto r = request(second.port(), "POST", "/api/v1/telemetry", R"({"ts":1795000001000,"lat":1,"lon":2})", keys[0]);
+  auto r =
+      request(second.port(), "POST", "/api/v1/telemetry", R"({"ts":1795000001000,"lat":1,"lon":2})", keys[0]);
   ASSERT_EQ(r.status, 202);
   EXPECT_EQ(r.json().at("last_seq").as_int64(), 501);
 }
@@ -138,12 +147,15 @@ TEST(Lifecycle, EveryBatchStoredDuringShutdownIsAcknowledged) {
     for (int i = 0; i < 200; ++i) {
       std::string body = "[";  // 500 points: the store takes a while over 200 of these
       for (int p = 0; p < 500; ++p) {
-        body += std::string(p ? "," : "") + R"({"ts":)" + std::to_string(1795000000000 + i * 500 + p) + R"(,"lat":1,"lon":2})";
+        body += std::string(p ? "," : "") + R"({"ts":)" + std::to_string(1795000000000 + i * 500 + p) +
+                R"(,"lat":1,"lon":2})";
       }
       body += "]";
-      const int fd = send_raw(server.port(), "POST /api/v1/telemetry HTTP/1.1\r\nHost: t\r\nConnection: close\r\nAuthorization: Bearer " +
-                                                 truck.key + "\r\nContent-Type: application/json\r\nContent-Length: " +
-                                                 std::to_string(body.size()) + "\r\n\r\n" + body);
+      const int fd = send_raw(
+          server.port(),
+          "POST /api/v1/telemetry HTTP/1.1\r\nHost: t\r\nConnection: close\r\nAuthorization: Bearer " +
+              truck.key + "\r\nContent-Type: application/json\r\nContent-Length: " +
+              std::to_string(body.size()) + "\r\n\r\n" + body);
       ASSERT_GE(fd, 0);
       fds.push_back(fd);
     }
@@ -199,7 +211,8 @@ TEST(Lifecycle, HealthReadinessAndMetrics) {
   ASSERT_EQ(m.status, 200);
   EXPECT_NE(m.body.find("fleet_ws_connections 1\n"), std::string::npos) << m.body;
   EXPECT_NE(m.body.find(R"(fleet_ws_handshakes_total{outcome="accepted"} 1)"), std::string::npos) << m.body;
-  EXPECT_NE(m.body.find(R"(fleet_ws_handshakes_total{outcome="refused",reason="missing_token"} 1)"), std::string::npos);
+  EXPECT_NE(m.body.find(R"(fleet_ws_handshakes_total{outcome="refused",reason="missing_token"} 1)"),
+            std::string::npos);
   EXPECT_NE(m.body.find("fleet_ingest_points_total"), std::string::npos);
   EXPECT_NE(m.body.find("fleet_deliveries_total"), std::string::npos);
 }
@@ -211,9 +224,7 @@ TEST(Lifecycle, DevEndpointsDoNotExistWithoutDev) {
   auto jwks = request(dev.port(), "GET", "/.well-known/jwks.json");
   ASSERT_EQ(jwks.status, 200);
   const std::string path = keys.path() + "/jwks.json";
-  {
-    std::ofstream(path) << jwks.body;
-  }
+  { std::ofstream(path) << jwks.body; }
   FleetdProcess prod({"--jwks-file", path});
   EXPECT_EQ(request(prod.port(), "POST", "/dev/token", R"({"user":"x","org":"y"})").status, 404);
   EXPECT_EQ(request(prod.port(), "GET", "/.well-known/jwks.json").status, 404);

@@ -1,8 +1,8 @@
 // Limits that protect the server and the other clients: slow consumers and the connection cap.
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
 #include <boost/asio.hpp>
+#include <boost/json.hpp>
 #include <map>
 #include <optional>
 #include <string>
@@ -15,14 +15,17 @@ namespace fleet::testing {
 namespace {
 
 std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string batch_of(std::size_t n, std::int64_t ts0) {
   std::string body = "[";
   for (std::size_t i = 0; i < n; ++i) {
-    body += std::string(i ? "," : "") + R"({"ts":)" + std::to_string(ts0 + static_cast<std::int64_t>(i)) +
-            R"(,"lat":48.8566,"lon":2.3522,"speed_kph":42.5,"heading_deg":90,"attributes":{"driver":"somebody with a long name"}})";
+    body +=
+        std::string(i ? "," : "") + R"({"ts":)" + std::to_string(ts0 + static_cast<std::int64_t>(i)) +
+        R"(,"lat":48.8566,"lon":2.3522,"speed_kph":42.5,"heading_deg":90,"attributes":{"driver":"somebody with a long name"}})";
   }
   return body + "]";
 }
@@ -33,9 +36,11 @@ struct Event {
 };
 
 // Reads telemetry until the event with `until_seq` arrived (or the session ends / times out).
-std::vector<Event> read_until(WsClient& ws, std::int64_t until_seq, std::chrono::seconds timeout = std::chrono::seconds(20)) {
+std::vector<Event> read_until(WsClient& ws, std::int64_t until_seq,
+                              std::chrono::seconds timeout = std::chrono::seconds(20)) {
   auto events = read_events(
-      ws, [&](const auto& got) { return !got.empty() && got.back().at("seq").as_int64() >= until_seq; }, timeout);
+      ws, [&](const auto& got) { return !got.empty() && got.back().at("seq").as_int64() >= until_seq; },
+      timeout);
   std::vector<Event> out;
   for (auto& e : events) out.push_back({e.at("seq").as_int64(), std::string(e.at("device").as_string())});
   return out;
@@ -47,13 +52,14 @@ class SlowConsumer : public ::testing::Test {
     server_ = std::make_unique<FleetdProcess>(std::vector<std::string>{
         "--dev", "--outbox-soft-limit", std::to_string(soft), "--outbox-hard-limit", std::to_string(hard)});
     admin_ = dev_token(port(), "alice", "org_a");
-    for (int i = 0; i < devices; ++i) devices_.push_back(create_device(port(), admin_, "truck " + std::to_string(i)));
+    for (int i = 0; i < devices; ++i)
+      devices_.push_back(create_device(port(), admin_, "truck " + std::to_string(i)));
   }
   unsigned short port() const { return server_->port(); }
   // One small batch per round, round-robin over the devices; the fast client drains after each one, so
   // its outbox never holds more than one batch. Stops when `stop` says so or after `rounds`.
-  std::int64_t drive(WsClient& fast, int rounds, const std::function<bool()>& stop, std::vector<Event>& fast_events,
-                     std::size_t points_per_round = 5) {
+  std::int64_t drive(WsClient& fast, int rounds, const std::function<bool()>& stop,
+                     std::vector<Event>& fast_events, std::size_t points_per_round = 5) {
     std::int64_t last_seq = 0;
     for (int round = 0; round < rounds; ++round) {
       const auto& d = devices_[static_cast<std::size_t>(round) % devices_.size()];
@@ -83,19 +89,21 @@ TEST_F(SlowConsumer, BacklogIsCoalescedToTheNewestPointPerDevice) {
   fast.read_json();
   fast.read_json();
   std::vector<Event> fast_events;
-  const std::int64_t last = drive(fast, 3000, [&] {
-    return metrics().find("fleet_ws_coalesced_events_total 0\n") == std::string::npos;
-  }, fast_events, 50);
+  const std::int64_t last = drive(
+      fast, 3000, [&] { return metrics().find("fleet_ws_coalesced_events_total 0\n") == std::string::npos; },
+      fast_events, 50);
   ASSERT_EQ(metrics().find("fleet_ws_coalesced_events_total 0\n"), std::string::npos) << "never coalesced";
   // A few more rounds so every device has points that were dropped for the slow client.
   std::vector<Event> more;
-  const std::int64_t final_seq = drive(fast, 30, [] { return false; }, more, 50);
+  const std::int64_t final_seq = drive(
+      fast, 30, [] { return false; }, more, 50);
   fast_events.insert(fast_events.end(), more.begin(), more.end());
   ASSERT_GT(final_seq, last);
 
   // The fast client saw every event, in order, without gaps.
   ASSERT_EQ(static_cast<std::int64_t>(fast_events.size()), final_seq);
-  for (std::size_t i = 0; i < fast_events.size(); ++i) ASSERT_EQ(fast_events[i].seq, static_cast<std::int64_t>(i + 1));
+  for (std::size_t i = 0; i < fast_events.size(); ++i)
+    ASSERT_EQ(fast_events[i].seq, static_cast<std::int64_t>(i + 1));
 
   // The slow client catches up: fewer events, ascending seq, and the newest point of every device. Every
   // gap is explained by the `skipped` of the frame that closes it (docs/protocol.md), so the client can
@@ -146,9 +154,9 @@ TEST_F(SlowConsumer, IsClosedWith1013WhenEvenTheCoalescedBacklogIsTooBig) {
   fast.read_json();
   fast.read_json();
   std::vector<Event> fast_events;
-  const std::int64_t last = drive(fast, 3000, [&] {
-    return metrics().find("fleet_ws_slow_consumers_total 1\n") != std::string::npos;
-  }, fast_events);
+  const std::int64_t last = drive(
+      fast, 3000, [&] { return metrics().find("fleet_ws_slow_consumers_total 1\n") != std::string::npos; },
+      fast_events);
   ASSERT_NE(metrics().find("fleet_ws_slow_consumers_total 1\n"), std::string::npos) << "never overflowed";
   // The close frame waits behind the stuck write: it arrives once the client reads again.
   EXPECT_EQ(slow.wait_close(std::chrono::seconds(30)), 1013);

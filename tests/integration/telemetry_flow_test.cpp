@@ -14,14 +14,17 @@ std::string point(double lat, double lon, std::int64_t ts_ms = 0) {
   if (ts_ms) {
     p["ts"] = ts_ms;
   } else {
-    p["ts"] = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    p["ts"] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
   }
   return boost::json::serialize(p);
 }
 
 std::vector<boost::json::object> read_events(WsClient& ws, std::size_t n,
                                              std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-  return fleet::testing::read_events(ws, [n](const auto& events) { return events.size() >= n; }, timeout);
+  return fleet::testing::read_events(
+      ws, [n](const auto& events) { return events.size() >= n; }, timeout);
 }
 
 class TelemetryFlow : public ::testing::Test {
@@ -49,12 +52,14 @@ TEST_F(TelemetryFlow, IngestIsDeliveredInSeqOrderAfterHelloAndSnapshot) {
   EXPECT_EQ(devices[0].at("name").as_string(), "Truck 1");
   EXPECT_DOUBLE_EQ(devices[0].at("last").at("lat").as_double(), 48.1);
 
-  auto r1 = request(port(), "POST", "/api/v1/telemetry", "[" + point(48.2, 2.2) + "," + point(48.3, 2.3) + "]", truck.key);
+  auto r1 = request(port(), "POST", "/api/v1/telemetry",
+                    "[" + point(48.2, 2.2) + "," + point(48.3, 2.3) + "]", truck.key);
   ASSERT_EQ(r1.status, 202) << r1.body;
   EXPECT_EQ(r1.json().at("accepted").as_int64(), 2);
   EXPECT_EQ(r1.json().at("last_seq").as_int64(), 3);
   for (int i = 0; i < 5; ++i) {
-    ASSERT_EQ(request(port(), "POST", "/api/v1/telemetry", point(48.4 + i * 0.01, 2.4), truck.key).status, 202);
+    ASSERT_EQ(request(port(), "POST", "/api/v1/telemetry", point(48.4 + i * 0.01, 2.4), truck.key).status,
+              202);
   }
   auto events = read_events(ws, 7);
   ASSERT_EQ(events.size(), 7u);
@@ -104,7 +109,8 @@ TEST_F(TelemetryFlow, BadBatchIsRefusedWholeAndStoresNothing) {
   WsClient ws(port(), "/ws?token=" + admin);
   ws.read_json();
   ws.read_json();
-  const std::string body = "[" + point(1, 1) + "," + point(2, 2) + "," + point(3, 3) + "," + point(95, 3) + "]";
+  const std::string body =
+      "[" + point(1, 1) + "," + point(2, 2) + "," + point(3, 3) + "," + point(95, 3) + "]";
   auto r = request(port(), "POST", "/api/v1/telemetry", body, truck.key);
   ASSERT_EQ(r.status, 400);
   EXPECT_EQ(r.json().at("error").at("code").as_string(), "invalid_point");
@@ -122,7 +128,8 @@ TEST_F(TelemetryFlow, BadBatchIsRefusedWholeAndStoresNothing) {
 TEST_F(TelemetryFlow, MalformedBodiesGetJsonErrors) {
   const std::string admin = dev_token(port(), "alice", "org_a");
   const NewDevice truck = create_device(port(), admin, "Truck");
-  auto dup = request(port(), "POST", "/api/v1/telemetry", R"({"ts":1795000000000,"lat":1,"lat":2,"lon":3})", truck.key);
+  auto dup = request(port(), "POST", "/api/v1/telemetry", R"({"ts":1795000000000,"lat":1,"lat":2,"lon":3})",
+                     truck.key);
   EXPECT_EQ(dup.status, 400);
   EXPECT_EQ(dup.json().at("error").at("code").as_string(), "invalid_json");
   auto big = request(port(), "POST", "/api/v1/telemetry", std::string(2 << 20, ' '), truck.key);
@@ -185,7 +192,8 @@ TEST_F(TelemetryFlow, HistoryPaginatesEveryPointOnce) {
   std::vector<std::int64_t> seqs;
   std::string after;
   for (int page = 0; page < 10; ++page) {
-    std::string target = "/api/v1/devices/" + truck.id + "/telemetry?limit=10" + (after.empty() ? "" : "&after=" + after);
+    std::string target =
+        "/api/v1/devices/" + truck.id + "/telemetry?limit=10" + (after.empty() ? "" : "&after=" + after);
     auto r = request(port(), "GET", target, {}, admin);
     ASSERT_EQ(r.status, 200) << r.body;
     auto j = r.json();

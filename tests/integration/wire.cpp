@@ -18,8 +18,8 @@ using tcp = asio::ip::tcp;
 
 boost::json::value HttpResult::json() const { return boost::json::parse(body); }
 
-HttpResult request(unsigned short port, const std::string& method, const std::string& target, const std::string& body,
-                const std::string& bearer) {
+HttpResult request(unsigned short port, const std::string& method, const std::string& target,
+                   const std::string& body, const std::string& bearer) {
   asio::io_context io;
   beast::tcp_stream stream(io);
   stream.expires_after(std::chrono::seconds(10));
@@ -43,8 +43,8 @@ HttpResult request(unsigned short port, const std::string& method, const std::st
   return out;
 }
 
-std::string dev_token(unsigned short port, const std::string& user, const std::string& org, const std::string& role,
-                      int ttl_s) {
+std::string dev_token(unsigned short port, const std::string& user, const std::string& org,
+                      const std::string& role, int ttl_s) {
   boost::json::object req{{"user", user}, {"org", org}, {"role", role}, {"ttl_s", ttl_s}};
   auto r = request(port, "POST", "/dev/token", boost::json::serialize(req));
   if (r.status != 200) throw std::runtime_error("dev token: " + std::to_string(r.status) + " " + r.body);
@@ -52,7 +52,8 @@ std::string dev_token(unsigned short port, const std::string& user, const std::s
 }
 
 NewDevice create_device(unsigned short port, const std::string& token, const std::string& name) {
-  auto r = request(port, "POST", "/api/v1/devices", boost::json::serialize(boost::json::object{{"name", name}}), token);
+  auto r = request(port, "POST", "/api/v1/devices",
+                   boost::json::serialize(boost::json::object{{"name", name}}), token);
   if (r.status != 201) throw std::runtime_error("create device: " + std::to_string(r.status) + " " + r.body);
   auto j = r.json();
   return {std::string(j.at("device").at("id").as_string()), std::string(j.at("key").as_string())};
@@ -75,10 +76,11 @@ WsClient::WsClient(unsigned short port, const std::string& target, const std::st
   lowest.expires_after(std::chrono::seconds(10));
   lowest.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   lowest.expires_never();
-  impl_->ws.set_option(websocket::stream_base::decorator([bearer, authorization](websocket::request_type& req) {
-    if (!bearer.empty()) req.set(http::field::authorization, "Bearer " + bearer);
-    if (!authorization.empty()) req.set(http::field::authorization, authorization);
-  }));
+  impl_->ws.set_option(
+      websocket::stream_base::decorator([bearer, authorization](websocket::request_type& req) {
+        if (!bearer.empty()) req.set(http::field::authorization, "Bearer " + bearer);
+        if (!authorization.empty()) req.set(http::field::authorization, authorization);
+      }));
   impl_->ws.read_message_max(64 << 20);
   impl_->ws.handshake("127.0.0.1:" + std::to_string(port), target);
 }
@@ -102,7 +104,8 @@ std::optional<std::string> WsClient::read(std::chrono::milliseconds timeout) {
   }
   // A close frame may arrive and then our reply fail (the server already tore the connection down):
   // what the peer said still counts, as it does for a browser.
-  if (result == websocket::error::closed || (result && impl_->ws.reason().code != websocket::close_code::none)) {
+  if (result == websocket::error::closed ||
+      (result && impl_->ws.reason().code != websocket::close_code::none)) {
     close_code_ = impl_->ws.reason().code;
     close_reason_ = std::string(impl_->ws.reason().reason.data(), impl_->ws.reason().reason.size());
     return std::nullopt;
@@ -127,7 +130,8 @@ boost::json::object WsClient::read_json(std::chrono::milliseconds timeout) {
 std::uint16_t WsClient::wait_close(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (close_code_ == 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return 0;
     read(left);
     if (timed_out_) return 0;
@@ -148,7 +152,8 @@ std::vector<boost::json::object> read_events(
   std::vector<boost::json::object> events;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!done(events)) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     auto msg = ws.read(left);
     if (!msg) break;

@@ -5,10 +5,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "eventually.hpp"  // for what the server does on its own time
 
@@ -21,7 +21,7 @@ struct HttpResult {
 };
 
 HttpResult request(unsigned short port, const std::string& method, const std::string& target,
-                const std::string& body = {}, const std::string& bearer = {});
+                   const std::string& body = {}, const std::string& bearer = {});
 
 // The value of one series in GET /metrics ("fleet_ws_connections", or with its labels), "" when absent.
 std::string metric(unsigned short port, const std::string& series);
@@ -38,8 +38,8 @@ NewDevice create_device(unsigned short port, const std::string& token, const std
 
 class WsClient {
  public:
-  // Opens ws://127.0.0.1:<port><target>, optionally with `Authorization: Bearer`. Throws if the upgrade fails.
-  // `rcvbuf` > 0 shrinks the socket's receive buffer (before connecting), to play a slow consumer.
+  // Opens ws://127.0.0.1:<port><target>, optionally with `Authorization: Bearer`. Throws if the upgrade
+  // fails. `rcvbuf` > 0 shrinks the socket's receive buffer (before connecting), to play a slow consumer.
   // `authorization` sends that raw Authorization header instead of a bearer one.
   WsClient(unsigned short port, const std::string& target, const std::string& bearer = {}, int rcvbuf = 0,
            const std::string& authorization = {});

@@ -13,7 +13,9 @@ namespace {
 
 class WsAuth : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { server_ = new FleetdProcess({"--dev", "--clock-skew", "0", "--token-grace", "0"}); }
+  static void SetUpTestSuite() {
+    server_ = new FleetdProcess({"--dev", "--clock-skew", "0", "--token-grace", "0"});
+  }
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;

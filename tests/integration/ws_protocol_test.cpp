@@ -25,7 +25,8 @@ constexpr int kTcpCloseWait = 8;
 
 std::string upgrade_request(const std::string& target, const std::string& version = "13",
                             std::optional<std::string> key = std::string(kKey)) {
-  std::string r = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
+  std::string r =
+      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
   r += "Sec-WebSocket-Version: " + version + "\r\n";
   if (key) r += "Sec-WebSocket-Key: " + *key + "\r\n";
   return r + "\r\n";
@@ -44,7 +45,8 @@ std::string frame(std::uint8_t first, std::string_view payload, bool masked = tr
   }
   const char mask[4] = {0x12, 0x34, 0x56, 0x78};
   if (masked) f.append(mask, 4);
-  for (std::size_t i = 0; i < payload.size(); ++i) f.push_back(masked ? static_cast<char>(payload[i] ^ mask[i % 4]) : payload[i]);
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    f.push_back(masked ? static_cast<char>(payload[i] ^ mask[i % 4]) : payload[i]);
   return f;
 }
 
@@ -53,7 +55,9 @@ struct ServerFrame {
   bool fin = false;
   std::string payload;
   std::uint16_t close_code() const {
-    return payload.size() < 2 ? 0 : static_cast<std::uint16_t>((static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1]));
+    return payload.size() < 2 ? 0
+                              : static_cast<std::uint16_t>((static_cast<unsigned char>(payload[0]) << 8) |
+                                                           static_cast<unsigned char>(payload[1]));
   }
 };
 
@@ -65,7 +69,8 @@ class RawClient {
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect");
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      throw std::runtime_error("connect");
     timeval tv{20, 0};  // a hang guard, not a wait: reads return as soon as bytes or the FIN arrive
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
@@ -111,7 +116,8 @@ class RawClient {
           header = 4;
         } else if (len == 127 && buf_.size() >= 10) {
           len = 0;
-          for (int i = 0; i < 8; ++i) len = (len << 8) | static_cast<unsigned char>(buf_[2 + static_cast<std::size_t>(i)]);
+          for (int i = 0; i < 8; ++i)
+            len = (len << 8) | static_cast<unsigned char>(buf_[2 + static_cast<std::size_t>(i)]);
           header = 10;
         }
         if ((b1 & 0x7F) < 126 || header > 2) {
@@ -226,7 +232,8 @@ TEST_F(WsProtocol, UnsupportedVersionGets426NamingVersion13) {
 }
 
 TEST_F(WsProtocol, MissingOrBadKeyGets400WithAJsonError) {
-  for (const std::optional<std::string>& key : {std::optional<std::string>{}, std::optional<std::string>{"short"}}) {
+  for (const std::optional<std::string>& key :
+       {std::optional<std::string>{}, std::optional<std::string>{"short"}}) {
     RawClient c(port());
     c.send(upgrade_request("/ws?token=" + *token_, "13", key));
     const std::string head = c.read_head();
@@ -300,7 +307,8 @@ TEST_F(WsProtocol, BinaryMessageCloses1003) {
 TEST_F(WsProtocol, FragmentedPingMessageIsReassembled) {
   auto c = live();
   // Three fragments, a WebSocket ping between two of them, the whole sent in two pieces.
-  const std::string bytes = frame(0x01, R"({"ty)") + frame(0x00, R"(pe":)") + frame(0x89, "mid") + frame(0x80, R"("ping"})");
+  const std::string bytes =
+      frame(0x01, R"({"ty)") + frame(0x00, R"(pe":)") + frame(0x89, "mid") + frame(0x80, R"("ping"})");
   c->send(bytes.substr(0, 7));
   c->send(bytes.substr(7));
   auto pong_frame = c->read_frame();

@@ -19,17 +19,21 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 std::int64_t now_ms() {
-  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string point_at(double lat) {
   return json::serialize(json::object{{"ts", now_ms()}, {"lat", lat}, {"lon", 2.35}});
 }
 
-std::string auth_message(const std::string& token) { return json::serialize(json::object{{"type", "auth"}, {"token", token}}); }
+std::string auth_message(const std::string& token) {
+  return json::serialize(json::object{{"type", "auth"}, {"token", token}});
+}
 
 std::string resume_message(const std::string& token, std::int64_t since, const std::string& epoch) {
-  return json::serialize(json::object{{"type", "auth"}, {"token", token}, {"since", since}, {"epoch", epoch}});
+  return json::serialize(
+      json::object{{"type", "auth"}, {"token", token}, {"since", since}, {"epoch", epoch}});
 }
 
 std::int64_t seq_of(const json::object& o) { return o.at("seq").as_int64(); }
@@ -58,7 +62,8 @@ class SteadyIngest {
 };
 
 // Every message until `until` holds for the messages so far, the session closes, or the timeout.
-std::vector<json::object> read_until(WsClient& ws, const std::function<bool(const std::vector<json::object>&)>& until,
+std::vector<json::object> read_until(WsClient& ws,
+                                     const std::function<bool(const std::vector<json::object>&)>& until,
                                      milliseconds timeout = seconds(20)) {
   std::vector<json::object> out;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -83,7 +88,8 @@ std::vector<std::int64_t> event_seqs(const std::vector<json::object>& messages) 
 }
 
 void expect_contiguous(const std::vector<std::int64_t>& seqs, std::int64_t first, std::int64_t last) {
-  ASSERT_EQ(static_cast<std::int64_t>(seqs.size()), last - first + 1) << "first " << first << " last " << last;
+  ASSERT_EQ(static_cast<std::int64_t>(seqs.size()), last - first + 1)
+      << "first " << first << " last " << last;
   for (std::size_t i = 0; i < seqs.size(); ++i) ASSERT_EQ(seqs[i], first + static_cast<std::int64_t>(i));
 }
 
@@ -235,11 +241,13 @@ TEST_F(WsSession, RefreshesInBandSixTimesOnOneSocketUnderSteadyIngest) {
     std::int64_t exp = hello.at("token_exp").as_int64();
     for (int round = 0; round < 6; ++round) {
       // Read telemetry until about 1 s before the current token expires, then refresh.
-      auto got = read_until(ws, [&](const auto&) { return now_ms() >= exp * 1000 - 1000; }, seconds(15));
+      auto got = read_until(
+          ws, [&](const auto&) { return now_ms() >= exp * 1000 - 1000; }, seconds(15));
       messages.insert(messages.end(), got.begin(), got.end());
       ASSERT_EQ(ws.close_code(), 0) << "closed in round " << round << ": " << ws.close_reason();
       ws.send(auth_message(dev_token(port(), "alice", "org_a", "admin", 10)));
-      auto until_ok = read_until(ws, [](const auto& m) { return !m.empty() && m.back().at("type").as_string() == "auth_ok"; });
+      auto until_ok = read_until(
+          ws, [](const auto& m) { return !m.empty() && m.back().at("type").as_string() == "auth_ok"; });
       ASSERT_FALSE(until_ok.empty()) << "no auth_ok in round " << round << ", close " << ws.close_reason();
       const std::int64_t new_exp = until_ok.back().at("token_exp").as_int64();
       EXPECT_GT(new_exp, exp);
@@ -247,12 +255,17 @@ TEST_F(WsSession, RefreshesInBandSixTimesOnOneSocketUnderSteadyIngest) {
       messages.insert(messages.end(), until_ok.begin(), until_ok.end());
     }
     // Still live a minute in, long after the first token's exp + grace.
-    auto tail = read_until(ws, [&](const auto&) { return now_ms() >= started_ms + 60'000; }, seconds(15));
+    auto tail = read_until(
+        ws, [&](const auto&) { return now_ms() >= started_ms + 60'000; }, seconds(15));
     messages.insert(messages.end(), tail.begin(), tail.end());
   }
   ASSERT_EQ(ws.close_code(), 0) << ws.close_reason();
-  EXPECT_EQ(std::count_if(messages.begin(), messages.end(), [](const auto& m) { return m.at("type").as_string() == "auth_ok"; }), 6);
-  EXPECT_EQ(std::count_if(messages.begin(), messages.end(), [](const auto& m) { return m.at("type").as_string() == "snapshot"; }), 0);
+  EXPECT_EQ(std::count_if(messages.begin(), messages.end(),
+                          [](const auto& m) { return m.at("type").as_string() == "auth_ok"; }),
+            6);
+  EXPECT_EQ(std::count_if(messages.begin(), messages.end(),
+                          [](const auto& m) { return m.at("type").as_string() == "snapshot"; }),
+            0);
   const auto seqs = event_seqs(messages);
   ASSERT_GT(seqs.size(), 300u);  // ~10 points/s for about a minute
   expect_contiguous(seqs, start_seq + 1, seqs.back());
@@ -283,7 +296,8 @@ TEST_F(WsSession, RefreshWithAnotherOrganizationOrUserOrABadTokenCloses) {
   by_url.read_json();
   by_url.read_json();
   by_url.send(auth_message(dev_token(port(), "alice", "org_a")));
-  auto ok = read_until(by_url, [](const auto& m) { return !m.empty() && m.back().at("type").as_string() == "auth_ok"; });
+  auto ok = read_until(
+      by_url, [](const auto& m) { return !m.empty() && m.back().at("type").as_string() == "auth_ok"; });
   ASSERT_FALSE(ok.empty());
 }
 
@@ -383,7 +397,8 @@ TEST_F(WsSession, TwoHundredViewersDropForThreeSecondsUnderIngestAndResumeExactl
     // resumes from what it applied.
     for (int i = 0; i < kViewers; ++i) {
       auto& v = *viewers[static_cast<std::size_t>(i)];
-      const auto seqs = event_seqs(read_until(v, [](const auto&) { return false; }, milliseconds(5)));
+      const auto seqs = event_seqs(read_until(
+          v, [](const auto&) { return false; }, milliseconds(5)));
       if (!seqs.empty()) applied[static_cast<std::size_t>(i)] = seqs.back();
       v.close();
     }
@@ -426,8 +441,8 @@ TEST_F(WsSession, ResumeThatCannotBeCompleteGetsASnapshot) {
     EXPECT_EQ(snapshot.at("type").as_string(), "snapshot") << message;
     EXPECT_EQ(snapshot.at("seq").as_int64(), head);
   };
-  expect_snapshot(resume_message(admin_, 2, epoch));                    // 10 missed, 5 allowed
-  expect_snapshot(resume_message(admin_, head + 1, epoch));             // above the current seq
+  expect_snapshot(resume_message(admin_, 2, epoch));                      // 10 missed, 5 allowed
+  expect_snapshot(resume_message(admin_, head + 1, epoch));               // above the current seq
   expect_snapshot(resume_message(admin_, head - 1, "0123456789abcdef"));  // another epoch
   // Another tenant's epoch, with a seq that exists here: never trusted.
   const std::string other = dev_token(port(), "carol", "org_b");
@@ -454,10 +469,12 @@ void resume_across_restart(int signal) {
     ws.send(auth_message(admin));
     epoch = std::string(ws.read_json().at("epoch").as_string());
     ws.read_json();
-    for (int i = 0; i < 3; ++i) ASSERT_EQ(request(port, "POST", "/api/v1/telemetry", point_at(48.8), key).status, 202);
+    for (int i = 0; i < 3; ++i)
+      ASSERT_EQ(request(port, "POST", "/api/v1/telemetry", point_at(48.8), key).status, 202);
     last = seq_of(read_events(ws, [](const auto& e) { return e.size() >= 3; }).back());
     // Two more the viewer never sees: acknowledged, then the server goes.
-    for (int i = 0; i < 2; ++i) ASSERT_EQ(request(port, "POST", "/api/v1/telemetry", point_at(48.9), key).status, 202);
+    for (int i = 0; i < 2; ++i)
+      ASSERT_EQ(request(port, "POST", "/api/v1/telemetry", point_at(48.9), key).status, 202);
     server.stop(signal);
   }
   FleetdProcess again({"--dev", "--listen", "127.0.0.1:" + std::to_string(port)}, data);

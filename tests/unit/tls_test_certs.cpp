@@ -78,8 +78,8 @@ Cert make_cert(const std::string& cn, EVP_PKEY* key, long serial, bool is_ca, co
     fail("validity");
   }
   X509_NAME* subject = X509_get_subject_name(cert.get());
-  check(X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()),
-                                   -1, -1, 0),
+  check(X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
+                                   reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0),
         "subject CN");
   check(X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : subject), "issuer name");
   check(X509_set_pubkey(cert.get(), key), "X509_set_pubkey");
@@ -116,7 +116,8 @@ void write_cert(const std::filesystem::path& path, X509* cert) {
 
 void write_key(const std::filesystem::path& path, EVP_PKEY* key) {
   auto bio = open_for_write(path);
-  check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr), "PEM_write_bio_PrivateKey");
+  check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr),
+        "PEM_write_bio_PrivateKey");
 }
 
 }  // namespace

@@ -26,7 +26,9 @@ const FlagSpec* find_spec(std::span<const FlagSpec> specs, std::string_view name
   return nullptr;
 }
 
-fleet::Error usage(std::string msg) { return fleet::Error::make(fleet::ErrorCode::bad_request, std::move(msg)); }
+fleet::Error usage(std::string msg) {
+  return fleet::Error::make(fleet::ErrorCode::bad_request, std::move(msg));
+}
 
 }  // namespace
 
@@ -61,8 +63,8 @@ fleet::Result<Args> Args::parse(std::span<const FlagSpec> specs, std::span<char*
       // "-33.9" and "-" (stdin) are values, but "--user --org acme" lost the user: refuse rather than guess.
       const std::string_view next = argv[i + 1];
       if (next.starts_with("--")) {
-        return usage("--" + std::string(name) + " needs a value, not the flag " + std::string(next) + " (write --" +
-                     std::string(name) + "=" + std::string(next) + " if you mean it)");
+        return usage("--" + std::string(name) + " needs a value, not the flag " + std::string(next) +
+                     " (write --" + std::string(name) + "=" + std::string(next) + " if you mean it)");
       }
       value = argv[++i];
     }

@@ -23,7 +23,8 @@ int run(const Args& args) {
   if (verb == "list" && pos.size() == 1) {
     res = call(args, "GET", "/api/v1/devices", *token, {});
   } else if (verb == "add" && pos.size() == 2) {
-    res = call(args, "POST", "/api/v1/devices", *token, boost::json::serialize(boost::json::object{{"name", pos[1]}}));
+    res = call(args, "POST", "/api/v1/devices", *token,
+               boost::json::serialize(boost::json::object{{"name", pos[1]}}));
   } else if (verb == "remove" && pos.size() == 2) {
     res = call(args, "DELETE", "/api/v1/devices/" + fleet::url_encode_component(pos[1]), *token, {});
   } else {
@@ -38,8 +39,12 @@ int run(const Args& args) {
 
 }  // namespace
 
-const Command kDevicesCommand{"devices", "devices list|add NAME|remove ID [--token T]",
-                              "List, create (prints the device and its key, shown only once) or revoke devices.",
-                              kFlags, run, /*positional=*/true};
+const Command kDevicesCommand{
+    "devices",
+    "devices list|add NAME|remove ID [--token T]",
+    "List, create (prints the device and its key, shown only once) or revoke devices.",
+    kFlags,
+    run,
+    /*positional=*/true};
 
 }  // namespace fleetctl

@@ -39,7 +39,8 @@ fleet::Result<std::string> read_file(const std::string& path) {
 fleet::Result<std::string> point_from_flags(const Args& args) {
   namespace json = boost::json;
   if (!args.has("lat") || !args.has("lon")) {
-    return fleet::Error::make(fleet::ErrorCode::bad_request, "publish: --lat and --lon (or --file) are required");
+    return fleet::Error::make(fleet::ErrorCode::bad_request,
+                              "publish: --lat and --lon (or --file) are required");
   }
   json::object p;
   if (auto ts = args.get("ts")) {
@@ -59,8 +60,8 @@ fleet::Result<std::string> point_from_flags(const Args& args) {
     const char* member;
   };
   for (Field f : {Field{"lat", "lat"}, Field{"lon", "lon"}, Field{"speed", "speed_kph"},
-                  Field{"heading", "heading_deg"}, Field{"altitude", "altitude_m"}, Field{"accuracy", "accuracy_m"},
-                  Field{"battery", "battery_pct"}}) {
+                  Field{"heading", "heading_deg"}, Field{"altitude", "altitude_m"},
+                  Field{"accuracy", "accuracy_m"}, Field{"battery", "battery_pct"}}) {
     auto v = args.number(f.flag);
     if (!v) return v.error();
     if (*v) p[f.member] = **v;
@@ -92,7 +93,7 @@ int run(const Args& args) {
 
 const Command kPublishCommand{
     "publish", "publish [--key K] --lat DEG --lon DEG [--speed KPH ...] | --file points.json",
-    "Send telemetry as a device (POST /api/v1/telemetry) and print the answer; non-zero exit on non-2xx.", kFlags,
-    run};
+    "Send telemetry as a device (POST /api/v1/telemetry) and print the answer; non-zero exit on non-2xx.",
+    kFlags, run};
 
 }  // namespace fleetctl

@@ -54,7 +54,8 @@ struct Stats {
   }
 };
 
-std::optional<SimDevice> create_device(fleet::http::Connection& conn, const std::string& token, const std::string& name) {
+std::optional<SimDevice> create_device(fleet::http::Connection& conn, const std::string& token,
+                                       const std::string& name) {
   auto res = conn.request("POST", "/api/v1/devices", token, json::serialize(json::object{{"name", name}}));
   if (!res) {
     failure("creating device " + name + ": " + res.error().message);
@@ -74,7 +75,8 @@ std::optional<SimDevice> create_device(fleet::http::Connection& conn, const std:
     return std::nullopt;
   }
   SimDevice d{"", name, std::string(key->get_string())};
-  if (auto* id = dev->get_object().if_contains("id"); id && id->is_string()) d.id = std::string(id->get_string());
+  if (auto* id = dev->get_object().if_contains("id"); id && id->is_string())
+    d.id = std::string(id->get_string());
   return d;
 }
 
@@ -134,7 +136,8 @@ void worker(const std::string& server, std::vector<Vehicle*> vehicles, Clock::du
       stats.error(v.device.name + ": " + res.error().message);
       std::this_thread::sleep_for(200ms);  // server down: do not spin
     } else if (!res->ok()) {
-      std::string what = v.device.name + ": HTTP " + std::to_string(res->status) + " " + res->body.substr(0, 200);
+      std::string what =
+          v.device.name + ": HTTP " + std::to_string(res->status) + " " + res->body.substr(0, 200);
       stats.error(what);
     } else {
       ++stats.sent;
@@ -161,7 +164,8 @@ int run(const Args& args) {
   if (connections->value_or(1) < 1) return usage_error("--connections must be at least 1");
   LatLon centre;
   const std::string city = args.get_or("city", "paris");
-  if (!city_centre(city, centre)) return usage_error("unknown --city " + city + " (known: " + city_names() + ")");
+  if (!city_centre(city, centre))
+    return usage_error("unknown --city " + city + " (known: " + city_names() + ")");
 
   const std::string server = server_url(args);
   const std::string keys_file = args.get_or("keys-file", "");
@@ -195,27 +199,31 @@ int run(const Args& args) {
   }
   devices.resize(static_cast<std::size_t>(n));
 
-  const std::uint64_t seed = seed_flag->has_value() ? static_cast<std::uint64_t>(**seed_flag) : std::random_device{}();
+  const std::uint64_t seed =
+      seed_flag->has_value() ? static_cast<std::uint64_t>(**seed_flag) : std::random_device{}();
   const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / hz));
   const auto start = Clock::now();
   std::vector<std::unique_ptr<Vehicle>> fleet_vehicles;
   std::mt19937_64 rng(seed);
   for (std::size_t i = 0; i < devices.size(); ++i) {
     // Spread the first points over one period so requests do not arrive in bursts.
-    const auto offset = std::chrono::duration_cast<Clock::duration>(period * (static_cast<double>(i) / static_cast<double>(devices.size())));
-    fleet_vehicles.push_back(std::make_unique<Vehicle>(Vehicle{devices[i], SimVehicle(centre, rng()),
-                                                               std::uniform_real_distribution<double>(40, 100)(rng),
-                                                               start, start + offset}));
+    const auto offset = std::chrono::duration_cast<Clock::duration>(
+        period * (static_cast<double>(i) / static_cast<double>(devices.size())));
+    fleet_vehicles.push_back(std::make_unique<Vehicle>(
+        Vehicle{devices[i], SimVehicle(centre, rng()), std::uniform_real_distribution<double>(40, 100)(rng),
+                start, start + offset}));
   }
 
-  const auto workers_n = static_cast<std::size_t>(
-      std::clamp<long long>(connections->value_or(std::min<long long>(n, 4)), 1, n));
+  const auto workers_n =
+      static_cast<std::size_t>(std::clamp<long long>(connections->value_or(std::min<long long>(n, 4)), 1, n));
   std::vector<std::vector<Vehicle*>> shares(workers_n);
-  for (std::size_t i = 0; i < fleet_vehicles.size(); ++i) shares[i % workers_n].push_back(fleet_vehicles[i].get());
+  for (std::size_t i = 0; i < fleet_vehicles.size(); ++i)
+    shares[i % workers_n].push_back(fleet_vehicles[i].get());
 
-  const auto end = duration->has_value() && **duration > 0
-                       ? start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(**duration))
-                       : Clock::time_point::max();
+  const auto end =
+      duration->has_value() && **duration > 0
+          ? start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(**duration))
+          : Clock::time_point::max();
   install_stop_handlers();
   std::cerr << "fleetctl: simulating " << n << " vehicle(s) around " << city << " at " << hz << " Hz over "
             << workers_n << " connection(s); Ctrl-C to stop\n";
@@ -228,7 +236,8 @@ int run(const Args& args) {
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
     char line[160];
     std::snprintf(line, sizeof line, "%s t=%.0fs sent=%lld errors=%lld rate=%.1f/s", label, secs,
-                  stats.sent.load(), stats.errors.load(), secs > 0 ? static_cast<double>(stats.sent.load()) / secs : 0.0);
+                  stats.sent.load(), stats.errors.load(),
+                  secs > 0 ? static_cast<double>(stats.sent.load()) / secs : 0.0);
     std::cout << line << std::endl;
   };
   auto next_summary = start + 5s;
@@ -249,7 +258,8 @@ int run(const Args& args) {
 const Command kSimulateCommand{
     "simulate", "simulate --token T --vehicles N --rate HZ [--city paris] [--duration S] [--keys-file F]",
     "Drive N simulated vehicles around a city, each posting its own telemetry.\n"
-    "Creates the devices (or reuses keys from --keys-file); vehicles follow a street grid, each at --rate. Prints a summary every 5 s; stops on SIGINT/SIGTERM or --duration.",
+    "Creates the devices (or reuses keys from --keys-file); vehicles follow a street grid, each at --rate. "
+    "Prints a summary every 5 s; stops on SIGINT/SIGTERM or --duration.",
     kFlags, run};
 
 }  // namespace fleetctl

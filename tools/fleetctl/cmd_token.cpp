@@ -36,6 +36,7 @@ int run(const Args& args) {
 }  // namespace
 
 const Command kTokenCommand{"token", "token --user U [--org O] [--role admin] [--ttl 60]",
-                            "Mint a dev token (POST /dev/token; fleetd --dev only) and print it.", kFlags, run};
+                            "Mint a dev token (POST /dev/token; fleetd --dev only) and print it.", kFlags,
+                            run};
 
 }  // namespace fleetctl

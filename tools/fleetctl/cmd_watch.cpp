@@ -20,7 +20,8 @@ using Clock = std::chrono::steady_clock;
 constexpr FlagSpec kFlags[] = {
     {"token", "T", "user token (default $FLEET_TOKEN)"},
     {"count", "N", "exit after N telemetry events"},
-    {"dev-user", "U", "fetch dev tokens for this user instead (fleetd --dev) and refresh them in-band before expiry"},
+    {"dev-user", "U",
+     "fetch dev tokens for this user instead (fleetd --dev) and refresh them in-band before expiry"},
     {"dev-org", "O", "organization of the dev tokens"},
     {"dev-role", "ROLE", "role of the dev tokens (default admin)"},
     {"dev-ttl", "SECONDS", "lifetime of each dev token (default 300); refreshed at two thirds of it"},
@@ -78,7 +79,8 @@ int run(const Args& args) {
     if (!t || t->empty()) return usage_error("watch: --token (or $FLEET_TOKEN, or --dev-user) is required");
     token = *t;
   }
-  if (!args.has("verbose")) fleet::obs::set_level(fleet::obs::Level::error);  // state changes are printed below
+  if (!args.has("verbose"))
+    fleet::obs::set_level(fleet::obs::Level::error);  // state changes are printed below
 
   WatchState st;
   st.limit = count->value_or(0);
@@ -136,9 +138,9 @@ int run(const Args& args) {
       return st.close_reason;
     };
     if (dev && refused) {
-      // An expired token had a session first. Tokens refused at once (e.g. "No organization") would be refused
-      // again with every new one: give up after the second instead of fetching tokens in a loop. (Two, as
-      // the refusal of the token just replaced may still arrive after set_token.)
+      // An expired token had a session first. Tokens refused at once (e.g. "No organization") would be
+      // refused again with every new one: give up after the second instead of fetching tokens in a loop.
+      // (Two, as the refusal of the token just replaced may still arrive after set_token.)
       if (st.hello_seen.exchange(false)) refusals = 0;
       if (++refusals >= 2) {
         rc = failure("the server refused a new dev token (" + reason() + "); check --dev-org and --dev-role");
@@ -171,8 +173,10 @@ int run(const Args& args) {
 const Command kWatchCommand{
     "watch", "watch [--token T | --dev-user U --dev-org O [--dev-ttl S]] [--count N]",
     "Print the live stream as JSON lines on stdout (one telemetry message per event).\n"
-    "Prints hello (with epoch, and recovered after a reconnect), snapshot, then each event, and auth_ok for each\n"
-    "in-band token refresh; connection state changes go to stderr. Authenticates in the first message; reconnects\n"
+    "Prints hello (with epoch, and recovered after a reconnect), snapshot, then each event, and auth_ok for "
+    "each\n"
+    "in-band token refresh; connection state changes go to stderr. Authenticates in the first message; "
+    "reconnects\n"
     "with backoff and resumes where the stream stopped; exits on SIGINT/SIGTERM or after --count.",
     kFlags, run};
 

@@ -35,7 +35,8 @@ fleet::Result<std::vector<SimDevice>> load_sim_keys(const std::string& path) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
   auto bad = [&] {
-    return fleet::Error::make(fleet::ErrorCode::invalid_json, path + ": expected [{\"id\",\"name\",\"key\"}, ...]");
+    return fleet::Error::make(fleet::ErrorCode::invalid_json,
+                              path + ": expected [{\"id\",\"name\",\"key\"}, ...]");
   };
   if (ec || !v.is_array()) return bad();
   std::vector<SimDevice> out;
@@ -55,7 +56,8 @@ fleet::Result<std::vector<SimDevice>> load_sim_keys(const std::string& path) {
 
 fleet::Result<void> save_sim_keys(const std::string& path, const std::vector<SimDevice>& devices) {
   json::array arr;
-  for (const SimDevice& d : devices) arr.push_back(json::object{{"id", d.id}, {"name", d.name}, {"key", d.key}});
+  for (const SimDevice& d : devices)
+    arr.push_back(json::object{{"id", d.id}, {"name", d.name}, {"key", d.key}});
   const std::string text = json::serialize(arr) + "\n";
   const std::string tmp = path + ".tmp";
   // Created 0600, and fchmod for a leftover temporary file that O_CREAT would not change.

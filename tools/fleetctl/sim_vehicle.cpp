@@ -7,11 +7,11 @@
 namespace fleetctl {
 namespace {
 
-constexpr double kBlockM = 180;        // street spacing
-constexpr int kRadiusBlocks = 14;      // stay within ~2.5 km of the centre
+constexpr double kBlockM = 180;    // street spacing
+constexpr int kRadiusBlocks = 14;  // stay within ~2.5 km of the centre
 constexpr double kMetresPerDegLat = 111'320;
-constexpr double kMaxTurnRate = 1.2;   // rad/s: a 90-degree corner takes a bit over a second
-constexpr double kAccel = 2.0;         // m/s^2, both ways
+constexpr double kMaxTurnRate = 1.2;  // rad/s: a 90-degree corner takes a bit over a second
+constexpr double kAccel = 2.0;        // m/s^2, both ways
 constexpr double kMinKph = 20, kMaxKph = 70;
 
 struct City {
@@ -19,9 +19,9 @@ struct City {
   LatLon centre;
 };
 constexpr City kCities[] = {
-    {"paris", {48.8566, 2.3522}},    {"berlin", {52.5200, 13.4050}}, {"london", {51.5074, -0.1278}},
-    {"nyc", {40.7580, -73.9855}},    {"sf", {37.7749, -122.4194}},   {"tokyo", {35.6812, 139.7671}},
-    {"madrid", {40.4168, -3.7038}},  {"sydney", {-33.8688, 151.2093}},
+    {"paris", {48.8566, 2.3522}},   {"berlin", {52.5200, 13.4050}},   {"london", {51.5074, -0.1278}},
+    {"nyc", {40.7580, -73.9855}},   {"sf", {37.7749, -122.4194}},     {"tokyo", {35.6812, 139.7671}},
+    {"madrid", {40.4168, -3.7038}}, {"sydney", {-33.8688, 151.2093}},
 };
 
 double wrap_pi(double a) {

@@ -25,7 +25,7 @@ struct Response {
 
 struct Options {
   std::chrono::milliseconds timeout{10'000};  // per step: resolve, connect, TLS, write, read
-  std::string ca_file;                         // PEM bundle for https; empty = the system store
+  std::string ca_file;                        // PEM bundle for https; empty = the system store
   std::size_t max_body = 64u << 20;
 };
 

@@ -7,10 +7,10 @@
 namespace fleet {
 
 enum class AfterClose {
-  reconnect,                // with backoff and jitter, resuming (drops, 1001, 1011, 1013, ...)
-  reconnect_fresh,          // with backoff, without resume: the server refused our since / epoch
-  reconnect_now_with_token, // at once and without resume: an in-band refresh named another user or org
-  wait_for_token,           // 1008: the token was refused; only a new token (or connect()) tries again
+  reconnect,                 // with backoff and jitter, resuming (drops, 1001, 1011, 1013, ...)
+  reconnect_fresh,           // with backoff, without resume: the server refused our since / epoch
+  reconnect_now_with_token,  // at once and without resume: an in-band refresh named another user or org
+  wait_for_token,            // 1008: the token was refused; only a new token (or connect()) tries again
 };
 
 // `refreshed_in_band`: this connection carried an in-band auth, so "Organization changed" and "Token

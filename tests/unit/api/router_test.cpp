@@ -58,8 +58,8 @@ class RouterTest : public ::testing::Test {
 
   Response call(std::string method, std::string path, std::string body = {}, std::string bearer = {},
                 std::string query = {}) {
-    Request req{std::move(method), std::move(path), std::move(query), bearer.empty() ? "" : "Bearer " + bearer,
-                std::move(body)};
+    Request req{std::move(method), std::move(path), std::move(query),
+                bearer.empty() ? "" : "Bearer " + bearer, std::move(body)};
     std::optional<Response> out;
     Responder done = [&](Response r) { out = std::move(r); };
     EXPECT_TRUE(router_.handle(std::move(req), done));
@@ -89,7 +89,8 @@ TEST_F(RouterTest, IngestStoresAndPublishesOneEncodedBatchToTheTenant) {
   Recorder a, b;
   hub_.subscribe(TenantId("org_a"), &a);
   hub_.subscribe(TenantId("org_b"), &b);
-  auto r = call("POST", "/api/v1/telemetry", R"([{"ts":1795000000000,"lat":1,"lon":2},{"ts":1795000000001,"lat":3,"lon":4}])", key);
+  auto r = call("POST", "/api/v1/telemetry",
+                R"([{"ts":1795000000000,"lat":1,"lon":2},{"ts":1795000000001,"lat":3,"lon":4}])", key);
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(r.body, R"({"accepted":2,"last_seq":2})");
   EXPECT_EQ(a.box.events(), 2u);
@@ -105,12 +106,14 @@ TEST_F(RouterTest, IngestErrorsNameTheProblemAndPublishNothing) {
   auto [id, key] = create("alice|org_a|admin", "Truck");
   Recorder a;
   hub_.subscribe(TenantId("org_a"), &a);
-  auto bad = call("POST", "/api/v1/telemetry", R"([{"ts":1795000000000,"lat":1,"lon":2},{"ts":1795000000000,"lat":1,"lon":200}])", key);
+  auto bad = call("POST", "/api/v1/telemetry",
+                  R"([{"ts":1795000000000,"lat":1,"lon":2},{"ts":1795000000000,"lat":1,"lon":200}])", key);
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(json(bad).at("error").at("index").as_int64(), 1);
   EXPECT_EQ(json(bad).at("error").at("field").as_string(), "lon");
   EXPECT_EQ(call("POST", "/api/v1/telemetry", R"({"ts":1795000000000,"lat":1,"lon":2})").status, 401);
-  EXPECT_EQ(call("POST", "/api/v1/telemetry", R"({"ts":1795000000000,"lat":1,"lon":2})", "fk_unknown").status, 401);
+  EXPECT_EQ(call("POST", "/api/v1/telemetry", R"({"ts":1795000000000,"lat":1,"lon":2})", "fk_unknown").status,
+            401);
   EXPECT_TRUE(a.box.empty());
 }
 
@@ -133,7 +136,8 @@ TEST_F(RouterTest, DeviceNamesAreValidated) {
     auto r = call("POST", "/api/v1/devices", body, admin);
     EXPECT_EQ(r.status, 400) << body;
   }
-  EXPECT_EQ(call("POST", "/api/v1/devices", R"({"name":")" + std::string(101, 'x') + R"("})", admin).status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/devices", R"({"name":")" + std::string(101, 'x') + R"("})", admin).status,
+            400);
   EXPECT_EQ(call("POST", "/api/v1/devices", R"({"name":"tab\there"})", admin).status, 400);
 }
 
@@ -200,7 +204,10 @@ TEST(HttpErrors, OneStatusPerCodeAndAJsonBody) {
   EXPECT_EQ(busy.headers[0].first, "Retry-After");
   // Internal details stay in the log.
   EXPECT_EQ(boost::json::parse(error_response(ErrorCode::internal, "disk I/O error at /var/x").body)
-                .at("error").at("message").as_string(), "internal error");
+                .at("error")
+                .at("message")
+                .as_string(),
+            "internal error");
 }
 
 }  // namespace

@@ -38,8 +38,9 @@ void expect_point_error(const std::string& body, std::size_t index, const std::s
 }
 
 TEST(TelemetryCodec, SingleObjectWithAllFields) {
-  auto r = parse(pt(R"(,"speed_kph":50,"heading_deg":359.5,"altitude_m":-3,"accuracy_m":4.5,"battery_pct":100,)"
-                    R"("attributes":{"z":1,"a":"x","m":true,"f":-2.5})"));
+  auto r =
+      parse(pt(R"(,"speed_kph":50,"heading_deg":359.5,"altitude_m":-3,"accuracy_m":4.5,"battery_pct":100,)"
+               R"("attributes":{"z":1,"a":"x","m":true,"f":-2.5})"));
   ASSERT_TRUE(r.has_value()) << r.error().message;
   ASSERT_EQ(r->size(), 1u);
   const TelemetryPoint& p = r->front();
@@ -55,7 +56,8 @@ TEST(TelemetryCodec, SingleObjectWithAllFields) {
 }
 
 TEST(TelemetryCodec, IntegerEpochAndOffsetTimestamps) {
-  auto r = parse(R"([{"ts":1795523696000,"lat":0,"lon":0},{"ts":"2026-11-24T14:34:56.5+02:00","lat":-90,"lon":180}])");
+  auto r = parse(
+      R"([{"ts":1795523696000,"lat":0,"lon":0},{"ts":"2026-11-24T14:34:56.5+02:00","lat":-90,"lon":180}])");
   ASSERT_TRUE(r.has_value()) << r.error().message;
   ASSERT_EQ(r->size(), 2u);
   EXPECT_EQ((*r)[0].ts_ms, kNow);
@@ -95,8 +97,9 @@ TEST(TelemetryCodec, AttributeEscapingMatchesBoostJsonForEveryAsciiCharacter) {
   ASSERT_TRUE(r.has_value()) << r.error().message;
   const std::string decoded_key = "k\"\n\x01\x1f/\xc3\xa9";
   const std::string expected = "{" + boost::json::serialize(boost::json::string(decoded_key)) + ":" +
-                               boost::json::serialize(boost::json::string(decoded_value)) + ",\"plain\":" +
-                               boost::json::serialize(boost::json::string("caf\xc3\xa9")) + "}";
+                               boost::json::serialize(boost::json::string(decoded_value)) +
+                               ",\"plain\":" + boost::json::serialize(boost::json::string("caf\xc3\xa9")) +
+                               "}";
   EXPECT_EQ(r->front().attributes_json, expected);
 }
 

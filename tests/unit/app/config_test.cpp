@@ -31,8 +31,10 @@ TEST(Config, DevOnANonLoopbackAddressNeedsAnExtraFlag) {
 
 TEST(Config, EnvironmentTwinsAndFlagsWin) {
   auto c = parse({"--listen", "127.0.0.1:4000"},
-                 {{"FLEET_LISTEN", "127.0.0.1:5000"}, {"CLERK_JWT_KEY", "-----BEGIN PUBLIC KEY-----"},
-                  {"FLEET_AUTHORIZED_PARTIES", "https://a.example,https://b.example"}, {"FLEET_CLOCK_SKEW", "7"}});
+                 {{"FLEET_LISTEN", "127.0.0.1:5000"},
+                  {"CLERK_JWT_KEY", "-----BEGIN PUBLIC KEY-----"},
+                  {"FLEET_AUTHORIZED_PARTIES", "https://a.example,https://b.example"},
+                  {"FLEET_CLOCK_SKEW", "7"}});
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->listen, "127.0.0.1:4000");
   EXPECT_EQ(c->jwt_key, "-----BEGIN PUBLIC KEY-----");
@@ -54,8 +56,10 @@ TEST(Config, AllowedOriginsAreOriginsAndFlagsReplaceTheEnvironmentList) {
   auto env = parse({"--dev"}, {{"FLEET_ALLOWED_ORIGINS", "https://a.example,http://localhost:5173"}});
   ASSERT_TRUE(env);
   EXPECT_EQ(env->allowed_origins, (std::vector<std::string>{"https://a.example", "http://localhost:5173"}));
-  auto flags = parse({"--dev", "--allowed-origin", "https://x", "--allowed-origin=https://y:8443", "--authorized-party", "https://p"},
-                     {{"FLEET_ALLOWED_ORIGINS", "https://env"}, {"FLEET_AUTHORIZED_PARTIES", "https://envp"}});
+  auto flags =
+      parse({"--dev", "--allowed-origin", "https://x", "--allowed-origin=https://y:8443",
+             "--authorized-party", "https://p"},
+            {{"FLEET_ALLOWED_ORIGINS", "https://env"}, {"FLEET_AUTHORIZED_PARTIES", "https://envp"}});
   ASSERT_TRUE(flags);
   EXPECT_EQ(flags->allowed_origins, (std::vector<std::string>{"https://x", "https://y:8443"}));
   EXPECT_EQ(flags->authorized_parties, (std::vector<std::string>{"https://p"}));
@@ -104,8 +108,9 @@ TEST(Config, SizesTakeBinarySuffixes) {
 
 TEST(Config, HelpListsEveryFlagWithItsEnvironmentVariable) {
   const std::string u = usage();
-  for (const char* s : {"--listen", "FLEET_LISTEN", "--jwks-url", "FLEET_JWKS_URL", "--jwt-key", "CLERK_JWT_KEY",
-                        "--issuer", "--authorized-party", "--tenant-claim", "--clock-skew", "--data-dir", "--dev"}) {
+  for (const char* s :
+       {"--listen", "FLEET_LISTEN", "--jwks-url", "FLEET_JWKS_URL", "--jwt-key", "CLERK_JWT_KEY", "--issuer",
+        "--authorized-party", "--tenant-claim", "--clock-skew", "--data-dir", "--dev"}) {
     EXPECT_NE(u.find(s), std::string::npos) << s;
   }
 }

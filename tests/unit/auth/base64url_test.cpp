@@ -99,7 +99,7 @@ TEST(Base64Url, RefusesImpossibleLength) { EXPECT_FALSE(base64url_decode("Zm9vY"
 
 TEST(Base64Url, RefusesNonCanonicalTrailingBits) {
   EXPECT_EQ(base64url_decode("QQ"), "A");
-  EXPECT_FALSE(base64url_decode("QR"));   // same byte, low 4 bits set
+  EXPECT_FALSE(base64url_decode("QR"));  // same byte, low 4 bits set
   EXPECT_EQ(base64url_decode("QUE"), "AA");
   EXPECT_FALSE(base64url_decode("QUF"));  // low 2 bits set
 }

@@ -14,7 +14,8 @@ AuthOutcome apply(std::string_view claims_json, const ClaimsPolicyConfig& cfg = 
 }
 
 TEST(ClaimsPolicy, ClerkV2Organization) {
-  const auto o = apply(R"({"sub":"user_1","sid":"sess_1","v":2,"o":{"id":"org_1","rol":"admin","slg":"acme"}})");
+  const auto o =
+      apply(R"({"sub":"user_1","sid":"sess_1","v":2,"o":{"id":"org_1","rol":"admin","slg":"acme"}})");
   ASSERT_TRUE(o.ok) << o.detail;
   EXPECT_EQ(o.principal.tenant.str(), "org_1");
   EXPECT_EQ(o.principal.user.str(), "user_1");
@@ -34,7 +35,8 @@ TEST(ClaimsPolicy, ClerkV1Organization) {
 }
 
 TEST(ClaimsPolicy, V2PreferredOverV1) {
-  const auto o = apply(R"({"sub":"u","o":{"id":"org_v2","rol":"admin"},"org_id":"org_v1","org_role":"org:member"})");
+  const auto o =
+      apply(R"({"sub":"u","o":{"id":"org_v2","rol":"admin"},"org_id":"org_v1","org_role":"org:member"})");
   ASSERT_TRUE(o.ok);
   EXPECT_EQ(o.principal.tenant.str(), "org_v2");
   EXPECT_EQ(o.principal.role, "admin");

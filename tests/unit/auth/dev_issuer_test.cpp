@@ -75,7 +75,8 @@ TEST(DevIssuer, TokenExpires) {
 TEST(DevIssuer, OtherIssuerKeysDoNotVerify) {
   auto other = DevIssuer::create().value();
   auto keys = KeySet::from_jwks(other->jwks_json()).value();
-  EXPECT_EQ(verify_jwt(issuer().issue("u", "o", "", 60, kNow).value(), *keys, kNow).error, TokenError::unknown_kid);
+  EXPECT_EQ(verify_jwt(issuer().issue("u", "o", "", 60, kNow).value(), *keys, kNow).error,
+            TokenError::unknown_kid);
 }
 
 TEST(DevIssuer, KeySourceUsesJwks) {

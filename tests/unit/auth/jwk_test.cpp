@@ -204,7 +204,8 @@ TEST(Jwk, PemWithEscapedNewlines) {
 
 TEST(Jwk, PemGarbageRefused) {
   EXPECT_FALSE(load_pem_public_key("not a key").has_value());
-  EXPECT_FALSE(load_pem_public_key("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n").has_value());
+  EXPECT_FALSE(
+      load_pem_public_key("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n").has_value());
 }
 
 }  // namespace

@@ -56,10 +56,14 @@ class JwtAuthenticatorTest : public ::testing::Test {
   JwtAuthenticatorTest() : clock_(kNowS * 1000) {}
 
   std::string token(std::string_view kid, json::object extra = {}) {
-    json::object c{{"sub", "user_1"}, {"sid", "sess_1"}, {"iat", kNowS}, {"exp", kNowS + 60},
+    json::object c{{"sub", "user_1"},
+                   {"sid", "sess_1"},
+                   {"iat", kNowS},
+                   {"exp", kNowS + 60},
                    {"o", json::object{{"id", "org_1"}, {"rol", "admin"}}}};
     for (auto& [k, v] : extra) c[k] = v;
-    return sign(json::object{{"alg", "RS256"}, {"kid", kid}, {"typ", "JWT"}}, c, shared_rsa().get(), JwsAlg::RS256);
+    return sign(json::object{{"alg", "RS256"}, {"kid", kid}, {"typ", "JWT"}}, c, shared_rsa().get(),
+                JwsAlg::RS256);
   }
   // Runs authenticate and returns the outcome if `done` was called (checks it is called at most once).
   std::optional<AuthOutcome> run(JwtAuthenticator& a, std::string_view t) {
@@ -143,7 +147,7 @@ TEST_F(JwtAuthenticatorTest, CompletesWhenRefreshCompletesAndCopiesToken) {
     std::string t = token("new");
     a->authenticate(t, [&](AuthOutcome o) { out = std::move(o); });
     t.assign(t.size(), 'x');  // the caller's buffer may be gone by the time the refresh completes
-  }  // and so may the authenticator
+  }                           // and so may the authenticator
   EXPECT_FALSE(out);
   src->complete_pending();
   ASSERT_TRUE(out);

@@ -61,9 +61,9 @@ class JwtVerifierTest : public ::testing::Test {
   static inline std::shared_ptr<const KeySet> keys_;
 };
 
-#define EXPECT_FAILS(result, code)                                             \
-  do {                                                                         \
-    const auto r_ = (result);                                                  \
+#define EXPECT_FAILS(result, code)                                              \
+  do {                                                                          \
+    const auto r_ = (result);                                                   \
     EXPECT_EQ(to_string(r_.error), to_string(code)) << "detail: " << r_.detail; \
   } while (0)
 
@@ -93,7 +93,8 @@ TEST_F(JwtVerifierTest, RoundTripEveryAlgorithm) {
     auto other = claims();
     other["sub"] = "user_2";
     const auto forged = sign(header(to_string(c.alg), c.kid), other, c.key, c.alg);
-    EXPECT_FAILS(verify(token.substr(0, token.rfind('.')) + forged.substr(forged.rfind('.'))), TokenError::bad_signature);
+    EXPECT_FAILS(verify(token.substr(0, token.rfind('.')) + forged.substr(forged.rfind('.'))),
+                 TokenError::bad_signature);
   }
 }
 
@@ -114,15 +115,17 @@ TEST_F(JwtVerifierTest, Hs256RefusedEvenWithPublicKeyAsSecret) {
   unsigned char mac[32];
   std::size_t len = 0;
   ASSERT_TRUE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, secret.data(), secret.size(),
-                        reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, sizeof mac, &len));
-  const std::string token = input + "." + base64url_encode(std::string_view(reinterpret_cast<char*>(mac), len));
+                        reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, sizeof mac,
+                        &len));
+  const std::string token =
+      input + "." + base64url_encode(std::string_view(reinterpret_cast<char*>(mac), len));
   EXPECT_FAILS(verify(token), TokenError::unsupported_alg);
 }
 
 TEST_F(JwtVerifierTest, UnsupportedAlgsRefused) {
   for (const char* alg : {"HS384", "HS512", "ES512", "PS384", "PS512", "RS1", "rs256", ""}) {
-    const std::string token = base64url_encode(std::string(R"({"alg":")") + alg + R"(","kid":"rsa1"})") + "." +
-                              base64url_encode(json::serialize(claims())) + ".AAAA";
+    const std::string token = base64url_encode(std::string(R"({"alg":")") + alg + R"(","kid":"rsa1"})") +
+                              "." + base64url_encode(json::serialize(claims())) + ".AAAA";
     EXPECT_FAILS(verify(token), TokenError::unsupported_alg);
   }
   const std::string no_alg = base64url_encode(R"({"kid":"rsa1"})") + "." + base64url_encode("{}") + ".AAAA";
@@ -131,13 +134,19 @@ TEST_F(JwtVerifierTest, UnsupportedAlgsRefused) {
 
 TEST_F(JwtVerifierTest, AlgMustFitKey) {
   // RS256 header naming an EC key (signed with RSA: the key type check must fire first).
-  EXPECT_FAILS(verify(sign(header("RS256", "p256"), claims(), rsa_.get(), JwsAlg::RS256)), TokenError::key_mismatch);
+  EXPECT_FAILS(verify(sign(header("RS256", "p256"), claims(), rsa_.get(), JwsAlg::RS256)),
+               TokenError::key_mismatch);
   // ES256 with a P-384 key, signed by that P-384 key.
-  EXPECT_FAILS(verify(sign(header("ES256", "p384"), claims(), p384_.get(), JwsAlg::ES384)), TokenError::key_mismatch);
-  EXPECT_FAILS(verify(sign(header("ES384", "p256"), claims(), p256_.get(), JwsAlg::ES256)), TokenError::key_mismatch);
-  EXPECT_FAILS(verify(sign(header("EdDSA", "rsa1"), claims(), ed_.get(), JwsAlg::EdDSA)), TokenError::key_mismatch);
-  EXPECT_FAILS(verify(sign(header("ES256", "rsa1"), claims(), p256_.get(), JwsAlg::ES256)), TokenError::key_mismatch);
-  EXPECT_FAILS(verify(sign(header("RS256", "ed"), claims(), rsa_.get(), JwsAlg::RS256)), TokenError::key_mismatch);
+  EXPECT_FAILS(verify(sign(header("ES256", "p384"), claims(), p384_.get(), JwsAlg::ES384)),
+               TokenError::key_mismatch);
+  EXPECT_FAILS(verify(sign(header("ES384", "p256"), claims(), p256_.get(), JwsAlg::ES256)),
+               TokenError::key_mismatch);
+  EXPECT_FAILS(verify(sign(header("EdDSA", "rsa1"), claims(), ed_.get(), JwsAlg::EdDSA)),
+               TokenError::key_mismatch);
+  EXPECT_FAILS(verify(sign(header("ES256", "rsa1"), claims(), p256_.get(), JwsAlg::ES256)),
+               TokenError::key_mismatch);
+  EXPECT_FAILS(verify(sign(header("RS256", "ed"), claims(), rsa_.get(), JwsAlg::RS256)),
+               TokenError::key_mismatch);
 }
 
 TEST_F(JwtVerifierTest, JwkAlgRestrictionHonoured) {
@@ -149,11 +158,13 @@ TEST_F(JwtVerifierTest, JwkAlgRestrictionHonoured) {
 }
 
 TEST_F(JwtVerifierTest, UnknownKidIsDistinct) {
-  EXPECT_FAILS(verify(sign(header("RS256", "nope"), claims(), rsa_.get(), JwsAlg::RS256)), TokenError::unknown_kid);
+  EXPECT_FAILS(verify(sign(header("RS256", "nope"), claims(), rsa_.get(), JwsAlg::RS256)),
+               TokenError::unknown_kid);
 }
 
 TEST_F(JwtVerifierTest, NoKidWithSeveralKeys) {
-  EXPECT_FAILS(verify(sign(json::object{{"alg", "RS256"}}, claims(), rsa_.get(), JwsAlg::RS256)), TokenError::no_key);
+  EXPECT_FAILS(verify(sign(json::object{{"alg", "RS256"}}, claims(), rsa_.get(), JwsAlg::RS256)),
+               TokenError::no_key);
 }
 
 TEST_F(JwtVerifierTest, KidMustBeString) {
@@ -172,8 +183,9 @@ TEST_F(JwtVerifierTest, PartCount) {
 
 TEST_F(JwtVerifierTest, BadCharactersRefusedBeforeParsing) {
   const auto t = rs256();
-  for (const std::string& bad : {t + " ", " " + t, t + "\n", t + "=", t.substr(0, 10) + "+" + t.substr(11),
-                                t.substr(0, 10) + "/" + t.substr(11), t + std::string(1, '\0'), t + "\xc3\xa9"}) {
+  for (const std::string& bad :
+       {t + " ", " " + t, t + "\n", t + "=", t.substr(0, 10) + "+" + t.substr(11),
+        t.substr(0, 10) + "/" + t.substr(11), t + std::string(1, '\0'), t + "\xc3\xa9"}) {
     const auto r = verify(bad);
     EXPECT_FAILS(r, TokenError::malformed);
     EXPECT_NE(r.detail.find("characters"), std::string::npos) << r.detail;
@@ -222,7 +234,8 @@ TEST_F(JwtVerifierTest, DuplicateOrgIdInPayloadRefused) {
 }
 
 TEST_F(JwtVerifierTest, DuplicateNestedTenantRefused) {
-  const std::string payload = R"({"sub":"u","exp":)" + std::to_string(kNow + 300) + R"(,"o":{"id":"a","id":"b"}})";
+  const std::string payload =
+      R"({"sub":"u","exp":)" + std::to_string(kNow + 300) + R"(,"o":{"id":"a","id":"b"}})";
   EXPECT_FAILS(verify(sign_raw(R"({"alg":"RS256","kid":"rsa1"})", payload, rsa_.get(), JwsAlg::RS256)),
                TokenError::malformed);
 }

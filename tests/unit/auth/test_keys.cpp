@@ -30,7 +30,9 @@ std::string bn_bytes(EVP_PKEY* key, const char* name, int pad = 0) {
 }
 }  // namespace
 
-Pkey gen_rsa(unsigned bits) { return wrap(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(bits))); }
+Pkey gen_rsa(unsigned bits) {
+  return wrap(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(bits)));
+}
 Pkey gen_ec(const char* group) { return wrap(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", group)); }
 Pkey gen_ed25519() { return wrap(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")); }
 Pkey shared_rsa() {
@@ -73,7 +75,8 @@ std::string pem_public(EVP_PKEY* key) {
   return out;
 }
 
-std::shared_ptr<const KeySet> set_of(EVP_PKEY* key, std::string_view kid, std::optional<std::string_view> alg) {
+std::shared_ptr<const KeySet> set_of(EVP_PKEY* key, std::string_view kid,
+                                     std::optional<std::string_view> alg) {
   json::object doc{{"keys", json::array{public_jwk(key, kid, alg)}}};
   auto set = KeySet::from_jwks(json::serialize(doc));
   if (!set) throw std::runtime_error("set_of: " + set.error().message);

@@ -26,10 +26,12 @@ boost::json::object public_jwk(EVP_PKEY* key, std::string_view kid, std::optiona
 std::string pem_public(EVP_PKEY* key);
 
 // A one-key set (JWK path) with the given kid.
-std::shared_ptr<const KeySet> set_of(EVP_PKEY* key, std::string_view kid, std::optional<std::string_view> alg = {});
+std::shared_ptr<const KeySet> set_of(EVP_PKEY* key, std::string_view kid,
+                                     std::optional<std::string_view> alg = {});
 
 // Signs arbitrary header/payload JSON text (not necessarily objects) and returns the compact token.
 std::string sign_raw(std::string_view header_json, std::string_view payload_json, EVP_PKEY* key, JwsAlg alg);
-std::string sign(const boost::json::object& header, const boost::json::object& payload, EVP_PKEY* key, JwsAlg alg);
+std::string sign(const boost::json::object& header, const boost::json::object& payload, EVP_PKEY* key,
+                 JwsAlg alg);
 
 }  // namespace fleet::auth::testing

@@ -31,11 +31,11 @@ TEST(VerifyContexts, PreparedAndUnpreparedAgreeForEveryAlgorithm) {
     KeyKind kind;
     JwsAlg alg;
   };
-  const std::vector<Case> cases{{shared_rsa(), KeyKind::rsa, JwsAlg::RS256},  {shared_rsa(), KeyKind::rsa, JwsAlg::RS384},
-                                {shared_rsa(), KeyKind::rsa, JwsAlg::RS512},  {shared_rsa(), KeyKind::rsa, JwsAlg::PS256},
-                                {gen_ec("P-256"), KeyKind::ec_p256, JwsAlg::ES256},
-                                {gen_ec("P-384"), KeyKind::ec_p384, JwsAlg::ES384},
-                                {gen_ed25519(), KeyKind::ed25519, JwsAlg::EdDSA}};
+  const std::vector<Case> cases{
+      {shared_rsa(), KeyKind::rsa, JwsAlg::RS256},        {shared_rsa(), KeyKind::rsa, JwsAlg::RS384},
+      {shared_rsa(), KeyKind::rsa, JwsAlg::RS512},        {shared_rsa(), KeyKind::rsa, JwsAlg::PS256},
+      {gen_ec("P-256"), KeyKind::ec_p256, JwsAlg::ES256}, {gen_ec("P-384"), KeyKind::ec_p384, JwsAlg::ES384},
+      {gen_ed25519(), KeyKind::ed25519, JwsAlg::EdDSA}};
   for (const auto& c : cases) {
     SCOPED_TRACE(std::string(to_string(c.alg)));
     PublicKey plain = bare_key(c.pkey, c.kind);

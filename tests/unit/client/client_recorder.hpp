@@ -17,7 +17,8 @@ namespace fleet::test {
 // Short backoff so reconnect tests are fast.
 inline constexpr std::chrono::milliseconds kBackoffMin{50};
 inline constexpr std::chrono::milliseconds kBackoffMax{200};
-inline constexpr std::chrono::milliseconds kWait{20'000};  // a hang guard: waits end when what they wait for happens
+inline constexpr std::chrono::milliseconds kWait{
+    20'000};  // a hang guard: waits end when what they wait for happens
 
 struct Recorder {
   std::mutex mu;

@@ -135,8 +135,9 @@ TEST_F(ClientResume, ADropBeforeTheSnapshotKeepsTheOldResumePoint) {
   server.drop(0);
   ASSERT_TRUE(server.wait_connections(2, kWait));
   EXPECT_EQ(resume_of(server, 1).since, std::optional<Seq>(2));
-  server.send(1, R"({"type":"hello","protocol":2,"tenant":"org_test","user":"user_test","role":"admin",)"
-                 R"("token_exp":1795000000,"server":"fleetd/test","seq":9,"epoch":"epoch_test","recovered":false})");
+  server.send(
+      1, R"({"type":"hello","protocol":2,"tenant":"org_test","user":"user_test","role":"admin",)"
+         R"("token_exp":1795000000,"server":"fleetd/test","seq":9,"epoch":"epoch_test","recovered":false})");
   ASSERT_TRUE(rec.wait([&] { return rec.hellos.size() == 2; }));
   server.drop(1);
   ASSERT_TRUE(server.wait_connections(3, kWait));
@@ -192,8 +193,9 @@ TEST_F(ClientResume, RecoveredAtAnotherSeqStartsOverWithASnapshot) {
   server.drop(0);
   ASSERT_TRUE(server.wait_connections(2, kWait));
   ASSERT_EQ(resume_of(server, 1).since, std::optional<Seq>(2));
-  server.send(1, R"({"type":"hello","protocol":2,"tenant":"org_test","user":"user_test","role":"admin",)"
-                 R"("token_exp":1795000000,"server":"fleetd/test","seq":7,"epoch":"epoch_test","recovered":true})");
+  server.send(
+      1, R"({"type":"hello","protocol":2,"tenant":"org_test","user":"user_test","role":"admin",)"
+         R"("token_exp":1795000000,"server":"fleetd/test","seq":7,"epoch":"epoch_test","recovered":true})");
   ASSERT_TRUE(server.wait_connections(3, kWait));
   const Resume r = resume_of(server, 2);
   EXPECT_FALSE(r.since.has_value());

@@ -72,7 +72,8 @@ TEST(Client, TokenInUrlModeConnectsWithTheTokenInTheQuery) {
   ASSERT_TRUE(server.wait_authenticated(1, kWait));
   EXPECT_EQ(server.info(1).since, std::optional<Seq>(2));
   EXPECT_EQ(server.info(1).epoch, std::optional<std::string>(TestWsServer::kEpoch));
-  EXPECT_NE(server.info(1).target.find("&since=2&epoch=epoch_test"), std::string::npos) << server.info(1).target;
+  EXPECT_NE(server.info(1).target.find("&since=2&epoch=epoch_test"), std::string::npos)
+      << server.info(1).target;
 }
 
 TEST(Client, DeliversHelloSnapshotAndTelemetry) {

@@ -149,7 +149,8 @@ TEST(Http, TimeoutIsAnError) {
   ASSERT_FALSE(res.has_value());
   EXPECT_EQ(res.error().code, ErrorCode::unavailable);
   EXPECT_NE(res.error().message.find("timed out"), std::string::npos) << res.error().message;
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);  // "/hang" never answers; loose for loaded machines
+  EXPECT_LT(std::chrono::steady_clock::now() - start,
+            5s);  // "/hang" never answers; loose for loaded machines
 }
 
 TEST(Http, ConnectionRefusedIsAnError) {

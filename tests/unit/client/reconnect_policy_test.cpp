@@ -14,8 +14,8 @@ TEST(ReconnectPolicy, EverythingButA1008Reconnects) {
 }
 
 TEST(ReconnectPolicy, A1008WaitsForANewToken) {
-  for (const char* reason : {"Missing token", "Invalid token", "No organization", "Session pending", "Token expired",
-                             "Too many auth messages", "Protocol violation", ""}) {
+  for (const char* reason : {"Missing token", "Invalid token", "No organization", "Session pending",
+                             "Token expired", "Too many auth messages", "Protocol violation", ""}) {
     EXPECT_EQ(after_close(1008, reason, false), AfterClose::wait_for_token) << reason;
     EXPECT_EQ(after_close(1008, reason, true), AfterClose::wait_for_token) << reason;
   }

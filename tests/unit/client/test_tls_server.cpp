@@ -35,9 +35,8 @@ struct TestTlsServer::Session : std::enable_shared_from_this<Session> {
   std::string hello;
 
   void start() {
-    ws.next_layer().async_handshake(ssl::stream_base::server, [self = shared_from_this()](error_code ec) {
-      self->on_handshake(ec);
-    });
+    ws.next_layer().async_handshake(ssl::stream_base::server,
+                                    [self = shared_from_this()](error_code ec) { self->on_handshake(ec); });
   }
 
   void on_handshake(error_code ec) {
@@ -190,7 +189,8 @@ TestTlsServer::Stats TestTlsServer::stats() const {
   return stats_;
 }
 
-bool TestTlsServer::wait_for(const std::function<bool(const Stats&)>& pred, std::chrono::milliseconds timeout) const {
+bool TestTlsServer::wait_for(const std::function<bool(const Stats&)>& pred,
+                             std::chrono::milliseconds timeout) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (pred(stats())) return true;

@@ -32,7 +32,7 @@ class TestTlsServer {
     int handshakes_failed = 0;
     int ws_upgrades = 0;
     int http_requests = 0;
-    std::vector<std::string> tokens;            // each session's token (query, else first auth message)
+    std::vector<std::string> tokens;              // each session's token (query, else first auth message)
     std::vector<std::optional<std::string>> sni;  // SNI of each good handshake (nullopt: none sent)
   };
 

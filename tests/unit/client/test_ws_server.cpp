@@ -28,14 +28,15 @@ struct TestWsServer::Session : std::enable_shared_from_this<Session> {
   beast::http::request<beast::http::string_body> req;
   std::deque<std::string> outbox;
   bool writing = false;
-  bool authenticated = false;  // a token came in the query or in the first auth message
+  bool authenticated = false;                  // a token came in the query or in the first auth message
   std::optional<OnAccept> when_authenticated;  // what to do once it did
 
   void start() {
-    beast::http::async_read(ws.next_layer(), buffer, req, [self = shared_from_this()](error_code ec, std::size_t) {
-      if (ec) return self->ended();
-      self->on_request();
-    });
+    beast::http::async_read(ws.next_layer(), buffer, req,
+                            [self = shared_from_this()](error_code ec, std::size_t) {
+                              if (ec) return self->ended();
+                              self->on_request();
+                            });
   }
 
   void on_request() {
@@ -158,7 +159,8 @@ struct TestWsServer::Session : std::enable_shared_from_this<Session> {
         std::lock_guard lock(server.mu_);
         ConnInfo& c = server.conns_[index];
         if (token && token->is_string()) c.token = std::string(token->get_string());
-        if (auto* since = o->if_contains("since"); since && since->is_number()) c.since = since->to_number<Seq>();
+        if (auto* since = o->if_contains("since"); since && since->is_number())
+          c.since = since->to_number<Seq>();
         if (auto* epoch = o->if_contains("epoch"); epoch && epoch->is_string()) {
           c.epoch = std::string(epoch->get_string());
         }
@@ -351,7 +353,8 @@ std::string base64url(std::string_view bytes) {
 
 std::string fake_jwt(const std::string& user, const std::string& org, int serial) {
   boost::json::object payload{{"sub", user}, {"o", boost::json::object{{"id", org}}}, {"jti", serial}};
-  return base64url(R"({"alg":"RS256","typ":"JWT"})") + "." + base64url(boost::json::serialize(payload)) + ".c2ln";
+  return base64url(R"({"alg":"RS256","typ":"JWT"})") + "." + base64url(boost::json::serialize(payload)) +
+         ".c2ln";
 }
 
 }  // namespace fleet::test

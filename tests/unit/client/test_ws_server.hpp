@@ -24,8 +24,8 @@ namespace fleet::test {
 class TestWsServer {
  public:
   enum class OnAccept {
-    keep_open,   // upgrade and wait (never says hello)
-    greet,       // once authenticated (token in the query, else the first auth message): a greeting, see below
+    keep_open,  // upgrade and wait (never says hello)
+    greet,      // once authenticated (token in the query, else the first auth message): a greeting, see below
     close_1008,  // once authenticated: close with 1008 "Invalid token"
     close_1011,  // once authenticated: close with 1011 "Internal error"
     drop,        // right after the upgrade: close the TCP connection without a close frame
@@ -53,8 +53,8 @@ class TestWsServer {
   struct ConnInfo {
     std::string target;  // raw request target
     std::string token;   // the "token" query parameter, else the first auth message's token ("" if none)
-    bool authenticated = false;         // token (and resume request) known: see wait_authenticated()
-    std::optional<Seq> since;           // the resume request (from the first auth message or the query)
+    bool authenticated = false;  // token (and resume request) known: see wait_authenticated()
+    std::optional<Seq> since;    // the resume request (from the first auth message or the query)
     std::optional<std::string> epoch;
     std::vector<std::string> messages;  // every text message from the client, in order
     std::chrono::steady_clock::time_point accepted_at;

@@ -88,7 +88,8 @@ class ClientTls : public ::testing::Test {
     Client client(seen.options(server.url("wss", host), ca_file));
     client.set_token("tok_tls");
     // Two refusals on the server side: the client reported the failure and then reconnected.
-    ASSERT_TRUE(server.wait_for([](const TestTlsServer::Stats& s) { return s.handshakes_failed >= 2; }, kWait));
+    ASSERT_TRUE(
+        server.wait_for([](const TestTlsServer::Stats& s) { return s.handshakes_failed >= 2; }, kWait));
     ASSERT_TRUE(eventually([&] { return seen.close_list().size() >= 2; }));
     client.close();
     const auto closes = seen.close_list();
@@ -218,7 +219,8 @@ TEST_F(ClientTls, HttpsRefusesUntrustedOrMisnamedCertificates) {
     EXPECT_EQ(r.error().code, ErrorCode::unavailable);
     EXPECT_NE(r.error().message.find("tls handshake"), std::string::npos) << r.error().message;
     EXPECT_NE(r.error().message.find("certificate verify failed"), std::string::npos) << r.error().message;
-    EXPECT_TRUE(server.wait_for([](const TestTlsServer::Stats& s) { return s.handshakes_failed == 1; }, kWait));
+    EXPECT_TRUE(
+        server.wait_for([](const TestTlsServer::Stats& s) { return s.handshakes_failed == 1; }, kWait));
     EXPECT_EQ(server.stats().http_requests, 0);
   }
 }

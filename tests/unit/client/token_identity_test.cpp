@@ -30,7 +30,8 @@ TEST(TokenIdentity, ClerkV1OrganizationClaim) {
 }
 
 TEST(TokenIdentity, V2WinsOverV1) {
-  const auto id = peek_token_identity(jwt_with_payload(R"({"sub":"u","o":{"id":"org_v2"},"org_id":"org_v1"})"));
+  const auto id =
+      peek_token_identity(jwt_with_payload(R"({"sub":"u","o":{"id":"org_v2"},"org_id":"org_v1"})"));
   ASSERT_TRUE(id.has_value());
   EXPECT_EQ(id->org, std::optional<std::string>("org_v2"));
 }
@@ -42,12 +43,13 @@ TEST(TokenIdentity, NoOrganizationClaim) {
 }
 
 TEST(TokenIdentity, UnreadableTokens) {
-  for (const std::string& t : {std::string(), std::string("opaque"), std::string("a.b"), std::string("a.b.c.d"),
-                               jwt_with_payload("not json"), jwt_with_payload("[]"),
-                               jwt_with_payload(R"({"org_id":"o"})"), jwt_with_payload(R"({"sub":5})"),
-                               jwt_with_payload(R"({"sub":"a","sub":"b"})"),  // duplicates: refused, as by the server
-                               base64url("{}") + ".%%%%." + "sig",
-                               std::string(9000, 'a') + "." + base64url(R"({"sub":"u"})") + ".sig"}) {
+  for (const std::string& t :
+       {std::string(), std::string("opaque"), std::string("a.b"), std::string("a.b.c.d"),
+        jwt_with_payload("not json"), jwt_with_payload("[]"), jwt_with_payload(R"({"org_id":"o"})"),
+        jwt_with_payload(R"({"sub":5})"),
+        jwt_with_payload(R"({"sub":"a","sub":"b"})"),  // duplicates: refused, as by the server
+        base64url("{}") + ".%%%%." + "sig",
+        std::string(9000, 'a') + "." + base64url(R"({"sub":"u"})") + ".sig"}) {
     EXPECT_FALSE(peek_token_identity(t).has_value()) << t;
   }
 }

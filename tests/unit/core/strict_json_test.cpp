@@ -17,7 +17,8 @@ std::string error_of(std::string_view text, JsonLimits limits = {}) {
 }
 
 TEST(StrictJson, ParsesValidDocument) {
-  auto r = parse_strict_json(R"( {"a":1,"b":[true,null,"x",-2.5e3,18446744073709551615],"c":{"d":"\u00e9"}} )");
+  auto r =
+      parse_strict_json(R"( {"a":1,"b":[true,null,"x",-2.5e3,18446744073709551615],"c":{"d":"\u00e9"}} )");
   ASSERT_TRUE(r.has_value());
   const auto& o = r->as_object();
   EXPECT_EQ(o.at("a").as_int64(), 1);

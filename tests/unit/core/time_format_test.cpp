@@ -25,9 +25,7 @@ TEST(TimeFormat, ParsesUtc) {
   EXPECT_EQ(ok("2000-01-01T00:00:00Z"), 946'684'800'000);
 }
 
-TEST(TimeFormat, LowercaseSeparatorsAccepted) {
-  EXPECT_EQ(ok("2026-11-24t12:34:56z"), 1'795'523'696'000);
-}
+TEST(TimeFormat, LowercaseSeparatorsAccepted) { EXPECT_EQ(ok("2026-11-24t12:34:56z"), 1'795'523'696'000); }
 
 TEST(TimeFormat, FractionsTruncateToMilliseconds) {
   EXPECT_EQ(ok("2026-11-24T12:34:56.1Z"), 1'795'523'696'100);
@@ -38,9 +36,7 @@ TEST(TimeFormat, FractionsTruncateToMilliseconds) {
   EXPECT_FALSE(parse_rfc3339_ms("2026-11-24T12:34:56.Z"));
 }
 
-TEST(TimeFormat, BeforeEpochFloorsFraction) {
-  EXPECT_EQ(ok("1969-12-31T23:59:59.999Z"), -1);
-}
+TEST(TimeFormat, BeforeEpochFloorsFraction) { EXPECT_EQ(ok("1969-12-31T23:59:59.999Z"), -1); }
 
 TEST(TimeFormat, Offsets) {
   EXPECT_EQ(ok("2026-11-24T14:34:56+02:00"), 1'795'523'696'000);
@@ -63,11 +59,11 @@ TEST(TimeFormat, RefusesMalformed) {
   for (const char* bad : {
            "",
            "2026-11-24",
-           "2026-11-24T12:34:56",        // missing offset
-           "2026-11-24 12:34:56Z",       // space separator
-           "2026-11-24T24:00:00Z",       // hour 24
+           "2026-11-24T12:34:56",   // missing offset
+           "2026-11-24 12:34:56Z",  // space separator
+           "2026-11-24T24:00:00Z",  // hour 24
            "2026-11-24T12:60:00Z",
-           "2026-11-24T23:59:60Z",       // leap second
+           "2026-11-24T23:59:60Z",  // leap second
            "2026-13-01T00:00:00Z",
            "2026-00-01T00:00:00Z",
            "2026-11-00T00:00:00Z",

@@ -173,8 +173,8 @@ TEST(Args, Integers) {
 }
 
 TEST(Args, BadOrOutOfRangeIntegersNameTheFlag) {
-  for (const char* bad :
-       {"4.5", "abc", "", "3x", "0x10", "1e3", "9223372036854775808", "-9223372036854775809", "99999999999999999999"}) {
+  for (const char* bad : {"4.5", "abc", "", "3x", "0x10", "1e3", "9223372036854775808",
+                          "-9223372036854775809", "99999999999999999999"}) {
     auto a = parse({"--count", bad});
     ASSERT_TRUE(a.has_value()) << bad;
     auto n = a->integer("count");

@@ -30,8 +30,8 @@ class CannedServer {
     }
     const std::string answer =
         "HTTP/1.1 " + std::to_string(status) +
-        " X\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) +
-        "\r\n\r\n" + body;
+        " X\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body;
     thread_ = std::thread([this, answer] { serve(answer); });
   }
   ~CannedServer() {
@@ -105,7 +105,8 @@ TEST(FetchDevToken, PostsTheRequestAndReadsTheAnswer) {
   EXPECT_TRUE(head.starts_with("POST /dev/token HTTP/1.1\r\n")) << head;
   EXPECT_EQ(head.find("Authorization"), std::string::npos) << head;
   boost::json::value body = boost::json::parse(server.request_body());
-  EXPECT_EQ(body, boost::json::parse(R"({"user":"user_alice","org":"org_acme","role":"org:member","ttl_s":120})"));
+  EXPECT_EQ(body,
+            boost::json::parse(R"({"user":"user_alice","org":"org_acme","role":"org:member","ttl_s":120})"));
 }
 
 TEST(FetchDevToken, EmptyOrgAsksForAPersonalAccountToken) {
@@ -123,7 +124,8 @@ TEST(FetchDevToken, NotFoundHintsAtDevMode) {
   CannedServer server(404, R"({"error":{"code":"not_found","message":"no such endpoint"}})");
   auto t = fetch_dev_token(server.url(), DevTokenRequest{"alice", "org_a"});
   ASSERT_FALSE(t.has_value());
-  EXPECT_EQ(t.error().message, "POST /dev/token answered 404 (is fleetd running with --dev?): no such endpoint");
+  EXPECT_EQ(t.error().message,
+            "POST /dev/token answered 404 (is fleetd running with --dev?): no such endpoint");
 }
 
 TEST(FetchDevToken, ServerMessageOfARefusal) {

@@ -26,11 +26,13 @@ std::string report(const fleet::http::Response& res, int& rc) {
 TEST(ReportHttpError, NamesCodeMessageIndexAndField) {
   int rc = -1;
   const std::string err = report(
-      response(400,
-               R"({"error":{"code":"invalid_point","message":"lat must be in [-90, 90]","index":3,"field":"lat"}})"),
+      response(
+          400,
+          R"({"error":{"code":"invalid_point","message":"lat must be in [-90, 90]","index":3,"field":"lat"}})"),
       rc);
   EXPECT_EQ(rc, kExitFailure);
-  EXPECT_EQ(err, "fleetctl: server answered 400 invalid_point: lat must be in [-90, 90] (index 3) (field lat)\n");
+  EXPECT_EQ(err,
+            "fleetctl: server answered 400 invalid_point: lat must be in [-90, 90] (index 3) (field lat)\n");
 }
 
 TEST(ReportHttpError, OnlyThePartsThatArePresent) {
@@ -43,8 +45,9 @@ TEST(ReportHttpError, OnlyThePartsThatArePresent) {
 
 TEST(ReportHttpError, RetryAfterIsShown) {
   int rc = -1;
-  EXPECT_EQ(report(response(503, R"({"error":{"code":"unavailable","message":"store queue full"}})", "2"), rc),
-            "fleetctl: server answered 503 unavailable: store queue full (retry after 2 s)\n");
+  EXPECT_EQ(
+      report(response(503, R"({"error":{"code":"unavailable","message":"store queue full"}})", "2"), rc),
+      "fleetctl: server answered 503 unavailable: store queue full (retry after 2 s)\n");
 }
 
 TEST(ReportHttpError, NonJsonBodyIsQuotedShortened) {
@@ -54,7 +57,8 @@ TEST(ReportHttpError, NonJsonBodyIsQuotedShortened) {
   EXPECT_EQ(err, "fleetctl: server answered 500: " + std::string(200, 'x') + "\n");
   EXPECT_EQ(report(response(500, ""), rc), "fleetctl: server answered 500\n");
   // JSON, but not the error shape: shown as text.
-  EXPECT_EQ(report(response(500, R"({"error":"boom"})"), rc), "fleetctl: server answered 500: {\"error\":\"boom\"}\n");
+  EXPECT_EQ(report(response(500, R"({"error":"boom"})"), rc),
+            "fleetctl: server answered 500: {\"error\":\"boom\"}\n");
 }
 
 TEST(ExitCodes, UsageAndFailureMessages) {

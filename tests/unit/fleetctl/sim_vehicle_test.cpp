@@ -93,7 +93,8 @@ TEST(SimVehicle, SpeedHeadingAndStepsStayPlausibleForAnHour) {
         ASSERT_LT(v.heading_deg(), 360.0) << city << " seed " << seed << " t=" << t;
         const Offset p = offset(c, v.position());
         // No jumps: one second at the top speed at most (a waypoint change must not teleport the car).
-        ASSERT_LE(std::hypot(p.x - prev.x, p.y - prev.y), kMaxMps + 1e-6) << city << " seed " << seed << " t=" << t;
+        ASSERT_LE(std::hypot(p.x - prev.x, p.y - prev.y), kMaxMps + 1e-6)
+            << city << " seed " << seed << " t=" << t;
         ASSERT_LE(std::abs(p.x), kMaxOffsetM) << city << " seed " << seed << " t=" << t;
         ASSERT_LE(std::abs(p.y), kMaxOffsetM) << city << " seed " << seed << " t=" << t;
         prev = p;

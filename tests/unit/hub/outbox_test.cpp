@@ -99,7 +99,7 @@ TEST(Outbox, DropThroughRemovesWhatASnapshotCovers) {
 
 TEST(Outbox, TakeCountsWhatCoalescingLeftOutAsSkipped) {
   Outbox box(OutboxLimits{300, 1 << 20});  // a few events over the soft limit coalesce
-  box.drop_through(10);                     // the client has 10 (its snapshot)
+  box.drop_through(10);                    // the client has 10 (its snapshot)
   box.push(batch(11, {"a", "b", "a", "b", "a"}));
   box.push(batch(16, {"c", "a"}));
   ASSERT_GT(box.coalesced(), 0u);
@@ -133,7 +133,7 @@ TEST(Outbox, SkippedIsSplitAcrossFramesByTheirLastSeq) {
 TEST(Outbox, PushFromAnEventAndPrependRecoveredEvents) {
   Outbox box;
   box.push(batch(5, {"a", "b", "c"}), 1);  // 6, 7
-  box.prepend(batch(3, {"x", "y"}));        // 3, 4 go in front
+  box.prepend(batch(3, {"x", "y"}));       // 3, 4 go in front
   box.set_position(2);
   std::vector<Slice> out;
   std::uint64_t skipped = 1;

@@ -15,7 +15,8 @@ struct FakeSession : Subscriber {
   int overflows = 0;
 };
 
-std::shared_ptr<const proto::EncodedBatch> batch(const std::string& tenant, Seq seq, const std::string& device = "d") {
+std::shared_ptr<const proto::EncodedBatch> batch(const std::string& tenant, Seq seq,
+                                                 const std::string& device = "d") {
   StoredPoint p;
   p.seq = seq;
   p.device = DeviceId(device);

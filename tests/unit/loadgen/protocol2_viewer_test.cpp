@@ -34,7 +34,8 @@ class ScriptedServer {
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof addr;
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener_, 4) != 0 ||
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listener_, 4) != 0 ||
         ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
       throw std::runtime_error("cannot listen on loopback");
     }
@@ -57,14 +58,17 @@ class ScriptedServer {
     while (request.find("\r\n\r\n") == std::string::npos) request += read_some();
     const std::string key_header = "Sec-WebSocket-Key: ";
     const auto at = request.find(key_header) + key_header.size();
-    const std::string key = request.substr(at, request.find("\r\n", at) - at) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    const std::string key =
+        request.substr(at, request.find("\r\n", at) - at) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_len = 0;
     EVP_Digest(key.data(), key.size(), digest, &digest_len, EVP_sha1(), nullptr);
     unsigned char accept[64] = {};
     EVP_EncodeBlock(accept, digest, static_cast<int>(digest_len));
-    send_all("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-             std::string(reinterpret_cast<char*>(accept)) + "\r\n\r\n");
+    send_all(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: "
+        "Upgrade\r\nSec-WebSocket-Accept: " +
+        std::string(reinterpret_cast<char*>(accept)) + "\r\n\r\n");
     return request.substr(0, request.find("\r\n\r\n"));
   }
 
@@ -96,7 +100,8 @@ class ScriptedServer {
       frame += static_cast<char>(payload.size() & 0xFF);
     } else {
       frame += static_cast<char>(127);
-      for (int shift = 56; shift >= 0; shift -= 8) frame += static_cast<char>(std::uint64_t{payload.size()} >> shift & 0xFF);
+      for (int shift = 56; shift >= 0; shift -= 8)
+        frame += static_cast<char>(std::uint64_t{payload.size()} >> shift & 0xFF);
     }
     frame.append(payload);
     send_all(frame);
@@ -204,14 +209,16 @@ TEST(Protocol2Viewer, SendsTheTokenInTheFirstMessageAndAResumeIsLiveWithoutASnap
 TEST(Protocol2Viewer, DropsASnapshotsBodyAsItArrivesAndIsLiveAtItsEnd) {
   ScriptedServer server;
   std::string snapshot = R"({"type":"snapshot","seq":7,"devices":[)";
-  while (snapshot.size() < 400'000) snapshot += R"({"id":"dev_0123456789abcdef","name":"Truck 7","last":null},)";
+  while (snapshot.size() < 400'000)
+    snapshot += R"({"id":"dev_0123456789abcdef","name":"Truck 7","last":null},)";
   snapshot += R"({"id":"dev_last","name":"Van","last":null}]})";
   Script script([&] {
     server.accept_upgrade();
     server.read_frame();
     server.send_text(R"({"type":"hello","protocol":2,"seq":7,"epoch":"e1"})");
     server.send_text(snapshot);
-    server.send_text(R"({"type":"telemetry","events":[{"seq":8,"device":"dev_last","ts":1,"lat":1,"lon":2}]})");
+    server.send_text(
+        R"({"type":"telemetry","events":[{"seq":8,"device":"dev_last","ts":1,"lat":1,"lon":2}]})");
   });
   EventLoop loop;
   Recorder r;

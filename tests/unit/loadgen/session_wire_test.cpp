@@ -15,7 +15,8 @@ TEST(SessionWire, AuthMessageCarriesTheTokenOnly) {
 
 TEST(SessionWire, ResumingAuthMessageCarriesSinceAndEpoch) {
   const ResumePoint at{41, "5f0c2a9e1b7d4c36"};
-  EXPECT_EQ(auth_message("eyJ.a.b", &at), R"({"type":"auth","token":"eyJ.a.b","since":41,"epoch":"5f0c2a9e1b7d4c36"})");
+  EXPECT_EQ(auth_message("eyJ.a.b", &at),
+            R"({"type":"auth","token":"eyJ.a.b","since":41,"epoch":"5f0c2a9e1b7d4c36"})");
 }
 
 TEST(SessionWire, AuthMessageIsValidJsonWhateverTheStringsHold) {

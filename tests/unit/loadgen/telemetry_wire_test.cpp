@@ -37,8 +37,9 @@ TEST(TelemetryWire, ReadsEveryEventOfAFleetdFrame) {
 TEST(TelemetryWire, FindsAttributesThatAreNotLast) {
   // A long member after the attributes pushes them out of the tail window the scanner looks at first.
   const std::string padding(200, 'x');
-  const std::string frame = R"({"type":"telemetry","events":[{"seq":7,"attributes":{"tn":1,"t0":99},"note":")" +
-                            padding + R"("},{"seq":8,"attributes":{"t0":100,"tn":2}}]})";
+  const std::string frame =
+      R"({"type":"telemetry","events":[{"seq":7,"attributes":{"tn":1,"t0":99},"note":")" + padding +
+      R"("},{"seq":8,"attributes":{"t0":100,"tn":2}}]})";
   const auto events = scan(frame);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].t0_us, 99);
@@ -48,7 +49,8 @@ TEST(TelemetryWire, FindsAttributesThatAreNotLast) {
 }
 
 TEST(TelemetryWire, NeverTakesTheNextEventsAttributes) {
-  const auto events = scan(R"({"type":"telemetry","events":[{"seq":1,"lat":1},{"seq":2,"attributes":{"t0":5,"tn":0}}]})");
+  const auto events =
+      scan(R"({"type":"telemetry","events":[{"seq":1,"lat":1},{"seq":2,"attributes":{"t0":5,"tn":0}}]})");
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].t0_us, -1);  // untagged: not published by this run
   EXPECT_EQ(events[0].tenant_index, -1);
@@ -56,7 +58,8 @@ TEST(TelemetryWire, NeverTakesTheNextEventsAttributes) {
 }
 
 TEST(TelemetryWire, IgnoresTheLetterQElsewhere) {
-  const auto events = scan(R"({"type":"telemetry","events":[{"seq":3,"device":"dev_qq","name":"quay","attributes":{"t0":1,"tn":4}}]})");
+  const auto events = scan(
+      R"({"type":"telemetry","events":[{"seq":3,"device":"dev_qq","name":"quay","attributes":{"t0":1,"tn":4}}]})");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].seq, 3u);
   EXPECT_EQ(events[0].tenant_index, 4);

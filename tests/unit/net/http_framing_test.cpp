@@ -7,7 +7,8 @@
 namespace fleet::net {
 namespace {
 
-std::optional<FramingError> check(std::vector<std::string_view> te, std::size_t hosts = 1, unsigned version = 11) {
+std::optional<FramingError> check(std::vector<std::string_view> te, std::size_t hosts = 1,
+                                  unsigned version = 11) {
   return framing_error(RequestFraming{version, te, hosts});
 }
 
@@ -20,9 +21,14 @@ TEST(HttpFraming, TransferEncodingMustEndInChunkedOnce) {
   // Well-formed, but a coding fleetd would have to undo: 501, never read as if it were plain.
   EXPECT_EQ(check({"gzip, chunked"})->status, 501);
   EXPECT_EQ(check({"gzip", " chunked "})->status, 501);  // the codings of every field form one list
-  for (std::vector<std::string_view> bad :
-       std::vector<std::vector<std::string_view>>{{"identity"}, {"xchunked"}, {"chunked, identity"}, {"chunked", "gzip"},
-                                                  {"chunked, chunked"}, {"chunked;x=1"}, {""}, {" , "}}) {
+  for (std::vector<std::string_view> bad : std::vector<std::vector<std::string_view>>{{"identity"},
+                                                                                      {"xchunked"},
+                                                                                      {"chunked, identity"},
+                                                                                      {"chunked", "gzip"},
+                                                                                      {"chunked, chunked"},
+                                                                                      {"chunked;x=1"},
+                                                                                      {""},
+                                                                                      {" , "}}) {
     ASSERT_TRUE(check(bad)) << (bad.empty() ? "" : bad.front());
     EXPECT_EQ(check(bad)->status, 400);
   }

@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "auth/dev_issuer.hpp"
-#include "eventually.hpp"
 #include "auth/jwt_authenticator.hpp"
+#include "eventually.hpp"
 #include "obs/metrics.hpp"
 
 namespace fleet::net {
@@ -326,9 +326,8 @@ TEST(JwksFetcher, AuthenticatorRefreshesOnUnknownKid) {
   const auto now = SystemClock::instance().now_s();
   auto p = std::make_shared<std::promise<auth::AuthOutcome>>();
   auto fut = p->get_future();
-  authn.authenticate(b->issue("user_1", "org_1", "admin", 60, now).value(), [p](auth::AuthOutcome o) {
-    p->set_value(std::move(o));
-  });
+  authn.authenticate(b->issue("user_1", "org_1", "admin", 60, now).value(),
+                     [p](auth::AuthOutcome o) { p->set_value(std::move(o)); });
   ASSERT_EQ(fut.wait_for(20s), std::future_status::ready);
   const auto o = fut.get();
   EXPECT_TRUE(o.ok) << o.detail;

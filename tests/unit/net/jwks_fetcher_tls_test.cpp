@@ -53,7 +53,9 @@ std::shared_ptr<ssl::context> server_context(const TestPki::Leaf& leaf, bool max
 class TlsJwksServer {
  public:
   TlsJwksServer(std::shared_ptr<ssl::context> ctx, std::string body)
-      : ctx_(std::move(ctx)), body_(std::move(body)), acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+      : ctx_(std::move(ctx)),
+        body_(std::move(body)),
+        acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
     port_ = acceptor_.local_endpoint().port();
     accept();
     thread_ = std::thread([this] { io_.run(); });
@@ -140,7 +142,9 @@ class TlsJwksServer {
   std::atomic<int> requests_{0};
 };
 
-std::uint64_t failures() { return obs::Registry::global().counter("fleet_jwks_fetch_failures_total", "").value(); }
+std::uint64_t failures() {
+  return obs::Registry::global().counter("fleet_jwks_fetch_failures_total", "").value();
+}
 
 JwksFetcherConfig tls_config(std::string url, std::string ca_file) {
   JwksFetcherConfig c;
@@ -215,7 +219,8 @@ TEST_F(JwksFetcherTls, RefusesCertificateForAnotherIp) {
 
 TEST_F(JwksFetcherTls, RefusesSelfSignedCertificate) {
   // Right names, issuer not trusted (neither in ca_file nor in the system store).
-  TlsJwksServer server(server_context(pki.self_signed("selfsigned", test::loopback_names())), issuer->jwks_json());
+  TlsJwksServer server(server_context(pki.self_signed("selfsigned", test::loopback_names())),
+                       issuer->jwks_json());
   expect_refused(server, tls_config(server.url("127.0.0.1"), pki.ca_file()));
 }
 
@@ -265,8 +270,9 @@ TEST_F(JwksFetcherTls, RefusesTls11) {
 }
 
 TEST_F(JwksFetcherTls, MissingCaFileIsAConfigurationError) {
-  EXPECT_FALSE(JwksFetcher::create(tls_config("https://127.0.0.1:1/jwks", (pki.dir() / "absent.pem").string()))
-                   .has_value());
+  EXPECT_FALSE(
+      JwksFetcher::create(tls_config("https://127.0.0.1:1/jwks", (pki.dir() / "absent.pem").string()))
+          .has_value());
 }
 
 }  // namespace

@@ -6,8 +6,9 @@ namespace fleet::net {
 namespace {
 
 TEST(Utf8Validator, AcceptsEveryEncodingLengthAndTheEdges) {
-  for (std::string_view s : {"", "plain ascii", "\xC2\x80", "\xDF\xBF", "\xE0\xA0\x80", "\xED\x9F\xBF", "\xEE\x80\x80",
-                             "\xEF\xBF\xBF", "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF", "caf\xC3\xA9"}) {
+  for (std::string_view s :
+       {"", "plain ascii", "\xC2\x80", "\xDF\xBF", "\xE0\xA0\x80", "\xED\x9F\xBF", "\xEE\x80\x80",
+        "\xEF\xBF\xBF", "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF", "caf\xC3\xA9"}) {
     Utf8Validator v;
     EXPECT_TRUE(v.feed(s) && v.complete()) << s;
   }
@@ -23,8 +24,9 @@ TEST(Utf8Validator, StateCarriesAcrossFeeds) {
 }
 
 TEST(Utf8Validator, RefusesOverlongsSurrogatesAndOutOfRange) {
-  for (std::string_view s : {"\xC0\x80", "\xC1\xBF", "\xE0\x9F\xBF", "\xED\xA0\x80", "\xED\xBF\xBF", "\xF0\x8F\xBF\xBF",
-                             "\xF4\x90\x80\x80", "\xF8\x88\x80\x80\x80", "\xFF", "\x80", "\xC3\x28"}) {
+  for (std::string_view s :
+       {"\xC0\x80", "\xC1\xBF", "\xE0\x9F\xBF", "\xED\xA0\x80", "\xED\xBF\xBF", "\xF0\x8F\xBF\xBF",
+        "\xF4\x90\x80\x80", "\xF8\x88\x80\x80\x80", "\xFF", "\x80", "\xC3\x28"}) {
     Utf8Validator v;
     EXPECT_FALSE(v.feed(s)) << s;
     EXPECT_FALSE(v.complete());

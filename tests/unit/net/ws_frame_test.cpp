@@ -25,7 +25,9 @@ struct Recorder final : FrameSink {
   void on_binary(std::string_view m) override { events.push_back({"binary", std::string(m)}); }
   void on_ping(std::string_view p) override { events.push_back({"ping", std::string(p)}); }
   void on_pong(std::string_view p) override { events.push_back({"pong", std::string(p)}); }
-  void on_close(std::uint16_t code, std::string_view r) override { events.push_back({"close", std::string(r), code}); }
+  void on_close(std::uint16_t code, std::string_view r) override {
+    events.push_back({"close", std::string(r), code});
+  }
 };
 
 std::string bytes(std::initializer_list<int> list) {
@@ -48,16 +50,20 @@ std::string client_frame(std::uint8_t first, std::string_view payload, bool mask
     f.push_back(static_cast<char>(payload.size() & 0xFF));
   } else {
     f.push_back(static_cast<char>(m | 127));
-    for (int i = 7; i >= 0; --i) f.push_back(static_cast<char>((static_cast<std::uint64_t>(payload.size()) >> (8 * i)) & 0xFF));
+    for (int i = 7; i >= 0; --i)
+      f.push_back(static_cast<char>((static_cast<std::uint64_t>(payload.size()) >> (8 * i)) & 0xFF));
   }
   if (masked) {
     for (auto b : mask) f.push_back(static_cast<char>(b));
   }
-  for (std::size_t i = 0; i < payload.size(); ++i) f.push_back(masked ? static_cast<char>(payload[i] ^ mask[i % 4]) : payload[i]);
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    f.push_back(masked ? static_cast<char>(payload[i] ^ mask[i % 4]) : payload[i]);
   return f;
 }
 
-FrameError feed(FrameReader& r, std::string data, Recorder& sink) { return r.feed(std::span<char>(data.data(), data.size()), sink); }
+FrameError feed(FrameReader& r, std::string data, Recorder& sink) {
+  return r.feed(std::span<char>(data.data(), data.size()), sink);
+}
 
 FrameError feed_all(std::string data, Recorder& sink, std::size_t max = 4096) {
   FrameReader r(max);
@@ -66,17 +72,21 @@ FrameError feed_all(std::string data, Recorder& sink, std::size_t max = 4096) {
 
 TEST(WsFrame, RfcHelloExampleIsUnmasked) {
   Recorder sink;
-  EXPECT_EQ(feed_all(bytes({0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58}), sink), FrameError::none);
+  EXPECT_EQ(feed_all(bytes({0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58}), sink),
+            FrameError::none);
   ASSERT_EQ(sink.events.size(), 1u);
   EXPECT_EQ(sink.events[0], (Event{"text", "Hello"}));
 }
 
 TEST(WsFrame, EveryByteBoundaryGivesTheSameMessages) {
-  const std::string stream = client_frame(0x01, "Hel") + client_frame(0x89, "ping!") + client_frame(0x80, "lo") +
-                             client_frame(0x81, std::string(300, 'x')) + client_frame(0x8A, "") +
-                             client_frame(0x88, bytes({0x03, 0xE8}) + "bye");
-  const std::vector<Event> expected = {{"ping", "ping!"}, {"text", "Hello"}, {"text", std::string(300, 'x')},
-                                       {"pong", ""}, {"close", "bye", 1000}};
+  const std::string stream = client_frame(0x01, "Hel") + client_frame(0x89, "ping!") +
+                             client_frame(0x80, "lo") + client_frame(0x81, std::string(300, 'x')) +
+                             client_frame(0x8A, "") + client_frame(0x88, bytes({0x03, 0xE8}) + "bye");
+  const std::vector<Event> expected = {{"ping", "ping!"},
+                                       {"text", "Hello"},
+                                       {"text", std::string(300, 'x')},
+                                       {"pong", ""},
+                                       {"close", "bye", 1000}};
   for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
     FrameReader r(4096);
     Recorder sink;
@@ -96,7 +106,8 @@ TEST(WsFrame, EveryByteBoundaryGivesTheSameMessages) {
 TEST(WsFrame, SixteenAndSixtyFourBitLengths) {
   Recorder sink;
   const std::string big(70000, 'a');
-  EXPECT_EQ(feed_all(client_frame(0x82, std::string(200, 'b')) + client_frame(0x82, big), sink, 100000), FrameError::none);
+  EXPECT_EQ(feed_all(client_frame(0x82, std::string(200, 'b')) + client_frame(0x82, big), sink, 100000),
+            FrameError::none);
   ASSERT_EQ(sink.events.size(), 2u);
   EXPECT_EQ(sink.events[0].payload.size(), 200u);
   EXPECT_EQ(sink.events[1].payload, big);
@@ -118,13 +129,14 @@ TEST(WsFrame, ReservedBitsAreProtocolErrors) {
 TEST(WsFrame, UnknownOpcodesAreProtocolErrors) {
   for (std::uint8_t op : {3, 4, 5, 6, 7, 11, 12, 13, 14, 15}) {
     Recorder sink;
-    EXPECT_EQ(feed_all(client_frame(static_cast<std::uint8_t>(0x80 | op), ""), sink), FrameError::protocol) << int(op);
+    EXPECT_EQ(feed_all(client_frame(static_cast<std::uint8_t>(0x80 | op), ""), sink), FrameError::protocol)
+        << int(op);
   }
 }
 
 TEST(WsFrame, ControlFramesMustBeFinalAndShort) {
   Recorder a, b, c;
-  EXPECT_EQ(feed_all(client_frame(0x09, "x"), a), FrameError::protocol);                  // ping without FIN
+  EXPECT_EQ(feed_all(client_frame(0x09, "x"), a), FrameError::protocol);  // ping without FIN
   EXPECT_EQ(feed_all(client_frame(0x89, std::string(126, 'x')), b), FrameError::protocol);  // 126 bytes
   EXPECT_EQ(feed_all(client_frame(0x89, std::string(125, 'x')), c), FrameError::none);
 }
@@ -132,8 +144,10 @@ TEST(WsFrame, ControlFramesMustBeFinalAndShort) {
 TEST(WsFrame, ContinuationRules) {
   Recorder a, b, c;
   EXPECT_EQ(feed_all(client_frame(0x80, "x"), a), FrameError::protocol);  // continuation, nothing started
-  EXPECT_EQ(feed_all(client_frame(0x01, "a") + client_frame(0x81, "b"), b), FrameError::protocol);  // new message inside one
-  EXPECT_EQ(feed_all(client_frame(0x02, "a") + client_frame(0x00, "b") + client_frame(0x80, "c"), c), FrameError::none);
+  EXPECT_EQ(feed_all(client_frame(0x01, "a") + client_frame(0x81, "b"), b),
+            FrameError::protocol);  // new message inside one
+  EXPECT_EQ(feed_all(client_frame(0x02, "a") + client_frame(0x00, "b") + client_frame(0x80, "c"), c),
+            FrameError::none);
   ASSERT_EQ(c.events.size(), 1u);
   EXPECT_EQ(c.events[0], (Event{"binary", "abc"}));
 }
@@ -148,8 +162,9 @@ TEST(WsFrame, MessageLimitCountsEveryFragmentAndIsCheckedBeforeThePayload) {
   Recorder a, b, c;
   EXPECT_EQ(feed_all(client_frame(0x81, std::string(100, 'x')), a, 100), FrameError::none);
   EXPECT_EQ(feed_all(client_frame(0x81, std::string(101, 'x')), b, 100), FrameError::too_big);
-  EXPECT_EQ(feed_all(client_frame(0x01, std::string(60, 'x')) + client_frame(0x80, std::string(41, 'x')), c, 100),
-            FrameError::too_big);
+  EXPECT_EQ(
+      feed_all(client_frame(0x01, std::string(60, 'x')) + client_frame(0x80, std::string(41, 'x')), c, 100),
+      FrameError::too_big);
   // Only the header of a huge frame has arrived: refused at once, nothing buffered.
   FrameReader r(100);
   Recorder d;
@@ -159,8 +174,10 @@ TEST(WsFrame, MessageLimitCountsEveryFragmentAndIsCheckedBeforeThePayload) {
 
 TEST(WsFrame, ControlFramesMayInterleaveFragments) {
   Recorder sink;
-  EXPECT_EQ(feed_all(client_frame(0x01, "{\"type\":") + client_frame(0x89, "p") + client_frame(0x80, "\"ping\"}"), sink),
-            FrameError::none);
+  EXPECT_EQ(
+      feed_all(client_frame(0x01, "{\"type\":") + client_frame(0x89, "p") + client_frame(0x80, "\"ping\"}"),
+               sink),
+      FrameError::none);
   ASSERT_EQ(sink.events.size(), 2u);
   EXPECT_EQ(sink.events[0], (Event{"ping", "p"}));
   EXPECT_EQ(sink.events[1], (Event{"text", R"({"type":"ping"})"}));
@@ -188,7 +205,8 @@ TEST(WsFrame, InvalidUtf8TextIsRefused) {
 TEST(WsFrame, Utf8CodePointSplitAcrossFragments) {
   Recorder ok, bad;
   const std::string kosme = bytes({0xCE, 0xBA, 0xE1, 0xBD, 0xB9, 0xCF, 0x83, 0xCE, 0xBC, 0xCE, 0xB5});
-  EXPECT_EQ(feed_all(client_frame(0x01, kosme.substr(0, 3)) + client_frame(0x80, kosme.substr(3)), ok), FrameError::none);
+  EXPECT_EQ(feed_all(client_frame(0x01, kosme.substr(0, 3)) + client_frame(0x80, kosme.substr(3)), ok),
+            FrameError::none);
   ASSERT_EQ(ok.events.size(), 1u);
   EXPECT_EQ(ok.events[0].payload, kosme);
   // Fails at the fragment that breaks it, before the message is complete.
@@ -212,7 +230,8 @@ TEST(WsFrame, ClosePayloadRules) {
     EXPECT_EQ(feed_all(client_frame(0x88, bytes({c >> 8, c & 0xFF})), sink), FrameError::none) << c;
     EXPECT_EQ(sink.events.at(0).code, c);
   }
-  EXPECT_EQ(feed_all(client_frame(0x88, bytes({0x03, 0xE8}) + bytes({0xC0, 0xAF})), bad_reason), FrameError::invalid_utf8);
+  EXPECT_EQ(feed_all(client_frame(0x88, bytes({0x03, 0xE8}) + bytes({0xC0, 0xAF})), bad_reason),
+            FrameError::invalid_utf8);
 }
 
 TEST(WsFrame, NothingIsReadAfterAClose) {
@@ -225,9 +244,9 @@ TEST(WsFrame, NothingIsReadAfterAClose) {
 // Cheap stand-in for a fuzzer: corrupted streams fed whole and in random pieces must give the same
 // events and the same verdict, and never touch memory they should not (the suite runs under ASan).
 TEST(WsFrame, RandomSplitsAndCorruptionGiveTheSameVerdict) {
-  const std::string valid = client_frame(0x01, "{\"type\":") + client_frame(0x89, "p") + client_frame(0x80, "\"ping\"}") +
-                            client_frame(0x81, std::string(200, 'y')) + client_frame(0x82, "bin") +
-                            client_frame(0x88, bytes({0x03, 0xE8}));
+  const std::string valid = client_frame(0x01, "{\"type\":") + client_frame(0x89, "p") +
+                            client_frame(0x80, "\"ping\"}") + client_frame(0x81, std::string(200, 'y')) +
+                            client_frame(0x82, "bin") + client_frame(0x88, bytes({0x03, 0xE8}));
   std::mt19937 rng(6455);
   for (int iter = 0; iter < 3000; ++iter) {
     std::string input = valid;
@@ -257,7 +276,8 @@ TEST(WsFrame, EncodesServerHeaders) {
   ASSERT_EQ(encode_header(Opcode::binary, 256, h), 4u);  // the RFC's 256-byte binary example
   EXPECT_EQ(std::vector<int>(h.begin(), h.begin() + 4), (std::vector<int>{0x82, 0x7E, 0x01, 0x00}));
   ASSERT_EQ(encode_header(Opcode::binary, 65536, h), 10u);  // and its 64 KiB example
-  EXPECT_EQ(std::vector<int>(h.begin(), h.end()), (std::vector<int>{0x82, 0x7F, 0, 0, 0, 0, 0, 0x01, 0x00, 0x00}));
+  EXPECT_EQ(std::vector<int>(h.begin(), h.end()),
+            (std::vector<int>{0x82, 0x7F, 0, 0, 0, 0, 0, 0x01, 0x00, 0x00}));
   ASSERT_EQ(encode_header(Opcode::close, 125, h), 2u);
   EXPECT_EQ(h[0], 0x88);
   EXPECT_EQ(h[1], 125);
@@ -273,11 +293,11 @@ TEST(WsFrame, HandshakeKey) {
   EXPECT_EQ(accept_key("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
   EXPECT_TRUE(is_valid_client_key("dGhlIHNhbXBsZSBub25jZQ=="));
   EXPECT_FALSE(is_valid_client_key(""));
-  EXPECT_FALSE(is_valid_client_key("dGhlIHNhbXBsZSBub25jZQ"));      // no padding
-  EXPECT_FALSE(is_valid_client_key("dGhlIHNhbXBsZSBub25jZQ=A"));    // bad padding
-  EXPECT_FALSE(is_valid_client_key("dGhlIHNhbXBsZSBub25jZR=="));    // 'R' has non-zero padding bits
-  EXPECT_FALSE(is_valid_client_key("dGhlIHNhbXBsZSBub2*jZQ=="));    // not base64
-  EXPECT_FALSE(is_valid_client_key("dGhlIHNhbXBsZSBub25jZXg="));    // 17 bytes
+  EXPECT_FALSE(is_valid_client_key("dGhlIHNhbXBsZSBub25jZQ"));    // no padding
+  EXPECT_FALSE(is_valid_client_key("dGhlIHNhbXBsZSBub25jZQ=A"));  // bad padding
+  EXPECT_FALSE(is_valid_client_key("dGhlIHNhbXBsZSBub25jZR=="));  // 'R' has non-zero padding bits
+  EXPECT_FALSE(is_valid_client_key("dGhlIHNhbXBsZSBub2*jZQ=="));  // not base64
+  EXPECT_FALSE(is_valid_client_key("dGhlIHNhbXBsZSBub25jZXg="));  // 17 bytes
 }
 
 }  // namespace

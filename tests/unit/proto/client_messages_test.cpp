@@ -30,17 +30,21 @@ TEST(ClientMessages, AuthWithAndWithoutAResumePosition) {
 }
 
 TEST(ClientMessages, MalformedAuthIsNeverGuessed) {
-  for (const char* text : {R"({"type":"auth"})", R"({"type":"auth","token":null})", R"({"type":"auth","token":["t"]})",
-                           R"({"type":"auth","token":"t","extra":true})"}) {
+  for (const char* text :
+       {R"({"type":"auth"})", R"({"type":"auth","token":null})", R"({"type":"auth","token":["t"]})",
+        R"({"type":"auth","token":"t","extra":true})"}) {
     EXPECT_EQ(decode_client_message(text).kind, Kind::malformed_auth) << text;
   }
   for (const char* text :
        {R"({"type":"auth","token":"t","since":1})", R"({"type":"auth","token":"t","epoch":"e"})",
-        R"({"type":"auth","token":"t","since":-1,"epoch":"e"})", R"({"type":"auth","token":"t","since":1.0,"epoch":"e"})",
-        R"({"type":"auth","token":"t","since":"1","epoch":"e"})", R"({"type":"auth","token":"t","since":1e3,"epoch":"e"})",
+        R"({"type":"auth","token":"t","since":-1,"epoch":"e"})",
+        R"({"type":"auth","token":"t","since":1.0,"epoch":"e"})",
+        R"({"type":"auth","token":"t","since":"1","epoch":"e"})",
+        R"({"type":"auth","token":"t","since":1e3,"epoch":"e"})",
         R"({"type":"auth","token":"t","since":9007199254740992,"epoch":"e"})",
         R"({"type":"auth","token":"t","since":18446744073709551615,"epoch":"e"})",
-        R"({"type":"auth","token":"t","since":1,"epoch":5})", R"({"type":"auth","token":"t","since":1,"epoch":"a.b"})",
+        R"({"type":"auth","token":"t","since":1,"epoch":5})",
+        R"({"type":"auth","token":"t","since":1,"epoch":"a.b"})",
         R"({"type":"auth","token":"t","since":1,"epoch":""})"}) {
     EXPECT_EQ(decode_client_message(text).kind, Kind::invalid_resume) << text;
   }
@@ -50,7 +54,8 @@ TEST(ClientMessages, MalformedAuthIsNeverGuessed) {
 
 TEST(ClientMessages, PingAndEverythingElse) {
   EXPECT_EQ(decode_client_message(R"({"type":"ping"})").kind, Kind::ping);
-  for (const char* text : {"", "not json", "[]", "42", R"({"type":"view"})", R"({"type":5})", R"({"kind":"auth"})"}) {
+  for (const char* text :
+       {"", "not json", "[]", "42", R"({"type":"view"})", R"({"type":5})", R"({"kind":"auth"})"}) {
     EXPECT_EQ(decode_client_message(text).kind, Kind::other) << text;
   }
 }
@@ -59,7 +64,8 @@ TEST(ClientMessages, QuerySinceAndEpochRules) {
   EXPECT_EQ(parse_resume_since("0"), 0u);
   EXPECT_EQ(parse_resume_since("41"), 41u);
   EXPECT_EQ(parse_resume_since("9007199254740991"), kMaxResumeSeq);
-  for (const char* bad : {"", "-1", "+1", "1.0", "1e3", " 1", "9007199254740992", "99999999999999999", "0x10"}) {
+  for (const char* bad :
+       {"", "-1", "+1", "1.0", "1e3", " 1", "9007199254740992", "99999999999999999", "0x10"}) {
     EXPECT_FALSE(parse_resume_since(bad)) << bad;
   }
   EXPECT_TRUE(is_valid_epoch("5f0c2a9e1b7d4c36"));

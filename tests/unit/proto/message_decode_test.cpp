@@ -71,7 +71,8 @@ TEST(MessageDecode, HelloProtocol2Members) {
   Hello h = make_hello("org_2abc", "user_123", "admin", 1'795'000'000, 41);
   h.epoch = "5f0c2a9e1b7d4c36";
   h.token_grace_s = 15;
-  for (std::optional<bool> recovered : {std::optional<bool>{}, std::optional<bool>{true}, std::optional<bool>{false}}) {
+  for (std::optional<bool> recovered :
+       {std::optional<bool>{}, std::optional<bool>{true}, std::optional<bool>{false}}) {
     h.recovered = recovered;
     auto m = decode_server_message(encode_hello(h));
     ASSERT_TRUE(m.has_value()) << m.error().message;
@@ -218,14 +219,17 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, MessageDecodeMalformed,
     ::testing::Values(
         BadCase{"", ErrorCode::invalid_json, ""}, BadCase{"{", ErrorCode::invalid_json, ""},
-        BadCase{"[]", ErrorCode::invalid_json, ""}, BadCase{R"({"type":"pong"} x)", ErrorCode::invalid_json, ""},
+        BadCase{"[]", ErrorCode::invalid_json, ""},
+        BadCase{R"({"type":"pong"} x)", ErrorCode::invalid_json, ""},
         BadCase{R"({"type":"pong","type":"hello"})", ErrorCode::invalid_json, ""},
         BadCase{R"({"type":1})", ErrorCode::invalid_field, "type"},
         BadCase{R"({"seq":1})", ErrorCode::invalid_field, "type"},
-        BadCase{R"({"type":"hello","protocol":1,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s"})",
-                ErrorCode::invalid_field, "seq"},
-        BadCase{R"({"type":"hello","protocol":1,"tenant":5,"user":"u","role":"r","token_exp":1,"server":"s","seq":1})",
-                ErrorCode::invalid_field, "tenant"},
+        BadCase{
+            R"({"type":"hello","protocol":1,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s"})",
+            ErrorCode::invalid_field, "seq"},
+        BadCase{
+            R"({"type":"hello","protocol":1,"tenant":5,"user":"u","role":"r","token_exp":1,"server":"s","seq":1})",
+            ErrorCode::invalid_field, "tenant"},
         BadCase{R"({"type":"snapshot","seq":-1,"devices":[]})", ErrorCode::invalid_field, "seq"},
         BadCase{R"({"type":"snapshot","seq":1})", ErrorCode::invalid_field, "devices"},
         BadCase{R"({"type":"snapshot","seq":1,"devices":[{"id":"d"}]})", ErrorCode::invalid_field, "name"},
@@ -237,32 +241,41 @@ INSTANTIATE_TEST_SUITE_P(
                 ErrorCode::invalid_field, "ts"},
         BadCase{R"({"type":"telemetry","events":[{"seq":1,"device":"d","ts":1,"lat":"1","lon":2}]})",
                 ErrorCode::invalid_field, "lat"},
-        BadCase{R"({"type":"telemetry","events":[{"seq":1,"device":"d","ts":1,"lat":1,"lon":2,"speed_kph":"x"}]})",
-                ErrorCode::invalid_field, "speed_kph"},
-        BadCase{R"({"type":"telemetry","events":[{"seq":1,"device":"d","ts":1,"lat":1,"lon":2,"attributes":[]}]})",
-                ErrorCode::invalid_field, "attributes"},
+        BadCase{
+            R"({"type":"telemetry","events":[{"seq":1,"device":"d","ts":1,"lat":1,"lon":2,"speed_kph":"x"}]})",
+            ErrorCode::invalid_field, "speed_kph"},
+        BadCase{
+            R"({"type":"telemetry","events":[{"seq":1,"device":"d","ts":1,"lat":1,"lon":2,"attributes":[]}]})",
+            ErrorCode::invalid_field, "attributes"},
         // Protocol 2 members: optional, but typed when present (null included).
-        BadCase{R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
-                R"("epoch":5})",
-                ErrorCode::invalid_field, "epoch"},
-        BadCase{R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
-                R"("token_grace_s":-1})",
-                ErrorCode::invalid_field, "token_grace_s"},
-        BadCase{R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
-                R"("token_grace_s":"15"})",
-                ErrorCode::invalid_field, "token_grace_s"},
-        BadCase{R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
-                R"("token_grace_s":18446744073709551615})",
-                ErrorCode::invalid_field, "token_grace_s"},
-        BadCase{R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
-                R"("recovered":"true"})",
-                ErrorCode::invalid_field, "recovered"},
-        BadCase{R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
-                R"("recovered":1})",
-                ErrorCode::invalid_field, "recovered"},
-        BadCase{R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
-                R"("recovered":null})",
-                ErrorCode::invalid_field, "recovered"},
+        BadCase{
+            R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
+            R"("epoch":5})",
+            ErrorCode::invalid_field, "epoch"},
+        BadCase{
+            R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
+            R"("token_grace_s":-1})",
+            ErrorCode::invalid_field, "token_grace_s"},
+        BadCase{
+            R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
+            R"("token_grace_s":"15"})",
+            ErrorCode::invalid_field, "token_grace_s"},
+        BadCase{
+            R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
+            R"("token_grace_s":18446744073709551615})",
+            ErrorCode::invalid_field, "token_grace_s"},
+        BadCase{
+            R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
+            R"("recovered":"true"})",
+            ErrorCode::invalid_field, "recovered"},
+        BadCase{
+            R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
+            R"("recovered":1})",
+            ErrorCode::invalid_field, "recovered"},
+        BadCase{
+            R"({"type":"hello","protocol":2,"tenant":"t","user":"u","role":"r","token_exp":1,"server":"s","seq":1,)"
+            R"("recovered":null})",
+            ErrorCode::invalid_field, "recovered"},
         BadCase{R"({"type":"telemetry","skipped":-1,"events":[]})", ErrorCode::invalid_field, "skipped"},
         BadCase{R"({"type":"telemetry","skipped":1.5,"events":[]})", ErrorCode::invalid_field, "skipped"},
         BadCase{R"({"type":"telemetry","skipped":"3","events":[]})", ErrorCode::invalid_field, "skipped"},

@@ -138,7 +138,7 @@ TEST(SqliteSnapshotCache, CachedSnapshotMatchesTheDatabaseThroughAppendsCreatesA
   expect_cached_matches_database(*s, path, "org_a");
   ASSERT_TRUE(revoke(*s, "org_a", b->id));
   expect_cached_matches_database(*s, path, "org_a");
-  ASSERT_TRUE(revoke(*s, "org_a", b->id));  // twice is fine and changes nothing
+  ASSERT_TRUE(revoke(*s, "org_a", b->id));   // twice is fine and changes nothing
   EXPECT_FALSE(revoke(*s, "org_b", a->id));  // another tenant's device: not_found, nothing changes
   ASSERT_TRUE(append(*s, "kd", {point(kT + 1, 7, 7)}));
   auto snap_a = observe_snapshot(*s, "org_a");
@@ -213,21 +213,22 @@ TEST(SqliteSnapshotCache, AppendCallbacksFindTheirBatchAlreadyInTheSnapshot) {
   {
     WorkerGate gate(*s);
     for (int i = 0; i < kAppends; ++i) {
-      s->append(AppendRequest{"ka", {point(kT + i), point(kT + i)}, kT}, [&s, seen, all_done](Result<AppendResult> r) {
-        // Shared with the snapshot callback, which would outlive this scope if it were queued.
-        auto one = std::make_shared<Seen>();
-        auto returned = std::make_shared<bool>(false);
-        if (r) one->last_seq = r->last_seq;
-        s->snapshot(TenantId("org_a"), [one, returned](Result<Snapshot> snap) {
-          one->inline_snapshot = !*returned;
-          if (!snap || snap->devices.empty() || !snap->devices[0].last) return;
-          one->snapshot_seq = snap->seq;
-          one->device_last_seq = snap->devices[0].last->seq;
-        });
-        *returned = true;
-        seen->push_back(*one);
-        if (seen->size() == kAppends) all_done->set_value();
-      });
+      s->append(AppendRequest{"ka", {point(kT + i), point(kT + i)}, kT},
+                [&s, seen, all_done](Result<AppendResult> r) {
+                  // Shared with the snapshot callback, which would outlive this scope if it were queued.
+                  auto one = std::make_shared<Seen>();
+                  auto returned = std::make_shared<bool>(false);
+                  if (r) one->last_seq = r->last_seq;
+                  s->snapshot(TenantId("org_a"), [one, returned](Result<Snapshot> snap) {
+                    one->inline_snapshot = !*returned;
+                    if (!snap || snap->devices.empty() || !snap->devices[0].last) return;
+                    one->snapshot_seq = snap->seq;
+                    one->device_last_seq = snap->devices[0].last->seq;
+                  });
+                  *returned = true;
+                  seen->push_back(*one);
+                  if (seen->size() == kAppends) all_done->set_value();
+                });
     }
     gate.release();
   }
@@ -255,8 +256,9 @@ TEST(SqliteSnapshotCache, FailedGroupLeavesTheCachedSnapshotUnchanged) {
   auto before = observe_snapshot(*s, "org_a");
   ASSERT_TRUE(before.snap && before.inline_on_caller);
   // A fault injected below the store: any point with lat 66.6 aborts its INSERT, failing the whole group.
-  exec_side(path, "CREATE TRIGGER boom BEFORE INSERT ON telemetry WHEN NEW.lat = 66.6 "
-                  "BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+  exec_side(path,
+            "CREATE TRIGGER boom BEFORE INSERT ON telemetry WHEN NEW.lat = 66.6 "
+            "BEGIN SELECT RAISE(ABORT, 'injected'); END;");
   {
     WorkerGate gate(*s);
     auto acks = submit_appends(*s, {{"ka", {point(kT + 5, 2, 2)}, kT},
@@ -281,7 +283,8 @@ TEST(SqliteSnapshotCache, FailedGroupLeavesTheCachedSnapshotUnchanged) {
   expect_cached_matches_database(*s, path, "org_a");
 }
 
-TEST(SqliteSnapshotCache, UnknownTenantsAreAnsweredInlineWithoutBeingCachedAndTenantsPastTheCapAreStillServed) {
+TEST(SqliteSnapshotCache,
+     UnknownTenantsAreAnsweredInlineWithoutBeingCachedAndTenantsPastTheCapAreStillServed) {
   TempDir dir;
   const std::string path = dir.file("fleet.db");
   auto s = open_store(path, 10'000, 10'000, /*snapshot_cache_tenants=*/1);

@@ -124,7 +124,8 @@ TEST(SqliteStore, ADatabaseFromSchemaOneGainsAStoreIdAndKeepsItsData) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE meta; PRAGMA user_version = 1;", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE meta; PRAGMA user_version = 1;", nullptr, nullptr, nullptr),
+            SQLITE_OK);
   sqlite3_close(db);
   auto s = open_store(path);
   ASSERT_TRUE(s);
@@ -213,7 +214,8 @@ TEST(SqliteStore, GroupSpanningManyInsertChunksStoresEveryPointAndLastPositions)
     for (std::size_t i = 0; i < sent.size(); ++i) {
       auto done = std::make_shared<std::promise<Result<AppendResult>>>();
       acks.push_back(done->get_future());
-      s->append(AppendRequest{keys[i], sent[i], kT}, [done](Result<AppendResult> r) { done->set_value(std::move(r)); });
+      s->append(AppendRequest{keys[i], sent[i], kT},
+                [done](Result<AppendResult> r) { done->set_value(std::move(r)); });
     }
   }
   std::vector<Result<AppendResult>> results;
@@ -286,9 +288,11 @@ TEST(SqliteStore, GroupCommitRespectsPointCap) {
     WorkerGate gate(*s);
     // 4-point appends against a 10-point cap: groups of 2, 2, 1, and a lone 12-point append still goes.
     for (int i = 0; i < 5; ++i) {
-      s->append(AppendRequest{"ka", std::vector<TelemetryPoint>(4, point(kT)), kT}, [](Result<AppendResult>) {});
+      s->append(AppendRequest{"ka", std::vector<TelemetryPoint>(4, point(kT)), kT},
+                [](Result<AppendResult>) {});
     }
-    s->append(AppendRequest{"ka", std::vector<TelemetryPoint>(12, point(kT)), kT}, [](Result<AppendResult>) {});
+    s->append(AppendRequest{"ka", std::vector<TelemetryPoint>(12, point(kT)), kT},
+              [](Result<AppendResult>) {});
     gate.release();
   }
   auto snap = snapshot(*s, "org_a");
@@ -306,8 +310,9 @@ TEST(SqliteStore, FailedTransactionFailsEveryAppendAndStoresNothing) {
   ASSERT_TRUE(d.has_value());
   ASSERT_TRUE(append(*s, "ka", {point(kT)}));
   // A fault injected below the store: any point with lat 66.6 aborts its INSERT.
-  exec_side(path, "CREATE TRIGGER boom BEFORE INSERT ON telemetry WHEN NEW.lat = 66.6 "
-                  "BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+  exec_side(path,
+            "CREATE TRIGGER boom BEFORE INSERT ON telemetry WHEN NEW.lat = 66.6 "
+            "BEGIN SELECT RAISE(ABORT, 'injected'); END;");
   const auto failures_before = counter("fleet_store_commit_failures_total");
 
   WorkerGate gate(*s);
@@ -315,11 +320,13 @@ TEST(SqliteStore, FailedTransactionFailsEveryAppendAndStoresNothing) {
   for (double lat : {1.0, 66.6, 2.0}) {
     auto done = std::make_shared<std::promise<Result<AppendResult>>>();
     acks.push_back(done->get_future());
-    s->append(AppendRequest{"ka", {point(kT, lat)}, kT}, [done](Result<AppendResult> r) { done->set_value(r); });
+    s->append(AppendRequest{"ka", {point(kT, lat)}, kT},
+              [done](Result<AppendResult> r) { done->set_value(r); });
   }
   auto bad_key = std::make_shared<std::promise<Result<AppendResult>>>();
   auto bad_key_ack = bad_key->get_future();
-  s->append(AppendRequest{"nope", {point(kT)}, kT}, [bad_key](Result<AppendResult> r) { bad_key->set_value(r); });
+  s->append(AppendRequest{"nope", {point(kT)}, kT},
+            [bad_key](Result<AppendResult> r) { bad_key->set_value(r); });
   gate.release();
   for (auto& f : acks) {
     auto r = f.get();
@@ -378,7 +385,8 @@ TEST(SqliteStore, FullQueueIsUnavailableImmediately) {
   });
   EXPECT_TRUE(inline_refusal);
   auto snap_refused = false;
-  s->snapshot(TenantId("org_a"), [&](Result<Snapshot> r) { snap_refused = !r && r.error().code == ErrorCode::unavailable; });
+  s->snapshot(TenantId("org_a"),
+              [&](Result<Snapshot> r) { snap_refused = !r && r.error().code == ErrorCode::unavailable; });
   EXPECT_TRUE(snap_refused);
   gate.release();
   s->stop();
@@ -405,7 +413,8 @@ TEST(SqliteStore, QueueIsBoundedInBytes) {
   {
     WorkerGate gate(s);
     // Larger than the whole bound, but the queue is empty: taken.
-    s.append(AppendRequest{"ka", std::vector<TelemetryPoint>(40, point(kT)), kT}, [&](Result<AppendResult> r) { ok += r ? 1 : 0; });
+    s.append(AppendRequest{"ka", std::vector<TelemetryPoint>(40, point(kT)), kT},
+             [&](Result<AppendResult> r) { ok += r ? 1 : 0; });
     EXPECT_GE(queued_bytes.value(), static_cast<std::int64_t>(3 * one));
     Result<AppendResult> refused = AppendResult{};
     s.append(AppendRequest{"ka", ten, kT}, [&](Result<AppendResult> r) { refused = std::move(r); });
@@ -419,7 +428,8 @@ TEST(SqliteStore, QueueIsBoundedInBytes) {
   EXPECT_TRUE(eventually([&] { return queued_bytes.value() == 0; }));
   // Drained: three small ones fit again, a fourth does not.
   WorkerGate gate(s);
-  for (int i = 0; i < 3; ++i) s.append(AppendRequest{"ka", ten, kT}, [&](Result<AppendResult> r) { ok += r ? 1 : 0; });
+  for (int i = 0; i < 3; ++i)
+    s.append(AppendRequest{"ka", ten, kT}, [&](Result<AppendResult> r) { ok += r ? 1 : 0; });
   bool fourth_refused = false;
   s.append(AppendRequest{"ka", ten, kT}, [&](Result<AppendResult> r) { fourth_refused = !r; });
   EXPECT_TRUE(fourth_refused);
@@ -438,14 +448,16 @@ TEST(SqliteStore, StopCompletesQueuedWorkBeforeReturning) {
   {
     WorkerGate gate(*s);
     for (int i = 0; i < 100; ++i) {
-      s->append(AppendRequest{"ka", {point(kT + i)}, kT}, [&](Result<AppendResult> r) { acked += r ? 1 : 0; });
+      s->append(AppendRequest{"ka", {point(kT + i)}, kT},
+                [&](Result<AppendResult> r) { acked += r ? 1 : 0; });
     }
     // The gate opens only once stop() is under way (it refuses new work from its first step), so stop()
     // has to wait for the parked worker and then for the 100 appends queued behind it.
     std::thread releaser([&] {
       EXPECT_TRUE(eventually([&] {
         bool refused = false;  // an unknown tenant's snapshot is answered inline: refused once stopping
-        s->snapshot(TenantId("probe"), [&](Result<Snapshot> r) { refused = !r && r.error().code == ErrorCode::unavailable; });
+        s->snapshot(TenantId("probe"),
+                    [&](Result<Snapshot> r) { refused = !r && r.error().code == ErrorCode::unavailable; });
         return refused;
       }));
       EXPECT_EQ(acked.load(), 0) << "stop() already ran the queue before the gate opened";

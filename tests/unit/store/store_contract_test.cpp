@@ -204,7 +204,8 @@ TYPED_TEST(StoreContract, UnknownAndRevokedKeysAreUnauthorizedAndStoreNothing) {
   ASSERT_TRUE(snap.has_value());
   EXPECT_EQ(snap->seq, 0u);
   EXPECT_TRUE(snap->devices.empty());  // revoked devices leave the snapshot
-  auto h = history(this->s(), HistoryQuery{TenantId("org_a"), d->id, INT64_MIN, INT64_MAX, 100, std::nullopt});
+  auto h =
+      history(this->s(), HistoryQuery{TenantId("org_a"), d->id, INT64_MIN, INT64_MAX, 100, std::nullopt});
   ASSERT_TRUE(h.has_value());
   EXPECT_TRUE(h->points.empty());
 }
@@ -229,15 +230,16 @@ TYPED_TEST(StoreContract, ConcurrentAppendsAreAllAcknowledgedGapFree) {
         auto done = std::make_shared<std::promise<void>>();
         acks.push_back(done->get_future());
         std::vector<TelemetryPoint> pts{point(kT + i), point(kT + i)};
-        this->s().append(AppendRequest{"key" + std::to_string(t), pts, kT}, [&, done](Result<AppendResult> r) {
-          if (!r) {
-            ++failures;
-          } else {
-            std::lock_guard lock(mu);
-            for (const auto& p : r->points) seqs.push_back(p.seq);
-          }
-          done->set_value();
-        });
+        this->s().append(AppendRequest{"key" + std::to_string(t), pts, kT},
+                         [&, done](Result<AppendResult> r) {
+                           if (!r) {
+                             ++failures;
+                           } else {
+                             std::lock_guard lock(mu);
+                             for (const auto& p : r->points) seqs.push_back(p.seq);
+                           }
+                           done->set_value();
+                         });
       }
       for (auto& f : acks) f.get();
     });
@@ -254,7 +256,8 @@ TYPED_TEST(StoreContract, ConcurrentAppendsAreAllAcknowledgedGapFree) {
   EXPECT_EQ(snap->seq, kTotal);
   std::size_t in_history = 0;
   for (const Device& d : devices) {
-    auto h = history(this->s(), HistoryQuery{TenantId("org_a"), d.id, INT64_MIN, INT64_MAX, 1000, std::nullopt});
+    auto h =
+        history(this->s(), HistoryQuery{TenantId("org_a"), d.id, INT64_MIN, INT64_MAX, 1000, std::nullopt});
     ASSERT_TRUE(h.has_value());
     in_history += h->points.size();
   }
@@ -417,7 +420,8 @@ TYPED_TEST(StoreContract, HistoryPagesCoverEveryPointOnceWithTiesAndDisorder) {
       unique.insert(all[i].seq);
       EXPECT_EQ(all[i].device, d->id);
       if (i > 0) {
-        EXPECT_TRUE(std::tie(all[i - 1].point.ts_ms, all[i - 1].seq) < std::tie(all[i].point.ts_ms, all[i].seq));
+        EXPECT_TRUE(std::tie(all[i - 1].point.ts_ms, all[i - 1].seq) <
+                    std::tie(all[i].point.ts_ms, all[i].seq));
       }
     }
     EXPECT_EQ(unique.size(), offsets.size());
@@ -442,13 +446,14 @@ TYPED_TEST(StoreContract, HistoryLimitIsCappedAndBadCursorRefused) {
   ASSERT_TRUE(append(this->s(), "ka", pts));
   auto other_pt = append(this->s(), "kb", {point(kT)});
   ASSERT_TRUE(other_pt.has_value());
-  auto page = history(this->s(), HistoryQuery{TenantId("org_a"), d->id, INT64_MIN, INT64_MAX, 5000, std::nullopt});
+  auto page =
+      history(this->s(), HistoryQuery{TenantId("org_a"), d->id, INT64_MIN, INT64_MAX, 5000, std::nullopt});
   ASSERT_TRUE(page.has_value());
   EXPECT_EQ(page->points.size(), 1000u);
   EXPECT_EQ(page->next_after, 1000u);
 
-  auto bad = history(this->s(), HistoryQuery{TenantId("org_a"), d->id, INT64_MIN, INT64_MAX, 10,
-                                             other_pt->last_seq});
+  auto bad = history(this->s(),
+                     HistoryQuery{TenantId("org_a"), d->id, INT64_MIN, INT64_MAX, 10, other_pt->last_seq});
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().code, ErrorCode::invalid_field);
 }

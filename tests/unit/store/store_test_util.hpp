@@ -21,7 +21,8 @@ Result<T> call(F&& f) {
   return future.get();
 }
 
-inline Result<Device> create(Store& s, const std::string& tenant, const std::string& name, const std::string& key) {
+inline Result<Device> create(Store& s, const std::string& tenant, const std::string& name,
+                             const std::string& key) {
   return call<Device>([&](auto cb) { s.create_device(TenantId(tenant), name, key, cb); });
 }
 

@@ -130,14 +130,15 @@ std::string describe(const WalCheckpointerStats& s) {
 class WalCheckpointerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("fleet-ckpt-" + std::to_string(::getpid()) + "-" +
-                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() /
+           ("fleet-ckpt-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     path_ = (dir_ / "t.db").string();
     ASSERT_EQ(sqlite3_open(path_.c_str(), &writer_), SQLITE_OK);
     exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=NORMAL");  // the test's writer need not fsync; the checkpointer still does
+    exec("PRAGMA synchronous=NORMAL");    // the test's writer need not fsync; the checkpointer still does
     exec("PRAGMA wal_autocheckpoint=0");  // nothing but the checkpointer under test copies frames
     exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)");
   }
@@ -253,7 +254,8 @@ TEST_F(WalCheckpointerTest, APassThatFallsBehindMakesTheWriterWaitAtTheHardLimit
   auto c = attached(o);
   ASSERT_NE(c, nullptr);
 
-  obs::Counter& waits_metric = obs::Registry::global().counter("fleet_store_checkpoint_writer_waits_total", "");
+  obs::Counter& waits_metric =
+      obs::Registry::global().counter("fleet_store_checkpoint_writer_waits_total", "");
   const std::uint64_t waits_before = waits_metric.value();
   set_gate(true);  // the first pass stalls in its first fsync
   std::int64_t most = 0;
@@ -322,7 +324,7 @@ TEST_F(WalCheckpointerTest, AfterStopCommitsStillWork) {
   ASSERT_NE(c, nullptr);
   commit_stream(20);
   c->stop();
-  c->stop();  // idempotent
+  c->stop();          // idempotent
   commit_stream(20);  // the hook is still installed and now does nothing
 }
 

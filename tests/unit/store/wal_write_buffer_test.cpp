@@ -58,12 +58,14 @@ void register_vfses() {
 class Db {
  public:
   Db(const std::string& path, const char* vfs) {
-    EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs), SQLITE_OK);
+    EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs),
+              SQLITE_OK);
   }
   ~Db() { sqlite3_close_v2(db_); }
   void exec(const std::string& sql) {
     char* err = nullptr;
-    ASSERT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "") << " in " << sql;
+    ASSERT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
+        << (err ? err : "") << " in " << sql;
   }
   std::string text(const std::string& sql) {
     sqlite3_stmt* s = nullptr;
@@ -86,7 +88,8 @@ class WalWriteBufferTest : public ::testing::Test {
   void SetUp() override {
     register_vfses();
     dir_ = std::filesystem::temp_directory_path() /
-           ("fleet-walbuf-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("fleet-walbuf-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
@@ -142,7 +145,8 @@ TEST_F(WalWriteBufferTest, LargeTransactionsAndCheckpointsWork) {
   configure(db);
   for (int round = 0; round < 3; ++round) {
     db.exec("BEGIN");
-    for (int i = 0; i < 60; ++i) db.exec("INSERT INTO t (body) VALUES (randomblob(" + std::to_string(4000 + 37 * i) + "))");
+    for (int i = 0; i < 60; ++i)
+      db.exec("INSERT INTO t (body) VALUES (randomblob(" + std::to_string(4000 + 37 * i) + "))");
     db.exec("COMMIT");
     db.exec("PRAGMA wal_checkpoint(PASSIVE)");
   }
@@ -166,9 +170,12 @@ TEST_F(WalWriteBufferTest, EveryAcknowledgedCommitSurvivesAKill) {
     // The child commits numbered rows and reports each one after COMMIT returned, until it is killed.
     ::close(fds[0]);
     sqlite3* db = nullptr;
-    if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "test-buffered") != SQLITE_OK) _exit(2);
+    if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "test-buffered") !=
+        SQLITE_OK)
+      _exit(2);
     sqlite3_exec(db,
-                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB);"
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE t (id INTEGER PRIMARY KEY, "
+                 "body BLOB);"
                  "CREATE TABLE u (body BLOB)",
                  nullptr, nullptr, nullptr);
     for (int i = 1;; ++i) {
@@ -190,7 +197,8 @@ TEST_F(WalWriteBufferTest, EveryAcknowledgedCommitSurvivesAKill) {
 
   Db db(file, nullptr);
   EXPECT_EQ(db.text("PRAGMA integrity_check"), "ok");
-  EXPECT_EQ(db.text("SELECT count(*) FROM t WHERE id <= " + std::to_string(acknowledged) + " AND length(body) = 2000"),
+  EXPECT_EQ(db.text("SELECT count(*) FROM t WHERE id <= " + std::to_string(acknowledged) +
+                    " AND length(body) = 2000"),
             std::to_string(acknowledged));
 }
 
