@@ -49,6 +49,16 @@ std::optional<std::int64_t> process_cpu_ns(pid_t pid) {
   return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
+double machine_busy_cpu_seconds() {
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  std::uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  if (!(stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) || cpu != "cpu")
+    return -1;
+  return static_cast<double>(user + nice + system + irq + softirq + steal) /
+         static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 std::optional<std::uint64_t> netstat_counter(std::string_view netstat, std::string_view group,
                                              std::string_view name) {
   const std::string prefix = std::string(group) + ":";

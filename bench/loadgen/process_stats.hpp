@@ -19,6 +19,11 @@ ProcessSample sample_process(pid_t pid);
 // This process (the load generator), for comparison: a co-located load generator competes for the CPUs.
 ProcessSample sample_self();
 
+// CPU seconds the whole machine spent busy so far (every CPU: user, nice, system, irq, softirq, steal from
+// /proc/stat), or a negative value when it cannot be read. A step's busy time minus the server's and the
+// load generator's is what other processes (someone's compile) took from the measurement.
+double machine_busy_cpu_seconds();
+
 // CPU time of a whole process (every thread, user + system) in nanoseconds, from its CPU-time clock
 // (clock_getcpuclockid). /proc/PID/stat counts in clock ticks (10 ms), too coarse to charge a phase of
 // 200 in-band refreshes (~6 ms of CPU) to those refreshes; this clock is exact for a process that is not

@@ -38,7 +38,7 @@ std::optional<std::string_view> string_member(std::string_view text,
 
 }  // namespace
 
-std::string auth_message(std::string_view token, const ResumePoint* resume) {
+std::string auth_message(std::string_view token, const ResumePoint* resume, const StreamOptions* stream) {
   std::string out;
   out.reserve(token.size() + 96);
   out += R"({"type":"auth","token":)";
@@ -48,6 +48,14 @@ std::string auth_message(std::string_view token, const ResumePoint* resume) {
     out += std::to_string(resume->since);
     out += R"(,"epoch":)";
     append_json_string(out, resume->epoch);
+  }
+  if (stream && !stream->format.empty()) {
+    out += R"(,"format":)";
+    append_json_string(out, stream->format);
+  }
+  if (stream && stream->flush_ms) {
+    out += R"(,"flush_ms":)";
+    out += std::to_string(*stream->flush_ms);
   }
   out += '}';
   return out;
@@ -63,6 +71,7 @@ std::optional<HelloInfo> parse_hello(std::string_view message) {
   if (auto epoch = string_member(message, R"("epoch":")")) h.epoch = std::string(*epoch);
   const std::size_t recovered = find_after(message, R"("recovered":)", 0, message.size());
   if (recovered != std::string_view::npos) h.recovered = message.substr(recovered).starts_with("true");
+  if (auto format = string_member(message, R"("format":")")) h.format = std::string(*format);
   return h;
 }
 

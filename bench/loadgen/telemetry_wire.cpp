@@ -76,6 +76,34 @@ std::size_t find_seq(std::string_view text, std::size_t from) noexcept {
   return std::string_view::npos;
 }
 
+std::size_t close_of(std::string_view text, std::size_t pos) noexcept {
+  int depth = 0;
+  for (; pos < text.size(); ++pos) {
+    switch (text[pos]) {
+      case '[':
+      case '{': ++depth; break;
+      case ']':
+      case '}':
+        if (--depth == 0) return pos + 1;
+        break;
+      case '"':
+        for (++pos; pos < text.size() && text[pos] != '"'; ++pos) {
+          if (text[pos] == '\\') ++pos;
+        }
+        break;
+      default: break;
+    }
+  }
+  return std::string_view::npos;
+}
+
+std::size_t integer_end(std::string_view text, std::size_t pos) noexcept {
+  if (pos < text.size() && text[pos] == '-') ++pos;
+  const std::size_t first = pos;
+  while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
+  return pos == first ? std::string_view::npos : pos;
+}
+
 bool parse_integer_at(std::string_view text, std::size_t pos, std::int64_t& out) noexcept {
   while (pos < text.size() && text[pos] == ' ') ++pos;
   bool negative = pos < text.size() && text[pos] == '-';

@@ -1,7 +1,8 @@
 #pragma once
 // The load generator's view of telemetry on the wire: ingest bodies it sends, and the few fields it reads
-// back from `telemetry` frames. Every point carries attributes {"t0": send time in us, "tn": tenant index}
-// so a viewer can measure publish -> deliver latency and check it only sees its own tenant.
+// back from `telemetry` frames (JSON) and `tc` frames (compact encoding, docs/protocol.md "Stream options").
+// Every point carries attributes {"t0": send time in us, "tn": tenant index} so a viewer can measure publish
+// -> deliver latency and check it only sees its own tenant.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@ struct TelemetryEvent {
   std::uint64_t seq = 0;
   std::int64_t t0_us = -1;  // -1 when the event carries no t0 (not ours)
   int tenant_index = -1;
+  std::int64_t ts_ms = -1;  // device time (ts0 + dt); compact frames only (the JSON scanner skips it)
 };
 
 // Message type from the top-level "type" member ("hello", "snapshot", "telemetry", ...); empty if none.
@@ -32,6 +34,12 @@ bool parse_integer_at(std::string_view text, std::size_t pos, std::int64_t& out)
 // Value of the first `"name":<integer>` member at or after `from`; advances `from` past the name.
 bool scan_integer(std::string_view text, std::string_view quoted_name_colon, std::size_t& from,
                   std::int64_t& out) noexcept;
+
+// Where the next value after `pos` ends: just past the bracket that closes the array or object opening at
+// `pos` (strings and their escapes skipped), or npos when the text ends first.
+std::size_t close_of(std::string_view text, std::size_t pos) noexcept;
+// Position just past the decimal integer at `pos` (optional '-'), or npos when there is none.
+std::size_t integer_end(std::string_view text, std::size_t pos) noexcept;
 
 // Calls on_event(const TelemetryEvent&) for each event of a telemetry frame, in order. Scans for the
 // members the load generator put there instead of parsing the whole document: this is the hot path of
@@ -61,6 +69,45 @@ void for_each_event(std::string_view frame, F&& on_event) {
       e.tenant_index = static_cast<int>(value);
     on_event(e);
     pos = next;
+  }
+}
+
+// The same for a compact `tc` frame: {"type":"tc","skipped"?:N,"chunks":[[seq0,ts0,[o,dt,i,lat_e6,lon_e6,
+// ...,attributes]...]...]}. seq = seq0 + o, ts = ts0 + dt; t0 and tn are read from the event's attributes
+// (its last element). Walks the arrays once, reading three integers per event and skipping the rest; stops
+// quietly at anything it does not expect (the frame is then counted short, which shows up as loss).
+template <class F>
+void for_each_compact_event(std::string_view frame, F&& on_event) {
+  constexpr std::string_view kT0 = "\"t0\":", kTn = "\"tn\":";
+  const auto at = [&](std::size_t p, char c) { return p < frame.size() && frame[p] == c; };
+  std::size_t pos = find_after(frame, "\"chunks\":[", 0, frame.size());
+  while (pos != std::string_view::npos && at(pos, '[')) {  // a chunk
+    std::int64_t seq0 = 0, ts0 = 0;
+    if (!parse_integer_at(frame, pos + 1, seq0)) return;
+    pos = integer_end(frame, pos + 1);
+    if (!at(pos, ',') || !parse_integer_at(frame, pos + 1, ts0)) return;
+    pos = integer_end(frame, pos + 1);
+    while (at(pos, ',') && at(pos + 1, '[')) {  // an event
+      const std::size_t start = pos + 1;
+      const std::size_t end = close_of(frame, start);
+      if (end == std::string_view::npos) return;
+      TelemetryEvent e;
+      std::int64_t value = 0;
+      if (!parse_integer_at(frame, start + 1, value)) return;
+      e.seq = static_cast<std::uint64_t>(seq0 + value);
+      std::size_t p = integer_end(frame, start + 1);
+      if (at(p, ',') && parse_integer_at(frame, p + 1, value)) e.ts_ms = ts0 + value;
+      std::size_t a = find_after(frame, kT0, start, end);
+      if (a != std::string_view::npos && parse_integer_at(frame, a, value)) e.t0_us = value;
+      a = find_after(frame, kTn, start, end);
+      if (a != std::string_view::npos && parse_integer_at(frame, a, value))
+        e.tenant_index = static_cast<int>(value);
+      on_event(e);
+      pos = end;
+    }
+    if (!at(pos, ']')) return;  // the chunk's end
+    ++pos;
+    if (at(pos, ',')) ++pos;
   }
 }
 

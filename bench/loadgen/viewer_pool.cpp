@@ -105,9 +105,12 @@ class ViewerPool::Worker final : public ViewerObserver {
         ConnectOptions opts;
         if (spec.slow) opts.receive_buffer = pool_.options_.slow_receive_buffer;
         ++in_flight_;
+        SessionOptions session;
+        session.token_in_first_message = pool_.options_.stream.any();
+        session.stream = pool_.options_.stream;
         viewers_[next]->start(spec.token, spec.tenant_index,
                               pool_.sources_.pick(first_index_ + next * stride_),
-                              spec.slow ? &slow : &readers, opts);
+                              spec.slow ? &slow : &readers, opts, session);
         ++next;
       }
       if (resume_slow_.exchange(false)) {

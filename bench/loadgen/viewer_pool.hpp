@@ -27,6 +27,9 @@ struct ViewerPoolOptions {
   int threads = 1;
   int connect_concurrency = 256;  // handshakes in flight per worker while connecting
   int slow_receive_buffer = 8 * 1024;
+  // Stream options (format, flush window) for every viewer. Set: each authenticates in its first message
+  // (protocol 2) and asks for them there. Unset: the token goes in the URL, as every client did before.
+  StreamOptions stream;
 };
 
 struct ConnectReport {

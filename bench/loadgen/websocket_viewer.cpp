@@ -110,7 +110,7 @@ void WebSocketViewer::start(std::string_view token, int tenant_index, in_addr so
   accept_key_ = expected_accept(key);
   out_.reserve(token.size() + 200);
   if (session.token_in_first_message) {
-    first_message_ = auth_message(token, session.resume ? &*session.resume : nullptr);
+    first_message_ = auth_message(token, session.resume ? &*session.resume : nullptr, &session.stream);
     out_.append("GET /ws HTTP/1.1\r\nHost: ").append(server_.host_header);
   } else {
     out_.append("GET /ws?token=").append(token).append(" HTTP/1.1\r\nHost: ").append(server_.host_header);
@@ -372,8 +372,8 @@ std::size_t WebSocketViewer::consume(std::string_view data, ReadTimes at) {
 
 void WebSocketViewer::on_message(std::string_view message, ReadTimes at) {
   std::string_view type = message_type(message);
-  if (type == "telemetry") {
-    on_telemetry(message, at);
+  if (type == "telemetry" || type == "tc") {
+    on_telemetry(message, type == "tc", at);
   } else if (type == "hello" && state_ == State::awaiting_hello) {
     on_hello(message, at);
   } else if (type == "snapshot") {
@@ -381,7 +381,7 @@ void WebSocketViewer::on_message(std::string_view message, ReadTimes at) {
   } else if (type == "auth_ok") {
     observer_.on_auth_ok(*this);
   }
-  // pong: nothing to measure.
+  // pong, devices (compact index announcements: events are checked by their attributes): nothing to measure.
 }
 
 void WebSocketViewer::on_hello(std::string_view message, ReadTimes at) {
@@ -409,12 +409,12 @@ void WebSocketViewer::go_live(ReadTimes at) {
   observer_.on_live(*this);
 }
 
-void WebSocketViewer::on_telemetry(std::string_view frame, ReadTimes at) {
+void WebSocketViewer::on_telemetry(std::string_view frame, bool compact, ReadTimes at) {
   if (!stats_) return;
   ViewerStats& s = *stats_;
   s.frames.add();
   std::uint64_t n = 0;
-  for_each_event(frame, [&](const TelemetryEvent& e) {
+  const auto on_event = [&](const TelemetryEvent& e) {
     ++n;
     if (e.seq <= last_seq_) {
       s.reordered.add();
@@ -429,7 +429,12 @@ void WebSocketViewer::on_telemetry(std::string_view frame, ReadTimes at) {
     if (e.tenant_index != tenant_index_) s.foreign.add();
     s.latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, at.read_us - e.t0_us)));
     s.arrival.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, at.arrival_us - e.t0_us)));
-  });
+  };
+  if (compact) {
+    for_each_compact_event(frame, on_event);
+  } else {
+    for_each_event(frame, on_event);
+  }
   events_received_ += n;
   s.events.add(n);
 }

@@ -1,9 +1,9 @@
 #pragma once
 // One authenticated WebSocket viewer: connects, upgrades with `GET /ws?token=` (protocol 1) or without a
 // token and sends it as the first message (protocol 2, optionally resuming), waits for `hello` and the
-// snapshot, then reads `telemetry` frames and records per-event latency, sequence gaps and tenant
-// isolation; can refresh its token in-band. Lives on one EventLoop thread; its counters may be read from
-// other threads.
+// snapshot, then reads `telemetry` (JSON) or `tc` (compact) frames and records per-event latency, sequence
+// gaps and tenant isolation; can refresh its token in-band. Lives on one EventLoop thread; its counters may
+// be read from other threads.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -54,6 +54,7 @@ class ViewerObserver {
 struct SessionOptions {
   bool token_in_first_message = false;  // protocol 2: no token in the URL, `auth` once the upgrade is done
   std::optional<ResumePoint> resume;    // with token_in_first_message: ask to resume from here
+  StreamOptions stream;                 // with token_in_first_message: format and flush window asked for
 };
 
 class WebSocketViewer final : public IoHandler {
@@ -118,7 +119,7 @@ class WebSocketViewer final : public IoHandler {
   void on_hello(std::string_view message, ReadTimes at);
   void on_snapshot(ReadTimes at);
   void go_live(ReadTimes at);
-  void on_telemetry(std::string_view frame, ReadTimes at);
+  void on_telemetry(std::string_view frame, bool compact, ReadTimes at);
   void send_frame(std::uint8_t opcode, std::string_view payload);
   void write(std::string_view bytes);
   void finish(int code, std::string_view reason);

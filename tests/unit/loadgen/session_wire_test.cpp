@@ -9,6 +9,26 @@
 namespace loadgen {
 namespace {
 
+TEST(SessionWire, AuthMessageAsksForTheStreamOptionsThatWereSet) {
+  StreamOptions compact{"compact", 50};
+  EXPECT_EQ(auth_message("eyJ.a.b", nullptr, &compact),
+            R"({"type":"auth","token":"eyJ.a.b","format":"compact","flush_ms":50})");
+  StreamOptions window_only{"", 0};
+  EXPECT_EQ(auth_message("eyJ.a.b", nullptr, &window_only),
+            R"({"type":"auth","token":"eyJ.a.b","flush_ms":0})");
+  StreamOptions none;
+  EXPECT_FALSE(none.any());
+  EXPECT_EQ(auth_message("eyJ.a.b", nullptr, &none), R"({"type":"auth","token":"eyJ.a.b"})");
+}
+
+TEST(SessionWire, ReadsTheEchoedFormat) {
+  const auto h = parse_hello(
+      R"({"type":"hello","protocol":2,"seq":3,"epoch":"e1","format":"compact","flush_ms":50,"coalesce":false})");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->format, "compact");
+  EXPECT_EQ(parse_hello(R"({"type":"hello","protocol":2,"seq":3})")->format, "");
+}
+
 TEST(SessionWire, AuthMessageCarriesTheTokenOnly) {
   EXPECT_EQ(auth_message("eyJ.a.b"), R"({"type":"auth","token":"eyJ.a.b"})");
 }

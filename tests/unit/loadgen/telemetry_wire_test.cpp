@@ -113,5 +113,51 @@ TEST(TelemetryWire, ReadsWhatItWrites) {
   }
 }
 
+std::vector<TelemetryEvent> scan_compact(std::string_view frame) {
+  std::vector<TelemetryEvent> out;
+  for_each_compact_event(frame, [&](const TelemetryEvent& e) { out.push_back(e); });
+  return out;
+}
+
+// The spec's example (docs/protocol.md "Stream options"): two chunks, a short event, a negative dt, nulls,
+// and attributes holding a string with brackets, quotes and an escaped quote in it.
+constexpr std::string_view kCompactFrame =
+    R"({"type":"tc","skipped":2,"chunks":[)"
+    R"([42,1795000001123,[0,0,3,48850100,2350200,43,91.5],)"
+    R"([1,-77,57,48860000,2340000,null,null,null,null,88,{"door":"]\"[{","t0":900,"tn":4}]],)"
+    R"([50,1795000002000,[0,5,3,48850100,2350200,42.5,7,null,null,null,{"t0":901,"tn":5}]]]})";
+
+TEST(TelemetryWire, ReadsEveryEventOfACompactFrame) {
+  const auto events = scan_compact(kCompactFrame);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].seq, 42u);  // seq0 + o
+  EXPECT_EQ(events[0].ts_ms, 1795000001123);
+  EXPECT_EQ(events[0].t0_us, -1);  // no attributes: untagged
+  EXPECT_EQ(events[1].seq, 43u);
+  EXPECT_EQ(events[1].ts_ms, 1795000001046);  // ts0 + dt, dt negative
+  EXPECT_EQ(events[1].t0_us, 900);
+  EXPECT_EQ(events[1].tenant_index, 4);
+  EXPECT_EQ(events[2].seq, 50u);
+  EXPECT_EQ(events[2].ts_ms, 1795000002005);
+  EXPECT_EQ(events[2].t0_us, 901);
+  EXPECT_EQ(events[2].tenant_index, 5);
+}
+
+TEST(TelemetryWire, StopsAtACompactFrameItDoesNotUnderstand) {
+  // Truncated inside the second event: the first is read, nothing is invented.
+  EXPECT_EQ(scan_compact(R"({"type":"tc","chunks":[[1,2,[0,0,1,2,3],[1,0,1,2)").size(), 1u);
+  EXPECT_TRUE(scan_compact(R"({"type":"tc","chunks":[]})").empty());
+  EXPECT_TRUE(scan_compact(R"({"type":"tc","chunks":[["x",2,[0,0,1,2,3]]]})").empty());
+  EXPECT_TRUE(scan_compact(R"({"type":"telemetry","events":[{"seq":1}]})").empty());
+}
+
+TEST(TelemetryWire, FindsTheEndOfAValue) {
+  EXPECT_EQ(close_of(R"([1,[2],{"a":"]"}] tail)", 0), 17u);
+  EXPECT_EQ(close_of(R"([1,"\"]",2])", 0), 11u);
+  EXPECT_EQ(close_of("[1,[2]", 0), std::string_view::npos);
+  EXPECT_EQ(integer_end("-123,", 0), 4u);
+  EXPECT_EQ(integer_end("x", 0), std::string_view::npos);
+}
+
 }  // namespace
 }  // namespace loadgen
