@@ -14,6 +14,7 @@ const BASE: ConnectionState = {
   tenant: 'org_a',
   tokenExp: null,
   recovered: null,
+  format: null,
 }
 
 function render(state: Partial<ConnectionState>) {

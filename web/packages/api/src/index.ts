@@ -4,6 +4,8 @@ export { parseServerMessage, parseTelemetryEvent, type ParsedServerMessage, type
 export { toWebSocketUrl, joinUrl } from './client/url.ts'
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './client/backoff.ts'
 export { checkFrame, type FrameCheck } from './client/sequence.ts'
+export { DeviceTable, decodeChunks, type CompactDecode } from './client/compact.ts'
+export { type StreamOptions } from './client/streamOptions.ts'
 export { peekIdentity, type TokenIdentity } from './client/jwt.ts'
 export { closeAction, type CloseAction } from './client/closeReasons.ts'
 export {

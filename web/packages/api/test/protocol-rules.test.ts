@@ -66,6 +66,7 @@ describe('closeAction: one table for every close of docs/protocol.md', () => {
     [1008, 'Authentication timeout', 'backoff'],
     [1008, 'Too many auth messages', 'backoff'],
     [1008, 'Protocol violation', 'backoff'],
+    [1008, 'Invalid options', 'backoff'],
     [1008, 'Organization changed', 'reauth'],
     [1008, 'Token mismatch', 'reauth'],
     [1008, 'Invalid resume', 'fresh'],

@@ -24,6 +24,8 @@ const POLICY_ACTIONS: Record<string, CloseAction> = {
   // Client bugs: retrying after a pause is all a browser can do; the token is not the problem.
   'Too many auth messages': 'backoff',
   'Protocol violation': 'backoff',
+  // The client checks its stream options before it connects: a refusal means the server disagrees.
+  'Invalid options': 'backoff',
 }
 
 export function closeAction(code: number, reason: string): CloseAction {

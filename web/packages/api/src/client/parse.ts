@@ -7,20 +7,8 @@ import type {
   TelemetryEvent,
   TelemetryFrame,
 } from '../types/protocol.ts'
-
-type Obj = Record<string, unknown>
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-function isNum(v: unknown): v is number {
-  return typeof v === 'number' && Number.isFinite(v)
-}
-
-function str(v: unknown, fallback = ''): string {
-  return typeof v === 'string' ? v : fallback
-}
+import { decodeChunks, isIndex, parseDevices, type DeviceTable } from './compact.ts'
+import { attributesOf, baseEvent, isNum, isObj, str, type Obj } from './guards.ts'
 
 const OPTIONAL_NUMBERS = ['speed_kph', 'heading_deg', 'altitude_m', 'accuracy_m', 'battery_pct'] as const
 
@@ -29,18 +17,12 @@ export function parseTelemetryEvent(v: unknown): TelemetryEvent | null {
   if (!isObj(v)) return null
   const { seq, device, ts, lat, lon } = v
   if (!isNum(seq) || typeof device !== 'string' || !isNum(ts) || !isNum(lat) || !isNum(lon)) return null
-  const ev: TelemetryEvent = { seq, device, ts, lat, lon }
+  const ev = baseEvent(seq, device, ts, lat, lon)
   for (const k of OPTIONAL_NUMBERS) {
     const x = v[k]
     if (isNum(x)) ev[k] = x
   }
-  if (isObj(v.attributes)) {
-    const attrs: Record<string, string | number | boolean> = {}
-    for (const [k, x] of Object.entries(v.attributes)) {
-      if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') attrs[k] = x
-    }
-    ev.attributes = attrs
-  }
+  if (isObj(v.attributes)) ev.attributes = attributesOf(v.attributes)
   return ev
 }
 
@@ -59,6 +41,10 @@ function parseHello(v: Obj): Hello {
   if (typeof v.epoch === 'string' && v.epoch !== '') h.epoch = v.epoch
   if (isNum(v.token_grace_s)) h.token_grace_s = v.token_grace_s
   if (typeof v.recovered === 'boolean') h.recovered = v.recovered
+  // The stream options' echo: only when the client asked for any.
+  if (v.format === 'json' || v.format === 'compact') h.format = v.format
+  if (isNum(v.flush_ms)) h.flush_ms = v.flush_ms
+  if (typeof v.coalesce === 'boolean') h.coalesce = v.coalesce
   return h
 }
 
@@ -66,22 +52,27 @@ function parseAuthOk(v: Obj): AuthOk | null {
   return isNum(v.token_exp) ? { type: 'auth_ok', token_exp: v.token_exp } : null
 }
 
-function parseSnapshot(v: Obj): Snapshot | null {
+/** A compact session's snapshot also announces each device's index `i` (kept in `table`, not emitted). */
+function parseSnapshot(v: Obj, table: DeviceTable | undefined): Snapshot | null {
   if (!Array.isArray(v.devices)) return null
   const devices: SnapshotDevice[] = []
   for (const d of v.devices) {
     if (!isObj(d) || typeof d.id !== 'string') continue
+    if (table && isIndex(d.i)) table.set(d.i, d.id)
     devices.push({ id: d.id, name: str(d.name, d.id), last: d.last == null ? null : parseTelemetryEvent(d.last) })
   }
   return { type: 'snapshot', seq: isNum(v.seq) ? v.seq : 0, devices }
 }
 
 /**
- * A telemetry frame as parsed, with the `seq` of every event on the wire (NaN where an event has none),
- * valid or not: the sequence check counts what the server sent, not what survived validation.
+ * A telemetry frame as parsed (from `telemetry` or a compact `tc`), with the `seq` of every event on the
+ * wire (NaN where an event has none), valid or not: the sequence check counts what the server sent, not
+ * what survived validation. `loss` says why a `tc` frame could not be decoded (no events then): the
+ * client treats it as lost events.
  */
 export interface ParsedTelemetryFrame extends TelemetryFrame {
   wireSeqs: number[]
+  loss?: string
 }
 
 export type ParsedServerMessage = Exclude<ServerMessage, TelemetryFrame> | ParsedTelemetryFrame
@@ -95,8 +86,19 @@ function parseTelemetryFrame(v: Obj): ParsedTelemetryFrame | null {
     const ev = parseTelemetryEvent(e)
     if (ev) events.push(ev)
   }
-  const skipped = v.skipped === undefined ? 0 : isNum(v.skipped) && v.skipped >= 0 ? v.skipped : Number.NaN
-  return { type: 'telemetry', events, skipped, wireSeqs }
+  return { type: 'telemetry', events, skipped: skippedOf(v), wireSeqs }
+}
+
+/** Decodes a compact `tc` frame into the same frame (and event objects) a `telemetry` frame gives. */
+function parseCompactFrame(v: Obj, table: DeviceTable | undefined): ParsedTelemetryFrame {
+  const r = decodeChunks(v.chunks, table)
+  if (!r.ok) return { type: 'telemetry', events: [], skipped: 0, wireSeqs: [], loss: r.reason }
+  return { type: 'telemetry', events: r.events, skipped: skippedOf(v), wireSeqs: r.seqs }
+}
+
+/** `skipped`: absent = 0; malformed becomes NaN, which fails the sequence check. */
+function skippedOf(v: Obj): number {
+  return v.skipped === undefined ? 0 : isNum(v.skipped) && v.skipped >= 0 ? v.skipped : Number.NaN
 }
 
 /**
@@ -104,8 +106,12 @@ function parseTelemetryFrame(v: Obj): ParsedTelemetryFrame | null {
  * message (unknown types are reserved for later protocol versions and are ignored).
  * A telemetry frame may carry any number of events; malformed events are dropped individually (their
  * `seq` still counts in `wireSeqs`). A malformed `skipped` becomes NaN, which fails the sequence check.
+ *
+ * `devices` is the connection's compact index table: a snapshot's `i` and a `devices` message update it,
+ * and a `tc` frame is decoded with it into a `telemetry` frame. Without a table every `tc` frame that
+ * names a device is loss.
  */
-export function parseServerMessage(data: unknown): ParsedServerMessage | null {
+export function parseServerMessage(data: unknown, devices?: DeviceTable): ParsedServerMessage | null {
   if (typeof data !== 'string') return null
   let v: unknown
   try {
@@ -120,9 +126,13 @@ export function parseServerMessage(data: unknown): ParsedServerMessage | null {
     case 'auth_ok':
       return parseAuthOk(v)
     case 'snapshot':
-      return parseSnapshot(v)
+      return parseSnapshot(v, devices)
     case 'telemetry':
       return parseTelemetryFrame(v)
+    case 'tc':
+      return parseCompactFrame(v, devices)
+    case 'devices':
+      return parseDevices(v, devices)
     case 'pong':
       return { type: 'pong' }
     default:

@@ -1,11 +1,13 @@
-import type { AuthOk, ClientMessage, Hello, Pong, ServerMessage, Snapshot, TelemetryEvent } from '../types/protocol.ts'
+import type { AuthOk, ClientMessage, Hello, Pong, ServerMessage, Snapshot, StreamFormat, TelemetryEvent } from '../types/protocol.ts'
 import { CloseCode } from '../types/protocol.ts'
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.ts'
 import { closeAction } from './closeReasons.ts'
+import { DeviceTable } from './compact.ts'
 import { TypedEmitter, type Listener } from './emitter.ts'
 import { peekIdentity, type TokenIdentity } from './jwt.ts'
 import { parseServerMessage, type ParsedTelemetryFrame } from './parse.ts'
 import { checkFrame } from './sequence.ts'
+import { echoMismatch, streamMembers, streamQuery, type StreamMembers, type StreamOptions } from './streamOptions.ts'
 import { toWebSocketUrl } from './url.ts'
 
 /**
@@ -45,6 +47,8 @@ export interface ConnectionState {
   tokenExp: number | null
   /** `hello.recovered` of the current session; null when it did not ask to resume. */
   recovered: boolean | null
+  /** The telemetry encoding of the current session per its `hello` (`json` without an echo); null before. */
+  format: StreamFormat | null
 }
 
 export interface ClientStats {
@@ -69,10 +73,13 @@ export interface WebSocketClientEvents {
   /** An in-band refresh was accepted; the session goes on with the new token. */
   authOk: AuthOk
   snapshot: Snapshot
-  /** All events of one consistent `telemetry` frame (batched; oldest first, ascending `seq`). */
+  /**
+   * All events of one consistent `telemetry` frame, or of a compact `tc` frame decoded into the same
+   * event objects (batched; oldest first, ascending `seq`).
+   */
   telemetry: TelemetryEvent[]
   pong: Pong
-  /** Every parsed server message (after the specific event). */
+  /** Every parsed server message (after the specific event); `tc` frames come as `telemetry`. */
   message: ServerMessage
   /** Emitted on every 1008 close that refused the token (invalid, expired, no organization, …). */
   authRejected: CloseInfo
@@ -129,6 +136,12 @@ export interface WebSocketClientOptions {
   /** Random source in [0, 1) for the jitter (default `Math.random`). */
   random?: () => number
   backoff?: BackoffOptions
+  /**
+   * Stream options (docs/protocol.md, "Stream options"), sent in the first `auth` message of every
+   * connection (or in the query with `auth: 'query'`), each only when set. `compact` telemetry is decoded
+   * into the same events as JSON. Throws a RangeError at construction for a value fleetd would refuse.
+   */
+  stream?: StreamOptions
   /** Logger (default `console`); `null` silences the client. */
   logger?: Logger | null
 }
@@ -147,6 +160,8 @@ interface Session {
   hello: Hello | null
   /** The token of the in-band `auth` awaiting `auth_ok`: never more than one in flight. */
   refreshing: string | null
+  /** The compact device indexes this connection announced: every connection starts with none. */
+  readonly devices: DeviceTable
 }
 
 /** Where the stream stands, for a resume: `hello.epoch` and the last `seq` applied. */
@@ -171,6 +186,10 @@ interface Cursor {
  * every reconnect resumes from the last applied `seq`. A
  * frame that breaks the sequence rule is loss: the client closes and resumes at once. A refused token
  * (1008) asks the app for a new one (`tokenRequired`) at once, then with backoff.
+ *
+ * With `stream: { format: 'compact' }` telemetry arrives as `tc` frames naming devices by per-connection
+ * indexes; each connection keeps its own index table, and a frame that cannot be decoded with it (an
+ * index never announced on this connection, a malformed chunk) is loss like a gap.
  */
 export class WebSocketClient {
   private readonly emitter = new TypedEmitter<WebSocketClientEvents>()
@@ -184,6 +203,7 @@ export class WebSocketClient {
     backoff: Required<BackoffOptions>
     logger: Logger
     WebSocketImpl: WebSocketConstructor | undefined
+    stream: StreamMembers | null
   }
 
   /** The newest token the app gave us. */
@@ -217,6 +237,7 @@ export class WebSocketClient {
     tenant: null,
     tokenExp: null,
     recovered: null,
+    format: null,
   }
   private counters = { created: 0, opened: 0, refreshes: 0, skipped: 0, gaps: 0, recovered: 0, notRecovered: 0 }
 
@@ -234,6 +255,7 @@ export class WebSocketClient {
       backoff: { ...DEFAULT_BACKOFF, ...definedOnly(options.backoff) },
       logger: options.logger === null ? SILENT : (options.logger ?? console),
       WebSocketImpl: options.WebSocketImpl,
+      stream: streamMembers(options.stream),
     }
   }
 
@@ -447,7 +469,8 @@ export class WebSocketClient {
     if (this.cursor && id && (id.sub !== this.cursor.user || id.org !== this.cursor.tenant)) this.cursor = null
     const resume = this.cursor ? { since: this.cursor.seq, epoch: this.cursor.epoch } : null
     const byQuery = this.opts.auth === 'query'
-    const url = toWebSocketUrl(base, this.opts.path, byQuery ? { token, ...resume } : {})
+    const stream = this.opts.stream
+    const url = toWebSocketUrl(base, this.opts.path, byQuery ? { token, ...resume, ...streamQuery(stream) } : {})
     const gen = ++this.generation
     this.opts.logger.log(`[WebSocket] Connecting to: ${url.split('?')[0]}${resume ? ` (resuming after ${resume.since})` : ''}`)
     let ws: WebSocketLike
@@ -459,7 +482,7 @@ export class WebSocketClient {
       return
     }
     this.counters.created++
-    const s: Session = { ws, gen, token, hello: null, refreshing: null }
+    const s: Session = { ws, gen, token, hello: null, refreshing: null, devices: new DeviceTable() }
     this.session = s
     this.wsIsOpen = false
     this.setState({ status: mode, retryInMs: null, retryAt: null })
@@ -470,7 +493,8 @@ export class WebSocketClient {
       this.wsIsOpen = true
       this.counters.opened++
       this.opts.logger.log('[WebSocket] Connected')
-      if (!byQuery) ws.send(JSON.stringify({ type: 'auth', token, ...resume }))
+      // Stream options go with the first message only: a session's options are fixed at its start.
+      if (!byQuery) ws.send(JSON.stringify({ type: 'auth', token, ...resume, ...stream }))
     }
     ws.onmessage = (ev) => {
       if (!current()) return
@@ -486,7 +510,7 @@ export class WebSocketClient {
   }
 
   private handleMessage(s: Session, data: unknown): void {
-    const msg = parseServerMessage(data)
+    const msg = parseServerMessage(data, s.devices)
     if (!msg) return
     switch (msg.type) {
       case 'hello':
@@ -505,6 +529,8 @@ export class WebSocketClient {
       case 'pong':
         this.emitter.emit('pong', msg)
         break
+      case 'devices':
+        break // the parser has put the indexes in the session's table
     }
     if (this.session === s) this.emitter.emit('message', msg)
   }
@@ -520,6 +546,9 @@ export class WebSocketClient {
     this.cursor = h.epoch ? { epoch: h.epoch, seq: h.seq, tenant: h.tenant, user: h.user } : null
     if (h.recovered === true) this.counters.recovered++
     else if (h.recovered === false) this.counters.notRecovered++
+    const asked = this.opts.stream
+    const mismatch = asked && echoMismatch(asked, h)
+    if (mismatch) this.opts.logger.warn(`[WebSocket] Stream options: ${mismatch}`)
     this.setState({
       status: 'live',
       attempt: 0,
@@ -529,6 +558,7 @@ export class WebSocketClient {
       tenant: h.tenant,
       tokenExp: h.token_exp,
       recovered: h.recovered ?? null,
+      format: h.format ?? 'json',
     })
     this.emitter.emit('hello', h)
     this.reconcile(s)
@@ -547,6 +577,12 @@ export class WebSocketClient {
   /** Applies the sequence rule; returns false when the frame was loss and the socket is gone. */
   private onTelemetry(s: Session, f: ParsedTelemetryFrame): boolean {
     const c = this.cursor
+    if (f.loss !== undefined) {
+      // A `tc` frame that cannot be decoded: its events are lost, exactly as for a gap.
+      if (c && s.hello) this.onLoss(c, f.loss)
+      else this.opts.logger.warn(`[WebSocket] Dropped a telemetry frame (${f.loss})`)
+      return false
+    }
     if (c && s.hello) {
       const r = checkFrame(c.seq, f.wireSeqs, f.skipped)
       if (!r.ok) {
@@ -690,7 +726,7 @@ export class WebSocketClient {
 }
 
 /** The session fields of `ConnectionState` when no session of the current identity exists. */
-const NO_SESSION = { tenant: null, tokenExp: null, recovered: null, retryInMs: null, retryAt: null } as const
+const NO_SESSION = { tenant: null, tokenExp: null, recovered: null, format: null, retryInMs: null, retryAt: null } as const
 
 function definedOnly<T extends object>(o: T | undefined): Partial<T> {
   if (!o) return {}

@@ -52,6 +52,13 @@ export interface Hello {
    * (a snapshot follows).
    */
   recovered?: boolean
+  /**
+   * The session's stream options, echoed only when the client asked for any (see `Auth`): its telemetry
+   * encoding, flush window and whether it may coalesce.
+   */
+  format?: StreamFormat
+  flush_ms?: number
+  coalesce?: boolean
 }
 
 /** The answer to an in-band token refresh: the session now ends at `token_exp + token_grace_s`. */
@@ -67,10 +74,24 @@ export interface SnapshotDevice {
   last: TelemetryEvent | null
 }
 
+/**
+ * `snapshot`. On a compact session each device on the wire also carries its index `i`; the client keeps
+ * those for itself (see `DeviceAnnouncement`), so the snapshot it emits is the same in either encoding.
+ */
 export interface Snapshot {
   type: 'snapshot'
   seq: number
   devices: SnapshotDevice[]
+}
+
+/**
+ * Compact sessions only: announces the indexes that name devices in later `tc` frames, before their
+ * first use on this connection. A later announcement of an index overwrites it; a new connection starts
+ * with none.
+ */
+export interface DeviceAnnouncement {
+  type: 'devices'
+  devices: { i: number; id: string }[]
 }
 
 /** One or more events, oldest first, ascending `seq`. */
@@ -88,7 +109,22 @@ export interface Pong {
   type: 'pong'
 }
 
-export type ServerMessage = Hello | AuthOk | Snapshot | TelemetryFrame | Pong
+/**
+ * Compact sessions only, as it arrives: `telemetry` in chunks of `[seq0, ts0, event…]`, each event
+ * `[o, dt, i, lat_e6, lon_e6, speed_kph?, heading_deg?, altitude_m?, accuracy_m?, battery_pct?,
+ * attributes?]` (null for a field the device did not send, trailing ones left out). The client decodes it
+ * into a `TelemetryFrame`; apps never see this shape.
+ */
+export interface CompactTelemetryFrame {
+  type: 'tc'
+  skipped?: number
+  chunks: [number, number, ...CompactEvent[]][]
+}
+
+export type CompactEvent = [number, number, number, number, number, ...(number | Attributes | null)[]]
+
+/** `tc` frames arrive decoded as `telemetry`, so apps handle one shape whichever encoding ran. */
+export type ServerMessage = Hello | AuthOk | Snapshot | DeviceAnnouncement | TelemetryFrame | Pong
 
 // ---------------------------------------------------------------- WebSocket: client → server
 
@@ -96,15 +132,22 @@ export interface Ping {
   type: 'ping'
 }
 
+/** How `telemetry` is encoded on the wire: `json` (the default and the contract) or `compact`. */
+export type StreamFormat = 'json' | 'compact'
+
 /**
  * Authenticates a tokenless connection (first message), or refreshes the token of an open session.
- * `since` and `epoch` come together or not at all, and only in the first message.
+ * `since` and `epoch` come together or not at all, and only in the first message; so do the stream
+ * options `format`, `flush_ms` (0–1000) and `coalesce`, each only when the client sets it.
  */
 export interface Auth {
   type: 'auth'
   token: string
   since?: number
   epoch?: string
+  format?: StreamFormat
+  flush_ms?: number
+  coalesce?: boolean
 }
 
 export type ClientMessage = Ping | Auth
@@ -138,6 +181,7 @@ export type PolicyCloseReason =
   | 'Too many auth messages'
   | 'Invalid resume'
   | 'Protocol violation'
+  | 'Invalid options'
 
 // ---------------------------------------------------------------- HTTP API
 
