@@ -6,4 +6,8 @@ import { config, wsBaseUrl } from './config.ts'
  * each token to both (`setToken`) and clears both on sign-out.
  */
 export const httpClient = new HttpClient({ baseUrl: config.apiBase })
-export const wsClient = new WebSocketClient({ baseUrl: wsBaseUrl, backoff: { maxMs: config.reconnectMaxMs } })
+export const wsClient = new WebSocketClient({
+  baseUrl: wsBaseUrl,
+  backoff: { maxMs: config.reconnectMaxMs },
+  stream: config.stream,
+})

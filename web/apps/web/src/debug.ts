@@ -35,6 +35,8 @@ export interface FleetDebug {
   /** Events the server coalesced away (`skipped`), and frames that broke the sequence rule (loss). */
   readonly skippedEvents: number
   readonly gaps: number
+  /** The telemetry encoding of the current session per its `hello` (`json` or `compact`; null before). */
+  readonly format: string | null
 }
 
 const registry: { provider: AuthProvider | null; markerCount: () => number } = {
@@ -111,6 +113,9 @@ export function installDebug(ws: WebSocketClient, store: FleetStore): void {
     },
     get gaps() {
       return ws.getStats().gaps
+    },
+    get format() {
+      return ws.getState().format
     },
   })
   Object.defineProperty(window, '__fleet', { value: obj, writable: false, configurable: false, enumerable: false })
