@@ -27,7 +27,8 @@ struct FanoutSettings {
   double step_seconds;
   double p99_limit_us;
   double slow_fraction;
-  int repeat;  // trials per step: the step's verdict is the majority's, its figures the trials' medians
+  bool keep_going;  // run every step even after one failed (to compare figures at the same rates)
+  int repeat;       // trials per step: the step's verdict is the majority's, its figures the trials' medians
   std::string tenant_prefix;
   ViewerPoolOptions pool;
 };
@@ -44,6 +45,7 @@ FanoutSettings read_settings(const Options& o) {
   s.p99_limit_us = o.number("p99-limit-ms", 10) * 1000;
   s.slow_fraction = o.number("slow-fraction", 0);
   s.repeat = static_cast<int>(o.integer("repeat", 1));
+  s.keep_going = o.flag("keep-going");
   // Stream options go in each viewer's first auth message; given neither, viewers speak as before.
   if (o.has("format")) s.pool.stream.format = o.str("format", "json");
   if (o.has("flush-ms")) s.pool.stream.flush_ms = static_cast<int>(o.integer("flush-ms", 0));
@@ -128,8 +130,8 @@ boost::json::object combine_trials(std::vector<boost::json::object> trials) {
     }
   }
   for (const char* name :
-       {"deliveries_per_s", "server_cpu_us_per_delivery", "bytes_per_event", "events_per_frame",
-        "server_cpu_seconds", "loadgen_cpu_seconds", "other_processes_cores"}) {
+       {"deliveries_per_s", "server_cpu_us_per_delivery", "bytes_per_event", "bytes_per_event_untagged",
+        "events_per_frame", "server_cpu_seconds", "loadgen_cpu_seconds", "other_processes_cores"}) {
     const auto v = figure([&](const boost::json::object& t) { return t.at(name).to_number<double>(); });
     step[name] = median_of(v);
     spread[name] = {{"median", median_of(v)},
@@ -289,6 +291,12 @@ boost::json::object run_fanout(const Context& ctx) {
         {"other_processes_cores", others_cores},
         {"bytes_per_event",
          seen.events ? static_cast<double>(seen.bytes) / static_cast<double>(seen.events) : 0.0},
+        // The same without the load generator's t0/tn attributes (and, compact, the nulls that pad up to
+        // them): what an event of a device that sends no attributes costs on the wire.
+        {"bytes_per_event_untagged",
+         seen.events ? static_cast<double>(seen.bytes - std::min(seen.bytes, seen.tag_bytes)) /
+                           static_cast<double>(seen.events)
+                     : 0.0},
         {"events_per_frame",
          seen.frames ? static_cast<double>(seen.events) / static_cast<double>(seen.frames) : 0.0},
         {"passed", failed_because.empty()}};
@@ -324,7 +332,7 @@ boost::json::object run_fanout(const Context& ctx) {
       best_step = step;
     }
     steps.push_back(std::move(step));
-    if (!passed && s.slow_fraction == 0) break;
+    if (!passed && s.slow_fraction == 0 && !s.keep_going) break;
   }
   result["steps"] = std::move(steps);
   result["max_deliveries_per_s"] = best_deliveries;

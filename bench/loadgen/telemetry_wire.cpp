@@ -104,6 +104,26 @@ std::size_t integer_end(std::string_view text, std::size_t pos) noexcept {
   return pos == first ? std::string_view::npos : pos;
 }
 
+std::size_t json_tag_bytes(std::string_view text, std::size_t from, std::size_t end) noexcept {
+  const std::size_t brace = find_after(text, ",\"attributes\":{", from, end);
+  if (brace == std::string_view::npos) return 0;
+  const std::size_t first = brace - std::string_view(",\"attributes\":{").size();
+  const std::size_t close = close_of(text.substr(0, end), brace - 1);
+  return close == std::string_view::npos ? 0 : close - first;
+}
+
+std::size_t compact_tag_bytes(std::string_view text, std::size_t start, std::size_t end) noexcept {
+  const void* hit = std::memchr(text.data() + start, '{', end - start);
+  if (hit == nullptr) return 0;
+  const auto brace = static_cast<std::size_t>(static_cast<const char*>(hit) - text.data());
+  constexpr std::string_view kNull = ",null";
+  std::size_t first = brace - 1;  // the comma before the attributes
+  while (first - start >= kNull.size() && text.substr(first - kNull.size(), kNull.size()) == kNull)
+    first -= kNull.size();
+  const std::size_t close = close_of(text.substr(0, end), brace);
+  return close == std::string_view::npos ? 0 : close - first;
+}
+
 bool parse_integer_at(std::string_view text, std::size_t pos, std::int64_t& out) noexcept {
   while (pos < text.size() && text[pos] == ' ') ++pos;
   bool negative = pos < text.size() && text[pos] == '-';

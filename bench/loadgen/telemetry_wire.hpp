@@ -18,6 +18,9 @@ struct TelemetryEvent {
   std::int64_t t0_us = -1;  // -1 when the event carries no t0 (not ours)
   int tenant_index = -1;
   std::int64_t ts_ms = -1;  // device time (ts0 + dt); compact frames only (the JSON scanner skips it)
+  // Bytes of the event the load generator's own tags take (the attributes member or element, and in
+  // compact the nulls padding up to it): what a device without these attributes would not send.
+  std::size_t tag_bytes = 0;
 };
 
 // Message type from the top-level "type" member ("hello", "snapshot", "telemetry", ...); empty if none.
@@ -40,6 +43,10 @@ bool scan_integer(std::string_view text, std::string_view quoted_name_colon, std
 std::size_t close_of(std::string_view text, std::size_t pos) noexcept;
 // Position just past the decimal integer at `pos` (optional '-'), or npos when there is none.
 std::size_t integer_end(std::string_view text, std::size_t pos) noexcept;
+// tag_bytes of a JSON event in text[from, end): `,"attributes":{…}`; 0 when it has none.
+std::size_t json_tag_bytes(std::string_view text, std::size_t from, std::size_t end) noexcept;
+// tag_bytes of the compact event array text[start, end): its attributes element and the nulls before it.
+std::size_t compact_tag_bytes(std::string_view text, std::size_t start, std::size_t end) noexcept;
 
 // Calls on_event(const TelemetryEvent&) for each event of a telemetry frame, in order. Scans for the
 // members the load generator put there instead of parsing the whole document: this is the hot path of
@@ -62,7 +69,11 @@ void for_each_event(std::string_view frame, F&& on_event) {
     const std::size_t tail = end - pos > kTail ? end - kTail : pos;
     std::size_t at = find_after(frame, kT0, tail, end);
     if (at == std::string_view::npos) at = find_after(frame, kT0, pos, end);
-    if (at != std::string_view::npos && parse_integer_at(frame, at, value)) e.t0_us = value;
+    if (at != std::string_view::npos && parse_integer_at(frame, at, value)) {
+      e.t0_us = value;
+      e.tag_bytes = json_tag_bytes(frame, tail, end);
+      if (e.tag_bytes == 0) e.tag_bytes = json_tag_bytes(frame, pos, end);
+    }
     at = find_after(frame, kTn, tail, end);
     if (at == std::string_view::npos) at = find_after(frame, kTn, pos, end);
     if (at != std::string_view::npos && parse_integer_at(frame, at, value))
@@ -98,7 +109,10 @@ void for_each_compact_event(std::string_view frame, F&& on_event) {
       std::size_t p = integer_end(frame, start + 1);
       if (at(p, ',') && parse_integer_at(frame, p + 1, value)) e.ts_ms = ts0 + value;
       std::size_t a = find_after(frame, kT0, start, end);
-      if (a != std::string_view::npos && parse_integer_at(frame, a, value)) e.t0_us = value;
+      if (a != std::string_view::npos && parse_integer_at(frame, a, value)) {
+        e.t0_us = value;
+        e.tag_bytes = compact_tag_bytes(frame, start, end);
+      }
       a = find_after(frame, kTn, start, end);
       if (a != std::string_view::npos && parse_integer_at(frame, a, value))
         e.tenant_index = static_cast<int>(value);

@@ -9,6 +9,7 @@ ViewerTotals ViewerTotals::since(const ViewerTotals& earlier) const {
   d.events = events - earlier.events;
   d.frames = frames - earlier.frames;
   d.bytes = bytes - earlier.bytes;
+  d.tag_bytes = tag_bytes - earlier.tag_bytes;
   d.seq_gaps = seq_gaps - earlier.seq_gaps;
   d.reordered = reordered - earlier.reordered;
   d.foreign = foreign - earlier.foreign;
@@ -22,6 +23,7 @@ void add_viewer_stats(ViewerTotals& t, const ViewerStats& s) {
   t.events += s.events.get();
   t.frames += s.frames.get();
   t.bytes += s.bytes.get();
+  t.tag_bytes += s.tag_bytes.get();
   t.seq_gaps += s.seq_gaps.get();
   t.reordered += s.reordered.get();
   t.foreign += s.foreign.get();

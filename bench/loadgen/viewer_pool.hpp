@@ -42,7 +42,8 @@ struct ConnectReport {
 
 // Counters summed over workers, for one group (readers or slow consumers).
 struct ViewerTotals {
-  std::uint64_t events = 0, frames = 0, bytes = 0, seq_gaps = 0, reordered = 0, foreign = 0, untagged = 0;
+  std::uint64_t events = 0, frames = 0, bytes = 0, tag_bytes = 0, seq_gaps = 0, reordered = 0, foreign = 0,
+                untagged = 0;
   HistogramSnapshot latency;
   HistogramSnapshot arrival;
 

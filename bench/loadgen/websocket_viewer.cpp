@@ -427,6 +427,7 @@ void WebSocketViewer::on_telemetry(std::string_view frame, bool compact, ReadTim
       return;
     }
     if (e.tenant_index != tenant_index_) s.foreign.add();
+    s.tag_bytes.add(e.tag_bytes);
     s.latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, at.read_us - e.t0_us)));
     s.arrival.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, at.arrival_us - e.t0_us)));
   };

@@ -22,6 +22,7 @@ struct ViewerStats {
   Counter events;           // telemetry events received (deliveries)
   Counter frames;           // telemetry frames received
   Counter bytes;            // bytes read from sockets
+  Counter tag_bytes;        // bytes of those the load generator's own attributes took (TelemetryEvent)
   Counter seq_gaps;         // events missing between consecutive seqs (coalescing or loss)
   Counter reordered;        // events with seq <= the previous one (duplicates or disorder: a bug)
   Counter foreign;          // events of another tenant (an isolation bug)

@@ -143,6 +143,20 @@ TEST(TelemetryWire, ReadsEveryEventOfACompactFrame) {
   EXPECT_EQ(events[2].tenant_index, 5);
 }
 
+TEST(TelemetryWire, CountsTheBytesOfTheGeneratorsOwnTags) {
+  // compact: the attributes element and the nulls padding up to it, with their commas
+  const auto compact = scan_compact(kCompactFrame);
+  ASSERT_EQ(compact.size(), 3u);
+  EXPECT_EQ(compact[0].tag_bytes, 0u);  // untagged
+  EXPECT_EQ(compact[1].tag_bytes,
+            std::string_view(R"(,{"door":"]\"[{","t0":900,"tn":4})").size());  // no nulls
+  EXPECT_EQ(compact[2].tag_bytes, std::string_view(R"(,null,null,null,{"t0":901,"tn":5})").size());
+  // JSON: the attributes member with its comma
+  const auto json = scan(kFleetdFrame);
+  ASSERT_EQ(json.size(), 2u);
+  EXPECT_EQ(json[0].tag_bytes, std::string_view(R"(,"attributes":{"t0":123456789,"tn":3})").size());
+}
+
 TEST(TelemetryWire, StopsAtACompactFrameItDoesNotUnderstand) {
   // Truncated inside the second event: the first is read, nothing is invented.
   EXPECT_EQ(scan_compact(R"({"type":"tc","chunks":[[1,2,[0,0,1,2,3],[1,0,1,2)").size(), 1u);
