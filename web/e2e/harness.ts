@@ -223,6 +223,28 @@ export async function listDevices(url: string, token: string): Promise<ApiDevice
   return ((await r.json()) as { devices: ApiDevice[] }).devices
 }
 
+/** Creates a device with an admin token; returns its id and device key. */
+export async function createDevice(url: string, token: string, name: string): Promise<{ id: string; key: string }> {
+  const r = await fetch(`${url}/api/v1/devices`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name }),
+  })
+  if (r.status !== 201) throw new Error(`create device → ${r.status} ${await r.text()}`)
+  const b = (await r.json()) as { device: { id: string }; key: string }
+  return { id: b.device.id, key: b.key }
+}
+
+/** Posts one point with a device key (answered once stored). */
+export async function postPoint(url: string, key: string, point: { lat: number; lon: number; [k: string]: unknown }): Promise<void> {
+  const r = await fetch(`${url}/api/v1/telemetry`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ ts: Date.now(), ...point }),
+  })
+  if (!r.ok) throw new Error(`post telemetry → ${r.status} ${await r.text()}`)
+}
+
 /** Value of an unlabelled Prometheus gauge/counter; null when fleetd has not registered it (yet). */
 export async function metric(url: string, name: string): Promise<number | null> {
   const text = await (await fetch(`${url}/metrics`)).text()
@@ -394,12 +416,13 @@ export interface DebugState {
   notRecoveredCount: number
   skippedEvents: number
   gaps: number
+  format: string | null
 }
 
 const DEBUG_KEYS: (keyof DebugState)[] = [
   'status', 'tenant', 'org', 'user', 'deviceCount', 'markerCount', 'socketOpenCount', 'socketsOpenedTotal',
   'socketsCreatedTotal', 'lastClose', 'tokenSerial', 'tokenExpiresAt', 'sessionTokenExp', 'authOkCount',
-  'recovered', 'recoveredCount', 'notRecoveredCount', 'skippedEvents', 'gaps',
+  'recovered', 'recoveredCount', 'notRecoveredCount', 'skippedEvents', 'gaps', 'format',
 ]
 
 export function fleetState(page: Page): Promise<DebugState> {
@@ -422,15 +445,21 @@ export interface SocketLog {
 }
 
 /**
- * Records every WebSocket the page opens, with its text frames parsed (telemetry frames are kept as
- * `{type:'telemetry'}` only, to keep the log small over a minute of traffic).
+ * Records every WebSocket the page opens, with its text frames parsed (telemetry frames, `telemetry` or
+ * compact `tc`, are kept as `{type, bytes, events}` only, to keep the log small over a minute of traffic).
  */
 export function recordSockets(page: Page): SocketLog[] {
   const sockets: SocketLog[] = []
   const parse = (payload: string | Buffer): Record<string, unknown> => {
     try {
-      const m = JSON.parse(payload.toString()) as Record<string, unknown>
-      return m.type === 'telemetry' ? { type: 'telemetry' } : m
+      const text = payload.toString()
+      const m = JSON.parse(text) as Record<string, unknown>
+      if (m.type === 'telemetry') return { type: m.type, bytes: text.length, events: (m.events as unknown[]).length }
+      if (m.type === 'tc') {
+        const events = (m.chunks as unknown[][]).reduce((n, c) => n + c.length - 2, 0)
+        return { type: m.type, bytes: text.length, events }
+      }
+      return m
     } catch {
       return { unparsed: true }
     }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ARTIFACTS,
   MARKER_MONITOR,
+  createDevice,
   fleetState,
   holdFor,
   launchBrowser,
@@ -12,6 +13,7 @@ import {
   markers,
   metric,
   mintToken,
+  postPoint,
   recordSockets,
   seenMarkers,
   signIn,
@@ -29,6 +31,8 @@ import {
 
 const ORG_A = 'org_acme'
 const ORG_B = 'org_globex'
+/** An organization without a simulator, whose devices the tests create and move themselves. */
+const ORG_C = 'org_initech'
 const VEHICLES = 5
 const RATE = 2
 
@@ -177,6 +181,61 @@ describe('Live Tracking against a real fleetd', () => {
     await page.close()
   })
 
+  it('the page runs on the compact encoding: it asks for it, hello echoes it, tc frames move the markers', async () => {
+    const p = await newPage()
+    const sockets = recordSockets(p)
+    await signIn(p, fleetd.url, { user: 'user_erin', org: ORG_A })
+    await waitFor('markers of org A', async () => (await markers(p)).length === VEHICLES)
+    const ws = sockets[0]!
+    expect(ws.sent[0]).toMatchObject({ type: 'auth', format: 'compact', flush_ms: 50, coalesce: true })
+    expect(ws.received.find((m) => m.type === 'hello')).toMatchObject({ format: 'compact', flush_ms: 50, coalesce: true })
+    // The snapshot names every device with its index.
+    const snap = ws.received.find((m) => m.type === 'snapshot') as { devices: { id: string; i?: unknown }[] }
+    expect(snap.devices.map((d) => d.id).sort()).toEqual([...idsA].sort())
+    for (const d of snap.devices) expect(Number.isInteger(d.i)).toBe(true)
+
+    await expectMovement(p, 'markers of org A to move on compact frames')
+    await waitFor('several tc frames', () => ws.received.filter((m) => m.type === 'tc').length >= 3, 10_000)
+    expect(ws.received.filter((m) => m.type === 'telemetry')).toEqual([])
+    const st = await fleetState(p)
+    expect(st).toMatchObject({ status: 'live', tenant: ORG_A, format: 'compact', gaps: 0 })
+    const tcs = ws.received.filter((m) => m.type === 'tc') as { bytes: number; events: number }[]
+    const events = tcs.reduce((n, f) => n + f.events, 0)
+    console.log(`[e2e] compact: ${tcs.length} tc frames, ${events} events, ${(tcs.reduce((n, f) => n + f.bytes, 0) / events).toFixed(1)} bytes per event (frame overhead included)`)
+
+    await p.getByTestId('sign-out').click()
+    await waitFor('signed out', async () => (await fleetState(p)).socketOpenCount === 0)
+    await p.close()
+  })
+
+  it('compact: a device created while the page is live is announced, appears, and lands at 1e-6 precision', async () => {
+    const admin = await mintToken(fleetd.url, { user: 'user_sim_c', org: ORG_C })
+    const first = await createDevice(fleetd.url, admin, 'Early')
+    await postPoint(fleetd.url, first.key, { lat: 45.5, lon: -73.5 })
+    const p = await newPage()
+    const sockets = recordSockets(p)
+    await signIn(p, fleetd.url, { user: 'user_frank', org: ORG_C })
+    await waitFor('the early device’s marker', async () => (await markers(p)).some((m) => m.id === first.id))
+
+    const late = await createDevice(fleetd.url, admin, 'Late')
+    // Seven decimals: the compact encoding carries six (docs/protocol.md), so the marker shows the rounding.
+    await postPoint(fleetd.url, late.key, { lat: -33.8688197, lon: 151.2092956 })
+    const m = await waitFor('the late device’s marker', async () => (await markers(p)).find((x) => x.id === late.id))
+    expect([m.lat, m.lon]).toEqual([-33.86882, 151.209296])
+    // Announced on this connection (a frame naming an unannounced index would have been loss: gaps stays 0).
+    const announced = sockets[0]!.received.filter((x) => x.type === 'devices').flatMap((x) => x.devices as { i: number; id: string }[])
+    expect(announced.map((d) => d.id)).toContain(late.id)
+
+    // The early device moves too: its index came with the snapshot.
+    await postPoint(fleetd.url, first.key, { lat: 45.501, lon: -73.499 })
+    await waitFor('the early device to move', async () => (await markers(p)).some((x) => x.id === first.id && x.lat === 45.501 && x.lon === -73.499))
+    expect(await fleetState(p)).toMatchObject({ status: 'live', tenant: ORG_C, format: 'compact', gaps: 0, markerCount: 2 })
+
+    await p.getByTestId('sign-out').click()
+    await waitFor('signed out', async () => (await fleetState(p)).socketOpenCount === 0)
+    await p.close()
+  })
+
   it('10 s tokens: six lifetimes on exactly one WebSocket, every refresh in-band with auth_ok, telemetry flowing', async () => {
     const p = await newPage()
     const sockets = recordSockets(p)
@@ -212,9 +271,10 @@ describe('Live Tracking against a real fleetd', () => {
     expect(st).toMatchObject({ status: 'live', tenant: ORG_A, socketsCreatedTotal: 1, socketOpenCount: 1, gaps: 0, lastClose: null })
     expect(st.authOkCount).toBe(oks.length)
     expect(st.tokenSerial).toBe(auths.length)
-    const frames = ws.received.filter((m) => m.type === 'telemetry').length
+    const isTelemetry = (m: Record<string, unknown>) => m.type === 'telemetry' || m.type === 'tc'
+    const frames = ws.received.filter(isTelemetry).length
     await expectMovement(p, 'markers to keep moving after six lifetimes')
-    expect(ws.received.filter((m) => m.type === 'telemetry').length).toBeGreaterThan(frames)
+    expect(ws.received.filter(isTelemetry).length).toBeGreaterThan(frames)
     expect(await metric(fleetd.url, 'fleet_ws_connections')).toBe(baselineWs + 1)
 
     await p.getByTestId('sign-out').click()
