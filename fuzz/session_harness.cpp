@@ -69,10 +69,16 @@ const std::string& valid_token() { return world().token; }
 Session::Session()
     : store_(world().clock),
       worker_(0),
-      api_{store_, broker_, *world().authenticator, world().clock, api::IngestLimits{}, world().issuer.get(),
+      api_{store_,
+           broker_,
+           device_index_,
+           *world().authenticator,
+           world().clock,
+           api::IngestLimits{},
+           world().issuer.get(),
            nullptr},
       router_(api_),
-      net_{options(), router_, *world().authenticator, store_, world().clock, nullptr} {
+      net_{options(), router_, *world().authenticator, store_, world().clock, nullptr, device_index_} {
   broker_.add_shard([this](std::function<void()> task) { worker_.post(std::move(task)); }, worker_.hub());
   auto hash = auth::sha256_hex(kDeviceKey);
   if (!hash) std::abort();

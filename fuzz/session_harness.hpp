@@ -51,6 +51,7 @@ class Session {
   void poll_until_idle();
 
   store::MemoryStore store_;
+  proto::DeviceIndex device_index_;
   hub::LocalBroker broker_;
   net::Worker worker_;
   api::ApiContext api_;

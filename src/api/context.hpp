@@ -7,6 +7,7 @@
 #include "auth/authenticator.hpp"
 #include "core/clock.hpp"
 #include "hub/broker.hpp"
+#include "proto/device_index.hpp"
 #include "store/store.hpp"
 
 namespace fleet::auth {
@@ -18,6 +19,7 @@ namespace fleet::api {
 struct ApiContext {
   store::Store& store;
   hub::Broker& broker;
+  proto::DeviceIndex& device_index;  // names devices in the compact encoding of every batch
   auth::Authenticator& authenticator;
   const Clock& clock;
   IngestLimits ingest;

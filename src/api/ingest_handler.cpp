@@ -65,24 +65,24 @@ void handle_ingest(ApiContext& ctx, Request req, Responder done) {
     return done(error_response(points.error()));
   }
   store::AppendRequest append{std::move(*key_hash), std::move(*points), now};
-  ctx.store.append(std::move(append),
-                   [&broker = ctx.broker, &metrics, done = std::move(done)](Result<store::AppendResult> r) {
-                     if (!r) {
-                       metrics.rejected.inc();
-                       return done(error_response(r.error()));
-                     }
-                     // Runs on the store thread in commit order, so publishing here keeps each tenant's seq
-                     // order.
-                     broker.publish(proto::encode_batch(r->tenant, r->points));
-                     metrics.batches.inc();
-                     metrics.points.inc(r->points.size());
-                     std::string body = R"({"accepted":)";
-                     proto::append_json_number(body, static_cast<std::uint64_t>(r->points.size()));
-                     body += R"(,"last_seq":)";
-                     proto::append_json_number(body, std::uint64_t{r->last_seq});
-                     body += '}';
-                     done(json_response(202, std::move(body)));
-                   });
+  ctx.store.append(std::move(append), [&broker = ctx.broker, &index = ctx.device_index, &metrics,
+                                       done = std::move(done)](Result<store::AppendResult> r) {
+    if (!r) {
+      metrics.rejected.inc();
+      return done(error_response(r.error()));
+    }
+    // Runs on the store thread in commit order, so publishing here keeps each tenant's seq
+    // order.
+    broker.publish(proto::encode_batch(r->tenant, r->points, index));
+    metrics.batches.inc();
+    metrics.points.inc(r->points.size());
+    std::string body = R"({"accepted":)";
+    proto::append_json_number(body, static_cast<std::uint64_t>(r->points.size()));
+    body += R"(,"last_seq":)";
+    proto::append_json_number(body, std::uint64_t{r->last_seq});
+    body += '}';
+    done(json_response(202, std::move(body)));
+  });
 }
 
 }  // namespace fleet::api

@@ -34,6 +34,7 @@ struct Server::Impl {
   Config config;
   std::unique_ptr<store::Store> store;
   std::vector<std::unique_ptr<net::Worker>> workers;
+  proto::DeviceIndex device_index;  // before the contexts that refer to it
   hub::LocalBroker broker;
   std::shared_ptr<const auth::DevIssuer> dev_issuer;
   std::shared_ptr<auth::KeySource> keys;
@@ -223,8 +224,9 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   // API and transport.
   api::IngestLimits limits;
   limits.max_body_bytes = config.http_max_body;
-  s.api_ctx = std::make_unique<api::ApiContext>(api::ApiContext{
-      *s.store, s.broker, *s.authenticator, SystemClock::instance(), limits, s.dev_issuer.get(), nullptr});
+  s.api_ctx = std::make_unique<api::ApiContext>(api::ApiContext{*s.store, s.broker, s.device_index,
+                                                                *s.authenticator, SystemClock::instance(),
+                                                                limits, s.dev_issuer.get(), nullptr});
   Impl* self = &s;
   s.api_ctx->not_ready_reason = [self]() -> std::string {
     if (self->net_ctx && self->net_ctx->stopping.load()) return "shutting down";
@@ -251,7 +253,7 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   // NOLINTNEXTLINE(modernize-make-unique)
   s.net_ctx = std::unique_ptr<net::NetContext>(
       new net::NetContext{no, *s.router, *s.authenticator, *s.store, SystemClock::instance(),
-                          s.static_files ? &*s.static_files : nullptr});
+                          s.static_files ? &*s.static_files : nullptr, s.device_index});
 
   s.listener = std::make_shared<net::Listener>(std::move(*acceptors), raw, *s.net_ctx);
 

@@ -36,7 +36,7 @@ struct BrokerMetrics {
 
 using BatchPtr = std::shared_ptr<const proto::EncodedBatch>;
 
-std::size_t cost(const proto::EncodedBatch& b) noexcept { return b.bytes.size(); }
+std::size_t cost(const proto::EncodedBatch& b) noexcept { return b.bytes.size() + b.compact.size(); }
 
 // One event of a waiting batch.
 struct Pick {
@@ -45,25 +45,12 @@ struct Pick {
 };
 
 // One batch of `tenant` holding `picks` (ascending seq), laid out as encode_batch lays out its own: each
-// event's bytes copied once, separated by ',', so that any run of its events is one valid slice.
+// event's JSON bytes copied once and its compact bytes rebased, so that any run of its events is one valid
+// slice in either format.
 BatchPtr merge(const TenantId& tenant, const std::vector<Pick>& picks) {
-  auto out = std::make_shared<proto::EncodedBatch>();
-  out->tenant = tenant;
-  std::size_t bytes = 0;
-  for (const Pick& p : picks) {
-    const auto& e = p.batch->events[p.index];
-    bytes += e.end - e.begin + 1;
-  }
-  out->bytes.reserve(bytes);
-  out->events.reserve(picks.size());
-  for (const Pick& p : picks) {
-    const auto& e = p.batch->events[p.index];
-    if (!out->bytes.empty()) out->bytes += ',';
-    const auto begin = static_cast<std::uint32_t>(out->bytes.size());
-    out->bytes.append(p.batch->bytes, e.begin, e.end - e.begin);
-    out->events.push_back({e.device, e.seq, begin, static_cast<std::uint32_t>(out->bytes.size())});
-  }
-  return out;
+  proto::BatchBuilder builder(tenant, picks.size());
+  for (const Pick& p : picks) builder.add(*p.batch, p.index);
+  return builder.finish();
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 #include "hub/outbox.hpp"
 
 #include <algorithm>
-#include <unordered_map>
 
 namespace fleet::hub {
 namespace {
@@ -60,38 +59,53 @@ void Outbox::push_recovered(Slice slice) {
 }
 
 void Outbox::coalesce() {
-  // Newest event per device wins; survivors keep their seq order. Runs only over the soft limit, so the
-  // allocation here is paid by slow clients, not by the fan-out of healthy ones.
-  std::unordered_map<std::string_view, std::pair<std::size_t, std::uint32_t>>
-      newest;  // device -> (slice, idx)
-  newest.reserve(events_);
+  // Newest event per device wins; survivors keep their seq order. Devices are told apart by their dense
+  // per-tenant index (proto::DeviceIndex; an outbox holds one tenant), so two passes over a scratch table
+  // indexed by it do the job: no hashing, no sorting, and no allocation once the table has grown. Runs
+  // over the soft limit and at each flush of a session that asked for coalescing.
+  thread_local std::vector<std::uint64_t> newest;  // index -> position of its newest event, or kNone
+  constexpr std::uint64_t kNone = ~std::uint64_t{0};
+  const auto position = [](std::size_t si, std::uint32_t i) { return (std::uint64_t{si} << 32) | i; };
+  std::size_t devices = 0;
   for (std::size_t si = head_; si < slices_.size(); ++si) {
     const Slice& s = slices_[si];
     for (std::uint32_t i = s.first; i < s.first + s.count; ++i) {
-      newest[s.batch->events[i].device.str()] = {si, i};
+      const std::uint32_t index = s.batch->events[i].index;
+      if (index >= newest.size()) newest.resize(std::max<std::size_t>(index + 1, newest.size() * 2), kNone);
+      if (newest[index] == kNone) ++devices;
+      newest[index] = position(si, i);
     }
   }
-  std::vector<std::pair<std::size_t, std::uint32_t>> keep;
-  keep.reserve(newest.size());
-  for (const auto& [device, pos] : newest) keep.push_back(pos);
-  std::sort(keep.begin(), keep.end());
-
+  if (devices == events_) {  // one event per device: nothing to drop (the common case at a flush)
+    for (std::size_t si = head_; si < slices_.size(); ++si) {
+      const Slice& s = slices_[si];
+      for (std::uint32_t i = s.first; i < s.first + s.count; ++i) newest[s.batch->events[i].index] = kNone;
+    }
+    return;
+  }
   std::vector<Slice> kept;
-  kept.reserve(keep.size());
+  kept.reserve(devices);
   std::size_t bytes = 0;
-  for (const auto& [si, idx] : keep) {
+  std::size_t events = 0;
+  for (std::size_t si = head_; si < slices_.size(); ++si) {
     const Slice& from = slices_[si];
-    // Merge runs of adjacent events of the same batch back into one slice.
-    if (!kept.empty() && kept.back().batch == from.batch && kept.back().first + kept.back().count == idx) {
-      bytes -= cost(kept.back());
-      ++kept.back().count;
-    } else {
-      kept.push_back(Slice{from.batch, idx, 1});
+    for (std::uint32_t i = from.first; i < from.first + from.count; ++i) {
+      std::uint64_t& slot = newest[from.batch->events[i].index];
+      if (slot != position(si, i)) continue;
+      slot = kNone;  // leaves the table clean for the next call
+      ++events;
+      // Merge runs of adjacent events of the same batch back into one slice.
+      if (!kept.empty() && kept.back().batch == from.batch && kept.back().first + kept.back().count == i) {
+        bytes -= cost(kept.back());
+        ++kept.back().count;
+      } else {
+        kept.push_back(Slice{from.batch, i, 1});
+      }
+      bytes += cost(kept.back());
     }
-    bytes += cost(kept.back());
   }
-  coalesced_ += events_ - keep.size();
-  events_ = keep.size();
+  coalesced_ += events_ - events;
+  events_ = events;
   bytes_ = bytes;
   slices_ = std::move(kept);
   head_ = 0;

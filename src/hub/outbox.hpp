@@ -67,9 +67,11 @@ class Outbox {
   // Events dropped by coalescing so far.
   std::uint64_t coalesced() const noexcept { return coalesced_; }
 
- private:
+  // Keeps only the newest queued event per device, in seq order (done by push() above the soft limit, and
+  // at each flush for a session that allows it). take() reports what went as skipped.
   void coalesce();
 
+ private:
   OutboxLimits limits_;
   // A vector consumed from head_ rather than a deque: an empty std::deque still allocates ~600 bytes,
   // which idle sessions would pay for nothing. Reset to empty whenever fully drained.

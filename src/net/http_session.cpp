@@ -69,6 +69,31 @@ void extract_resume(std::string_view query, WsStart& start) {
   start.resume = proto::ResumePosition{*seq, std::move(*epoch)};
 }
 
+// `?format=&flush_ms=&coalesce=` (docs/protocol.md, "Stream options").
+void extract_options(std::string_view query, WsStart& start) {
+  auto format = query_parameter(query, "format");
+  auto flush = query_parameter(query, "flush_ms");
+  auto coalesce = query_parameter(query, "coalesce");
+  if (!format && !flush && !coalesce) return;
+  proto::StreamOptions options;
+  if (format) {
+    const auto f = proto::parse_format(*format);
+    if (!f) return void(start.invalid_options = true);
+    options.format = *f;
+  }
+  if (flush) {
+    const auto ms = proto::parse_flush_ms(*flush);
+    if (!ms) return void(start.invalid_options = true);
+    options.flush_ms = *ms;
+  }
+  if (coalesce) {
+    const auto c = proto::parse_coalesce(*coalesce);
+    if (!c) return void(start.invalid_options = true);
+    options.coalesce = *c;
+  }
+  start.options = options;
+}
+
 }  // namespace
 
 HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx,
@@ -252,7 +277,7 @@ void HttpSession::upgrade(const http::request<http::string_body>& req, const std
       return respond(api::error_response(ErrorCode::forbidden, "origin not allowed"));
     }
   }
-  for (std::string_view name : {"token", "since", "epoch"}) {
+  for (std::string_view name : {"token", "since", "epoch", "format", "flush_ms", "coalesce"}) {
     if (query_parameter_count(query, name) > 1) {
       keep_alive_ = false;
       return respond(
@@ -262,6 +287,7 @@ void HttpSession::upgrade(const http::request<http::string_body>& req, const std
   WsStart start;
   start.token = extract_token(query, req[http::field::authorization]);
   extract_resume(query, start);
+  extract_options(query, start);
   if (ctx_.options.access_log) {
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);

@@ -13,6 +13,7 @@
 #include "hub/outbox.hpp"
 #include "net/body_budget.hpp"
 #include "net/connection_limiter.hpp"
+#include "proto/device_index.hpp"
 #include "store/store.hpp"
 
 namespace fleet::net {
@@ -46,6 +47,7 @@ struct NetContext {
   store::Store& store;
   const Clock& clock;
   const StaticFiles* static_files = nullptr;  // null when no --web-root
+  proto::DeviceIndex& device_index;           // compact indexes, shared with ingest's encoder
   std::atomic<std::size_t> ws_sessions{0};    // authenticated or not, counted against max_connections
   std::atomic<bool> stopping{false};
   ConnectionLimiter connections{options.connections};

@@ -69,6 +69,50 @@ void Worker::cancel_flush(WsSession* session) noexcept {
   std::replace(draining_.begin(), draining_.end(), session, static_cast<WsSession*>(nullptr));
 }
 
+namespace {
+bool later(const auto& a, const auto& b) noexcept { return a.due > b.due; }
+}  // namespace
+
+void Worker::schedule_window(WsSession* session, std::chrono::steady_clock::time_point due) {
+  windows_.push_back({due, session});
+  std::push_heap(windows_.begin(), windows_.end(),
+                 [](const Window& a, const Window& b) { return later(a, b); });
+  if (due < window_timer_due_) arm_windows();
+}
+
+void Worker::cancel_window(WsSession* session) noexcept {
+  for (Window& w : windows_) {
+    if (w.session == session) w.session = nullptr;
+  }
+  std::replace(due_.begin(), due_.end(), session, static_cast<WsSession*>(nullptr));
+}
+
+void Worker::arm_windows() {
+  window_timer_due_ = windows_.front().due;
+  window_timer_.expires_at(window_timer_due_);  // cancels a wait for a later deadline
+  window_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;  // re-armed for an earlier deadline, or stopping
+    on_windows();
+  });
+}
+
+void Worker::on_windows() {
+  window_timer_due_ = std::chrono::steady_clock::time_point::max();
+  const auto now = std::chrono::steady_clock::now();
+  const auto cmp = [](const Window& a, const Window& b) { return later(a, b); };
+  while (!windows_.empty() && windows_.front().due <= now) {
+    std::pop_heap(windows_.begin(), windows_.end(), cmp);
+    if (windows_.back().session != nullptr) due_.push_back(windows_.back().session);
+    windows_.pop_back();
+  }
+  // Collected first: a session's flush may arm a new window (it goes to the heap, not this list).
+  for (std::size_t i = 0; i < due_.size(); ++i) {  // NOLINT(modernize-loop-convert): cancel may null entries
+    if (WsSession* s = due_[i]) s->on_window();
+  }
+  due_.clear();
+  if (!windows_.empty()) arm_windows();
+}
+
 void Worker::drain() {
   drain_posted_ = false;
   draining_.swap(ready_);  // flushes may schedule again: they go to the next drain

@@ -48,6 +48,13 @@ class Worker {
   void schedule_flush(WsSession* session);
   void cancel_flush(WsSession* session) noexcept;
 
+  // Flush windows (docs/protocol.md, "Stream options"): calls session->on_window() at `due`. One timer
+  // per worker serves every windowed session (a min-heap of deadlines), so a window costs no timer of
+  // its own. The session keeps its own "armed" flag so it is scheduled at most once, and calls
+  // cancel_window from its destructor if still armed. Thread: this worker only.
+  void schedule_window(WsSession* session, std::chrono::steady_clock::time_point due);
+  void cancel_window(WsSession* session) noexcept;
+
   // Starts the periodic sweep that calls WsSession::on_sweep on every session in sessions(), unless it
   // runs already. It stops by itself when no session is left. Thread: this worker only.
   void start_sweep(std::chrono::milliseconds interval);
@@ -77,6 +84,8 @@ class Worker {
  private:
   void drain();
   void arm_sweep();
+  void arm_windows();
+  void on_windows();
   // Runs `loop` (the event loop or one poll of it) again after a handler throws, until it returns.
   void run_guarded(const std::function<void()>& loop) const;
 
@@ -89,6 +98,13 @@ class Worker {
   std::vector<WsSession*> ready_;     // sessions waiting for the next drain; null once cancelled
   std::vector<WsSession*> draining_;  // the drain in progress
   bool drain_posted_ = false;
+  struct Window {
+    std::chrono::steady_clock::time_point due;
+    WsSession* session;  // null once cancelled
+  };
+  std::vector<Window> windows_;  // min-heap by due
+  std::vector<WsSession*> due_;  // scratch: the windows ending now
+  std::chrono::steady_clock::time_point window_timer_due_ = std::chrono::steady_clock::time_point::max();
   bool sweeping_ = false;
   std::chrono::milliseconds sweep_interval_{250};
   std::array<char, 16 * 1024> read_scratch_{};
@@ -99,6 +115,7 @@ class Worker {
   boost::asio::io_context io_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
   boost::asio::steady_timer sweep_timer_{io_};
+  boost::asio::steady_timer window_timer_{io_};
   std::atomic<bool> accepting_{true};  // cleared by stop(): post() refuses from then on
   std::thread thread_;
 };

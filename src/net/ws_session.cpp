@@ -31,6 +31,8 @@ constexpr std::size_t kDrainBudget = 64 * 1024;
 // Answers (pongs) queued behind a write the peer does not read: past this many, reading stops until the
 // write moves, so a client that sends pings but reads nothing cannot grow our queue.
 constexpr std::size_t kMaxQueuedControl = 16;
+// A flush window ends early once this much is queued: frames stay moderate, and a burst is not held.
+constexpr std::size_t kWindowFlushBytes = 64 * 1024;
 
 struct WsMetrics {
   obs::Registry& r = obs::Registry::global();
@@ -165,6 +167,7 @@ WsSession::WsSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetC
 
 WsSession::~WsSession() {
   if (flush_queued_) worker_.cancel_flush(this);
+  if (window_armed_) worker_.cancel_window(this);
   leave_hub();
   worker_.sessions().erase(this);
   ctx_.ws_sessions.fetch_sub(1, std::memory_order_relaxed);
@@ -174,6 +177,10 @@ WsSession::~WsSession() {
 void WsSession::run(std::string switching_protocols, WsStart start, std::string_view early_bytes) {
   control_.push_back(OutFrame{std::move(switching_protocols), {}, 0});
   resume_ = std::move(start.resume);
+  if (start.options) {
+    options_ = *start.options;
+    options_asked_ = true;
+  }
   if (ctx_.stopping.load()) {
     close(proto::CloseReason::shutdown);
   } else if (ctx_.ws_sessions.load(std::memory_order_relaxed) > ctx_.options.max_connections) {
@@ -181,6 +188,8 @@ void WsSession::run(std::string switching_protocols, WsStart start, std::string_
     close(proto::CloseReason::server_busy);
   } else if (start.invalid_resume) {
     close(proto::CloseReason::invalid_resume);
+  } else if (start.invalid_options) {
+    close(proto::CloseReason::invalid_options);
   } else if (!start.token) {
     phase_ = Phase::awaiting_auth;  // the first message authenticates, within the handshake deadline
   } else {
@@ -243,7 +252,9 @@ void WsSession::on_auth(auth::AuthOutcome outcome) {
                      0,
                      ctx_.store.epoch(tenant_),
                      ctx_.options.token_grace_s,
+                     std::nullopt,
                      std::nullopt};
+  if (options_asked_) hello.options = options_;
   if (resume_) return resume(std::move(hello));
   request_snapshot(std::move(hello));
 }
@@ -306,7 +317,7 @@ void WsSession::on_recovery(proto::Hello hello, Result<store::Recovery> recovery
   std::vector<hub::Slice>& slices = worker_.slice_scratch();
   slices.clear();
   if (!recover_through_ring(*recovery, slices)) {
-    auto batch = proto::encode_batch(tenant_, recovery->points);
+    auto batch = proto::encode_batch(tenant_, recovery->points, ctx_.device_index);
     if (batch->bytes.size() > ctx_.options.outbox.hard_bytes) {
       m.resume_snapshot.inc();
       hello.recovered = false;
@@ -336,7 +347,8 @@ bool WsSession::recover_through_ring(const store::Recovery& recovery, std::vecto
         std::find_if(older.begin(), older.end(), [&](const StoredPoint& p) { return p.seq >= span->first; });
     older = older.first(static_cast<std::size_t>(end - older.begin()));
   }
-  if (!older.empty()) ring.seed(proto::encode_batch(tenant_, older), recovery.seq, Clock::now());
+  if (!older.empty())
+    ring.seed(proto::encode_batch(tenant_, older, ctx_.device_index), recovery.seq, Clock::now());
   auto found = ring.collect(tenant_, resume_->since, out);
   if (found && found->bytes <= ctx_.options.outbox.hard_bytes) return true;
   out.clear();
@@ -362,7 +374,17 @@ void WsSession::on_snapshot(proto::Hello hello, Result<store::Snapshot> snapshot
   }
   hello.seq = snapshot->seq;
   queue(ws::Opcode::text, proto::encode_hello(hello));
-  queue(ws::Opcode::text, proto::encode_snapshot(snapshot->seq, snapshot->devices));
+  if (options_.format == proto::Format::compact) {
+    std::vector<std::uint32_t> indexes(snapshot->devices.size());
+    {
+      auto table = ctx_.device_index.tenant(tenant_);
+      for (std::size_t i = 0; i < indexes.size(); ++i) indexes[i] = table.of(snapshot->devices[i].id);
+    }
+    for (std::uint32_t i : indexes) announce(i);
+    queue(ws::Opcode::text, proto::encode_snapshot(snapshot->seq, snapshot->devices, indexes));
+  } else {
+    queue(ws::Opcode::text, proto::encode_snapshot(snapshot->seq, snapshot->devices));
+  }
   outbox_.drop_through(snapshot->seq);
   go_live();
 }
@@ -394,6 +416,7 @@ void WsSession::on_auth_message(proto::ClientMessage message) {
   if (!take_auth_allowance()) return close(proto::CloseReason::auth_rate);
   if (message.kind == Kind::malformed_auth) return close(proto::CloseReason::policy);
   if (message.kind == Kind::invalid_resume) return close(proto::CloseReason::invalid_resume);
+  if (message.kind == Kind::invalid_options) return close(proto::CloseReason::invalid_options);
   switch (phase_) {
     case Phase::awaiting_auth:
       if (message.token.empty()) {
@@ -401,6 +424,10 @@ void WsSession::on_auth_message(proto::ClientMessage message) {
         return close(proto::CloseReason::missing_token);
       }
       if (message.resume) resume_ = std::move(message.resume);
+      if (message.options) {
+        options_ = *message.options;
+        options_asked_ = true;
+      }
       return authenticate(message.token);
     case Phase::authenticating:
     case Phase::starting:
@@ -516,7 +543,8 @@ void WsSession::on_text(std::string_view message) {
   if (phase_ == Phase::closing || phase_ == Phase::closed) return;  // nothing is answered after a close
   proto::ClientMessage m = proto::decode_client_message(message);
   using Kind = proto::ClientMessage::Kind;
-  if (m.kind == Kind::auth || m.kind == Kind::malformed_auth || m.kind == Kind::invalid_resume) {
+  if (m.kind == Kind::auth || m.kind == Kind::malformed_auth || m.kind == Kind::invalid_resume ||
+      m.kind == Kind::invalid_options) {
     return on_auth_message(std::move(m));
   }
   if (phase_ == Phase::awaiting_auth) {  // anything but auth first: this connection has no token
@@ -562,6 +590,15 @@ bool WsSession::has_output() const noexcept {
 void WsSession::on_ready() {
   if (flush_queued_ || writing_ || phase_ != Phase::live)
     return;  // a stuck write drains the outbox when it moves
+  if (options_.flush_ms > 0 && outbox_.bytes() < kWindowFlushBytes) {
+    // Hold what comes in until the window ends: fewer, larger frames. The window starts with the first
+    // event queued, so none waits longer than flush_ms (plus the write ahead of it).
+    if (!window_armed_) {
+      window_armed_ = true;
+      worker_.schedule_window(this, Clock::now() + std::chrono::milliseconds(options_.flush_ms));
+    }
+    return;
+  }
   flush_queued_ = true;
   worker_.schedule_flush(this);
 }
@@ -569,6 +606,11 @@ void WsSession::on_ready() {
 void WsSession::flush_now() {
   flush_queued_ = false;
   flush();
+}
+
+void WsSession::on_window() {
+  window_armed_ = false;
+  if (phase_ == Phase::live) flush();
 }
 
 void WsSession::flush() {
@@ -621,8 +663,11 @@ void WsSession::flush() {
 void WsSession::gather_telemetry(std::vector<iovec>& iov) {
   auto& slices = worker_.slice_scratch();
   slices.clear();
+  // A session that allows it gets only the newest queued event per device (explained by `skipped`).
+  if (options_.coalesce && outbox_.events() > 1) outbox_.coalesce();
   std::uint64_t skipped = 0;
   outbox_.take(slices, ctx_.options.max_frame_bytes, &skipped);
+  if (options_.format == proto::Format::compact) return gather_compact(iov, slices, skipped);
   // After coalescing the head says how many events were left out (docs/protocol.md): a few bytes the
   // session keeps, since the iovec must point at them until the write completes.
   std::string_view head = proto::kTelemetryHead;
@@ -646,6 +691,60 @@ void WsSession::gather_telemetry(std::vector<iovec>& iov) {
   }
   add(proto::kTelemetryTail.data(), proto::kTelemetryTail.size());
   auto& m = WsMetrics::get();
+  m.frames.inc();
+  m.bytes.inc(payload);
+}
+
+bool WsSession::announce(std::uint32_t index) {
+  if (index >= announced_.size()) announced_.resize(std::max<std::size_t>(index + 1, announced_.size() * 2));
+  if (announced_[index]) return false;
+  announced_[index] = true;
+  return true;
+}
+
+void WsSession::gather_compact(std::vector<iovec>& iov, std::span<const hub::Slice> slices,
+                               std::uint64_t skipped) {
+  const auto add = [&iov](const void* p, std::size_t n) { iov.push_back({const_cast<void*>(p), n}); };
+  auto& m = WsMetrics::get();
+  // Indexes this connection has not named yet go out first, in one `devices` frame (docs/protocol.md).
+  to_announce_.clear();
+  for (const hub::Slice& s : slices) {
+    for (std::uint32_t i = s.first; i < s.first + s.count; ++i) {
+      const auto& e = s.batch->events[i];
+      if (announce(e.index)) to_announce_.push_back({e.index, e.device.str()});
+    }
+  }
+  if (!to_announce_.empty()) {
+    announce_ = proto::encode_devices(to_announce_);
+    add(announce_header_.data(), ws::encode_header(ws::Opcode::text, announce_.size(), announce_header_));
+    add(announce_.data(), announce_.size());
+    m.frames.inc();
+    m.bytes.inc(announce_.size());
+  }
+  std::string_view head = proto::kCompactHead;
+  if (skipped > 0) {
+    skipped_head_.assign(proto::kCompactSkippedHead);
+    skipped_head_ += std::to_string(skipped);
+    skipped_head_ += proto::kCompactSkippedMid;
+    head = skipped_head_;
+  }
+  std::size_t payload = head.size() + proto::kTelemetryTail.size();
+  for (std::size_t i = 0; i < slices.size(); ++i) {
+    const hub::Slice& s = slices[i];
+    payload += s.batch->compact_head.size() + s.batch->compact_slice(s.first, s.count).size() +
+               proto::kChunkTail.size() + (i > 0 ? 1 : 0);
+  }
+  add(telemetry_header_.data(), ws::encode_header(ws::Opcode::text, payload, telemetry_header_));
+  add(head.data(), head.size());
+  for (std::size_t i = 0; i < slices.size(); ++i) {
+    const hub::Slice& s = slices[i];
+    if (i > 0) add(&kComma, 1);
+    add(s.batch->compact_head.data(), s.batch->compact_head.size());
+    const std::string_view bytes = s.batch->compact_slice(s.first, s.count);
+    add(bytes.data(), bytes.size());
+    add(proto::kChunkTail.data(), proto::kChunkTail.size());
+  }
+  add(proto::kTelemetryTail.data(), proto::kTelemetryTail.size());
   m.frames.inc();
   m.bytes.inc(payload);
 }

@@ -43,6 +43,8 @@ struct WsStart {
   std::optional<std::string> token;
   std::optional<proto::ResumePosition> resume;  // `?since=&epoch=`
   bool invalid_resume = false;                  // one of them malformed, or one without the other
+  std::optional<proto::StreamOptions> options;  // `?format=&flush_ms=&coalesce=`
+  bool invalid_options = false;                 // one of them malformed
 };
 
 // When a session with a token expiring at `exp_s` must end, in wall-clock ms: (exp_s + grace_s) * 1000,
@@ -72,6 +74,8 @@ class WsSession final : public std::enable_shared_from_this<WsSession>,
   void on_overflow() override { close(proto::CloseReason::slow_consumer); }
   // Called by the worker's drain.
   void flush_now();
+  // Called by the worker when this session's flush window ends.
+  void on_window();
   // Called by the worker's sweep with the current time. Never destroys a session synchronously.
   void on_sweep(std::chrono::steady_clock::time_point now);
 
@@ -146,6 +150,10 @@ class WsSession final : public std::enable_shared_from_this<WsSession>,
   bool has_output() const noexcept;
   // Appends the next telemetry frame (from the outbox) to the worker's gather list.
   void gather_telemetry(std::vector<iovec>& iov);
+  // The compact form of that frame, preceded by a `devices` frame naming indexes not announced yet.
+  void gather_compact(std::vector<iovec>& iov, std::span<const hub::Slice> slices, std::uint64_t skipped);
+  // Marks `index` announced on this connection; true when it was not yet.
+  bool announce(std::uint32_t index);
   void write_done();
   // The write in flight ends with our echo of the peer's clean close: send it with MSG_MORE, so it leaves
   // in the FIN's segment.
@@ -185,7 +193,14 @@ class WsSession final : public std::enable_shared_from_this<WsSession>,
   std::vector<iovec> rest_;           // what is left of that write
   std::size_t rest_pos_ = 0;
   ws::HeaderBytes telemetry_header_{};
-  std::string skipped_head_;  // the telemetry head with `skipped`, when the frame being written has one
+  std::string skipped_head_;      // the telemetry head with `skipped`, when the frame being written has one
+  proto::StreamOptions options_;  // fixed at the start (docs/protocol.md, "Stream options")
+  bool options_asked_ = false;    // the client sent options: hello echoes them
+  bool window_armed_ = false;     // a flush window is scheduled with the worker
+  std::vector<bool> announced_;   // compact: the device indexes this connection has named
+  std::vector<proto::IndexedDevice> to_announce_;  // scratch of one gather
+  std::string announce_;                           // the `devices` frame of the write in flight
+  ws::HeaderBytes announce_header_{};
   Phase phase_ = Phase::authenticating;
   proto::CloseReason close_reason_ = proto::CloseReason::normal;
   bool subscribed_ = false;

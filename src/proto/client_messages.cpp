@@ -27,12 +27,42 @@ std::optional<Seq> json_since(const boost::json::value& v) noexcept {
   return std::nullopt;  // negative, too large, fractional (a double) or not a number
 }
 
+// format, flush_ms and coalesce (docs/protocol.md, "Stream options"); nullopt in `ok` when malformed.
+std::optional<StreamOptions> json_options(const boost::json::object& o, bool& ok) {
+  const auto* format = o.if_contains("format");
+  const auto* flush = o.if_contains("flush_ms");
+  const auto* coalesce = o.if_contains("coalesce");
+  ok = true;
+  if (format == nullptr && flush == nullptr && coalesce == nullptr) return std::nullopt;
+  StreamOptions options;
+  if (format != nullptr) {
+    const auto f = format->is_string() ? parse_format(format->get_string()) : std::nullopt;
+    if (!f) ok = false;
+    options.format = f.value_or(Format::json);
+  }
+  if (flush != nullptr) {
+    const bool in_range =
+        (flush->is_int64() && flush->get_int64() >= 0 && flush->get_int64() <= kMaxFlushMs) ||
+        (flush->is_uint64() && flush->get_uint64() <= kMaxFlushMs);
+    if (!in_range) ok = false;
+    if (in_range) options.flush_ms = static_cast<std::uint32_t>(flush->to_number<std::uint64_t>());
+  }
+  if (coalesce != nullptr) {
+    if (!coalesce->is_bool()) ok = false;
+    options.coalesce = coalesce->is_bool() && coalesce->get_bool();
+  }
+  return options;
+}
+
 ClientMessage decode_auth(const boost::json::object& o) {
   ClientMessage m;
   const auto* token = o.if_contains("token");
   for (const auto& member : o) {
     const std::string_view k = member.key();
-    if (k != "type" && k != "token" && k != "since" && k != "epoch") return {Kind::malformed_auth, {}, {}};
+    if (k != "type" && k != "token" && k != "since" && k != "epoch" && k != "format" && k != "flush_ms" &&
+        k != "coalesce") {
+      return {Kind::malformed_auth, {}, {}};
+    }
   }
   if (token == nullptr || !token->is_string()) return {Kind::malformed_auth, {}, {}};
   const auto* since = o.if_contains("since");
@@ -44,6 +74,9 @@ ClientMessage decode_auth(const boost::json::object& o) {
     if (!seq || !is_valid_epoch(e)) return {Kind::invalid_resume, {}, {}};
     m.resume = ResumePosition{*seq, std::string(e)};
   }
+  bool options_ok = true;
+  m.options = json_options(o, options_ok);
+  if (!options_ok) return {Kind::invalid_options, {}, {}};
   m.kind = Kind::auth;
   m.token = token->get_string();
   return m;

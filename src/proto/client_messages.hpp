@@ -1,6 +1,7 @@
 #pragma once
 // Client -> server WebSocket messages as the server reads them (docs/protocol.md, "Client → server"):
-// `auth` (first-message authentication and in-band refresh, with an optional resume position) and `ping`.
+// `auth` (first-message authentication and in-band refresh, with an optional resume position and stream
+// options) and `ping`.
 // Strict: an `auth` message with a wrong shape is an error the server closes for, never a guess.
 #include <cstdint>
 #include <optional>
@@ -8,6 +9,7 @@
 #include <string_view>
 
 #include "core/ids.hpp"
+#include "proto/stream_options.hpp"
 
 namespace fleet::proto {
 
@@ -23,15 +25,17 @@ inline constexpr std::size_t kMaxEpochSize = 64;
 
 struct ClientMessage {
   enum class Kind : std::uint8_t {
-    auth,            // `token` (non-empty unless the client sent ""), `resume` when since/epoch were sent
-    ping,            // {"type":"ping"}
-    other,           // not JSON, not an object, or another type: ignored (reserved for later versions)
-    malformed_auth,  // type "auth" with a missing or non-string token, or unknown members
-    invalid_resume,  // type "auth" with a malformed since/epoch, or one without the other
+    auth,             // `token` (non-empty unless the client sent ""), `resume` when since/epoch were sent
+    ping,             // {"type":"ping"}
+    other,            // not JSON, not an object, or another type: ignored (reserved for later versions)
+    malformed_auth,   // type "auth" with a missing or non-string token, or unknown members
+    invalid_resume,   // type "auth" with a malformed since/epoch, or one without the other
+    invalid_options,  // type "auth" with a malformed format, flush_ms or coalesce
   };
   Kind kind = Kind::other;
   std::string token;
   std::optional<ResumePosition> resume;
+  std::optional<StreamOptions> options;  // when the client sent any of format, flush_ms, coalesce
 };
 
 ClientMessage decode_client_message(std::string_view text);

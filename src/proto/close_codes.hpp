@@ -19,6 +19,7 @@ enum class CloseReason {
   token_mismatch,   // 1008: an in-band refresh carried another user's token
   auth_rate,        // 1008: auth messages faster than the documented rate
   invalid_resume,   // 1008: malformed since / epoch
+  invalid_options,  // 1008: malformed stream options (format, flush_ms, coalesce)
   no_organization,  // 1008: a valid token without an organization (personal account)
   pending_session,  // 1008: Clerk session still pending (sts: "pending")
   policy,           // 1008: client broke the protocol (e.g. unexpected message)
@@ -50,6 +51,7 @@ constexpr CloseInfo close_info(CloseReason r) noexcept {
     case CloseReason::token_mismatch: return {1008, "Token mismatch", false};
     case CloseReason::auth_rate: return {1008, "Too many auth messages", false};
     case CloseReason::invalid_resume: return {1008, "Invalid resume", false};
+    case CloseReason::invalid_options: return {1008, "Invalid options", false};
     case CloseReason::no_organization: return {1008, "No organization", false};
     case CloseReason::pending_session: return {1008, "Session pending", false};
     case CloseReason::policy: return {1008, "Protocol violation", false};

@@ -1,5 +1,7 @@
 #include "proto/messages.hpp"
 
+#include <cmath>
+
 #include "proto/json_writer.hpp"
 
 namespace fleet::proto {
@@ -10,6 +12,49 @@ void field(std::string& out, std::string_view name, double v) {
   out += name;
   out += "\":";
   append_json_number(out, v);
+}
+
+// A compact optional member: its value, or null when absent (trailing nulls are trimmed by the caller).
+void compact_optional(std::string& out, const std::optional<double>& v) {
+  out += ',';
+  if (v) {
+    append_json_number(out, *v);
+  } else {
+    out += "null";
+  }
+}
+
+// Micro-degrees, the map's precision (docs/protocol.md): |lat|, |lon| <= 180 keeps this far inside int64.
+std::int64_t micro_degrees(double deg) noexcept { return std::llround(deg * 1e6); }
+
+// The base-independent part of a compact event: i,lat_e6,lon_e6[,optional...]] (note the closing ']').
+void append_compact_rest(std::string& out, const TelemetryPoint& p, std::uint32_t index) {
+  append_json_number(out, std::uint64_t{index});
+  out += ',';
+  append_json_number(out, micro_degrees(p.lat));
+  out += ',';
+  append_json_number(out, micro_degrees(p.lon));
+  const std::optional<double>* optional[] = {&p.speed_kph, &p.heading_deg, &p.altitude_m, &p.accuracy_m,
+                                             &p.battery_pct};
+  std::size_t present = 0;  // how many optional slots to write: up to the last one the device sent
+  for (std::size_t i = 0; i < std::size(optional); ++i) {
+    if (optional[i]->has_value()) present = i + 1;
+  }
+  if (!p.attributes_json.empty()) present = std::size(optional);
+  for (std::size_t i = 0; i < present; ++i) compact_optional(out, *optional[i]);
+  if (!p.attributes_json.empty()) {
+    out += ',';
+    out += p.attributes_json;
+  }
+  out += ']';
+}
+
+void append_offsets(std::string& out, Seq seq, Seq seq0, std::int64_t ts, std::int64_t ts0) {
+  out += '[';
+  append_json_number(out, std::uint64_t{seq - seq0});
+  out += ',';
+  append_json_number(out, ts - ts0);
+  out += ',';
 }
 
 }  // namespace
@@ -36,6 +81,13 @@ std::string encode_hello(const Hello& h) {
   out += R"(,"token_grace_s":)";
   append_json_number(out, h.token_grace_s);
   if (h.recovered) out += *h.recovered ? R"(,"recovered":true)" : R"(,"recovered":false)";
+  if (h.options) {
+    out += R"(,"format":")";
+    out += format_name(h.options->format);
+    out += R"(","flush_ms":)";
+    append_json_number(out, std::uint64_t{h.options->flush_ms});
+    out += h.options->coalesce ? R"(,"coalesce":true)" : R"(,"coalesce":false)";
+  }
   out += '}';
   return out;
 }
@@ -69,20 +121,24 @@ void append_event(std::string& out, const StoredPoint& sp) {
   out += '}';
 }
 
-std::string encode_snapshot(Seq seq, std::span<const Device> devices) {
+std::string encode_snapshot(Seq seq, std::span<const Device> devices,
+                            std::span<const std::uint32_t> indexes) {
   std::string out;
   out.reserve(64 + devices.size() * 200);
   out += R"({"type":"snapshot","seq":)";
   append_json_number(out, std::uint64_t{seq});
   out += R"(,"devices":[)";
-  bool first = true;
-  for (const Device& d : devices) {
-    if (!first) out += ',';
-    first = false;
+  for (std::size_t k = 0; k < devices.size(); ++k) {
+    const Device& d = devices[k];
+    if (k > 0) out += ',';
     out += R"({"id":)";
     append_json_string(out, d.id.str());
     out += R"(,"name":)";
     append_json_string(out, d.name);
+    if (k < indexes.size()) {
+      out += R"(,"i":)";
+      append_json_number(out, std::uint64_t{indexes[k]});
+    }
     out += R"(,"last":)";
     if (d.last) {
       append_event(out, *d.last);
@@ -95,18 +151,90 @@ std::string encode_snapshot(Seq seq, std::span<const Device> devices) {
   return out;
 }
 
-std::shared_ptr<const EncodedBatch> encode_batch(TenantId tenant, std::span<const StoredPoint> points) {
-  auto batch = std::make_shared<EncodedBatch>();
-  batch->tenant = std::move(tenant);
-  batch->bytes.reserve(points.size() * 180);
-  batch->events.reserve(points.size());
-  for (const StoredPoint& p : points) {
-    if (!batch->bytes.empty()) batch->bytes += ',';
-    const auto begin = static_cast<std::uint32_t>(batch->bytes.size());
-    append_event(batch->bytes, p);
-    batch->events.push_back({p.device, p.seq, begin, static_cast<std::uint32_t>(batch->bytes.size())});
+std::string encode_devices(std::span<const IndexedDevice> devices) {
+  std::string out;
+  out.reserve(32 + devices.size() * 56);
+  out += R"({"type":"devices","devices":[)";
+  for (std::size_t k = 0; k < devices.size(); ++k) {
+    if (k > 0) out += ',';
+    out += R"({"i":)";
+    append_json_number(out, std::uint64_t{devices[k].index});
+    out += R"(,"id":)";
+    append_json_string(out, devices[k].id);
+    out += '}';
   }
-  return batch;
+  out += "]}";
+  return out;
+}
+
+BatchBuilder::BatchBuilder(TenantId tenant, std::size_t events_hint)
+    : batch_(std::make_shared<EncodedBatch>()) {
+  batch_->tenant = std::move(tenant);
+  batch_->bytes.reserve(events_hint * 180);
+  batch_->compact.reserve(events_hint * 48);
+  batch_->events.reserve(events_hint);
+}
+
+void BatchBuilder::begin_event(Seq seq, std::int64_t ts) {
+  if (batch_->events.empty()) {
+    seq0_ = seq;
+    ts0_ = ts;
+  } else {
+    batch_->bytes += ',';
+    batch_->compact += ',';
+  }
+}
+
+void BatchBuilder::add(const StoredPoint& p, std::uint32_t index) {
+  begin_event(p.seq, p.point.ts_ms);
+  EncodedBatch::Event e{p.device, p.seq, p.point.ts_ms, index};
+  e.begin = static_cast<std::uint32_t>(batch_->bytes.size());
+  append_event(batch_->bytes, p);
+  e.end = static_cast<std::uint32_t>(batch_->bytes.size());
+  e.cbegin = static_cast<std::uint32_t>(batch_->compact.size());
+  append_offsets(batch_->compact, p.seq, seq0_, p.point.ts_ms, ts0_);
+  e.crest = static_cast<std::uint32_t>(batch_->compact.size());
+  append_compact_rest(batch_->compact, p.point, index);
+  e.cend = static_cast<std::uint32_t>(batch_->compact.size());
+  batch_->events.push_back(std::move(e));
+}
+
+void BatchBuilder::add(const EncodedBatch& from, std::size_t event) {
+  const EncodedBatch::Event& src = from.events[event];
+  begin_event(src.seq, src.ts_ms);
+  EncodedBatch::Event e{src.device, src.seq, src.ts_ms, src.index};
+  e.begin = static_cast<std::uint32_t>(batch_->bytes.size());
+  batch_->bytes.append(from.bytes, src.begin, src.end - src.begin);
+  e.end = static_cast<std::uint32_t>(batch_->bytes.size());
+  e.cbegin = static_cast<std::uint32_t>(batch_->compact.size());
+  append_offsets(batch_->compact, src.seq, seq0_, src.ts_ms, ts0_);
+  e.crest = static_cast<std::uint32_t>(batch_->compact.size());
+  batch_->compact.append(from.compact, src.crest, src.cend - src.crest);
+  e.cend = static_cast<std::uint32_t>(batch_->compact.size());
+  batch_->events.push_back(std::move(e));
+}
+
+std::shared_ptr<const EncodedBatch> BatchBuilder::finish() {
+  std::string& head = batch_->compact_head;
+  head += '[';
+  append_json_number(head, std::uint64_t{seq0_});
+  head += ',';
+  append_json_number(head, ts0_);
+  head += ',';
+  return std::move(batch_);
+}
+
+std::shared_ptr<const EncodedBatch> encode_batch(TenantId tenant, std::span<const StoredPoint> points,
+                                                 DeviceIndex& index) {
+  // Indexes first, so the registry's lock is not held while encoding.
+  std::vector<std::uint32_t> indexes(points.size());
+  {
+    auto devices = index.tenant(tenant);
+    for (std::size_t k = 0; k < points.size(); ++k) indexes[k] = devices.of(points[k].device);
+  }
+  BatchBuilder builder(std::move(tenant), points.size());
+  for (std::size_t k = 0; k < points.size(); ++k) builder.add(points[k], indexes[k]);
+  return builder.finish();
 }
 
 std::string encode_telemetry(std::span<const StoredPoint> points) {

@@ -52,7 +52,10 @@ struct Recorder : hub::Subscriber {
 
 class RouterTest : public ::testing::Test {
  protected:
-  RouterTest() : store_(clock_), ctx_{store_, broker_, auth_, clock_, {}, nullptr, nullptr}, router_(ctx_) {
+  RouterTest()
+      : store_(clock_),
+        ctx_{store_, broker_, device_index_, auth_, clock_, {}, nullptr, nullptr},
+        router_(ctx_) {
     broker_.add_shard([](std::function<void()> task) { task(); }, hub_);
   }
 
@@ -78,6 +81,7 @@ class RouterTest : public ::testing::Test {
   ManualClock clock_{1'795'000'000'000};
   store::MemoryStore store_;
   hub::TenantHub hub_;
+  proto::DeviceIndex device_index_;
   hub::LocalBroker broker_;
   FakeAuthenticator auth_;
   ApiContext ctx_;

@@ -64,7 +64,7 @@ class RefusingStore final : public store::Store {
 
 class StorageErrorsTest : public ::testing::Test {
  protected:
-  StorageErrorsTest() : ctx_{store_, broker_, auth_, clock_, {}, nullptr, nullptr} {
+  StorageErrorsTest() : ctx_{store_, broker_, device_index_, auth_, clock_, {}, nullptr, nullptr} {
     broker_.add_shard([](std::function<void()> task) { task(); }, hub_);
   }
 
@@ -94,6 +94,7 @@ class StorageErrorsTest : public ::testing::Test {
   ManualClock clock_{1'795'000'000'000};
   RefusingStore store_;
   hub::TenantHub hub_;
+  proto::DeviceIndex device_index_;
   hub::LocalBroker broker_;
   NoAuthenticator auth_;
   ApiContext ctx_;

@@ -42,7 +42,8 @@ std::shared_ptr<const proto::EncodedBatch> batch(const std::string& tenant,
     p.point.ts_ms = static_cast<std::int64_t>(seq);
     points.push_back(p);
   }
-  return proto::encode_batch(TenantId(tenant), points);
+  static proto::DeviceIndex device_index;
+  return proto::encode_batch(TenantId(tenant), points, device_index);
 }
 
 std::int64_t gauge(const char* name) { return obs::Registry::global().gauge(name, "").value(); }

@@ -16,7 +16,8 @@ std::shared_ptr<const proto::EncodedBatch> batch(Seq first_seq, std::vector<std:
     p.point.lon = 2;
     points.push_back(p);
   }
-  return proto::encode_batch(TenantId("org"), points);
+  static proto::DeviceIndex device_index;
+  return proto::encode_batch(TenantId("org"), points, device_index);
 }
 
 std::vector<Seq> seqs_of(const std::vector<Slice>& slices) {
@@ -172,6 +173,37 @@ TEST(Outbox, RecoveredEventsAreNeverCoalesced) {
   EXPECT_EQ(box.events(), 5u);
   EXPECT_EQ(box.coalesced(), 0u);
   EXPECT_EQ(seqs(box), (std::vector<Seq>{1, 2, 3, 4, 5}));
+}
+
+TEST(Outbox, CoalesceOnDemandKeepsTheNewestPerDeviceUnderTheSoftLimitToo) {
+  Outbox box;  // far under the soft limit: only an explicit coalesce() (a session's flush) drops
+  box.push(batch(1, {"a", "b"}));
+  box.push(batch(3, {"a", "c"}));
+  box.push(batch(5, {"b"}));
+  EXPECT_EQ(box.coalesced(), 0u);
+  box.coalesce();
+  EXPECT_EQ(box.coalesced(), 2u);
+  EXPECT_EQ(box.events(), 3u);
+  std::vector<Slice> out;
+  std::uint64_t skipped = 0;
+  box.take(out, SIZE_MAX, &skipped);
+  EXPECT_EQ(seqs_of(out), (std::vector<Seq>{3, 4, 5}));  // a@3, c@4, b@5, in seq order
+  EXPECT_EQ(skipped, 2u);
+  EXPECT_EQ(out.size(), 2u) << "a@3 and c@4 stay one slice of their batch";
+}
+
+TEST(Outbox, CoalesceWithOneEventPerDeviceChangesNothing) {
+  Outbox box;
+  box.push(batch(1, {"a", "b"}));
+  box.push(batch(3, {"c"}));
+  const std::size_t bytes = box.bytes();
+  box.coalesce();
+  EXPECT_EQ(box.coalesced(), 0u);
+  EXPECT_EQ(box.bytes(), bytes);
+  // And the scratch table is clean: a later coalesce still sees every device afresh.
+  box.push(batch(4, {"a"}));
+  box.coalesce();
+  EXPECT_EQ(seqs(box), (std::vector<Seq>{2, 3, 4}));
 }
 
 }  // namespace

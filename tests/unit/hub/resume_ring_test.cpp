@@ -19,7 +19,8 @@ std::shared_ptr<const proto::EncodedBatch> batch(const std::string& tenant, Seq 
     p.point.lon = 2;
     points.push_back(p);
   }
-  return proto::encode_batch(TenantId(tenant), points);
+  static proto::DeviceIndex device_index;
+  return proto::encode_batch(TenantId(tenant), points, device_index);
 }
 
 std::vector<Seq> seqs(const std::vector<Slice>& slices) {

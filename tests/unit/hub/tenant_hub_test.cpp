@@ -21,7 +21,8 @@ std::shared_ptr<const proto::EncodedBatch> batch(const std::string& tenant, Seq 
   p.seq = seq;
   p.device = DeviceId(device);
   p.point.ts_ms = 1;
-  return proto::encode_batch(TenantId(tenant), std::vector<StoredPoint>{p});
+  static proto::DeviceIndex device_index;
+  return proto::encode_batch(TenantId(tenant), std::vector<StoredPoint>{p}, device_index);
 }
 
 TEST(TenantHub, DeliversOnlyToTheBatchesTenant) {

@@ -77,5 +77,40 @@ TEST(ClientMessages, QuerySinceAndEpochRules) {
   EXPECT_FALSE(is_valid_epoch("é"));
 }
 
+TEST(ClientMessages, StreamOptionsAreParsedStrictly) {
+  auto none = decode_client_message(R"({"type":"auth","token":"t"})");
+  EXPECT_FALSE(none.options) << "nothing asked: nothing to echo, today's stream";
+
+  auto all = decode_client_message(
+      R"({"type":"auth","token":"t","format":"compact","flush_ms":50,"coalesce":true})");
+  ASSERT_EQ(all.kind, Kind::auth);
+  ASSERT_TRUE(all.options);
+  EXPECT_EQ(*all.options, (StreamOptions{Format::compact, 50, true}));
+
+  auto one = decode_client_message(R"({"type":"auth","token":"t","flush_ms":1000})");
+  ASSERT_TRUE(one.options);
+  EXPECT_EQ(*one.options, (StreamOptions{Format::json, 1000, false}));
+
+  for (const char* text :
+       {R"({"type":"auth","token":"t","format":"xml"})", R"({"type":"auth","token":"t","format":null})",
+        R"({"type":"auth","token":"t","flush_ms":1001})", R"({"type":"auth","token":"t","flush_ms":-1})",
+        R"({"type":"auth","token":"t","flush_ms":0.5})", R"({"type":"auth","token":"t","flush_ms":"50"})",
+        R"({"type":"auth","token":"t","coalesce":1})"}) {
+    EXPECT_EQ(decode_client_message(text).kind, Kind::invalid_options) << text;
+  }
+}
+
+TEST(ClientMessages, StreamOptionsInAQuery) {
+  EXPECT_EQ(parse_format("compact"), Format::compact);
+  EXPECT_EQ(parse_format("json"), Format::json);
+  EXPECT_FALSE(parse_format("JSON"));
+  EXPECT_EQ(parse_flush_ms("0"), 0u);
+  EXPECT_EQ(parse_flush_ms("1000"), 1000u);
+  for (const char* bad : {"", "1001", "-1", "5.0", "0x10", "99999"}) EXPECT_FALSE(parse_flush_ms(bad)) << bad;
+  EXPECT_EQ(parse_coalesce("1"), true);
+  EXPECT_EQ(parse_coalesce("false"), false);
+  EXPECT_FALSE(parse_coalesce("yes"));
+}
+
 }  // namespace
 }  // namespace fleet::proto

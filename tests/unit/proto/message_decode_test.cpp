@@ -168,7 +168,8 @@ TEST(MessageDecode, TelemetryRoundTripViaEncodeTelemetry) {
 TEST(MessageDecode, TelemetryRoundTripViaEncodedBatchSlices) {
   std::vector<StoredPoint> points;
   for (Seq s = 1; s <= 5; ++s) points.push_back(minimal_point(s, "dev_" + std::to_string(s % 2)));
-  auto batch = encode_batch(TenantId("org_x"), points);
+  static proto::DeviceIndex device_index;
+  auto batch = encode_batch(TenantId("org_x"), points, device_index);
   // What a session sends when it forwards events [1, 4) of the batch.
   std::string frame(kTelemetryHead);
   frame += batch->slice(1, 3);

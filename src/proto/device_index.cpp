@@ -1,0 +1,16 @@
+#include "proto/device_index.hpp"
+
+namespace fleet::proto {
+
+std::uint32_t DeviceIndex::View::of(const DeviceId& device) {
+  const auto next = static_cast<std::uint32_t>(table_.size());
+  return table_.try_emplace(device.str(), next).first->second;
+}
+
+DeviceIndex::View DeviceIndex::tenant(const TenantId& tenant) {
+  std::unique_lock lock(mu_);
+  auto& table = tenants_[tenant.str()];
+  return View(std::move(lock), table);
+}
+
+}  // namespace fleet::proto
