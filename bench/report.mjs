@@ -6,6 +6,11 @@
 //   node bench/report.mjs --dir DIR --out FILE --commit SHA [--smoke 0|1] [--load-before "a b c"]
 //                         [--scenarios floor,fanout,...] [--servers fleetd,baseline] [--fleetd-args TEXT]
 //                         [--fleetd-only refresh,storm]   scenarios no other server runs (not missing there)
+//                         [--repeat N]   trials per fan-out step (recorded; the load generator did them)
+//
+// Fan-out steps run several trials each: a step's figures are the trials' medians, its verdict the
+// majority's, and `spread` holds each figure's min-max. The "fan-out encodings" table sets fleetd's four
+// stream variants (JSON / compact, window 0 / 50 ms) beside Node (JSON, no window) and the loopback floor.
 import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -23,6 +28,7 @@ const { values: args } = parseArgs({
     servers: { type: 'string', default: 'fleetd,baseline' },
     'fleetd-args': { type: 'string', default: '' },
     'fleetd-only': { type: 'string', default: '' },
+    repeat: { type: 'string', default: '1' },
   },
 });
 
@@ -37,6 +43,10 @@ for (const server of servers) {
     const file = path.join(args.dir, `${server}-${scenario}.json`);
     if (existsSync(file)) results[server][scenario] = JSON.parse(readFileSync(file, 'utf8'));
     else missing.push(`${server}/${scenario}`);
+    // What the machine was doing when this run started (run.sh writes it; other engineers may be compiling).
+    const loadFile = path.join(args.dir, `${server}-${scenario}.load`);
+    if (results[server][scenario] && existsSync(loadFile))
+      results[server][scenario].load_average_before = readFileSync(loadFile, 'utf8').trim();
   }
 }
 // The loopback floor: once per run, not per server. Runs from before it existed have none.
@@ -129,6 +139,12 @@ const metrics = [
   ['storm', 'duplicates or disorder after a plain reconnect', 'lower',
     (r) => (storm(r, 'plain') ? storm(r, 'plain').reordered_after_restart : undefined), '0', (v) => v === 0,
     undefined, true],
+  // The stream-option variants must work before their speed means anything (smoke runs judge these too).
+  ...['fanout-json50', 'fanout-compact0', 'fanout-compact50'].flatMap((v) => [
+    [v, 'viewers that could not connect', 'lower', (r) => r?.viewers_failed, '0', (x) => x === 0, undefined, true],
+    [v, 'deliveries in the first step', 'higher', (r) => r?.steps?.[0]?.deliveries, '> 0', (x) => x > 0, undefined,
+      true],
+  ]),
   ['storm', 'server CPU per reconnect, resume (us)', 'lower', (r) => storm(r, 'resume')?.server_cpu?.server_cpu_us_per_op,
     '', null],
   ['storm', 'server CPU per reconnect, no resume (us)', 'lower',
@@ -188,6 +204,129 @@ if (floor) {
   if (floor.failure) console.log(`  FAILED: ${floor.failure}`);
 }
 
+// ---- fan-out encodings --------------------------------------------------------------------------------
+// fleetd's stream variants beside Node and the floor: at the highest step all of them ran, at the target
+// rate (1M deliveries/s) and at each one's highest passed step. CPU per delivery is the server's; the floor's is a bare loopback send() per frame
+// (sender only, like a server's) divided by its events per frame, and with the receiver's for reference.
+const TARGET_RATE = 1000000;
+const variants = [
+  { name: 'fleetd json, window 0', server: 'fleetd', scenario: 'fanout', window: 0, format: 'json' },
+  { name: 'fleetd json, window 50 ms', server: 'fleetd', scenario: 'fanout-json50', window: 50, format: 'json' },
+  { name: 'fleetd compact, window 0', server: 'fleetd', scenario: 'fanout-compact0', window: 0, format: 'compact' },
+  { name: 'fleetd compact, window 50 ms', server: 'fleetd', scenario: 'fanout-compact50', window: 50,
+    format: 'compact' },
+  { name: 'Node json, window 0', server: 'baseline', scenario: 'fanout', window: 0, format: 'json' },
+];
+const spreadOf = (step, name, value) => {
+  const s = step?.spread?.[name];
+  return s ? { median: s.median, min: s.min, max: s.max } : value === undefined ? undefined : { median: value, min: value, max: value };
+};
+const figures = (step) => step && {
+  target_deliveries_per_s: step.target_deliveries_per_s,
+  passed: step.passed,
+  trials: step.trials?.length ?? 1,
+  trials_passed: step.trials_passed ?? (step.passed ? 1 : 0),
+  deliveries_per_s: spreadOf(step, 'deliveries_per_s', step.deliveries_per_s),
+  cpu_us_per_delivery: spreadOf(step, 'server_cpu_us_per_delivery', step.server_cpu_us_per_delivery),
+  bytes_per_event: spreadOf(step, 'bytes_per_event', step.bytes_per_event),
+  // without the load generator's own t0/tn attributes (and the nulls padding up to them in compact)
+  bytes_per_event_untagged: spreadOf(step, 'bytes_per_event_untagged', step.bytes_per_event_untagged),
+  events_per_frame: spreadOf(step, 'events_per_frame', step.events_per_frame),
+  arrival_p99_ms: (() => {
+    const s = spreadOf(step, 'arrival_p99_us', arrival(step)?.p99_us);
+    return s && { median: s.median / 1000, min: s.min / 1000, max: s.max / 1000 };
+  })(),
+  other_processes_cores: spreadOf(step, 'other_processes_cores', step.other_processes_cores),
+};
+const ran = variants.filter((v) => servers.includes(v.server) && scenarios.includes(v.scenario) &&
+  results[v.server]?.[v.scenario]);
+// The highest step every variant ran (passed or not): CPU per delivery depends on the rate (wake-ups are
+// shared by more events at higher rates), so variants are set side by side at one rate.
+const commonRate = ran.length === 0 ? undefined : Math.max(...(ran
+  .map((v) => new Set((results[v.server][v.scenario].steps ?? []).map((st) => st.target_deliveries_per_s)))
+  .reduce((a, b) => new Set([...a].filter((x) => b.has(x))))), -Infinity);
+const encodingRows = ran.map((v) => {
+  const r = results[v.server][v.scenario];
+  return { ...v, repeat: r.repeat ?? 1, load_average_before: r.load_average_before,
+    at_common: Number.isFinite(commonRate) ? figures(stepAt(r, commonRate)) ?? null : null,
+    at_target: figures(stepAt(r, TARGET_RATE)) ?? null, at_max: figures(r.best_step) ?? null };
+});
+const floorPerDelivery = floor && {
+  sender_cpu_us_per_delivery: floor.sender_cpu_us_per_frame / floor.events_per_frame,
+  total_cpu_us_per_delivery: floor.total_cpu_us_per_frame / floor.events_per_frame,
+  bytes_per_event: floor.frame_bytes / floor.events_per_frame,
+  deliveries_per_s: floor.deliveries_per_s_equivalent,
+};
+const rowOf = (name) => encodingRows.find((r) => r.name === name);
+const cpuAtTarget = (name) => rowOf(name)?.at_target?.cpu_us_per_delivery?.median;
+// Node rarely passes 1M; CPU per delivery is measured at every step it ran, passed or not. Compared at 1M
+// when both ran it, else at the common step.
+const cheaperThanNode = (() => {
+  const at = (name, key) => rowOf(name)?.[key]?.cpu_us_per_delivery?.median;
+  for (const key of ['at_target', 'at_common']) {
+    const node = at('Node json, window 0', key), compact = at('fleetd compact, window 50 ms', key);
+    if (node && compact) return { value: node / compact, where: key === 'at_target' ? '1M' : `${format(commonRate)}/s` };
+  }
+  return { value: undefined, where: '-' };
+})();
+const judge = (value, ok) => (args.smoke === '1' || value === undefined ? undefined : ok(value));
+const encodingTargets = encodingRows.length === 0 ? [] : [
+  { target: 'compact + 50 ms: <= 0.25 us server CPU per delivery at 1M deliveries/s',
+    value: cpuAtTarget('fleetd compact, window 50 ms'), met: judge(cpuAtTarget('fleetd compact, window 50 ms'), (v) => v <= 0.25) },
+  { target: `compact + 50 ms: >= 3x cheaper per delivery than Node (Node / fleetd, at ${cheaperThanNode.where})`,
+    value: cheaperThanNode.value, met: judge(cheaperThanNode.value, (v) => v >= 3) },
+  { target: 'JSON, window 0: <= 0.40 us server CPU per delivery at 1M deliveries/s',
+    value: cpuAtTarget('fleetd json, window 0'), met: judge(cpuAtTarget('fleetd json, window 0'), (v) => v <= 0.40) },
+  ...['fleetd compact, window 0', 'fleetd compact, window 50 ms'].map((name) => {
+    const f = rowOf(name)?.at_target ?? rowOf(name)?.at_common;
+    const v = f?.bytes_per_event?.median;
+    const untagged = f?.bytes_per_event_untagged?.median;
+    return { target: `${name}: <= 60 bytes per event on the wire (as read, the generator's t0/tn attributes included; ` +
+      `without them: ${untagged === undefined ? '-' : untagged.toFixed(1)})`, value: v, met: judge(v, (x) => x <= 60) };
+  }),
+  ...encodingRows.filter((r) => r.server === 'fleetd').map((r) => {
+    const v = r.at_target?.arrival_p99_ms?.median;
+    const limit = 10 + r.window;
+    return { target: `${r.name}: arrival p99 <= ${limit} ms at 1M deliveries/s (10 ms + the window), step passed`,
+      value: v, met: judge(v, (x) => x <= limit && r.at_target?.passed === true) };
+  }),
+];
+if (encodingRows.length) {
+  const num = (v, digits) => (digits === 0 ? Math.round(v).toLocaleString('en-US') : v.toFixed(digits));
+  const range = (s, digits = 2) => (s ? `${num(s.median, digits)} (${num(s.min, digits)}-${num(s.max, digits)})` : '-');
+  const head = ['variant', 'step', 'CPU us/delivery', 'bytes/event', 'untagged', 'events/frame', 'arrival p99 ms', 'deliveries/s',
+    'passed', 'others (cores)'];
+  const body = [];
+  for (const r of encodingRows) {
+    for (const [label, f] of [['common', r.at_common], ['1M', r.at_target], ['max passed', r.at_max]]) {
+      if (!f) continue;
+      // one row per step: the 1M or the max-passed step may be the common one
+      if (label !== 'common' && f.target_deliveries_per_s === r.at_common?.target_deliveries_per_s) continue;
+      if (label === 'max passed' && f.target_deliveries_per_s === r.at_target?.target_deliveries_per_s) continue;
+      body.push([r.name, `${label} (${format(f.target_deliveries_per_s)})`, range(f.cpu_us_per_delivery, 3),
+        range(f.bytes_per_event, 1), f.bytes_per_event_untagged ? f.bytes_per_event_untagged.median.toFixed(1) : '-',
+        range(f.events_per_frame, 1), range(f.arrival_p99_ms, 1),
+        range(f.deliveries_per_s, 0), `${f.trials_passed}/${f.trials}`, range(f.other_processes_cores, 2)]);
+    }
+  }
+  if (floorPerDelivery) {
+    body.push(['loopback floor (no server)', `flat out`, `${floorPerDelivery.sender_cpu_us_per_delivery.toFixed(3)} send, ` +
+      `${floorPerDelivery.total_cpu_us_per_delivery.toFixed(3)} send+recv`, floorPerDelivery.bytes_per_event.toFixed(1),
+      '-', String(floor.events_per_frame), '-', format(floorPerDelivery.deliveries_per_s), '-', '-']);
+  }
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const ln = (cells) => '| ' + cells.map((c, i) => c.padEnd(w[i])).join(' | ') + ' |';
+  console.log('');
+  console.log('fan-out encodings: median (min-max) over each step\'s trials');
+  console.log(ln(head));
+  console.log('|' + w.map((x) => '-'.repeat(x + 2)).join('|') + '|');
+  for (const row of body) console.log(ln(row));
+  for (const t of encodingTargets) {
+    const verdict = t.met === undefined ? 'not judged' : t.met ? 'met' : 'MISSED';
+    console.log(`  ${t.target}: ${t.value === undefined ? '-' : t.value.toFixed(3)} (${verdict})`);
+  }
+}
+
 // ---- document ---------------------------------------------------------------------------------------
 function sh(cmd) {
   try {
@@ -203,6 +342,7 @@ const doc = {
     tree_dirty: sh('git status --porcelain --untracked-files=no') !== '',
     smoke: args.smoke === '1',
     fleetd_args: args['fleetd-args'],
+    repeat: Number(args.repeat),
     machine: {
       cpu: os.cpus()[0]?.model ?? 'unknown',
       cores: os.cpus().length,
@@ -216,6 +356,8 @@ const doc = {
     },
   },
   summary: rows,
+  encodings: { common_rate: Number.isFinite(commonRate) ? commonRate : null, target_rate: TARGET_RATE,
+    rows: encodingRows, floor: floorPerDelivery ?? null, targets: encodingTargets },
   floor: floor ?? null,
   results,
   missing,

@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
 # Fleet Live benchmarks: fleetd against the Node baseline (docs/benchmarks.md).
 #
-#   bench/run.sh [--smoke] [--scenarios floor,fanout,wide,idle,handshake,ingest,slow,refresh,storm]
+#   bench/run.sh [--smoke] [--scenarios floor,fanout,fanout-json50,fanout-compact0,fanout-compact50,wide,
+#                            idle,handshake,ingest,slow,refresh,storm]
 #                [--servers fleetd,baseline]
 #                [--fleetd-args "--sync normal"]   extra fleetd options (recorded in the results)
+#                [--repeat N]        trials per fan-out step (fanout*, wide); default 3, 1 with --smoke
+#                [--rates A,B,...]   fan-out steps (deliveries/s) instead of the full ladder (marks -custom)
+#                [--keep-going]      fan-out runs every step even after one failed (figures at equal rates)
 #
 # Builds fleet_loadgen and fleetd (Release, in build-bench/), installs the baseline (npm ci), generates an
 # RS256 key pair, measures the machine's loopback floor once (no server), then for every other scenario
 # starts each server fresh on an ephemeral loopback port, runs the load generator against it and stops it.
 # refresh and storm measure protocol 2 (in-band refresh, resume), which the baseline does not speak: they
-# run on fleetd only. storm restarts fleetd in the middle of its run through bench/restart_server.sh.
+# run on fleetd only. So do the fan-out stream-option variants: fanout is JSON with no window (no options
+# sent, as every client before them), fanout-json50 asks for a 50 ms flush window, fanout-compact0 and
+# fanout-compact50 for the compact encoding without and with it (docs/protocol.md "Stream options"); their
+# arrival p99 limit is 10 ms plus the window. Every fan-out step runs --repeat times: the step passes when
+# most trials do, and its figures are the trials' medians with their min-max (docs/benchmarks.md). storm restarts fleetd in the middle of its run through bench/restart_server.sh.
 # Prints a table and writes bench/results/<date>-<commit>.json.
 # --smoke runs every scenario at tiny sizes in seconds (CI: it must run and report; speed means nothing)
 # and writes its JSON to the work directory only.
@@ -18,11 +26,15 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${FLEET_BENCH_BUILD_DIR:-$root/build-bench}
 smoke=0
-default_scenarios=floor,fanout,wide,idle,handshake,ingest,slow,refresh,storm
-fleetd_only=refresh,storm  # protocol 2 only: the baseline has no in-band refresh and no resume
+default_scenarios=floor,fanout,fanout-json50,fanout-compact0,fanout-compact50,wide,idle,handshake,ingest,slow,refresh,storm
+# protocol 2 only: the baseline has no in-band refresh, no resume and no stream options
+fleetd_only=refresh,storm,fanout-json50,fanout-compact0,fanout-compact50
 scenarios=$default_scenarios
 servers=fleetd,baseline
 fleetd_args=
+repeat=
+rates=
+keep_going=
 
 while (($#)); do
   case $1 in
@@ -30,7 +42,10 @@ while (($#)); do
     --scenarios) scenarios=$2; shift ;;
     --servers) servers=$2; shift ;;
     --fleetd-args) fleetd_args=$2; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --repeat) repeat=$2; shift ;;
+    --rates) rates=$2; shift ;;
+    --keep-going) keep_going=" --keep-going" ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -38,18 +53,26 @@ done
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 
+# Enough trials per fan-out step that one noisy trial cannot flip its verdict; one in smoke runs (speed
+# means nothing there).
+[[ -n $repeat ]] || repeat=$((smoke ? 1 : 3))
+[[ $repeat =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --repeat needs a positive integer" >&2; exit 2; }
+
 # ---- build ------------------------------------------------------------------------------------------
 if [[ ! -f $build/build.ninja ]]; then
   cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DFLEET_BUILD_TESTS=OFF >/dev/null
 fi
+# FLEET_BENCH_FLEETD=/path/fleetd measures that binary instead of building one from the work tree (e.g. one
+# built from a clean export of a commit while the shared tree holds someone's uncommitted changes);
+# FLEET_BENCH_COMMIT then names the commit it was built from.
 targets=(fleet_loadgen)
-[[ ,$servers, == *,fleetd,* ]] && targets+=(fleetd)
+[[ ,$servers, == *,fleetd,* && -z ${FLEET_BENCH_FLEETD:-} ]] && targets+=(fleetd)
 log "building ${targets[*]} (Release, $build)"
 ninja -C "$build" -j"${FLEET_BENCH_JOBS:-2}" "${targets[@]}" >&2
 loadgen=$build/bench/loadgen/fleet_loadgen
-fleetd=$build/src/app/fleetd
+fleetd=${FLEET_BENCH_FLEETD:-$build/src/app/fleetd}
 # The commit the binaries were built from: HEAD may move while a long run goes on.
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+commit=${FLEET_BENCH_COMMIT:-$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)}
 
 if [[ ,$servers, == *,baseline,* ]]; then
   baseline_dir=$root/bench/baseline
@@ -126,10 +149,26 @@ start_server() {  # start_server NAME RUN_DIR
 # Full sizes follow docs/benchmarks.md; smoke sizes only prove that everything runs and reports.
 scenario_args() {
   local full_rates=50000,100000,250000,500000,750000,1000000,1250000,1500000,2000000,3000000
+  local fanout wide
+  if ((smoke)); then
+    fanout="fanout --viewers 20 --tenants 2 --devices-per-tenant 2 --connections 4 --rates ${rates:-200,400} --step-seconds 1"
+    wide="fanout --viewers 40 --tenants 2 --devices-per-tenant 2 --connections 4 --rates ${rates:-400} --step-seconds 1"
+  else
+    fanout="fanout --viewers 1000 --tenants 10 --rates ${rates:-$full_rates} --step-seconds 5"
+    wide="fanout --viewers 5000 --tenants 10 --rates ${rates:-$full_rates} --step-seconds 5"
+  fi
+  fanout+=" --repeat $repeat$keep_going"
+  wide+=" --repeat $repeat$keep_going"
+  # The window is part of what a windowed session asked for: its latency limit is 10 ms plus the window.
+  case $1 in
+    fanout)           echo "$fanout" ; return ;;
+    fanout-json50)    echo "$fanout --format json --flush-ms 50 --p99-limit-ms 60" ; return ;;
+    fanout-compact0)  echo "$fanout --format compact --flush-ms 0" ; return ;;
+    fanout-compact50) echo "$fanout --format compact --flush-ms 50 --p99-limit-ms 60" ; return ;;
+    wide)             echo "$wide --tenant-prefix org_wide_" ; return ;;
+  esac
   if ((smoke)); then
     case $1 in
-      fanout)    echo fanout --viewers 20 --tenants 2 --devices-per-tenant 2 --connections 4 --rates 200,400 --step-seconds 1 ;;
-      wide)      echo fanout --viewers 40 --tenants 2 --devices-per-tenant 2 --connections 4 --rates 400 --step-seconds 1 --tenant-prefix org_wide_ ;;
       idle)      echo idle --viewers 50 --tenants 5 --settle-seconds 1 ;;
       handshake) echo handshake --count 200 --concurrency 16 ;;
       ingest)    echo ingest --batches 1,100 --seconds 1 --connections 4 --tenants 2 --devices-per-tenant 2 ;;
@@ -140,8 +179,6 @@ scenario_args() {
     esac
   else
     case $1 in
-      fanout)    echo fanout --viewers 1000 --tenants 10 --rates $full_rates --step-seconds 5 ;;
-      wide)      echo fanout --viewers 5000 --tenants 10 --rates $full_rates --step-seconds 5 --tenant-prefix org_wide_ ;;
       idle)      echo idle --viewers 19000 --tenants 100 --settle-seconds 3 ;;
       handshake) echo handshake --count 40000 --concurrency 128 ;;
       ingest)    echo ingest --batches 1,100 --seconds 10 --connections 32 ;;
@@ -176,7 +213,8 @@ for scenario in "${scenario_list[@]}"; do
   for server in "${server_list[@]}"; do
     [[ $server != fleetd && ,$fleetd_only, == *,$scenario,* ]] && continue
     run_dir=$work/$server-$scenario
-    log "== $scenario on $server"
+    log "== $scenario on $server (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+    cut -d' ' -f1-3 /proc/loadavg >"$work/results/$server-$scenario.load"
     start_server "$server" "$run_dir"
     extra=()
     [[ $scenario == storm ]] && extra=(--restart-cmd "bash $(printf %q "$root/bench/restart_server.sh") $(printf %q "$run_dir")")
@@ -187,7 +225,7 @@ for scenario in "${scenario_list[@]}"; do
       log "$scenario on $server failed; load generator log:"
       tail -20 "$run_dir/loadgen.log" >&2
     fi
-    grep -E 'step|handshakes in|batch|per idle|refresh:|after the restart' "$run_dir/loadgen.log" | sed 's/^/  /' >&2 || true
+    grep -E 'trials:|step|handshakes in|batch|per idle|refresh:|after the restart' "$run_dir/loadgen.log" | sed 's/^/  /' >&2 || true
     stop_server
   done
 done
@@ -199,10 +237,11 @@ else
   mkdir -p "$root/bench/results"
   suffix=
   # Only the full default run gets the plain name; subsets and extra fleetd options are marked.
-  [[ $scenarios != "$default_scenarios" || $servers != fleetd,baseline || -n $fleetd_args ]] && suffix=-custom
+  [[ $scenarios != "$default_scenarios" || $servers != fleetd,baseline || -n $fleetd_args || -n $rates ||
+     $repeat != 3 || -n $keep_going ]] && suffix=-custom
   out=$root/bench/results/$(date -u +%Y-%m-%d)-$commit$suffix.json
 fi
 node "$root/bench/report.mjs" --dir "$work/results" --out "$out" --commit "$commit" --smoke "$smoke" \
   --load-before "$machine_load" --scenarios "$scenarios" --servers "$servers" --fleetd-only "$fleetd_only" \
-  --fleetd-args="$fleetd_args"
+  --fleetd-args="$fleetd_args" --repeat "$repeat"
 log "results: $out"
