@@ -17,7 +17,8 @@
 # sent, as every client before them), fanout-json50 asks for a 50 ms flush window, fanout-compact0 and
 # fanout-compact50 for the compact encoding without and with it (docs/protocol.md "Stream options"); their
 # arrival p99 limit is 10 ms plus the window. Every fan-out step runs --repeat times: the step passes when
-# most trials do, and its figures are the trials' medians with their min-max (docs/benchmarks.md). storm restarts fleetd in the middle of its run through bench/restart_server.sh.
+# most trials do, and its figures are the trials' medians with their min-max (docs/benchmarks.md).
+# storm restarts fleetd in the middle of its run through bench/restart_server.sh.
 # Prints a table and writes bench/results/<date>-<commit>.json.
 # --smoke runs every scenario at tiny sizes in seconds (CI: it must run and report; speed means nothing)
 # and writes its JSON to the work directory only.
@@ -45,7 +46,7 @@ while (($#)); do
     --repeat) repeat=$2; shift ;;
     --rates) rates=$2; shift ;;
     --keep-going) keep_going=" --keep-going" ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
