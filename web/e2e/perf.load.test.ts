@@ -1,6 +1,8 @@
 /**
  * Load check, run by `npm run perf` (not part of `npm test`: it measures, and machines are noisy): 500 vehicles updating twice a second, as in the requirements.
- * Measures the page's frame intervals and long tasks while the fleet moves.
+ * Measures the page's frame intervals, long tasks and how busy its main thread is (Chromium's
+ * TaskDuration over wall time) while the fleet moves, on the stream the page asks for (compact, 50 ms).
+ * E2E_PERF_VEHICLES and E2E_PERF_RATE change the load (issue 15 reports 5,000 vehicles at 1 Hz).
  */
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,9 +22,10 @@ import {
 } from './harness.ts'
 
 const N = Number(process.env.E2E_PERF_VEHICLES ?? 500)
+const RATE = Number(process.env.E2E_PERF_RATE ?? 2)
 const ORG = 'org_perf'
 
-describe(`performance: ${N} vehicles at 2 Hz`, () => {
+describe(`performance: ${N} vehicles at ${RATE} Hz`, () => {
   let fleetd: Fleetd
   let sim: Simulator | null = null
   let browser: Awaited<ReturnType<typeof launchBrowser>> | null = null
@@ -30,7 +33,7 @@ describe(`performance: ${N} vehicles at 2 Hz`, () => {
   beforeAll(async () => {
     fleetd = await startFleetd()
     const token = await mintToken(fleetd.url, { user: 'user_perf', org: ORG })
-    sim = await startNodeSimulator(fleetd.url, token, { vehicles: N, rate: 2, label: 'perf' })
+    sim = await startNodeSimulator(fleetd.url, token, { vehicles: N, rate: RATE, label: 'perf' })
     await waitFor(`${N} devices with positions`, async () => (await listDevices(fleetd.url, token)).filter((d) => d.last).length >= N, 60_000, 1000)
     browser = await launchBrowser()
   }, 120_000)
@@ -45,6 +48,9 @@ describe(`performance: ${N} vehicles at 2 Hz`, () => {
     const page: Page = await browser!.context.newPage()
     await signIn(page, fleetd.url, { user: 'user_perf', org: ORG })
     await waitFor(`${N} markers`, async () => (await fleetState(page)).markerCount >= N, 30_000)
+    const cdp = await browser!.context.newCDPSession(page)
+    await cdp.send('Performance.enable')
+    const taskSeconds = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0
     const pointsBefore = (await metric(fleetd.url, 'fleet_store_points_total')) ?? 0
     await page.evaluate(() => {
       const w = window as unknown as { __perf: { frames: number[]; longTasks: number[] } }
@@ -59,7 +65,10 @@ describe(`performance: ${N} vehicles at 2 Hz`, () => {
       new PerformanceObserver((l) => l.getEntries().forEach((e) => w.__perf.longTasks.push(e.duration))).observe({ entryTypes: ['longtask'] })
     })
     const seconds = 10
+    const busyBefore = await taskSeconds()
+    const wallBefore = Date.now()
     await sleep(seconds * 1000)
+    const busyPct = ((await taskSeconds()) - busyBefore) / ((Date.now() - wallBefore) / 1000) * 100
     const perf = await page.evaluate(() => (window as unknown as { __perf: { frames: number[]; longTasks: number[] } }).__perf)
     const pointsAfter = (await metric(fleetd.url, 'fleet_store_points_total')) ?? 0
     const frames = perf.frames.slice(1).sort((a, b) => a - b)
@@ -67,6 +76,9 @@ describe(`performance: ${N} vehicles at 2 Hz`, () => {
     const rows = await page.locator('[data-testid="device-row"]').count()
     const result = {
       vehicles: N,
+      rateHz: RATE,
+      format: (await fleetState(page)).format,
+      mainThreadBusyPct: Math.round(busyPct),
       ingestedPerSecond: Math.round((pointsAfter - pointsBefore) / seconds),
       fps: Math.round(frames.length / seconds),
       p95FrameMs: Math.round(p95),
@@ -76,7 +88,7 @@ describe(`performance: ${N} vehicles at 2 Hz`, () => {
       listRowsInDom: rows,
     }
     console.log('[perf]', JSON.stringify(result))
-    expect(result.ingestedPerSecond).toBeGreaterThan(N) // the load is really there (≈ 2 × N)
+    expect(result.ingestedPerSecond).toBeGreaterThan(N * RATE * 0.5) // the load is really there (≈ RATE × N)
     expect(result.fps).toBeGreaterThanOrEqual(30)
     expect(result.p95FrameMs).toBeLessThan(50)
     expect(rows).toBeLessThan(60) // virtualised list
