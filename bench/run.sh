@@ -241,6 +241,11 @@ else
   [[ $scenarios != "$default_scenarios" || $servers != fleetd,baseline || -n $fleetd_args || -n $rates ||
      $repeat != 3 || -n $keep_going ]] && suffix=-custom
   out=$root/bench/results/$(date -u +%Y-%m-%d)-$commit$suffix.json
+  # A second run of the same commit on the same day keeps the first: -2, -3, ...
+  for n in $(seq 2 99); do
+    [[ -e $out ]] || break
+    out=$root/bench/results/$(date -u +%Y-%m-%d)-$commit$suffix-$n.json
+  done
 fi
 node "$root/bench/report.mjs" --dir "$work/results" --out "$out" --commit "$commit" --smoke "$smoke" \
   --load-before "$machine_load" --scenarios "$scenarios" --servers "$servers" --fleetd-only "$fleetd_only" \
