@@ -136,9 +136,15 @@ TEST_F(WsCompact, CarriesEveryFieldOfEveryEventAsJsonDoes) {
 
   const std::int64_t t = now_ms();
   post_minimal(truck_, 48.8566);
-  post(van_, json::object{{"ts", t - 5000}, {"lat", -33.8688197}, {"lon", -151.2092955}, {"speed_kph", 42.5},
-                          {"heading_deg", 359.9}, {"altitude_m", -12.25}, {"accuracy_m", 3},
-                          {"battery_pct", 88}, {"attributes", json::object{{"door", "closed"}, {"temp_c", 4.5}}}});
+  post(van_, json::object{{"ts", t - 5000},
+                          {"lat", -33.8688197},
+                          {"lon", -151.2092955},
+                          {"speed_kph", 42.5},
+                          {"heading_deg", 359.9},
+                          {"altitude_m", -12.25},
+                          {"accuracy_m", 3},
+                          {"battery_pct", 88},
+                          {"attributes", json::object{{"door", "closed"}, {"temp_c", 4.5}}}});
   post(truck_, json::object{{"ts", t + 1}, {"lat", 0.0000004}, {"lon", 179.9999996}, {"battery_pct", 7}});
   // A device created mid-stream: its index is announced before its first event.
   const NewDevice bus = create_device(port(), admin_, "Bus 3");
@@ -155,7 +161,8 @@ TEST_F(WsCompact, CarriesEveryFieldOfEveryEventAsJsonDoes) {
     EXPECT_EQ(got.at("device").as_string(), want.at("device").as_string());
     EXPECT_EQ(got.at("ts").as_int64(), want.at("ts").as_int64());
     for (const char* c : {"lat", "lon"}) {
-      EXPECT_LE(std::abs(got.at(c).to_number<double>() - want.at(c).to_number<double>()), 0.5e-6 + 1e-12) << c;
+      EXPECT_LE(std::abs(got.at(c).to_number<double>() - want.at(c).to_number<double>()), 0.5e-6 + 1e-12)
+          << c;
     }
     want.erase("lat");
     want.erase("lon");
@@ -198,9 +205,9 @@ TEST_F(WsCompact, ResumeAnnouncesIndexesAgainOnTheNewConnection) {
 }
 
 TEST_F(WsCompact, MalformedOptionsCloseWithInvalidOptions) {
-  for (const json::object& bad : {json::object{{"format", "xml"}}, json::object{{"format", 1}},
-                                  json::object{{"flush_ms", 1001}}, json::object{{"flush_ms", -1}},
-                                  json::object{{"flush_ms", 2.5}}, json::object{{"coalesce", "yes"}}}) {
+  for (const json::object& bad :
+       {json::object{{"format", "xml"}}, json::object{{"format", 1}}, json::object{{"flush_ms", 1001}},
+        json::object{{"flush_ms", -1}}, json::object{{"flush_ms", 2.5}}, json::object{{"coalesce", "yes"}}}) {
     WsClient ws(port(), "/ws");
     ws.send(auth(admin_, bad));
     EXPECT_EQ(ws.wait_close(), 1008) << json::serialize(bad);
@@ -266,6 +273,44 @@ TEST_F(WsCompact, CoalescingKeepsTheNewestEventPerDeviceAndCountsTheRest) {
   EXPECT_NEAR(last.at("lat").to_number<double>(), 20 + (kEvents - 1) * 1e-3, 1e-6);
   for (std::size_t i = 1; i < reader.events.size(); ++i) {
     EXPECT_GT(reader.events[i].at("seq").as_int64(), reader.events[i - 1].at("seq").as_int64());
+  }
+}
+
+TEST_F(WsCompact, IndexesStayRightAcrossRevocationAndCreation) {
+  WsClient ws(port(), "/ws");
+  ws.send(auth(admin_, {{"format", "compact"}}));
+  ws.read_json();
+  CompactReader reader;
+  reader.take(ws.read_json());
+  ASSERT_EQ(reader.devices.size(), 2u);
+  std::int64_t van_index = -1;
+  for (const auto& [i, id] : reader.devices) {
+    if (id == van_.id) van_index = i;
+  }
+  ASSERT_GE(van_index, 0);
+  post_minimal(van_, 5);
+  ASSERT_EQ(request(port(), "DELETE", "/api/v1/devices/" + van_.id, "", admin_).status, 200);
+  const NewDevice bus = create_device(port(), admin_, "Bus 3");
+  post_minimal(bus, 6);
+  post_minimal(truck_, 7);
+  read_into(ws, reader, 3);
+  ASSERT_EQ(reader.events.size(), 3u);
+  EXPECT_EQ(reader.events[0].at("device").as_string(), van_.id);
+  EXPECT_EQ(reader.events[1].at("device").as_string(), bus.id);
+  EXPECT_EQ(reader.events[2].at("device").as_string(), truck_.id);
+  for (const auto& [i, id] : reader.devices) {
+    if (id == bus.id) EXPECT_NE(i, van_index) << "a revoked device's index is never reused";
+  }
+  // A new connection's snapshot (the van is gone from it) names the same devices by the same indexes.
+  WsClient again(port(), "/ws");
+  again.send(auth(admin_, {{"format", "compact"}}));
+  again.read_json();
+  CompactReader fresh;
+  fresh.take(again.read_json());
+  ASSERT_EQ(fresh.devices.size(), 2u);
+  for (const auto& [i, id] : fresh.devices) {
+    EXPECT_NE(id, van_.id);
+    EXPECT_EQ(reader.devices.at(i), id);
   }
 }
 
