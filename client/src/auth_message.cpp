@@ -4,7 +4,8 @@
 
 namespace fleet::detail {
 
-std::string encode_auth(std::string_view token, const std::optional<proto::ResumePosition>& resume) {
+std::string encode_auth(std::string_view token, const std::optional<proto::ResumePosition>& resume,
+                        const StreamOptions& options) {
   std::string out;
   out.reserve(token.size() + 96);
   out += R"({"type":"auth","token":)";
@@ -15,18 +16,33 @@ std::string encode_auth(std::string_view token, const std::optional<proto::Resum
     out += R"(,"epoch":)";
     proto::append_json_string(out, resume->epoch);
   }
+  if (options.format) {
+    out += R"(,"format":")";
+    out += to_string(*options.format);
+    out += '"';
+  }
+  if (options.flush_ms) {
+    out += R"(,"flush_ms":)";
+    proto::append_json_number(out, std::uint64_t{*options.flush_ms});
+  }
+  if (options.coalesce) out += *options.coalesce ? R"(,"coalesce":true)" : R"(,"coalesce":false)";
   out += '}';
   return out;
 }
 
 std::string ws_request_target(const Endpoint& ep, std::string_view url_token,
-                              const std::optional<proto::ResumePosition>& resume) {
+                              const std::optional<proto::ResumePosition>& resume,
+                              const StreamOptions& options) {
   if (url_token.empty()) return ep.base_path + "/ws";
   std::string target = ws_target(ep, url_token);
   if (resume) {
     // The epoch is [A-Za-z0-9_-] (proto::is_valid_epoch) and needs no encoding.
     target += "&since=" + std::to_string(resume->since) + "&epoch=" + resume->epoch;
   }
+  // Values are [a-z0-9] and need no encoding either.
+  if (options.format) target += std::string("&format=") + to_string(*options.format);
+  if (options.flush_ms) target += "&flush_ms=" + std::to_string(*options.flush_ms);
+  if (options.coalesce) target += *options.coalesce ? "&coalesce=1" : "&coalesce=0";
   return target;
 }
 

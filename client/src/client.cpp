@@ -16,6 +16,7 @@
 
 #include "auth_message.hpp"
 #include "fleet/backoff.hpp"
+#include "fleet/compact_decoder.hpp"
 #include "fleet/endpoint.hpp"
 #include "fleet/reconnect_policy.hpp"
 #include "fleet/stream_tracker.hpp"
@@ -79,7 +80,8 @@ struct Client::Impl {
   std::string token;             // the newest token: every new connection and the next in-band refresh use it
   std::uint64_t generation = 0;  // bumped whenever the current connection is replaced or dropped
   Session session;
-  StreamTracker stream;  // outlives connections: it holds the resume point
+  StreamTracker stream;    // outlives connections: it holds the resume point
+  CompactDecoder compact;  // the current connection's device indexes; reset by start_connection()
   std::optional<Principal> principal;
   bool shutting_down = false;  // no callbacks once the destructor started
   std::thread thread;
@@ -88,6 +90,7 @@ struct Client::Impl {
     auto parsed = parse_endpoint(opts.base_url);
     if (!parsed) throw std::invalid_argument(parsed.error().message);
     ep = *parsed;
+    if (auto bad = validate(opts.stream); !bad.empty()) throw std::invalid_argument(bad);
     if (ep.tls) {
       tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
       // TLS 1.2 or newer, whatever the system's OpenSSL defaults say.
@@ -149,6 +152,7 @@ struct Client::Impl {
     const std::uint64_t gen = generation;
     set_state(State::connecting);
     session.resume = stream.begin_connection();
+    compact.reset();  // indexes are per connection, resumed or not (docs/protocol.md)
     obs::info("client: connecting",
               {{"url", ep.ws_url()},
                {"token", redact_secret(token)},
@@ -159,7 +163,8 @@ struct Client::Impl {
     events.on_end = [this, gen](std::uint16_t code, const std::string& reason) { on_end(gen, code, reason); };
     session.conn = detail::make_ws_connection(ioc, tls.get(), ep.tls,
                                               {opts.handshake_timeout, opts.idle_timeout}, std::move(events));
-    session.conn->start(ep, detail::ws_request_target(ep, opts.token_in_url ? token : "", session.resume));
+    session.conn->start(
+        ep, detail::ws_request_target(ep, opts.token_in_url ? token : "", session.resume, opts.stream));
   }
 
   // Another user or organization: what the application holds is not theirs. A new session, no resume.
@@ -187,12 +192,26 @@ struct Client::Impl {
     obs::info("client: connected", {{"url", ep.ws_url()}});
     // First-message auth: nothing else is sent before it (the server closes a session whose first message
     // is not auth). The token did not change since start_connection(): set_token() would have restarted.
-    if (!opts.token_in_url) session.conn->send_text(detail::encode_auth(token, session.resume));
+    if (!opts.token_in_url) session.conn->send_text(detail::encode_auth(token, session.resume, opts.stream));
     set_state(State::open);
   }
 
   void on_text(std::uint64_t gen, const std::string& text) {
     if (gen != generation) return;
+    // Only a compact session pays for the compact decoder's look at each message (JSON sessions get no
+    // `tc` or `devices`; should one come anyway, it is ignored below as an unknown type).
+    if (opts.stream.format == StreamFormat::compact) {
+      auto kind = compact.decode(text);
+      if (!kind) {
+        // Unlike a bad JSON frame this cannot be skipped: the events (or the indexes they need) are unknown.
+        return restart_after_loss("compact message",
+                                  {{"error", kind.error().message},
+                                   {"field", kind.error().field},
+                                   {"index", std::uint64_t{kind.error().index.value_or(0)}}});
+      }
+      if (*kind == CompactDecoder::Kind::devices) return;
+      if (*kind == CompactDecoder::Kind::telemetry) return on_telemetry(compact.frame());
+    }
     auto msg = proto::decode_server_message(text);
     if (!msg) {
       // Skip the message but keep the stream: one bad frame should not cost a reconnect and a snapshot.

@@ -21,6 +21,14 @@
 //   jitter, resuming. After a 1008 close (bad/expired token, no organization, ...) it stays closed until
 //   set_token() gives it a different token, or connect() is called explicitly; the resume point is kept
 //   (unless the new token names someone else), so a fresh token after "Token expired" resumes.
+// - Stream options (Options::stream; docs/protocol.md, "Stream options") go in the first auth message of
+//   every connection (as query parameters with token_in_url), never in a refresh; none set = the auth
+//   message and the stream of a client that knows no options. With format == compact the client decodes
+//   `tc` frames with the device indexes announced on the connection (snapshot `i`, `devices` frames; the
+//   table is cleared for every new connection) into the same events on_telemetry delivers for JSON
+//   `telemetry`, checked the same way; a `tc` frame that is malformed or names an index not announced, or a
+//   malformed announcement, is loss like a gap. Its JSON `telemetry` frames are accepted too (a server that
+//   ignores the option).
 // - Runs its own I/O thread. All public methods are thread-safe and return immediately; callbacks run on
 //   the I/O thread, one at a time, and must not block for long or destroy the Client.
 // - wss:// uses OpenSSL with peer and host name verification (system CA store unless ca_file is set).
@@ -32,6 +40,7 @@
 #include <vector>
 
 #include "core/telemetry.hpp"
+#include "fleet/stream_options.hpp"
 #include "proto/messages.hpp"
 
 namespace fleet {
@@ -78,11 +87,13 @@ class Client {
     // Protocol 1 servers only take the token in the URL (?token=, plus &since=&epoch= when resuming),
     // where proxies and browser consoles log it. In this mode a new token always opens a new connection.
     bool token_in_url = false;
+    StreamOptions stream;  // what this client asks of every connection's stream; none set by default
     Callbacks callbacks;
     std::function<double()> random;  // uniform [0, 1) for backoff jitter; empty = std::mt19937_64
   };
 
-  // Does not connect. Throws std::invalid_argument when base_url is not a usable URL (the only throw).
+  // Does not connect. Throws std::invalid_argument when base_url is not a usable URL, or a stream option is
+  // out of range (flush_ms over kMaxFlushMs): the only throws.
   explicit Client(Options options);
   // close() and join the I/O thread; no callback runs after it returns.
   ~Client();  // NOLINT(bugprone-exception-escape): see the definition
