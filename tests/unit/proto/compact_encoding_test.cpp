@@ -121,7 +121,7 @@ TEST(CompactEncoding, EveryFieldRoundTripsAndSlicesAreChunks) {
 TEST(CompactEncoding, PositionsRoundToTheMicroDegree) {
   DeviceIndex index;
   StoredPoint p = minimal_point(1, "dev_a", 0);
-  p.point.lat = 89.99999951;  // rounds up
+  p.point.lat = 89.99999951;    // rounds up
   p.point.lon = -179.99999949;  // rounds towards zero
   auto batch = encode_batch(TenantId("org"), std::vector<StoredPoint>{p}, index);
   EXPECT_EQ(batch->compact_slice(0, 1), "[0,0,0,90000000,-179999999]");
@@ -131,10 +131,9 @@ TEST(CompactEncoding, AMergedBatchRebasesEventsFromSeveralBatches) {
   DeviceIndex index;
   const std::vector<std::string> ids = {"dev_a", "dev_b"};
   auto first = encode_batch(TenantId("org"), std::vector<StoredPoint>{full_point(10, "dev_a", 5'000)}, index);
-  auto second = encode_batch(TenantId("org"),
-                             std::vector<StoredPoint>{minimal_point(11, "dev_b", 9'000),
-                                                      minimal_point(12, "dev_a", 1'000)},
-                             index);
+  auto second = encode_batch(
+      TenantId("org"),
+      std::vector<StoredPoint>{minimal_point(11, "dev_b", 9'000), minimal_point(12, "dev_a", 1'000)}, index);
   BatchBuilder builder(TenantId("org"), 2);
   builder.add(*first, 0);
   builder.add(*second, 1);
@@ -153,9 +152,9 @@ TEST(DeviceIndex, DensePerTenantAndStable) {
   EXPECT_EQ(index.tenant(TenantId("org_a")).of(DeviceId("dev_2")), 1u);
   EXPECT_EQ(index.tenant(TenantId("org_b")).of(DeviceId("dev_3")), 0u);
   EXPECT_EQ(index.tenant(TenantId("org_a")).of(DeviceId("dev_1")), 0u);
-  auto batch = encode_batch(TenantId("org_a"),
-                            std::vector<StoredPoint>{minimal_point(1, "dev_2", 0), minimal_point(2, "dev_4", 0)},
-                            index);
+  auto batch = encode_batch(
+      TenantId("org_a"), std::vector<StoredPoint>{minimal_point(1, "dev_2", 0), minimal_point(2, "dev_4", 0)},
+      index);
   EXPECT_EQ(batch->events[0].index, 1u);
   EXPECT_EQ(batch->events[1].index, 2u);
 }
@@ -165,7 +164,8 @@ TEST(CompactEncoding, SnapshotCarriesIndexesOnlyWhenAsked) {
   d.id = DeviceId("dev_a");
   d.name = "Truck";
   const std::vector<Device> devices{d};
-  EXPECT_EQ(encode_snapshot(3, devices), R"({"type":"snapshot","seq":3,"devices":[{"id":"dev_a","name":"Truck","last":null}]})");
+  EXPECT_EQ(encode_snapshot(3, devices),
+            R"({"type":"snapshot","seq":3,"devices":[{"id":"dev_a","name":"Truck","last":null}]})");
   const std::vector<std::uint32_t> indexes{7};
   EXPECT_EQ(encode_snapshot(3, devices, indexes),
             R"({"type":"snapshot","seq":3,"devices":[{"id":"dev_a","name":"Truck","i":7,"last":null}]})");
