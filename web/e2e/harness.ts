@@ -245,6 +245,17 @@ export async function postPoint(url: string, key: string, point: { lat: number; 
   if (!r.ok) throw new Error(`post telemetry → ${r.status} ${await r.text()}`)
 }
 
+/** Sum of a Prometheus counter over all its label sets (e.g. every `reason`); 0 when not registered. */
+export async function metricSum(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text()
+  let sum = 0
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line)
+    if (m && m[1] === name) sum += Number(m[3])
+  }
+  return sum
+}
+
 /** Value of an unlabelled Prometheus gauge/counter; null when fleetd has not registered it (yet). */
 export async function metric(url: string, name: string): Promise<number | null> {
   const text = await (await fetch(`${url}/metrics`)).text()
@@ -263,7 +274,15 @@ export interface Simulator {
   stop(): Promise<void>
 }
 
-export async function startSimulator(url: string, token: string, opts: { vehicles: number; rate: number; label: string }): Promise<Simulator> {
+/**
+ * `opts.args`: extra `simulate` arguments for fleetctl (ignored by the Node fallback); `opts.requireFleetctl`
+ * refuses the Node fallback (as E2E_REQUIRE_FLEETCTL=1 does) for loads it cannot carry.
+ */
+export async function startSimulator(
+  url: string,
+  token: string,
+  opts: { vehicles: number; rate: number; label: string; args?: string[]; requireFleetctl?: boolean },
+): Promise<Simulator> {
   const bin = firstExisting([
     process.env.FLEETCTL_BIN,
     join(REPO_DIR, 'build-lead/tools/fleetctl/fleetctl'),
@@ -274,7 +293,7 @@ export async function startSimulator(url: string, token: string, opts: { vehicle
   if (bin) {
     mkdirSync(ARTIFACTS, { recursive: true })
     const log = createWriteStream(join(ARTIFACTS, `fleetctl-${opts.label}.log`))
-    const args = ['--server', url, 'simulate', '--token', token, '--vehicles', String(opts.vehicles), '--rate', String(opts.rate), ...splitArgs(process.env.FLEETCTL_ARGS)]
+    const args = ['--server', url, 'simulate', '--token', token, '--vehicles', String(opts.vehicles), '--rate', String(opts.rate), ...(opts.args ?? []), ...splitArgs(process.env.FLEETCTL_ARGS)]
     const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     const tail: string[] = []
     pipeLogs(proc, log, `[fleetctl ${opts.label}] `, tail)
@@ -288,7 +307,7 @@ export async function startSimulator(url: string, token: string, opts: { vehicle
       },
     }
   }
-  if (process.env.E2E_REQUIRE_FLEETCTL === '1') throw new Error('fleetctl not found: set FLEETCTL_BIN')
+  if (opts.requireFleetctl || process.env.E2E_REQUIRE_FLEETCTL === '1') throw new Error('fleetctl not found: set FLEETCTL_BIN')
   console.warn(`[e2e] fleetctl not found (set FLEETCTL_BIN); using the built-in Node simulator for ${opts.label}`)
   return startNodeSimulator(url, token, opts)
 }
@@ -361,7 +380,8 @@ export async function startNodeSimulator(url: string, token: string, opts: { veh
 
 // ---------------------------------------------------------------------------------------------- browser
 
-export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+/** `userDataDir` names this browser's processes (its browser process has it on the command line). */
+export async function launchBrowser(): Promise<{ context: BrowserContext; userDataDir: string; close(): Promise<void> }> {
   const executablePath = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium'
   if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath} (set CHROMIUM_BIN)`)
   const userDataDir = mkdtempSync(join(tmpdir(), 'fleet-e2e-chromium-'))
@@ -382,6 +402,7 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close(
   })
   return {
     context,
+    userDataDir,
     close: async () => {
       await context.close()
       rmSync(userDataDir, { recursive: true, force: true })
