@@ -66,6 +66,13 @@ struct WsMetrics {
   obs::Counter& closes_shutdown = r.counter("fleet_ws_closes_total", "", R"(reason="shutdown")");
   obs::Counter& closes_slow = r.counter("fleet_ws_closes_total", "", R"(reason="slow_consumer")");
   obs::Counter& closes_other = r.counter("fleet_ws_closes_total", "", R"(reason="other")");
+  obs::Counter& live_json =
+      r.counter("fleet_ws_streams_total", "Sessions that went live, by stream format", R"(format="json")");
+  obs::Counter& live_compact = r.counter("fleet_ws_streams_total", "", R"(format="compact")");
+  obs::Counter& window_flushes =
+      r.counter("fleet_ws_window_flushes_total", "Flushes at the end of a session's flush window");
+  obs::Counter& announced =
+      r.counter("fleet_ws_devices_announced_total", "Compact device indexes announced in devices frames");
 
   static WsMetrics& get() {
     static WsMetrics m;
@@ -391,6 +398,8 @@ void WsSession::on_snapshot(proto::Hello hello, Result<store::Snapshot> snapshot
 
 void WsSession::go_live() {
   phase_ = Phase::live;
+  auto& m = WsMetrics::get();
+  (options_.format == proto::Format::compact ? m.live_compact : m.live_json).inc();
   if (deferred_auth_) {
     std::string token = std::move(*deferred_auth_);
     deferred_auth_.reset();
@@ -610,7 +619,9 @@ void WsSession::flush_now() {
 
 void WsSession::on_window() {
   window_armed_ = false;
-  if (phase_ == Phase::live) flush();
+  if (phase_ != Phase::live) return;
+  WsMetrics::get().window_flushes.inc();
+  flush();
 }
 
 void WsSession::flush() {
@@ -720,6 +731,7 @@ void WsSession::gather_compact(std::vector<iovec>& iov, std::span<const hub::Sli
     add(announce_.data(), announce_.size());
     m.frames.inc();
     m.bytes.inc(announce_.size());
+    m.announced.inc(to_announce_.size());
   }
   std::string_view head = proto::kCompactHead;
   if (skipped > 0) {

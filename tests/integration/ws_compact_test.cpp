@@ -175,6 +175,9 @@ TEST_F(WsCompact, CarriesEveryFieldOfEveryEventAsJsonDoes) {
   ASSERT_NE(devices_at, reader.order.end());
   EXPECT_EQ(reader.devices.size(), 3u);
   EXPECT_EQ(reader.events[3].at("device").as_string(), bus.id);
+  EXPECT_EQ(metric(port(), R"(fleet_ws_streams_total{format="compact"})"), "1");
+  EXPECT_EQ(metric(port(), R"(fleet_ws_streams_total{format="json"})"), "1");
+  EXPECT_EQ(metric(port(), "fleet_ws_devices_announced_total"), "1");
 }
 
 TEST_F(WsCompact, ResumeAnnouncesIndexesAgainOnTheNewConnection) {
@@ -253,6 +256,7 @@ TEST_F(WsCompact, AFlushWindowSendsFewerLargerFramesAndLosesNothing) {
   for (int i = 0; i < kEvents; ++i) EXPECT_EQ(reader.events[i].at("seq").as_int64(), i + 1);
   EXPECT_EQ(prompt_frames, kEvents);
   EXPECT_LT(reader.frames, kEvents / 2) << "the window gathers events into fewer frames";
+  EXPECT_NE(metric(port(), "fleet_ws_window_flushes_total"), "0");
 }
 
 TEST_F(WsCompact, CoalescingKeepsTheNewestEventPerDeviceAndCountsTheRest) {
