@@ -354,6 +354,91 @@ TEST_F(FleetctlCli, WatchPrintsTheStreamAndStopsAfterCount) {
   }
 }
 
+// The event objects of a watch's telemetry lines, in order.
+std::vector<boost::json::object> watched_events(const std::string& out) {
+  std::vector<boost::json::object> events;
+  for (const std::string& line : lines(out)) {
+    const auto msg = boost::json::parse(line).as_object();
+    if (msg.at("type").as_string() != "telemetry") continue;
+    for (const auto& e : msg.at("events").as_array()) events.push_back(e.as_object());
+  }
+  return events;
+}
+
+TEST_F(FleetctlCli, WatchPrintsTheSameLinesWithTheCompactFormat) {
+  const std::string admin = token("alice", "org_a");
+  const NewDevice truck = create_device(port(), admin, "Truck 1");
+  constexpr int kEvents = 6;
+  Fleetctl json(
+      {"--server", server.base_url(), "watch", "--token", admin, "--count", std::to_string(kEvents)});
+  Fleetctl compact({"--server", server.base_url(), "watch", "--token", admin, "--count",
+                    std::to_string(kEvents), "--format", "compact", "--flush-ms", "20"});
+  ASSERT_TRUE(json.wait_for_stdout(R"("type":"snapshot")")) << json.out() << json.err();
+  ASSERT_TRUE(compact.wait_for_stdout(R"("type":"snapshot")")) << compact.out() << compact.err();
+
+  // Positions with seven decimals, optional fields and attributes, a negative dt inside the batch.
+  const std::int64_t ts = now_ms();
+  const std::string batch =
+      "[" + std::string(R"({"lat":48.1234567,"lon":-2.1234567,"ts":)") + std::to_string(ts) + "}," +
+      R"({"lat":-33.8688197,"lon":151.2092955,"speed_kph":42.5,"battery_pct":81,"attributes":{"door_open":false},"ts":)" +
+      std::to_string(ts - 500) + "}," + R"({"lat":48.3,"lon":2.3,"altitude_m":-12.25,"ts":)" +
+      std::to_string(ts + 2) + "}]";
+  ASSERT_EQ(request(port(), "POST", "/api/v1/telemetry", batch, truck.key).status, 202);
+  // A device created while both watch.
+  const NewDevice van = create_device(port(), admin, "Van 2");
+  for (int k = 0; k < 3; ++k) {
+    const NewDevice& from = k == 1 ? truck : van;
+    const std::string point = R"({"lat":52.5200066,"lon":13.404954,"heading_deg":)" + std::to_string(90 * k) +
+                              R"(,"ts":)" + std::to_string(ts + 10 + k) + "}";
+    ASSERT_EQ(request(port(), "POST", "/api/v1/telemetry", point, from.key).status, 202);
+  }
+  ASSERT_EQ(json.wait(), 0) << json.out() << json.err();
+  ASSERT_EQ(compact.wait(), 0) << compact.out() << compact.err();
+
+  // hello and snapshot lines are the same (the snapshot shows no index), and so are the events but for
+  // positions rounded to 1e-6 degrees.
+  const auto json_lines = lines(json.out());
+  const auto compact_lines = lines(compact.out());
+  ASSERT_EQ(compact_lines.size(), json_lines.size()) << compact.out();
+  EXPECT_EQ(compact_lines[1], json_lines[1]);
+  const auto want = watched_events(json.out());
+  const auto got = watched_events(compact.out());
+  ASSERT_EQ(want.size(), static_cast<std::size_t>(kEvents)) << json.out();
+  ASSERT_EQ(got.size(), want.size()) << compact.out();
+  for (std::size_t k = 0; k < want.size(); ++k) {
+    SCOPED_TRACE(k);
+    boost::json::object g = got[k];
+    boost::json::object w = want[k];
+    EXPECT_NEAR(g.at("lat").to_number<double>(), w.at("lat").to_number<double>(), 1e-6);
+    EXPECT_NEAR(g.at("lon").to_number<double>(), w.at("lon").to_number<double>(), 1e-6);
+    g.erase("lat");
+    g.erase("lon");
+    w.erase("lat");
+    w.erase("lon");
+    EXPECT_EQ(g, w);  // seq, device, ts, optional fields, attributes
+  }
+  EXPECT_EQ(want[3].at("device").as_string(), van.id);
+  // Really compact: the seventh decimal is gone from the compact watcher's lines.
+  EXPECT_EQ(compact.out().find("48.1234567"), std::string::npos) << compact.out();
+  EXPECT_NE(json.out().find("48.1234567"), std::string::npos) << json.out();
+}
+
+TEST_F(FleetctlCli, WatchRefusesMalformedStreamOptions) {
+  const std::string admin = token("alice", "org_a");
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--format", "xml"}, {"--flush-ms", "1001"}, {"--flush-ms", "-1"}, {"--flush-ms", "soon"}}) {
+    std::vector<std::string> cmd = {"watch", "--token", admin};
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    const Outcome r = ctl(cmd);
+    EXPECT_EQ(r.code, 2) << r;
+    EXPECT_NE(r.err.find(args[0]), std::string::npos) << r;
+  }
+  const Outcome help = ctl({"watch", "--help"});
+  EXPECT_EQ(help.code, 0) << help;
+  for (const char* flag : {"--format json|compact", "--flush-ms N", "--coalesce"})
+    EXPECT_NE(help.out.find(flag), std::string::npos) << flag << help;
+}
+
 TEST_F(FleetctlCli, WatchWithDevUserMintsItsOwnTokens) {
   const NewDevice truck = create_device(port(), token("admin", "org_w"), "Van");
   Fleetctl watch({"--server", server.base_url(), "watch", "--dev-user", "bob", "--dev-org", "org_w",
