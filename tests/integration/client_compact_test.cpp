@@ -2,11 +2,14 @@
 // session receives the same events as a JSON one (same seqs, devices, times and optional fields; positions
 // within 1e-6°), including those of a device created while both watch.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <fleet/client.hpp>
 
 #include <charconv>
 #include <cmath>
 #include <condition_variable>
+#include <fstream>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -26,6 +29,7 @@ struct Watcher {
   std::vector<StoredPoint> events;
   std::vector<Seq> snapshots;
   std::vector<std::string> close_reasons;
+  std::vector<proto::Hello> hellos;
 
   Client::Options options(const std::string& url, StreamOptions stream) {
     Client::Options o;
@@ -33,6 +37,7 @@ struct Watcher {
     o.backoff_min = 50ms;
     o.backoff_max = 400ms;
     o.stream = stream;
+    o.callbacks.on_hello = [this](const proto::Hello& h) { update([&] { hellos.push_back(h); }); };
     o.callbacks.on_snapshot = [this](Seq seq, const std::vector<Device>&) {
       update([&] { snapshots.push_back(seq); });
     };
@@ -84,7 +89,7 @@ void expect_same_events(const std::vector<StoredPoint>& compact, const std::vect
     const StoredPoint& c = compact[k];
     const StoredPoint& j = json[k];
     EXPECT_EQ(c.seq, j.seq);
-    EXPECT_EQ(c.device, j.device);
+    EXPECT_EQ(c.device.str(), j.device.str());
     EXPECT_EQ(c.point.ts_ms, j.point.ts_ms);
     EXPECT_LE(std::abs(c.point.lat - j.point.lat), 1e-6) << c.point.lat << " vs " << j.point.lat;
     EXPECT_LE(std::abs(c.point.lon - j.point.lon), 1e-6) << c.point.lon << " vs " << j.point.lon;
@@ -182,6 +187,59 @@ TEST(ClientCompact, WithAFlushWindowToo) {
   compact.format = StreamFormat::compact;
   compact.flush_ms = 50;
   run_against_json_watcher(compact);
+}
+
+TEST(ClientCompact, ResumesAcrossARestartThatRenumbersTheDevices) {
+  // A key-file server, so one token stays valid across the restart; its data directory survives it.
+  FleetdProcess issuer;
+  TempDir dir;
+  const std::string jwks = dir.path() + "/jwks.json";
+  std::ofstream(jwks) << request(issuer.port(), "GET", "/.well-known/jwks.json").body;
+  const std::string admin = dev_token(issuer.port(), "alice", "org_a", "admin", 600);
+  TempDir data;
+  auto server = std::make_unique<FleetdProcess>(std::vector<std::string>{"--jwks-file", jwks}, data.path());
+  const unsigned short port = server->port();
+  const NewDevice truck = create_device(port, admin, "Truck");
+  const NewDevice van = create_device(port, admin, "Van");
+
+  Watcher json_w;
+  Watcher compact_w;
+  StreamOptions compact;
+  compact.format = StreamFormat::compact;
+  Client json_client(json_w.options(server->base_url(), {}));
+  Client compact_client(compact_w.options(server->base_url(), compact));
+  json_client.set_token(admin);
+  compact_client.set_token(admin);
+  ASSERT_TRUE(json_w.wait([](auto& w) { return w.snapshots.size() == 1; }));
+  ASSERT_TRUE(compact_w.wait([](auto& w) { return w.snapshots.size() == 1; }));
+  const std::int64_t t0 = now_ms() - 60'000;
+  // This process numbers the truck first.
+  for (const NewDevice* d : {&truck, &van}) {
+    ASSERT_EQ(request(port, "POST", "/api/v1/telemetry", ingest_body(t0, 48.1234567, 2.1, ""), d->key).status,
+              202);
+  }
+  ASSERT_TRUE(compact_w.wait([](auto& w) { return w.events.size() == 2; }));
+
+  server->stop(SIGTERM);
+  server = std::make_unique<FleetdProcess>(
+      std::vector<std::string>{"--jwks-file", jwks, "--listen", "127.0.0.1:" + std::to_string(port)},
+      data.path());
+  // The new process numbers the van first; both sessions resume (no snapshot) and go on.
+  for (const NewDevice* d : {&van, &truck, &van}) {
+    ASSERT_EQ(request(port, "POST", "/api/v1/telemetry", ingest_body(t0 + 1, -33.8688197, 151.2, ""), d->key)
+                  .status,
+              202);
+  }
+  ASSERT_TRUE(json_w.wait([](auto& w) { return w.events.size() == 5; }));
+  ASSERT_TRUE(compact_w.wait([](auto& w) { return w.events.size() == 5; })) << server->log();
+  std::scoped_lock lock(json_w.mu, compact_w.mu);
+  expect_same_events(compact_w.events, json_w.events);
+  EXPECT_EQ(compact_w.events[2].device.str(), van.id);
+  EXPECT_EQ(compact_w.events[3].device.str(), truck.id);
+  ASSERT_GE(compact_w.hellos.size(), 2u);
+  EXPECT_EQ(compact_w.hellos.back().recovered, std::optional<bool>(true));
+  EXPECT_EQ(compact_w.snapshots.size(), 1u);
+  for (const std::string& reason : compact_w.close_reasons) EXPECT_NE(reason, "Telemetry gap");
 }
 
 }  // namespace
