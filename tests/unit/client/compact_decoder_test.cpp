@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "proto/device_index.hpp"
 #include "proto/json_writer.hpp"
 #include "proto/message_decode.hpp"
 #include "proto/messages.hpp"
@@ -155,6 +156,44 @@ TEST(CompactDecoder, EveryFieldOfEveryEventShapeDecodesAsTheJsonPathDoes) {
       expect_same_event(got[k], want[k]);
     }
     EXPECT_EQ(d.frame().skipped, 0u);
+  }
+}
+
+TEST(CompactDecoder, FleetdsOwnEncoderRoundTrips) {
+  // The server's encoder (proto::encode_batch, encode_devices) and this decoder read the spec alike.
+  std::vector<StoredPoint> points;
+  StoredPoint all = point(7, kDevB, 1'795'000'001'200, -33.8688197, 151.2092955);
+  all.point.speed_kph = 42.5;
+  all.point.heading_deg = 359.9;
+  all.point.altitude_m = -12.25;
+  all.point.accuracy_m = 3.5;
+  all.point.battery_pct = 81;
+  all.point.attributes_json = R"({"driver":"A. Smith","door_open":false,"temp_c":4.5})";
+  points.push_back(point(5, kDevA, 1'795'000'001'123, 48.8501234, 2.3502));
+  StoredPoint middle = point(6, kDevA, 1'795'000'000'000, 0.0000004, -0.0000006);
+  middle.point.accuracy_m = 9;
+  points.push_back(middle);
+  points.push_back(all);
+  proto::DeviceIndex registry;
+  const auto batch = proto::encode_batch(TenantId("org_x"), points, registry);
+  std::vector<proto::IndexedDevice> announced;
+  for (const auto& e : batch->events) announced.push_back({e.index, e.device.str()});
+
+  // Events 1..2 of the batch, as a session that already had event 0 would get them.
+  std::string frame(proto::kCompactHead);
+  frame += batch->compact_head;
+  frame += batch->compact_slice(1, 2);
+  frame += proto::kChunkTail;
+  frame += proto::kTelemetryTail;
+  CompactDecoder d;
+  ASSERT_EQ(d.decode(proto::encode_devices(announced)).value(), Kind::devices);
+  auto kind = d.decode(frame);
+  ASSERT_TRUE(kind.has_value()) << kind.error().message << "\n" << frame;
+  const std::vector<StoredPoint> want = json_decoded({points[1], points[2]});
+  ASSERT_EQ(d.frame().events.size(), 2u);
+  for (std::size_t k = 0; k < 2; ++k) {
+    SCOPED_TRACE(k);
+    expect_same_event(d.frame().events[k], want[k]);
   }
 }
 
