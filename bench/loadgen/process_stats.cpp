@@ -1,5 +1,6 @@
 #include "process_stats.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -9,16 +10,13 @@
 
 namespace loadgen {
 
-ProcessSample sample_process(pid_t pid) {
-  ProcessSample s;
-  if (pid <= 0) return s;
-  const std::string dir = "/proc/" + std::to_string(pid);
-  std::ifstream stat(dir + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return s;
+namespace {
+
+// utime + stime of a /proc/.../stat line, in clock ticks; nullopt when it does not parse.
+std::optional<unsigned long long> stat_ticks(const std::string& line) {
   // Fields after the command name (which may contain spaces) start at field 3; utime and stime are 14, 15.
-  auto close_paren = line.rfind(')');
-  if (close_paren == std::string::npos) return s;
+  const auto close_paren = line.rfind(')');
+  if (close_paren == std::string::npos || close_paren + 2 > line.size()) return std::nullopt;
   std::istringstream fields(line.substr(close_paren + 2));
   std::string field;
   unsigned long long utime = 0, stime = 0;
@@ -26,7 +24,39 @@ ProcessSample sample_process(pid_t pid) {
     if (i == 14) utime = std::stoull(field);
     if (i == 15) stime = std::stoull(field);
   }
-  s.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  return utime + stime;
+}
+
+// Ticks of the process's threads whose name starts with fleet-store or fleet-ckpt.
+unsigned long long store_thread_ticks(const std::string& dir) {
+  unsigned long long ticks = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator(dir + "/task", ec)) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    if (!std::getline(comm, name)) continue;
+    if (name.rfind("fleet-store", 0) != 0 && name.rfind("fleet-ckpt", 0) != 0) continue;
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    if (std::getline(stat, line)) ticks += stat_ticks(line).value_or(0);
+  }
+  return ticks;
+}
+
+}  // namespace
+
+ProcessSample sample_process(pid_t pid) {
+  ProcessSample s;
+  if (pid <= 0) return s;
+  const std::string dir = "/proc/" + std::to_string(pid);
+  std::ifstream stat(dir + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return s;
+  const auto ticks = stat_ticks(line);
+  if (!ticks) return s;
+  const auto per_second = static_cast<double>(sysconf(_SC_CLK_TCK));
+  s.cpu_seconds = static_cast<double>(*ticks) / per_second;
+  s.store_cpu_seconds = static_cast<double>(store_thread_ticks(dir)) / per_second;
 
   std::ifstream status(dir + "/status");
   while (std::getline(status, line)) {

@@ -9,7 +9,10 @@
 namespace loadgen {
 
 struct ProcessSample {
-  double cpu_seconds = 0;       // utime + stime
+  double cpu_seconds = 0;  // utime + stime
+  // The part of it fleetd's storage threads spent (threads named fleet-store*, fleet-ckpt*): persisting is
+  // a cost per ingested event, not per delivery, and the Node baseline has none (it stores nothing).
+  double store_cpu_seconds = 0;
   std::uint64_t rss_bytes = 0;  // VmRSS
   bool valid = false;
 };

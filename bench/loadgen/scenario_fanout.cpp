@@ -130,8 +130,9 @@ boost::json::object combine_trials(std::vector<boost::json::object> trials) {
     }
   }
   for (const char* name :
-       {"deliveries_per_s", "server_cpu_us_per_delivery", "bytes_per_event", "bytes_per_event_untagged",
-        "events_per_frame", "server_cpu_seconds", "loadgen_cpu_seconds", "other_processes_cores"}) {
+       {"deliveries_per_s", "server_cpu_us_per_delivery", "server_delivery_cpu_us_per_delivery",
+        "server_store_cpu_us_per_point", "bytes_per_event", "bytes_per_event_untagged", "events_per_frame",
+        "server_cpu_seconds", "loadgen_cpu_seconds", "other_processes_cores"}) {
     const auto v = figure([&](const boost::json::object& t) { return t.at(name).to_number<double>(); });
     step[name] = median_of(v);
     spread[name] = {{"median", median_of(v)},
@@ -240,6 +241,7 @@ boost::json::object run_fanout(const Context& ctx) {
     const std::uint64_t lost = expected > seen.events ? expected - seen.events : 0;
     const double deliveries_per_second = static_cast<double>(seen.events) / seconds;
     const double server_cpu = server_after.cpu_seconds - server_before.cpu_seconds;
+    const double store_cpu = server_after.store_cpu_seconds - server_before.store_cpu_seconds;
     const double self_cpu = self_after.cpu_seconds - self_before.cpu_seconds;
     // Cores other processes kept busy during the step (the machine is shared): a busy step is a noisy one.
     const double others_cores = machine_before < 0 || machine_after < 0
@@ -286,6 +288,12 @@ boost::json::object run_fanout(const Context& ctx) {
         {"server_cpu_seconds", server_cpu},
         {"server_cpu_us_per_delivery",
          seen.events ? server_cpu * 1e6 / static_cast<double>(seen.events) : 0.0},
+        // Split: what delivering cost (every thread but storage's) per delivery, and what persisting cost
+        // per ingested point. Node has no storage threads: its figures are all "delivery".
+        {"server_delivery_cpu_us_per_delivery",
+         seen.events ? (server_cpu - store_cpu) * 1e6 / static_cast<double>(seen.events) : 0.0},
+        {"server_store_cpu_us_per_point",
+         published.points_ok ? store_cpu * 1e6 / static_cast<double>(published.points_ok) : 0.0},
         {"server_rss_bytes", server_after.rss_bytes},
         {"loadgen_cpu_seconds", self_cpu},
         {"other_processes_cores", others_cores},

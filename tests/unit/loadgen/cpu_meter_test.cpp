@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+
 #include <ctime>
 #include <optional>
+#include <thread>
 
 #include <unistd.h>
 
@@ -34,6 +37,23 @@ TEST(ProcessCpu, ResolvesLessThanAClockTick) {
   const std::int64_t spent = *process_cpu_ns(getpid()) - *before;
   EXPECT_GE(spent, 2'000'000);
   EXPECT_LT(spent, 50'000'000);
+}
+
+TEST(ProcessCpu, StorageThreadsAreCountedApart) {
+  // This (unnamed) thread burns 60 ms, then a thread named as fleetd names its checkpointer burns 60 ms and
+  // samples the process while it is alive (/proc lists live threads only; fleetd's live for the run).
+  spin(60'000'000);
+  ProcessSample during;
+  std::thread store([&during] {
+    pthread_setname_np(pthread_self(), "fleet-ckpt");
+    spin(60'000'000);
+    during = sample_self();
+  });
+  store.join();
+  ASSERT_TRUE(during.valid);
+  EXPECT_GE(during.store_cpu_seconds, 0.04);  // its own 60 ms, in 10 ms ticks
+  EXPECT_GE(during.cpu_seconds - during.store_cpu_seconds, 0.04)
+      << "the unnamed thread's CPU is not storage's";
 }
 
 TEST(ProcessCpu, NoProcessNoSample) {
