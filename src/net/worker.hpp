@@ -100,7 +100,7 @@ class Worker {
   bool drain_posted_ = false;
   struct Window {
     std::chrono::steady_clock::time_point due;
-    WsSession* session;  // null once cancelled
+    WsSession* session = nullptr;  // null once cancelled
   };
   std::vector<Window> windows_;  // min-heap by due
   std::vector<WsSession*> due_;  // scratch: the windows ending now

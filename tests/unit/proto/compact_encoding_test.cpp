@@ -61,7 +61,9 @@ std::vector<StoredPoint> decode_chunk(std::string_view chunk, const std::vector<
     }
     if (e.size() > 10) p.point.attributes_json = json::serialize(e[10]);
     EXPECT_LE(e.size(), 11u);
-    if (!e.empty()) EXPECT_FALSE(e.back().is_null()) << "trailing absent fields are left out";
+    if (!e.empty()) {
+      EXPECT_FALSE(e.back().is_null()) << "trailing absent fields are left out";
+    }
     out.push_back(std::move(p));
   }
   return out;
