@@ -526,6 +526,20 @@ export function markers(page: Page): Promise<MarkerInfo[]> {
   )
 }
 
+/**
+ * How many pixels of the map's vehicle canvas are drawn (not transparent): the markers' DOM records say
+ * what the page holds, this that it is drawn. 0 when there is no canvas.
+ */
+export function drawnVehiclePixels(page: Page): Promise<number> {
+  return page.$eval('canvas.vehicle-canvas', (c) => {
+    const canvas = c as HTMLCanvasElement
+    const data = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data
+    let n = 0
+    if (data) for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++
+    return n
+  }).catch(() => 0)
+}
+
 /** Records every marker that appears (or changes tenant) with its time, from page load on. */
 export const MARKER_MONITOR = `
 (() => {

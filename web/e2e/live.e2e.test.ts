@@ -6,6 +6,7 @@ import {
   ARTIFACTS,
   MARKER_MONITOR,
   createDevice,
+  drawnVehiclePixels,
   fleetState,
   holdFor,
   launchBrowser,
@@ -110,6 +111,8 @@ describe('Live Tracking against a real fleetd', () => {
     expect(st).toMatchObject({ status: 'live', tenant: ORG_A, org: ORG_A, socketOpenCount: 1 })
 
     await expectMovement(page, 'a marker of org A to move')
+    // The markers are drawn into one canvas (mapView.ts): at least a few arrows' worth of pixels.
+    await waitFor('the vehicles to be drawn', async () => (await drawnVehiclePixels(page)) > 2 * 100, 5_000, 100)
     const rows = await page.locator('[data-testid="device-row"]').count()
     expect(rows).toBe(VEHICLES)
 

@@ -2,13 +2,11 @@ import L from 'leaflet'
 import type { TelemetryEvent } from '@fleet/api'
 import { addBasemap } from './basemap.ts'
 import type { FleetStore, Vehicle } from './fleetStore.ts'
+import { VehicleCanvas, type VehicleGlyph } from './vehicleCanvas.ts'
 
-interface MarkerEntry {
-  marker: L.Marker
-  el: HTMLElement | null
-  arrow: HTMLElement | null
-  heading: number | null
-  stale: boolean
+interface MarkerEntry extends VehicleGlyph {
+  /** The vehicle's hidden DOM record (test hook: data-* attributes, classes `selected`, `stale`). */
+  el: HTMLElement
   name: string
 }
 
@@ -22,8 +20,13 @@ export interface MapViewOptions {
 const TRAIL_MAX_POINTS = 5000
 
 /**
- * The imperative map: Leaflet markers are created and moved directly, once per animation frame, from the
- * changes the FleetStore accumulated since the previous frame. React never renders markers.
+ * The imperative map: once per animation frame, the changes the FleetStore accumulated since the previous
+ * frame move the vehicles, which one canvas draws (VehicleCanvas; one DOM element per vehicle costs too much
+ * at thousands of moving vehicles). React never renders vehicles.
+ *
+ * Each vehicle also has an element in a hidden (never rendered) container, carrying its state as the test
+ * hooks `data-testid="vehicle-marker"`, `data-device-id`, `data-tenant`, `data-lat`, `data-lon`, `title`
+ * and the classes `selected` and `stale` (web/README, "Test hooks").
  */
 export class MapView {
   readonly map: L.Map
@@ -37,6 +40,8 @@ export class MapView {
   private selected: string | null = null
   private trail: L.Polyline | null = null
   private trailFor: string | null = null
+  private readonly canvas: VehicleCanvas
+  private readonly records: HTMLElement
 
   constructor(
     container: HTMLElement,
@@ -51,6 +56,15 @@ export class MapView {
       attributionControl: true,
     })
     L.control.scale({ imperial: false }).addTo(this.map)
+    this.canvas = new VehicleCanvas(this.map, this.markers, () => this.selected)
+    this.records = document.createElement('div')
+    this.records.hidden = true
+    this.records.dataset.testid = 'vehicle-markers'
+    container.appendChild(this.records)
+    this.map.on('click', (e: L.LeafletMouseEvent) => {
+      const id = this.canvas.hit(e.containerPoint)
+      if (id) this.opts.onSelect(id)
+    })
     // Stop auto-fitting once the user moves the map themselves.
     this.map.on('dragstart', () => (this.autoFit = false))
     this.map.getContainer().addEventListener('wheel', () => (this.autoFit = false), { passive: true })
@@ -74,14 +88,17 @@ export class MapView {
     cancelAnimationFrame(this.raf)
     clearInterval(this.staleTimer)
     this.markers.clear()
+    this.canvas.destroy()
+    this.records.remove()
     this.map.remove()
   }
 
   /** Highlights a vehicle and shows its trail (history points, oldest first). */
   setSelected(id: string | null): void {
-    if (this.selected) this.markers.get(this.selected)?.el?.classList.remove('selected')
+    if (this.selected) this.markers.get(this.selected)?.el.classList.remove('selected')
     this.selected = id
-    if (id) this.markers.get(id)?.el?.classList.add('selected')
+    if (id) this.markers.get(id)?.el.classList.add('selected')
+    this.canvas.invalidateNow()
     if (this.trailFor !== id) this.clearTrail()
   }
 
@@ -117,8 +134,10 @@ export class MapView {
     if (this.destroyed) return
     const changes = this.store.flush()
     if (changes.reset) {
-      for (const m of this.markers.values()) m.marker.remove()
+      this.records.replaceChildren()
       this.markers.clear()
+      // Gone vehicles (another organization's, after a switch) leave the screen on this frame.
+      this.canvas.invalidateNow()
       this.clearTrail()
       this.selected = null
       this.autoFit = true
@@ -126,8 +145,9 @@ export class MapView {
     for (const id of changes.removed) {
       const m = this.markers.get(id)
       if (m) {
-        m.marker.remove()
+        m.el.remove()
         this.markers.delete(id)
+        this.canvas.invalidateNow()
       }
       if (this.trailFor === id) this.clearTrail()
     }
@@ -139,6 +159,7 @@ export class MapView {
     }
     const now = performance.now()
     if (this.fitDue && this.autoFit && now - this.lastFit > 1000) this.fit(now)
+    this.canvas.drawIfDirty(now)
     this.raf = requestAnimationFrame(this.frame)
   }
 
@@ -146,62 +167,47 @@ export class MapView {
     this.fitDue = false
     this.lastFit = now
     if (this.markers.size === 0) return
-    const bounds = L.latLngBounds([...this.markers.values()].map((m) => m.marker.getLatLng()))
+    const bounds = L.latLngBounds([...this.markers.values()].map((m) => L.latLng(m.lat, m.lon)))
     this.map.fitBounds(bounds.pad(0.15), { maxZoom: 15, animate: false })
   }
 
-  /** Creates or moves a marker; returns true when it was created. */
+  /** Creates or moves a vehicle; returns true when it was created. */
   private upsert(v: Vehicle): boolean {
     if (v.lat === null || v.lon === null) return false
     let m = this.markers.get(v.id)
     let created = false
     if (!m) {
-      const marker = L.marker([v.lat, v.lon], {
-        icon: L.divIcon({
-          className: 'vehicle-marker',
-          html: '<div class="vehicle-arrow"></div>',
-          iconSize: [22, 22],
-          iconAnchor: [11, 11],
-        }),
-        keyboard: false,
-        title: v.name,
-        riseOnHover: true,
-      })
-      marker.on('click', () => this.opts.onSelect(v.id))
-      marker.addTo(this.map)
-      const el = marker.getElement() ?? null
-      m = { marker, el, arrow: (el?.firstElementChild as HTMLElement | null) ?? null, heading: null, stale: false, name: v.name }
-      if (el) {
-        el.dataset.testid = 'vehicle-marker'
-        el.dataset.deviceId = v.id
-        el.dataset.tenant = v.tenant
-        if (v.id === this.selected) el.classList.add('selected')
-      }
+      const el = document.createElement('div')
+      el.className = 'vehicle-marker'
+      el.dataset.testid = 'vehicle-marker'
+      el.dataset.deviceId = v.id
+      el.dataset.tenant = v.tenant
+      el.title = v.name
+      if (v.id === this.selected) el.classList.add('selected')
+      m = { el, lat: v.lat, lon: v.lon, heading: null, stale: false, name: v.name }
       this.markers.set(v.id, m)
       created = true
-    } else {
-      m.marker.setLatLng([v.lat, v.lon])
     }
-    if (m.el) {
-      m.el.dataset.lat = String(v.lat)
-      m.el.dataset.lon = String(v.lon)
-    }
+    m.lat = v.lat
+    m.lon = v.lon
+    m.el.dataset.lat = String(v.lat)
+    m.el.dataset.lon = String(v.lon)
+    if (created) this.records.appendChild(m.el)
     if (m.name !== v.name) {
       m.name = v.name
-      m.el?.setAttribute('title', v.name)
+      m.el.title = v.name
     }
-    if (v.headingDeg !== null && v.headingDeg !== m.heading && m.arrow) {
-      m.heading = v.headingDeg
-      m.arrow.style.transform = `rotate(${v.headingDeg}deg)`
-    }
+    if (v.headingDeg !== null) m.heading = v.headingDeg
     this.setStale(m, this.store.isStale(v, this.opts.staleAfterMs))
+    this.canvas.invalidate()
     return created
   }
 
   private setStale(m: MarkerEntry, stale: boolean): void {
     if (m.stale === stale) return
     m.stale = stale
-    m.el?.classList.toggle('stale', stale)
+    m.el.classList.toggle('stale', stale)
+    this.canvas.invalidate()
   }
 
   private refreshStale(): void {
