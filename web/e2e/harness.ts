@@ -540,6 +540,39 @@ export function drawnVehiclePixels(page: Page): Promise<number> {
   }).catch(() => 0)
 }
 
+/**
+ * A page point (CSS px) inside an arrow the vehicle canvas draws in the given look (its fill colour:
+ * `moving` #1f6feb, `selected` #d9480f), the one nearest the canvas's top; null when none is drawn.
+ */
+export function drawnVehiclePoint(page: Page, look: 'moving' | 'selected' = 'moving'): Promise<{ x: number; y: number } | null> {
+  const rgb = look === 'moving' ? [31, 111, 235] : [217, 72, 15]
+  return page.$eval(
+    'canvas.vehicle-canvas',
+    (c, [r, g, b]) => {
+      const canvas = c as HTMLCanvasElement
+      const data = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data
+      if (!data) return null
+      const box = canvas.getBoundingClientRect()
+      const scale = canvas.width / box.width
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] === 255 && Math.abs(data[i]! - r!) < 8 && Math.abs(data[i + 1]! - g!) < 8 && Math.abs(data[i + 2]! - b!) < 8) {
+          const px = (i / 4) % canvas.width
+          const py = Math.floor(i / 4 / canvas.width)
+          // A few px below the arrow's topmost pixel of that colour: inside the arrow whichever way it points.
+          return { x: box.left + px / scale, y: box.top + py / scale + 3 }
+        }
+      }
+      return null
+    },
+    rgb,
+  ).catch(() => null)
+}
+
+/** The device ids whose marker records carry the class `selected`. */
+export function selectedMarkers(page: Page): Promise<string[]> {
+  return page.$$eval('[data-testid="vehicle-marker"].selected', (els) => els.map((e) => (e as HTMLElement).dataset.deviceId ?? ''))
+}
+
 /** Records every marker that appears (or changes tenant) with its time, from page load on. */
 export const MARKER_MONITOR = `
 (() => {

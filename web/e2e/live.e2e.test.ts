@@ -7,6 +7,7 @@ import {
   MARKER_MONITOR,
   createDevice,
   drawnVehiclePixels,
+  drawnVehiclePoint,
   fleetState,
   holdFor,
   launchBrowser,
@@ -17,6 +18,7 @@ import {
   postPoint,
   recordSockets,
   seenMarkers,
+  selectedMarkers,
   signIn,
   sleep,
   startFleetd,
@@ -139,6 +141,31 @@ describe('Live Tracking against a real fleetd', () => {
     })
     expect(d).toMatch(/^M[-\d.]+ [-\d.]+L/)
     await first.click() // deselect
+  })
+
+  it('clicking a vehicle drawn on the map selects it, clicking it again deselects it', async () => {
+    // Vehicles are drawn into one canvas; the map finds the one under the click (mapView.ts).
+    // The map may still be panning to the vehicle the previous test selected in the list, so a click can
+    // miss: click the first moving arrow drawn until one is selected (a click on another vehicle only moves
+    // the selection to it).
+    const sel = await waitFor(
+      'a click on a drawn vehicle to select it',
+      async () => {
+        const ids = await selectedMarkers(page)
+        if (ids.length === 1) return ids[0]
+        const at = await drawnVehiclePoint(page)
+        if (at) await page.mouse.click(at.x, at.y)
+        return null
+      },
+      15_000,
+      500,
+    )
+    expect(idsA.has(sel)).toBe(true)
+    await page.locator('[data-testid="trail"]').waitFor({ state: 'attached', timeout: 10_000 })
+    // The selected arrow is drawn orange, on top of the others: click it again where it is now.
+    const again = await waitFor('the selected vehicle drawn orange', () => drawnVehiclePoint(page, 'selected'))
+    await page.mouse.click(again.x, again.y)
+    await waitFor('no selected vehicle', async () => (await selectedMarkers(page)).length === 0)
   })
 
   it('switching to org B clears A’s markers and shows only B’s', async () => {
