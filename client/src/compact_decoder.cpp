@@ -1,13 +1,12 @@
 #include "fleet/compact_decoder.hpp"
 
 #include <boost/json.hpp>
-#include <cmath>
 #include <limits>
 #include <optional>
 #include <string>
 
 #include "core/strict_json.hpp"
-#include "proto/json_writer.hpp"
+#include "proto/json_values.hpp"
 
 namespace fleet {
 namespace {
@@ -39,75 +38,10 @@ Error mistyped(std::string_view field, std::string_view want) {
   return field_error(field, "compact field \"" + std::string(field) + "\" must be " + std::string(want));
 }
 
-std::optional<std::uint64_t> as_uint(const json::value& v) {
-  if (v.is_uint64()) return v.get_uint64();
-  if (v.is_int64() && v.get_int64() >= 0) return static_cast<std::uint64_t>(v.get_int64());
-  return std::nullopt;
-}
-
-std::optional<std::int64_t> as_int(const json::value& v) {
-  if (v.is_int64()) return v.get_int64();
-  if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
-    return static_cast<std::int64_t>(v.get_uint64());
-  return std::nullopt;
-}
-
 std::optional<std::uint32_t> as_index(const json::value& v) {
-  auto n = as_uint(v);
+  auto n = proto::json_uint64(v);
   if (!n || *n > std::numeric_limits<std::uint32_t>::max()) return std::nullopt;
   return static_cast<std::uint32_t>(*n);
-}
-
-// Integers and doubles alike, finite only (the JSON decoder's rule for the same fields).
-std::optional<double> as_double(const json::value& v) {
-  if (v.is_double())
-    return std::isfinite(v.get_double()) ? std::optional<double>(v.get_double()) : std::nullopt;
-  if (v.is_int64()) return static_cast<double>(v.get_int64());
-  if (v.is_uint64()) return static_cast<double>(v.get_uint64());
-  return std::nullopt;
-}
-
-// Attributes in the canonical compact text the JSON path keeps (proto/message_decode: shortest round-trip
-// numbers, escapes as proto/json_writer), so both encodings deliver byte-identical attributes_json.
-void append_canonical(std::string& out, const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null: out += "null"; break;
-    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
-    case json::kind::int64: proto::append_json_number(out, v.get_int64()); break;
-    case json::kind::uint64: proto::append_json_number(out, v.get_uint64()); break;
-    case json::kind::double_:
-      if (std::isfinite(v.get_double())) {
-        proto::append_json_number(out, v.get_double());
-      } else {
-        out += "null";  // an overflowing literal (1e400) parses to infinity, which JSON cannot express
-      }
-      break;
-    case json::kind::string: proto::append_json_string(out, v.get_string()); break;
-    case json::kind::array: {
-      out += '[';
-      const char* sep = "";
-      for (const json::value& e : v.get_array()) {
-        out += sep;
-        sep = ",";
-        append_canonical(out, e);
-      }
-      out += ']';
-      break;
-    }
-    case json::kind::object: {
-      out += '{';
-      const char* sep = "";
-      for (const json::key_value_pair& kv : v.get_object()) {
-        out += sep;
-        sep = ",";
-        proto::append_json_string(out, kv.key());
-        out += ':';
-        append_canonical(out, kv.value());
-      }
-      out += '}';
-      break;
-    }
-  }
 }
 
 }  // namespace
@@ -182,7 +116,7 @@ Result<void> CompactDecoder::decode_tc(const json::object& o) {
   frame_.events.clear();  // keeps its capacity: frames of similar size allocate no new vector
   frame_.skipped = 0;
   if (const json::value* skipped = o.if_contains("skipped")) {
-    auto n = as_uint(*skipped);
+    auto n = proto::json_uint64(*skipped);
     if (!n) return mistyped("skipped", "a non-negative integer");
     frame_.skipped = *n;
   }
@@ -200,9 +134,9 @@ Result<void> CompactDecoder::decode_tc(const json::object& o) {
   for (const json::value& cv : chunks->get_array()) {
     const json::array& chunk = cv.get_array();
     if (chunk.size() < 2) return mistyped("chunk", "[seq0, ts0, event...]");
-    const auto seq0 = as_uint(chunk[0]);
+    const auto seq0 = proto::json_uint64(chunk[0]);
     if (!seq0) return mistyped("seq0", "a non-negative integer");
-    const auto ts0 = as_int(chunk[1]);
+    const auto ts0 = proto::json_int64(chunk[1]);
     if (!ts0) return mistyped("ts0", "an integer");
     for (std::size_t k = 2; k < chunk.size(); ++k) {
       const std::size_t position = frame_.events.size();
@@ -214,16 +148,16 @@ Result<void> CompactDecoder::decode_tc(const json::object& o) {
       const json::array& ev = chunk[k].get_array();
       if (ev.size() < kMinElements || ev.size() > kMaxElements)
         return fail(mistyped("event", "an array of 5 to 11 elements"));
-      const auto offset = as_uint(ev[kOffset]);
+      const auto offset = proto::json_uint64(ev[kOffset]);
       if (!offset) return fail(mistyped("o", "a non-negative integer"));
-      const auto dt = as_int(ev[kDt]);
+      const auto dt = proto::json_int64(ev[kDt]);
       if (!dt) return fail(mistyped("dt", "an integer"));
       const auto index = as_index(ev[kIndex]);
       if (!index) return fail(mistyped("i", "an integer in 0..2^32-1"));
-      const auto lat_e6 = as_int(ev[kLatE6]);
+      const auto lat_e6 = proto::json_int64(ev[kLatE6]);
       if (!lat_e6 || *lat_e6 < -kMaxLatE6 || *lat_e6 > kMaxLatE6)
         return fail(mistyped("lat_e6", "an integer in -90e6..90e6"));
-      const auto lon_e6 = as_int(ev[kLonE6]);
+      const auto lon_e6 = proto::json_int64(ev[kLonE6]);
       if (!lon_e6 || *lon_e6 < -kMaxLonE6 || *lon_e6 > kMaxLonE6)
         return fail(mistyped("lon_e6", "an integer in -180e6..180e6"));
       Seq seq = 0;
@@ -243,13 +177,13 @@ Result<void> CompactDecoder::decode_tc(const json::object& o) {
       for (std::size_t f = kFirstOptional; f < ev.size() && f < kAttributes; ++f) {
         const json::value& v = ev[f];
         if (v.is_null()) continue;
-        auto n = as_double(v);
+        auto n = proto::json_number(v);
         if (!n) return fail(mistyped(kOptionalNames[f - kFirstOptional], "null or a finite number"));
         p.point.*kOptionals[f - kFirstOptional] = *n;
       }
       if (ev.size() > kAttributes && !ev[kAttributes].is_null()) {
         if (!ev[kAttributes].is_object()) return fail(mistyped("attributes", "null or an object"));
-        append_canonical(p.point.attributes_json, ev[kAttributes]);
+        proto::append_json_value(p.point.attributes_json, ev[kAttributes]);
       }
     }
   }

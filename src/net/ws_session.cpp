@@ -679,15 +679,8 @@ void WsSession::gather_telemetry(std::vector<iovec>& iov) {
   std::uint64_t skipped = 0;
   outbox_.take(slices, ctx_.options.max_frame_bytes, &skipped);
   if (options_.format == proto::Format::compact) return gather_compact(iov, slices, skipped);
-  // After coalescing the head says how many events were left out (docs/protocol.md): a few bytes the
-  // session keeps, since the iovec must point at them until the write completes.
-  std::string_view head = proto::kTelemetryHead;
-  if (skipped > 0) {
-    skipped_head_.assign(proto::kTelemetrySkippedHead);
-    skipped_head_ += std::to_string(skipped);
-    skipped_head_ += proto::kTelemetrySkippedMid;
-    head = skipped_head_;
-  }
+  const std::string_view head =
+      frame_head(skipped, proto::kTelemetryHead, proto::kTelemetrySkippedHead, proto::kTelemetrySkippedMid);
   std::size_t payload = head.size() + proto::kTelemetryTail.size();
   for (std::size_t i = 0; i < slices.size(); ++i) payload += slices[i].bytes().size() + (i > 0 ? 1 : 0);
   const std::size_t header = ws::encode_header(ws::Opcode::text, payload, telemetry_header_);
@@ -704,6 +697,17 @@ void WsSession::gather_telemetry(std::vector<iovec>& iov) {
   auto& m = WsMetrics::get();
   m.frames.inc();
   m.bytes.inc(payload);
+}
+
+std::string_view WsSession::frame_head(std::uint64_t skipped, std::string_view plain,
+                                       std::string_view skipped_head, std::string_view skipped_mid) {
+  if (skipped == 0) return plain;
+  // After coalescing the head says how many events were left out (docs/protocol.md): a few bytes the
+  // session keeps, since the iovec must point at them until the write completes.
+  skipped_head_.assign(skipped_head);
+  skipped_head_ += std::to_string(skipped);
+  skipped_head_ += skipped_mid;
+  return skipped_head_;
 }
 
 bool WsSession::announce(std::uint32_t index) {
@@ -733,13 +737,8 @@ void WsSession::gather_compact(std::vector<iovec>& iov, std::span<const hub::Sli
     m.bytes.inc(announce_.size());
     m.announced.inc(to_announce_.size());
   }
-  std::string_view head = proto::kCompactHead;
-  if (skipped > 0) {
-    skipped_head_.assign(proto::kCompactSkippedHead);
-    skipped_head_ += std::to_string(skipped);
-    skipped_head_ += proto::kCompactSkippedMid;
-    head = skipped_head_;
-  }
+  const std::string_view head =
+      frame_head(skipped, proto::kCompactHead, proto::kCompactSkippedHead, proto::kCompactSkippedMid);
   std::size_t payload = head.size() + proto::kTelemetryTail.size();
   for (std::size_t i = 0; i < slices.size(); ++i) {
     const hub::Slice& s = slices[i];

@@ -152,6 +152,10 @@ class WsSession final : public std::enable_shared_from_this<WsSession>,
   void gather_telemetry(std::vector<iovec>& iov);
   // The compact form of that frame, preceded by a `devices` frame naming indexes not announced yet.
   void gather_compact(std::vector<iovec>& iov, std::span<const hub::Slice> slices, std::uint64_t skipped);
+  // A telemetry frame's head in either format: `plain`, or with `skipped` when events were left out
+  // (built in skipped_head_).
+  std::string_view frame_head(std::uint64_t skipped, std::string_view plain, std::string_view skipped_head,
+                              std::string_view skipped_mid);
   // Marks `index` announced on this connection; true when it was not yet.
   bool announce(std::uint32_t index);
   void write_done();

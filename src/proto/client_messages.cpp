@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "core/strict_json.hpp"
+#include "proto/json_values.hpp"
 
 namespace fleet::proto {
 namespace {
@@ -18,13 +19,9 @@ bool is_epoch_char(char c) noexcept {
 }
 
 std::optional<Seq> json_since(const boost::json::value& v) noexcept {
-  if (v.is_int64()) {
-    const std::int64_t n = v.get_int64();
-    if (n >= 0 && static_cast<Seq>(n) <= kMaxResumeSeq) return static_cast<Seq>(n);
-  } else if (v.is_uint64()) {
-    if (v.get_uint64() <= kMaxResumeSeq) return v.get_uint64();
-  }
-  return std::nullopt;  // negative, too large, fractional (a double) or not a number
+  // Negative, too large, fractional (a double) or not a number: nullopt.
+  const auto n = json_uint64(v);
+  return n && *n <= kMaxResumeSeq ? n : std::nullopt;
 }
 
 // format, flush_ms and coalesce (docs/protocol.md, "Stream options"); nullopt in `ok` when malformed.
@@ -41,11 +38,12 @@ std::optional<StreamOptions> json_options(const boost::json::object& o, bool& ok
     options.format = f.value_or(Format::json);
   }
   if (flush != nullptr) {
-    const bool in_range =
-        (flush->is_int64() && flush->get_int64() >= 0 && flush->get_int64() <= kMaxFlushMs) ||
-        (flush->is_uint64() && flush->get_uint64() <= kMaxFlushMs);
-    if (!in_range) ok = false;
-    if (in_range) options.flush_ms = static_cast<std::uint32_t>(flush->to_number<std::uint64_t>());
+    const auto ms = json_uint64(*flush);
+    if (ms && *ms <= kMaxFlushMs) {
+      options.flush_ms = static_cast<std::uint32_t>(*ms);
+    } else {
+      ok = false;
+    }
   }
   if (coalesce != nullptr) {
     if (!coalesce->is_bool()) ok = false;

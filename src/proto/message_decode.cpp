@@ -7,7 +7,7 @@
 #include <string>
 
 #include "core/strict_json.hpp"
-#include "proto/json_writer.hpp"
+#include "proto/json_values.hpp"
 
 namespace fleet::proto {
 namespace {
@@ -27,73 +27,6 @@ Error mistyped(std::string_view field, std::string_view want) {
   return field_error(field, "field \"" + std::string(field) + "\" must be " + std::string(want));
 }
 
-// Numbers may arrive as JSON integers ("speed_kph":43) or doubles; both are fine for a double field.
-std::optional<double> as_double(const json::value& v) {
-  if (v.is_double())
-    return std::isfinite(v.get_double()) ? std::optional<double>(v.get_double()) : std::nullopt;
-  if (v.is_int64()) return static_cast<double>(v.get_int64());
-  if (v.is_uint64()) return static_cast<double>(v.get_uint64());
-  return std::nullopt;
-}
-
-std::optional<std::int64_t> as_int64(const json::value& v) {
-  if (v.is_int64()) return v.get_int64();
-  if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
-    return static_cast<std::int64_t>(v.get_uint64());
-  }
-  return std::nullopt;
-}
-
-std::optional<Seq> as_seq(const json::value& v) {
-  if (v.is_uint64()) return static_cast<Seq>(v.get_uint64());
-  if (v.is_int64() && v.get_int64() >= 0) return static_cast<Seq>(v.get_int64());
-  return std::nullopt;
-}
-
-// Compact JSON text with numbers in shortest round-trip form, matching proto/json_writer (Boost.JSON's own
-// serializer writes 4.5 as "4.5E0"). Depth is already bounded by the strict parser.
-void append_json_value(std::string& out, const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null: out += "null"; break;
-    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
-    case json::kind::int64: append_json_number(out, v.get_int64()); break;
-    case json::kind::uint64: append_json_number(out, v.get_uint64()); break;
-    case json::kind::double_:
-      // An overflowing literal (1e400) parses to infinity, which JSON cannot express.
-      if (std::isfinite(v.get_double())) {
-        append_json_number(out, v.get_double());
-      } else {
-        out += "null";
-      }
-      break;
-    case json::kind::string: append_json_string(out, v.get_string()); break;
-    case json::kind::array: {
-      out += '[';
-      bool first = true;
-      for (const json::value& e : v.get_array()) {
-        if (!first) out += ',';
-        first = false;
-        append_json_value(out, e);
-      }
-      out += ']';
-      break;
-    }
-    case json::kind::object: {
-      out += '{';
-      bool first = true;
-      for (const json::key_value_pair& kv : v.get_object()) {
-        if (!first) out += ',';
-        first = false;
-        append_json_string(out, kv.key());
-        out += ':';
-        append_json_value(out, kv.value());
-      }
-      out += '}';
-      break;
-    }
-  }
-}
-
 Result<std::string> get_string(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   if (!v) return missing(key);
@@ -104,7 +37,7 @@ Result<std::string> get_string(const json::object& o, std::string_view key) {
 Result<std::int64_t> get_int64(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   if (!v) return missing(key);
-  auto n = as_int64(*v);
+  auto n = json_int64(*v);
   if (!n) return mistyped(key, "an integer");
   return *n;
 }
@@ -112,7 +45,7 @@ Result<std::int64_t> get_int64(const json::object& o, std::string_view key) {
 Result<Seq> get_seq(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   if (!v) return missing(key);
-  auto n = as_seq(*v);
+  auto n = json_uint64(*v);
   if (!n) return mistyped(key, "a non-negative integer");
   return *n;
 }
@@ -120,7 +53,7 @@ Result<Seq> get_seq(const json::object& o, std::string_view key) {
 Result<double> get_double(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   if (!v) return missing(key);
-  auto n = as_double(*v);
+  auto n = json_number(*v);
   if (!n) return mistyped(key, "a finite number");
   return *n;
 }
@@ -129,7 +62,7 @@ Result<double> get_double(const json::object& o, std::string_view key) {
 Result<std::optional<double>> get_optional_double(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   if (!v || v->is_null()) return std::optional<double>{};
-  auto n = as_double(*v);
+  auto n = json_number(*v);
   if (!n) return mistyped(key, "a finite number");
   return std::optional<double>(*n);
 }
@@ -147,7 +80,7 @@ Result<std::optional<std::string>> get_optional_string(const json::object& o, st
 Result<std::optional<std::uint64_t>> get_optional_count(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   if (!v) return std::optional<std::uint64_t>{};
-  auto n = as_seq(*v);
+  auto n = json_uint64(*v);
   if (!n) return mistyped(key, "a non-negative integer");
   return std::optional<std::uint64_t>(*n);
 }
