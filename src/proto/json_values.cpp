@@ -10,7 +10,8 @@ namespace fleet::proto {
 namespace json = boost::json;
 
 std::optional<double> json_number(const json::value& v) noexcept {
-  if (v.is_double()) return std::isfinite(v.get_double()) ? std::optional<double>(v.get_double()) : std::nullopt;
+  if (v.is_double())
+    return std::isfinite(v.get_double()) ? std::optional<double>(v.get_double()) : std::nullopt;
   if (v.is_int64()) return static_cast<double>(v.get_int64());
   if (v.is_uint64()) return static_cast<double>(v.get_uint64());
   return std::nullopt;
