@@ -38,6 +38,7 @@ export class MapView {
   private fitDue = false
   private lastFit = 0
   private selected: string | null = null
+  private followed: string | null = null
   private trail: L.Polyline | null = null
   private trailFor: string | null = null
   private readonly canvas: VehicleCanvas
@@ -116,6 +117,15 @@ export class MapView {
     this.trailFor = id
   }
 
+  /** Keeps a vehicle centred as it moves (null: stop following). */
+  setFollowed(id: string | null): void {
+    this.followed = id
+    if (id) {
+      this.autoFit = false
+      this.focus(id)
+    }
+  }
+
   focus(id: string): void {
     const v = this.store.vehicles.get(id)
     if (v && v.lat !== null && v.lon !== null) {
@@ -153,6 +163,7 @@ export class MapView {
     }
     for (const v of changes.moved) {
       if (this.upsert(v)) this.fitDue = true
+      if (v.id === this.followed && v.lat !== null && v.lon !== null) this.map.panTo([v.lat, v.lon], { animate: false })
       if (v.id === this.trailFor && this.trail && v.lat !== null && v.lon !== null) {
         this.trail.addLatLng([v.lat, v.lon])
       }
