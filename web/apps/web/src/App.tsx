@@ -9,6 +9,8 @@ import type { AuthProvider } from './features/auth/types.ts'
 import { ConnectionBadge } from './features/live/ConnectionBadge.tsx'
 import { LiveTrackingPage } from './features/live/LiveTrackingPage.tsx'
 import { fleetStore } from './features/live/store.ts'
+import { SkipLinks } from './features/shell/SkipLinks.tsx'
+import { TopBarMenu } from './features/shell/TopBarMenu.tsx'
 
 // Clerk's SDK is only downloaded when a publishable key is configured.
 const ClerkRoot = lazy(() => import('./features/auth/clerk/ClerkRoot.tsx'))
@@ -59,31 +61,30 @@ function Shell() {
   const signedIn = state.status === 'signed-in'
   return (
     <div className="app">
+      <SkipLinks live={signedIn} />
       <header className="topbar">
-        <h1>
+        <h1 className="title">
           Fleet Live <span className="subtitle">Live Tracking</span>
         </h1>
-        <div className="topbar-right">
-          {signedIn && OrgSwitcher && <OrgSwitcher />}
-          {signedIn && (
+        <ConnectionBadge />
+        {signedIn && (
+          <TopBarMenu>
+            {OrgSwitcher && <OrgSwitcher />}
             <span className="who" data-testid="current-user">
               {state.userId}
             </span>
-          )}
-          <ConnectionBadge />
-          {signedIn && (
             <button type="button" className="signout" data-testid="sign-out" onClick={() => void signOut()}>
               Sign out
             </button>
-          )}
-        </div>
+          </TopBarMenu>
+        )}
       </header>
       {signedIn && state.error && (
         <div className="banner error" role="alert">
           {state.error}
         </div>
       )}
-      <main className="content">
+      <main className="content" id="main" tabIndex={-1}>
         {signedIn ? <LiveTrackingPage /> : state.status === 'loading' ? <div className="loading">Signing in…</div> : <SignIn />}
       </main>
     </div>

@@ -48,9 +48,18 @@ describe('ConnectionBadge', () => {
     expect(client.reconnectNow).toHaveBeenCalledTimes(1)
   })
 
-  it('screen readers get the status without the ticking seconds', () => {
-    const { html } = render({ status: 'reconnecting', retryAt: Date.now() + 5_000 })
-    expect(html).toContain('<span class="visually-hidden">Reconnecting…</span>')
-    expect(html).toContain('<span aria-hidden="true">Reconnecting in 5 s</span>')
+  it('the live region says the state once, never the countdown; the seconds stay visible outside it', () => {
+    const liveRegion = (html: string) => /<span class="visually-hidden" role="status"[^>]*>([^<]*)<\/span>/.exec(html)?.[1]
+    const soon = render({ status: 'reconnecting', retryAt: Date.now() + 5_000 }).html
+    const later = render({ status: 'reconnecting', retryAt: Date.now() + 2_000 }).html
+    expect(soon).toContain('Reconnecting in 5 s')
+    expect(later).toContain('Reconnecting in 2 s')
+    expect(liveRegion(soon)).toBe('Connection: Reconnecting…')
+    expect(liveRegion(later)).toBe(liveRegion(soon))
+    // exactly one live region, and the visible badge (with its seconds) is not inside one
+    expect(soon.match(/role="status"|aria-live/g)).toHaveLength(1)
+    expect(liveRegion(render({ status: 'live' }).html)).toBe('Connection: Live')
+    const refused = render({ status: 'idle', authRejected: true, lastClose: { code: 1008, reason: 'Token expired', wasClean: true, at: 0 } })
+    expect(liveRegion(refused.html)).toBe('Connection: Refused: Token expired')
   })
 })

@@ -51,13 +51,14 @@ export function RetryNowButton({ client }: { client: Pick<WebSocketClient, 'reco
 /**
  * Connection badge: `data-status` is the client's status (idle, connecting, live, reconnecting, signed-out).
  * The countdown is computed from the client's `retryAt` at every render (ticking 4 times a second), so it
- * shows the real time left. Screen readers hear the status without the ticking seconds.
+ * shows the real time left. The badge itself is not a live region: a polite one beside it holds only the
+ * spoken status ("Connection: Reconnecting…"), whose text changes with the state and never with the seconds,
+ * so screen readers announce each change once and never the countdown.
  */
 export function ConnectionBadge({ client = wsClient }: { client?: BadgeClient }) {
   const s = useConnectionState(client)
   useTicker(s.retryAt !== null, 250)
   const label = badgeLabel(s, secondsLeft(s.retryAt, Date.now()))
-  const spoken = badgeLabel(s, null)
   const title = s.lastClose ? `Last close: ${s.lastClose.code} ${s.lastClose.reason}`.trim() : undefined
   return (
     <span className="connection">
@@ -67,13 +68,19 @@ export function ConnectionBadge({ client = wsClient }: { client?: BadgeClient })
         data-status={s.status}
         data-close-code={s.lastClose?.code ?? ''}
         title={title}
-        role="status"
       >
         <span className="badge-dot" aria-hidden="true" />
-        <span aria-hidden="true">{label}</span>
-        <span className="visually-hidden">{spoken}</span>
+        <span className="badge-label">{label}</span>
+      </span>
+      <span className="visually-hidden" role="status" data-testid="connection-announcer">
+        {spokenStatus(s)}
       </span>
       {canRetryNow(s) && <RetryNowButton client={client} />}
     </span>
   )
+}
+
+/** What the live region says: the state without the countdown, so it changes only when the state does. */
+export function spokenStatus(s: ConnectionState): string {
+  return `Connection: ${badgeLabel(s, null)}`
 }

@@ -1,12 +1,15 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
+import { flushSync } from 'react-dom'
 import { isApiError } from '@fleet/api'
 import { httpClient } from '../../clients.ts'
 import { config } from '../../config.ts'
 import { useAuth } from '../auth/AuthContext.tsx'
 import { ReplayPanel } from '../replay/ReplayPanel.tsx'
+import { SKIP_TARGETS, onRevealRequest } from '../shell/reveal.ts'
 import { DetailsPanel } from './DetailsPanel.tsx'
 import { DeviceList } from './DeviceList.tsx'
 import { LiveMap } from './LiveMap.tsx'
+import { PhoneViewSwitch, type PhoneView } from './PhoneViewSwitch.tsx'
 import type { MapView } from './mapView.ts'
 import { fleetStore } from './store.ts'
 import { loadTrail } from './trail.ts'
@@ -20,6 +23,10 @@ export function LiveTrackingPage() {
   const [trailError, setTrailError] = useState<string | null>(null)
   const view = useRef<MapView | null>(null)
   const [mapView, setMapView] = useState<MapView | null>(null)
+  const [phoneView, setPhoneView] = useState<PhoneView>('map')
+
+  // A skip link asks for the list or the map: show it before the link moves focus there.
+  useEffect(() => onRevealRequest((target) => flushSync(() => setPhoneView(target))), [])
 
   // A different organization: nothing of the old one stays selected, followed or replayed.
   useEffect(() => {
@@ -58,27 +65,35 @@ export function LiveTrackingPage() {
   }, [])
 
   return (
-    <div className="live-page">
-      <LiveMap store={fleetStore} onSelect={onSelect} onView={onView} />
-      <aside className="sidebar">
-        <DeviceList store={fleetStore} selectedId={selected} onSelect={onListSelect} staleAfterMs={config.staleAfterMs} />
-        <DetailsPanel
-          store={fleetStore}
-          vehicleId={selected}
-          followed={selected !== null && followed === selected}
-          onFollowChange={(follow) => setFollowed(follow ? selected : null)}
-          onReplay={() => setReplayDevice(selected)}
-          onClose={() => setSelected(null)}
-        />
-        {trailError && (
-          <p className="error" role="alert">
-            Trail unavailable: {trailError}
-          </p>
+    <div className="live-page" data-phone-view={phoneView} data-has-selection={selected !== null}>
+      <PhoneViewSwitch view={phoneView} onChange={setPhoneView} />
+      <section className="map-region" id={SKIP_TARGETS.map} aria-label="Map" tabIndex={-1}>
+        <LiveMap store={fleetStore} onSelect={onSelect} onView={onView} />
+        {replayDevice && mapView && (
+          <ReplayPanel deviceId={replayDevice} store={fleetStore} view={mapView} onClose={() => setReplayDevice(null)} />
         )}
+      </section>
+      {/* Phone: the list part shows in "List" only; the details part shows in both, as a card over the map. */}
+      <aside className="sidebar" aria-label="Vehicles and details">
+        <div className="sidebar-list" id={SKIP_TARGETS.list} tabIndex={-1}>
+          <DeviceList store={fleetStore} selectedId={selected} onSelect={onListSelect} staleAfterMs={config.staleAfterMs} />
+        </div>
+        <div className="sidebar-details">
+          <DetailsPanel
+            store={fleetStore}
+            vehicleId={selected}
+            followed={selected !== null && followed === selected}
+            onFollowChange={(follow) => setFollowed(follow ? selected : null)}
+            onReplay={() => setReplayDevice(selected)}
+            onClose={() => setSelected(null)}
+          />
+          {trailError && (
+            <p className="error" role="alert">
+              Trail unavailable: {trailError}
+            </p>
+          )}
+        </div>
       </aside>
-      {replayDevice && mapView && (
-        <ReplayPanel deviceId={replayDevice} store={fleetStore} view={mapView} onClose={() => setReplayDevice(null)} />
-      )}
     </div>
   )
 }
