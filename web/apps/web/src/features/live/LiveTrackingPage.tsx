@@ -59,6 +59,7 @@ export function LiveTrackingPage() {
     setSelected((cur) => (cur === id ? null : id))
     view.current?.focus(id)
   }, [])
+  const onFollowEnd = useCallback(() => setFollowed(null), [])
   const onView = useCallback((v: MapView | null) => {
     view.current = v
     setMapView(v)
@@ -68,7 +69,7 @@ export function LiveTrackingPage() {
     <div className="live-page" data-phone-view={phoneView} data-has-selection={selected !== null}>
       <PhoneViewSwitch view={phoneView} onChange={setPhoneView} />
       <section className="map-region" id={SKIP_TARGETS.map} aria-label="Map" tabIndex={-1}>
-        <LiveMap store={fleetStore} onSelect={onSelect} onView={onView} />
+        <LiveMap store={fleetStore} onSelect={onSelect} onView={onView} followed={followed} onFollowEnd={onFollowEnd} />
         {replayDevice && mapView && (
           <ReplayPanel deviceId={replayDevice} store={fleetStore} view={mapView} onClose={() => setReplayDevice(null)} />
         )}

@@ -1,4 +1,5 @@
 import L from 'leaflet'
+import { clusterPoints, type Cluster, type Clustering, type ScreenPoint } from './cluster.ts'
 
 /** What the canvas needs to draw one vehicle. */
 export interface VehicleGlyph {
@@ -29,6 +30,32 @@ const ANGLES = 72
 // Vehicles report about once a second; redrawing them more often than this only costs the main thread
 // (a redraw draws every vehicle). Map moves and selection redraw on the next frame.
 const DATA_REDRAW_MS = 200
+/**
+ * Vehicles are clustered at this zoom and below (a city fills the screen at about 12); closer in, every
+ * vehicle is drawn. Cells of CLUSTER_CELL CSS px.
+ */
+export const CLUSTER_MAX_ZOOM = 12
+const CLUSTER_CELL = 64
+const CLUSTER_FILL = '#174ea6' // white text on it: 8.6:1
+const FOCUS_RING = '#111111'
+
+/** What the last redraw put on screen, in container px: what clicks, hovers and arrow keys act on. */
+export type Drawn = Clustering
+
+/** What is under a point of the map: a vehicle or a cluster. */
+export type Hit = { kind: 'vehicle'; id: string } | { kind: 'cluster'; cluster: Cluster }
+
+/** What the canvas asks its owner at each redraw. */
+export interface CanvasState {
+  /** The selected vehicle (drawn in its own look, on top). */
+  selected(): string | null
+  /** Vehicles never put in a cluster (the selected and the followed one). */
+  keepApart(): ReadonlySet<string>
+  /** The keyboard-focused item (`v:<id>` or `c:<cell>`), ringed; null for none. */
+  focused(): string | null
+  /** Called after every redraw with what it drew. */
+  drawn(d: Drawn): void
+}
 
 /**
  * Draws every vehicle into one canvas laid over the map, instead of one DOM element per vehicle: at 5,000
@@ -36,6 +63,9 @@ const DATA_REDRAW_MS = 200
  * (docs/benchmarks.md, "Browser at 5,000 vehicles"), whereas one canvas is one layer however many
  * vehicles move. The canvas takes no pointer events (the map below keeps dragging and zooming);
  * `hit` finds the vehicle under a click instead.
+ *
+ * At CLUSTER_MAX_ZOOM and below, vehicles sharing a grid cell are drawn as one circle with their count
+ * (cluster.ts), except those the owner keeps apart.
  *
  * Redrawing is explicit: `invalidate` after a change, `drawIfDirty` once per animation frame. Map moves
  * invalidate it themselves. During an animated zoom the canvas is hidden (the tiles scale, the arrows
@@ -49,11 +79,12 @@ export class VehicleCanvas {
   private dirty = true
   private urgent = true
   private lastDraw = -Infinity
+  private last: Drawn = { singles: [], clusters: [] }
 
   constructor(
     private readonly map: L.Map,
     private readonly vehicles: ReadonlyMap<string, VehicleGlyph>,
-    private readonly selected: () => string | null,
+    private readonly state: CanvasState,
   ) {
     this.canvas = document.createElement('canvas')
     this.canvas.className = 'vehicle-canvas'
@@ -87,21 +118,30 @@ export class VehicleCanvas {
     this.atlas = null
   }
 
-  /** The vehicle drawn under a container point (the nearest within the arrow's radius), if any. */
-  hit(point: L.Point): string | null {
+  /** What the last redraw put on screen. */
+  get drawn(): Drawn {
+    return this.last
+  }
+
+  /**
+   * What is drawn under a container point: a cluster whose circle contains it, else the nearest vehicle
+   * within the arrow's radius (the selected one, drawn on top, wins a tie).
+   */
+  hit(point: L.Point): Hit | null {
+    for (const c of this.last.clusters) {
+      if ((c.x - point.x) ** 2 + (c.y - point.y) ** 2 <= clusterRadius(c.count) ** 2) return { kind: 'cluster', cluster: c }
+    }
     let best: string | null = null
     let bestD2 = HIT_RADIUS * HIT_RADIUS
-    const sel = this.selected()
-    for (const [id, v] of this.vehicles) {
-      const p = this.map.latLngToContainerPoint([v.lat, v.lon])
+    const sel = this.state.selected()
+    for (const p of this.last.singles) {
       const d2 = (p.x - point.x) ** 2 + (p.y - point.y) ** 2
-      // The selected vehicle is drawn on top, so it wins a tie.
-      if (d2 < bestD2 || (d2 === bestD2 && id === sel)) {
-        best = id
+      if (d2 < bestD2 || (d2 === bestD2 && p.id === sel)) {
+        best = p.id
         bestD2 = d2
       }
     }
-    return best
+    return best === null ? null : { kind: 'vehicle', id: best }
   }
 
   /** Redraws if something changed (at most every DATA_REDRAW_MS for vehicle changes); `now` in ms. */
@@ -124,22 +164,89 @@ export class VehicleCanvas {
     const cell = Math.ceil(SIZE * ratio)
     const ctx = this.ctx
     ctx.clearRect(0, 0, w, h)
-    const sel = this.selected()
-    for (const [id, v] of this.vehicles) {
-      if (id !== sel) this.drawOne(atlas, cell, v, v.stale ? STALE : NORMAL, size, ratio)
+    const drawn = this.layout(size)
+    this.last = drawn
+    const sel = this.state.selected()
+    const apart = this.state.keepApart()
+    for (const p of drawn.singles) {
+      if (!apart.has(p.id)) this.drawArrow(atlas, cell, p, ratio)
     }
-    const s = sel ? this.vehicles.get(sel) : undefined
-    if (s) this.drawOne(atlas, cell, s, SELECTED, size, ratio)
+    for (const c of drawn.clusters) this.drawCluster(c, ratio)
+    // Kept-apart vehicles on top of clusters; the selected one on top of all.
+    for (const p of drawn.singles) if (apart.has(p.id) && p.id !== sel) this.drawArrow(atlas, cell, p, ratio)
+    for (const p of drawn.singles) if (p.id === sel) this.drawArrow(atlas, cell, p, ratio, SELECTED)
+    this.drawFocusRing(drawn, ratio)
+    this.state.drawn(drawn)
   }
 
-  private drawOne(atlas: ImageBitmap, cell: number, v: VehicleGlyph, look: number, size: L.Point, ratio: number): void {
-    const p = this.map.latLngToContainerPoint([v.lat, v.lon])
-    if (p.x < -SIZE || p.y < -SIZE || p.x > size.x + SIZE || p.y > size.y + SIZE) return
+  /** Where each vehicle in view goes (with a margin of an arrow), clustered at low zoom. */
+  private layout(size: L.Point): Drawn {
+    const points: ScreenPoint[] = []
+    for (const [id, v] of this.vehicles) {
+      const p = this.map.latLngToContainerPoint([v.lat, v.lon])
+      if (p.x < -SIZE || p.y < -SIZE || p.x > size.x + SIZE || p.y > size.y + SIZE) continue
+      points.push({ id, x: p.x, y: p.y, lat: v.lat, lon: v.lon })
+    }
+    if (this.map.getZoom() > CLUSTER_MAX_ZOOM) return { singles: points, clusters: [] }
+    // The container's top-left corner in world pixels: cells are fixed to the world, not to the view.
+    const origin = this.map.containerPointToLayerPoint([0, 0]).add(this.map.getPixelOrigin())
+    return clusterPoints(points, { cellPx: CLUSTER_CELL, originX: origin.x, originY: origin.y, keepApart: this.state.keepApart() })
+  }
+
+  private drawArrow(atlas: ImageBitmap, cell: number, p: ScreenPoint, ratio: number, look?: number): void {
+    const v = this.vehicles.get(p.id)
+    if (!v) return
+    const row = look ?? (v.stale ? STALE : NORMAL)
     const step = Math.round((((v.heading ?? 0) % 360) + 360) / (360 / ANGLES)) % ANGLES
     // Whole device pixels: no resampling of the atlas cell.
     const x = Math.round((p.x - SIZE / 2) * ratio)
     const y = Math.round((p.y - SIZE / 2) * ratio)
-    this.ctx.drawImage(atlas, step * cell, look * cell, cell, cell, x, y, cell, cell)
+    this.ctx.drawImage(atlas, step * cell, row * cell, cell, cell, x, y, cell, cell)
+  }
+
+  private drawCluster(c: Cluster, ratio: number): void {
+    const ctx = this.ctx
+    const r = clusterRadius(c.count)
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0)
+    ctx.beginPath()
+    ctx.arc(c.x, c.y, r, 0, 2 * Math.PI)
+    ctx.fillStyle = CLUSTER_FILL
+    ctx.fill()
+    ctx.lineWidth = 2
+    ctx.strokeStyle = 'white'
+    ctx.stroke()
+    ctx.fillStyle = 'white'
+    ctx.font = '600 12px system-ui, sans-serif'
+    ctx.textAlign = 'center'
+    ctx.textBaseline = 'middle'
+    ctx.fillText(String(c.count), c.x, c.y + 0.5)
+    ctx.setTransform(1, 0, 0, 1, 0, 0)
+  }
+
+  /** A dark ring with a white halo (visible on any basemap) around the keyboard-focused item. */
+  private drawFocusRing(drawn: Drawn, ratio: number): void {
+    const key = this.state.focused()
+    if (!key) return
+    let at: { x: number; y: number; r: number } | null = null
+    if (key.startsWith('c:')) {
+      const c = drawn.clusters.find((c) => c.key === key.slice(2))
+      if (c) at = { x: c.x, y: c.y, r: clusterRadius(c.count) + 4 }
+    } else {
+      const p = drawn.singles.find((p) => p.id === key.slice(2))
+      if (p) at = { x: p.x, y: p.y, r: SIZE / 2 + 4 }
+    }
+    if (!at) return
+    const ctx = this.ctx
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0)
+    ctx.beginPath()
+    ctx.arc(at.x, at.y, at.r, 0, 2 * Math.PI)
+    ctx.lineWidth = 5
+    ctx.strokeStyle = 'white'
+    ctx.stroke()
+    ctx.lineWidth = 2.5
+    ctx.strokeStyle = FOCUS_RING
+    ctx.stroke()
+    ctx.setTransform(1, 0, 0, 1, 0, 0)
   }
 
   /**
@@ -185,4 +292,9 @@ export class VehicleCanvas {
     this.canvas.style.visibility = ''
     this.invalidateNow()
   }
+}
+
+/** A cluster circle's radius in CSS px: grows slowly with the count. */
+function clusterRadius(count: number): number {
+  return 13 + Math.min(9, 3 * Math.log10(count))
 }
