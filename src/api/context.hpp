@@ -26,6 +26,7 @@ struct ApiContext {
   const auth::DevIssuer* dev_issuer = nullptr;  // non-null only with --dev
   // Empty when ready; otherwise why not (shown by /readyz).
   std::function<std::string()> not_ready_reason;
+  std::string app_config_json;  // GET /api/v1/app-config's body, encoded once (api/app_config.hpp)
 };
 
 }  // namespace fleet::api

@@ -20,6 +20,9 @@ void handle_history(ApiContext& ctx, Request req, std::string device_id, Respond
 void handle_dev_token(ApiContext& ctx, Request req, Responder done);
 void handle_dev_jwks(ApiContext& ctx, Responder done);
 
+// GET /api/v1/app-config: ctx.app_config_json, public (api/app_config.hpp).
+void handle_app_config(const ApiContext& ctx, Responder done);
+
 void handle_healthz(Responder done);
 void handle_readyz(ApiContext& ctx, Responder done);
 void handle_metrics(Responder done);

@@ -60,6 +60,10 @@ bool Router::handle(Request req, Responder& done) {
     m == "POST" ? handle_ingest(ctx_, std::move(req), std::move(done)) : done(method_not_allowed("POST"));
     return true;
   }
+  if (path == "/api/v1/app-config") {
+    m == "GET" ? handle_app_config(ctx_, std::move(done)) : done(method_not_allowed("GET"));
+    return true;
+  }
   if (path == "/api/v1/me") {
     m == "GET" ? handle_me(ctx_, std::move(req), std::move(done)) : done(method_not_allowed("GET"));
     return true;

@@ -70,6 +70,16 @@ const std::vector<Option>& options() {
        [](Config& c, std::int64_t v) { c.dev_allow_remote = v != 0; }},
       {"--web-root", "FLEET_WEB_ROOT", Kind::text, "DIR", "serve the built web app from DIR at /",
        [](Config& c, const std::string& v) { c.web_root = v; }, nullptr},
+      {"--serve-source-maps", "FLEET_SERVE_SOURCE_MAPS", Kind::flag, "",
+       "serve *.map files from the web root (default: 404, so the app's sources stay private)", nullptr,
+       [](Config& c, std::int64_t v) { c.serve_source_maps = v != 0; }},
+      {"--map-tiles", "FLEET_MAP_TILES", Kind::text, "URL",
+       "XYZ raster tiles for the page's map, e.g. https://tile.example.org/{z}/{x}/{y}.png "
+       "(default: the offline basemap)",
+       [](Config& c, const std::string& v) { c.map_tiles = v; }, nullptr},
+      {"--map-attribution", "FLEET_MAP_ATTRIBUTION", Kind::text, "TEXT",
+       "attribution the page shows under --map-tiles, e.g. \"(c) OpenStreetMap contributors\"",
+       [](Config& c, const std::string& v) { c.map_attribution = v; }, nullptr},
       {"--port-file", "FLEET_PORT_FILE", Kind::text, "FILE", "write the bound port to FILE once listening",
        [](Config& c, const std::string& v) { c.port_file = v; }, nullptr},
       {"--max-connections", "FLEET_MAX_CONNECTIONS", Kind::integer, "N",
@@ -216,6 +226,12 @@ Result<void> validate(const Config& c) {
                         "--allowed-origin: not an origin (scheme://host[:port]): \"" + o + "\"");
     }
   }
+  if (!c.map_tiles.empty() && !is_tile_url_template(c.map_tiles)) {
+    return make_error(ErrorCode::invalid_field,
+                      "--map-tiles: expected an http(s) URL with {z}, {x} and {y}, e.g. "
+                      "https://tile.example.org/{z}/{x}/{y}.png: \"" +
+                          c.map_tiles + "\"");
+  }
   if (c.sync != "full" && c.sync != "normal")
     return make_error(ErrorCode::invalid_field, "--sync: expected full or normal");
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
@@ -256,6 +272,24 @@ Result<void> validate(const Config& c) {
 }
 
 }  // namespace
+
+bool is_tile_url_template(std::string_view url) {
+  std::string_view rest;
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (url.starts_with(scheme)) rest = url.substr(scheme.size());
+  }
+  // A host ({s} for Leaflet's subdomains is fine), then the placeholders in the path or query.
+  const auto host_end = rest.find_first_of("/?");
+  if (host_end == 0 || host_end == std::string_view::npos) return false;
+  for (const char ch : url) {
+    if (static_cast<unsigned char>(ch) <= ' ' || ch == 0x7f) return false;
+  }
+  const std::string_view tail = rest.substr(host_end);
+  for (std::string_view placeholder : {"{z}", "{x}", "{y}"}) {
+    if (tail.find(placeholder) == std::string_view::npos) return false;
+  }
+  return true;
+}
 
 bool is_loopback_host(const std::string& host) {
   if (host == "localhost") return true;

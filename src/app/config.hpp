@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -34,6 +35,11 @@ struct Config {
   bool dev_allow_remote = false;
 
   std::string web_root;
+  bool serve_source_maps = false;  // off: every *.map request is 404, whatever the web root holds
+  // The page's basemap (GET /api/v1/app-config): an XYZ raster URL with {z}, {x}, {y}; empty: the page's
+  // offline basemap.
+  std::string map_tiles;
+  std::string map_attribution;
   std::string port_file;
 
   std::size_t max_connections = 10000;
@@ -71,6 +77,9 @@ using Getenv = std::function<std::optional<std::string>(const std::string&)>;
 Result<Config> parse_config(const std::vector<std::string>& args, const Getenv& getenv);
 
 std::string usage();
+
+// True for an http(s) URL with a host that holds {z}, {x} and {y} and no whitespace or control characters.
+bool is_tile_url_template(std::string_view url);
 
 // True for 127.0.0.0/8, ::1 and "localhost".
 bool is_loopback_host(const std::string& host);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <thread>
 
+#include "api/app_config.hpp"
 #include "api/context.hpp"
 #include "api/router.hpp"
 #include "auth/dev_issuer.hpp"
@@ -224,9 +225,10 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   // API and transport.
   api::IngestLimits limits;
   limits.max_body_bytes = config.http_max_body;
-  s.api_ctx = std::make_unique<api::ApiContext>(api::ApiContext{*s.store, s.broker, s.device_index,
-                                                                *s.authenticator, SystemClock::instance(),
-                                                                limits, s.dev_issuer.get(), nullptr});
+  s.api_ctx = std::make_unique<api::ApiContext>(
+      api::ApiContext{*s.store, s.broker, s.device_index, *s.authenticator, SystemClock::instance(), limits,
+                      s.dev_issuer.get(), nullptr,
+                      api::encode_app_config(api::AppConfig{config.map_tiles, config.map_attribution})});
   Impl* self = &s;
   s.api_ctx->not_ready_reason = [self]() -> std::string {
     if (self->net_ctx && self->net_ctx->stopping.load()) return "shutting down";

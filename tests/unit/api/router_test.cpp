@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <map>
 
+#include "api/app_config.hpp"
 #include "api/bearer.hpp"
 #include "api/http_errors.hpp"
 #include "hub/broker.hpp"
@@ -54,7 +55,9 @@ class RouterTest : public ::testing::Test {
  protected:
   RouterTest()
       : store_(clock_),
-        ctx_{store_, broker_, device_index_, auth_, clock_, {}, nullptr, nullptr},
+        ctx_{store_,  broker_, device_index_,
+             auth_,   clock_,  {},
+             nullptr, nullptr, encode_app_config({"https://t.example.org/{z}/{x}/{y}.png", "(c) \"OSM\""})},
         router_(ctx_) {
     broker_.add_shard([](std::function<void()> task) { task(); }, hub_);
   }
@@ -119,6 +122,20 @@ TEST_F(RouterTest, IngestErrorsNameTheProblemAndPublishNothing) {
   EXPECT_EQ(call("POST", "/api/v1/telemetry", R"({"ts":1795000000000,"lat":1,"lon":2})", "fk_unknown").status,
             401);
   EXPECT_TRUE(a.box.empty());
+}
+
+TEST_F(RouterTest, AppConfigIsPublicRevalidatedJson) {
+  auto r = call("GET", "/api/v1/app-config");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_EQ(
+      json(r),
+      boost::json::parse(
+          R"({"map":{"tile_url":"https://t.example.org/{z}/{x}/{y}.png","attribution":"(c) \"OSM\""}})"));
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0], (std::pair<std::string, std::string>{"Cache-Control", "no-cache"}));
+  EXPECT_EQ(call("POST", "/api/v1/app-config").status, 405);
+  EXPECT_EQ(encode_app_config({}), R"({"map":{"tile_url":"","attribution":""}})");
 }
 
 TEST_F(RouterTest, UserEndpointsMapAuthFailures) {

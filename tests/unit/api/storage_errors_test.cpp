@@ -64,7 +64,7 @@ class RefusingStore final : public store::Store {
 
 class StorageErrorsTest : public ::testing::Test {
  protected:
-  StorageErrorsTest() : ctx_{store_, broker_, device_index_, auth_, clock_, {}, nullptr, nullptr} {
+  StorageErrorsTest() : ctx_{store_, broker_, device_index_, auth_, clock_, {}, nullptr, nullptr, {}} {
     broker_.add_shard([](std::function<void()> task) { task(); }, hub_);
   }
 

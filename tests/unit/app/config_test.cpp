@@ -106,6 +106,30 @@ TEST(Config, SizesTakeBinarySuffixes) {
   EXPECT_EQ(c->ws_max_message, 8192u);
 }
 
+TEST(Config, MapTilesMustBeAnHttpUrlTemplateWithZXY) {
+  auto c = parse({"--dev", "--map-tiles", "https://{s}.tile.example.org/{z}/{x}/{y}.png", "--map-attribution",
+                  "(c) OpenStreetMap contributors"});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->map_tiles, "https://{s}.tile.example.org/{z}/{x}/{y}.png");
+  EXPECT_EQ(c->map_attribution, "(c) OpenStreetMap contributors");
+  EXPECT_TRUE(parse({"--dev"}, {{"FLEET_MAP_TILES", "http://127.0.0.1:8080/tiles?z={z}&x={x}&y={y}"}}));
+  EXPECT_TRUE(parse({"--dev"})->map_tiles.empty());
+  for (const std::string bad :
+       {"https://tile.example.org/{z}/{x}.png", "ftp://tile.example.org/{z}/{x}/{y}.png",
+        "javascript:alert(1)//{z}/{x}/{y}", "https:///{z}/{x}/{y}.png", "https://{z}{x}{y}",
+        "https://tile.example.org/{z}/{x}/{y}.png onerror", "tile.example.org/{z}/{x}/{y}.png"}) {
+    auto r = parse({"--dev", "--map-tiles", bad});
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message.find("--map-tiles"), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(Config, SourceMapsAreOffUnlessAsked) {
+  EXPECT_FALSE(parse({"--dev"})->serve_source_maps);
+  EXPECT_TRUE(parse({"--dev", "--serve-source-maps"})->serve_source_maps);
+  EXPECT_TRUE(parse({"--dev"}, {{"FLEET_SERVE_SOURCE_MAPS", "1"}})->serve_source_maps);
+}
+
 TEST(Config, HelpListsEveryFlagWithItsEnvironmentVariable) {
   const std::string u = usage();
   for (const char* s :
