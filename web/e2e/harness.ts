@@ -14,6 +14,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -607,4 +608,77 @@ export async function signIn(page: Page, url: string, who: { user: string; org: 
   }
   await page.getByTestId('signin-submit').click()
   await page.locator('[data-testid="connection-badge"][data-status="live"]').waitFor({ timeout: 15_000 })
+}
+
+// ---------------------------------------------------------------------------------------------- accessibility
+
+/** The WCAG 2.x A/AA rule tags axe runs (its best-practice rules are advice, not criteria, and stay off). */
+export const AXE_WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
+
+export interface AxeViolation {
+  id: string
+  impact: string | null
+  help: string
+  helpUrl: string
+  nodes: { target: string[]; html: string; failureSummary: string }[]
+}
+
+let axeSource: string | null = null
+
+/**
+ * Runs axe-core (the npm package's `axe.min.js`, injected into the page once per document) over the whole
+ * page with the WCAG 2.x A/AA rules, and returns the violations (empty when none).
+ */
+export async function runAxe(page: Page): Promise<AxeViolation[]> {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+  const loaded = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined')
+  if (!loaded) await page.addScriptTag({ content: axeSource })
+  return page.evaluate(async (tags) => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: unknown): Promise<{ violations: AxeViolation[] }> } }).axe
+    const { violations } = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
+    return violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      helpUrl: v.helpUrl,
+      nodes: v.nodes.map((n) => ({ target: n.target, html: n.html, failureSummary: n.failureSummary })),
+    }))
+  }, AXE_WCAG_TAGS)
+}
+
+/** Every violation in full (rule, impact, help, and each node's selector, HTML and why), for a failure message. */
+export function formatAxeViolations(violations: AxeViolation[]): string {
+  return violations
+    .map((v) =>
+      [
+        `${v.id} (${v.impact ?? 'n/a'}): ${v.help} <${v.helpUrl}>`,
+        ...v.nodes.map((n) => `  at ${n.target.join(' ')}\n    ${n.html}\n    ${n.failureSummary.replace(/\n/g, '\n    ')}`),
+      ].join('\n'),
+    )
+    .join('\n')
+}
+
+/** The page's scroll width against its viewport width: more than the viewport means sideways scrolling. */
+export function horizontalOverflow(page: Page): Promise<{ scrollWidth: number; innerWidth: number }> {
+  return page.evaluate(() => ({ scrollWidth: document.scrollingElement!.scrollWidth, innerWidth: window.innerWidth }))
+}
+
+/**
+ * Presses Tab (from wherever focus is) until the focused element matches `selector`, at most `maxTabs`
+ * times; returns the stops passed (tag, test id or accessible text), or throws with them if never reached.
+ */
+export async function tabTo(page: Page, selector: string, maxTabs = 40): Promise<string[]> {
+  const stops: string[] = []
+  for (let i = 0; i < maxTabs; i++) {
+    await page.keyboard.press('Tab')
+    const stop = await page.evaluate((sel) => {
+      const el = document.activeElement as HTMLElement | null
+      if (!el || el === document.body) return { hit: false, name: 'body' }
+      const name = `${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''} "${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 30)}"`
+      return { hit: el.matches(sel), name }
+    }, selector)
+    stops.push(stop.name)
+    if (stop.hit) return stops
+  }
+  throw new Error(`${selector} not reached in ${maxTabs} Tabs; stops: ${stops.join(' → ')}`)
 }

@@ -1,0 +1,193 @@
+/**
+ * Accessibility and the phone layout, in Chromium against a real fleetd and simulator: axe-core (WCAG 2.x
+ * A/AA rules) reports zero violations on every page and state at desktop and phone sizes; phones never
+ * scroll sideways; the skip link, the list, the details, the organization switcher and Sign out are all
+ * reachable with Tab on a phone.
+ */
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  formatAxeViolations,
+  horizontalOverflow,
+  launchBrowser,
+  mintToken,
+  runAxe,
+  signIn,
+  startFleetd,
+  startSimulator,
+  tabTo,
+  waitFor,
+  type Fleetd,
+  type Simulator,
+} from './harness.ts'
+
+const ORG = 'org_acme'
+const VEHICLES = 5
+const DESKTOP = { width: 1440, height: 900 }
+const PHONE = { width: 390, height: 844 }
+const SMALL_PHONE = { width: 360, height: 740 }
+
+let fleetd: Fleetd
+let sim: Simulator | null = null
+let browser: Awaited<ReturnType<typeof launchBrowser>> | null = null
+
+beforeAll(async () => {
+  fleetd = await startFleetd()
+  sim = await startSimulator(fleetd.url, await mintToken(fleetd.url, { user: 'user_sim', org: ORG }), { vehicles: VEHICLES, rate: 1, label: 'a11y' })
+  browser = await launchBrowser()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await sim?.stop()
+  await fleetd?.stop()
+})
+
+async function newPage(size: { width: number; height: number }): Promise<Page> {
+  const page = await browser!.context.newPage()
+  page.on('pageerror', (err) => console.error('[page error]', err))
+  await page.setViewportSize(size)
+  return page
+}
+
+/** Signs in and waits until every simulated vehicle is listed (the list is only in view on wide screens). */
+async function liveWithVehicles(page: Page): Promise<void> {
+  await signIn(page, fleetd.url, { user: 'user_alice', org: ORG })
+  await waitFor(`${VEHICLES} vehicles`, async () => (await page.evaluate(() => (window as unknown as { __fleet: { deviceCount: number } }).__fleet.deviceCount)) >= VEHICLES)
+}
+
+async function expectNoViolations(page: Page, state: string): Promise<void> {
+  const violations = await runAxe(page)
+  expect(violations, `axe violations on ${state}:\n${formatAxeViolations(violations)}`).toEqual([])
+}
+
+async function expectNoSidewaysScroll(page: Page, state: string): Promise<void> {
+  const { scrollWidth, innerWidth } = await horizontalOverflow(page)
+  expect(scrollWidth, `${state}: page is ${scrollWidth} px wide in a ${innerWidth} px viewport`).toBeLessThanOrEqual(innerWidth)
+}
+
+/** Opens the first control whose accessible name matches, if another engineer's component provides one. */
+async function openIfPresent(page: Page, name: RegExp): Promise<boolean> {
+  const button = page.getByRole('button', { name }).first()
+  if ((await button.count()) === 0 || !(await button.isVisible())) return false
+  await button.click()
+  return true
+}
+
+describe('accessibility (axe-core, WCAG 2.x A/AA)', () => {
+  it('the dev sign-in page has no violations, desktop and phone', async () => {
+    const page = await newPage(DESKTOP)
+    await page.goto(fleetd.url)
+    await page.getByTestId('dev-signin').waitFor()
+    await expectNoViolations(page, 'sign-in, 1440x900')
+    await page.setViewportSize(PHONE)
+    await expectNoViolations(page, 'sign-in, 390x844')
+    await expectNoSidewaysScroll(page, 'sign-in, 390x844')
+    await page.close()
+  })
+
+  it('the live page has no violations at 1440x900: with vehicles, a vehicle selected, settings and replay open', async () => {
+    const page = await newPage(DESKTOP)
+    await liveWithVehicles(page)
+    await expectNoViolations(page, 'live, 1440x900')
+
+    await page.getByTestId('device-row').first().click()
+    await page.getByTestId('details-panel').waitFor()
+    await expectNoViolations(page, 'live with details, 1440x900')
+
+    if (await openIfPresent(page, /^settings/i)) {
+      await expectNoViolations(page, 'live with settings open, 1440x900')
+      await page.keyboard.press('Escape')
+    }
+    if (await openIfPresent(page, /^replay/i)) {
+      await page.getByTestId('replay-panel').waitFor()
+      await expectNoViolations(page, 'live with replay open, 1440x900')
+    }
+    await page.close()
+  })
+
+  it('the live page has no violations at 390x844: map, menu open, list, details', async () => {
+    const page = await newPage(PHONE)
+    await liveWithVehicles(page)
+    await expectNoViolations(page, 'live (map), 390x844')
+
+    await page.getByTestId('topbar-menu-toggle').click()
+    await page.getByTestId('sign-out').waitFor({ state: 'visible' })
+    await expectNoViolations(page, 'live with the menu open, 390x844')
+    await page.keyboard.press('Escape')
+
+    await page.getByTestId('show-list').click()
+    await page.getByTestId('device-row').first().click()
+    await page.getByTestId('details-panel').waitFor()
+    await expectNoViolations(page, 'live (list) with details, 390x844')
+
+    await page.getByTestId('show-map').click()
+    await expectNoViolations(page, 'live (map) with details, 390x844')
+    await page.close()
+  })
+})
+
+describe('phone layout', () => {
+  for (const size of [SMALL_PHONE, PHONE]) {
+    it(`never scrolls sideways at ${size.width}x${size.height}, in every view; the title stays on one line; the map keeps most of the height`, async () => {
+      const page = await newPage(size)
+      await liveWithVehicles(page)
+      const at = `${size.width}x${size.height}`
+      await expectNoSidewaysScroll(page, `map, ${at}`)
+
+      const title = await page.locator('.topbar .title').evaluate((el) => ({ height: el.getBoundingClientRect().height, line: parseFloat(getComputedStyle(el).lineHeight) || 0, font: parseFloat(getComputedStyle(el).fontSize) }))
+      expect(title.height, 'title on one line').toBeLessThan((title.line || title.font * 1.5) * 1.5)
+      const map = await page.getByTestId('live-map').boundingBox()
+      expect(map!.height, 'map height').toBeGreaterThan(size.height * 0.6)
+
+      await page.getByTestId('topbar-menu-toggle').click()
+      await page.getByTestId('sign-out').waitFor({ state: 'visible' })
+      for (const id of ['sign-out', 'org-switcher', 'current-user']) {
+        const box = (await page.getByTestId(id).boundingBox())!
+        expect(box.x >= 0 && box.x + box.width <= size.width, `${id} within the screen (${box.x}..${box.x + box.width})`).toBe(true)
+      }
+      await expectNoSidewaysScroll(page, `menu open, ${at}`)
+      await page.keyboard.press('Escape')
+
+      await page.getByTestId('show-list').click()
+      await page.getByTestId('device-row').first().click()
+      await page.getByTestId('details-panel').waitFor()
+      await expectNoSidewaysScroll(page, `list with details, ${at}`)
+      await page.getByTestId('show-map').click()
+      await expectNoSidewaysScroll(page, `map with details, ${at}`)
+      await page.close()
+    })
+  }
+
+  it('keyboard only at 390x844: skip link first and visible, then the list, a vehicle, its details, the organization switcher and Sign out', async () => {
+    const page = await newPage(PHONE)
+    await liveWithVehicles(page)
+    await page.reload()
+    await page.locator('[data-testid="connection-badge"][data-status="live"]').waitFor()
+
+    // The first Tab lands on the skip link, which shows itself.
+    const first = await tabTo(page, '.skip-link', 1)
+    expect(first[0]).toContain('Skip to vehicle list')
+    const box = (await page.locator('.skip-link:focus').boundingBox())!
+    expect(box.y >= 0 && box.x >= 0 && box.x + box.width <= PHONE.width, 'skip link on screen when focused').toBe(true)
+
+    // Enter reveals the list (the phone was showing the map) and the next Tabs reach a vehicle.
+    await page.keyboard.press('Enter')
+    expect(await page.getByTestId('show-list').getAttribute('aria-pressed')).toBe('true')
+    await tabTo(page, '[data-testid="device-row"]', 15)
+    await page.keyboard.press('Enter')
+    await page.getByTestId('details-panel').waitFor()
+    await tabTo(page, '[data-testid="details-panel"] button', 60)
+
+    // The account controls: the Menu disclosure, then the organization switcher and Sign out inside it.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
+    await tabTo(page, '[data-testid="topbar-menu-toggle"]', 10)
+    await page.keyboard.press('Enter')
+    expect(await page.getByTestId('topbar-menu-toggle').getAttribute('aria-expanded')).toBe('true')
+    await tabTo(page, '[data-testid="org-switcher"]', 5)
+    await tabTo(page, '[data-testid="sign-out"]', 5)
+    await page.keyboard.press('Enter')
+    await page.getByTestId('dev-signin').waitFor()
+    await page.close()
+  })
+})
