@@ -22,7 +22,8 @@ import {
 } from './harness.ts'
 
 const ORG = 'org_acme'
-const VEHICLES = 5
+// enough for the list to be longer than the sidebar, so the details must hold their own against it
+const VEHICLES = 30
 const DESKTOP = { width: 1440, height: 900 }
 const PHONE = { width: 390, height: 844 }
 const SMALL_PHONE = { width: 360, height: 740 }
@@ -65,6 +66,18 @@ async function expectNoSidewaysScroll(page: Page, state: string): Promise<void> 
   const { scrollWidth, innerWidth } = await horizontalOverflow(page)
   expect(scrollWidth, `${state}: page is ${scrollWidth} px wide in a ${innerWidth} px viewport`).toBeLessThanOrEqual(innerWidth)
 }
+
+/** Whether the element's centre is on screen and the element itself is hit there (not clipped or covered). */
+function unobscured(page: Page, selector: string): Promise<boolean> {
+  return page.$eval(selector, (el) => {
+    const r = el.getBoundingClientRect()
+    const [x, y] = [r.x + r.width / 2, r.y + r.height / 2]
+    if (x < 0 || y < 0 || x > innerWidth || y > innerHeight) return false
+    return el.contains(document.elementFromPoint(x, y))
+  })
+}
+
+const DETAILS_LAST_BUTTON = '[data-testid="details-panel"] button:last-of-type'
 
 /** Opens the first control whose accessible name matches, if another engineer's component provides one. */
 async function openIfPresent(page: Page, name: RegExp): Promise<boolean> {
@@ -127,6 +140,31 @@ describe('accessibility (axe-core, WCAG 2.x A/AA)', () => {
   })
 })
 
+describe('desktop layout', () => {
+  it('fits 1024 to 1920 px: no sideways scroll, the top bar on one row with every control on screen, the sidebar beside the map', async () => {
+    const page = await newPage({ width: 1024, height: 700 })
+    await liveWithVehicles(page)
+    await page.getByTestId('device-row').first().click()
+    await page.getByTestId('details-panel').waitFor()
+    for (const size of [{ width: 1024, height: 700 }, DESKTOP, { width: 1920, height: 1080 }]) {
+      await page.setViewportSize(size)
+      const at = `${size.width}x${size.height}`
+      await expectNoSidewaysScroll(page, at)
+      const bar = (await page.locator('.topbar').boundingBox())!
+      expect(bar.height, `${at}: top bar on one row`).toBeLessThan(64)
+      for (const id of ['connection-badge', 'org-switcher', 'current-user', 'sign-out']) {
+        const box = (await page.getByTestId(id).boundingBox())!
+        expect(box.x >= 0 && box.x + box.width <= size.width && box.y + box.height <= bar.height, `${at}: ${id} in the top bar`).toBe(true)
+      }
+      const map = (await page.getByTestId('live-map').boundingBox())!
+      const details = (await page.getByTestId('details-panel').boundingBox())!
+      expect(details.x, `${at}: details beside the map`).toBeGreaterThanOrEqual(map.x + map.width - 1)
+      expect(await unobscured(page, DETAILS_LAST_BUTTON), `${at}: the details' buttons in view, not squeezed out`).toBe(true)
+    }
+    await page.close()
+  })
+})
+
 describe('phone layout', () => {
   for (const size of [SMALL_PHONE, PHONE]) {
     it(`never scrolls sideways at ${size.width}x${size.height}, in every view; the title stays on one line; the map keeps most of the height`, async () => {
@@ -153,8 +191,10 @@ describe('phone layout', () => {
       await page.getByTestId('device-row').first().click()
       await page.getByTestId('details-panel').waitFor()
       await expectNoSidewaysScroll(page, `list with details, ${at}`)
+      expect(await unobscured(page, DETAILS_LAST_BUTTON), `${at}: the details' buttons in view under the list`).toBe(true)
       await page.getByTestId('show-map').click()
       await expectNoSidewaysScroll(page, `map with details, ${at}`)
+      expect(await unobscured(page, DETAILS_LAST_BUTTON), `${at}: the details' buttons in view over the map`).toBe(true)
       await page.close()
     })
   }
