@@ -8,6 +8,7 @@ import { DevOrgSwitcher, DevSignIn } from './features/auth/DevSignIn.tsx'
 import type { AuthProvider } from './features/auth/types.ts'
 import { ConnectionBadge } from './features/live/ConnectionBadge.tsx'
 import { LiveTrackingPage } from './features/live/LiveTrackingPage.tsx'
+import { SettingsMenu } from './features/live/SettingsMenu.tsx'
 import { fleetStore } from './features/live/store.ts'
 import { SkipLinks } from './features/shell/SkipLinks.tsx'
 import { TopBarMenu } from './features/shell/TopBarMenu.tsx'
@@ -73,6 +74,7 @@ function Shell() {
             <span className="who" data-testid="current-user">
               {state.userId}
             </span>
+            <SettingsMenu />
             <button type="button" className="signout" data-testid="sign-out" onClick={() => void signOut()}>
               Sign out
             </button>

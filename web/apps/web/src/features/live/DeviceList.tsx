@@ -1,51 +1,33 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'react'
+import { useLayoutEffect, useRef, useState } from 'react'
+import { filterVehicles, NO_FILTER, type VehicleFilter } from './filter.ts'
 import type { FleetStore, Vehicle } from './fleetStore.ts'
 import { formatSpeed, relativeTime } from './format.ts'
+import type { SpeedUnit } from './settings.ts'
+import { StatusCounts } from './StatusCounts.tsx'
+import type { VehicleStatus } from './status.ts'
+import { useSettings } from './useSettings.ts'
+import { useThrottledStore } from './useThrottledStore.ts'
+import { VehicleFilters } from './VehicleFilters.tsx'
+import './statusTag.css'
 
 const ROW_HEIGHT = 52
 const OVERSCAN = 6
-/** Re-render at most this often on data changes (plus once a second for "last seen"). */
-const MIN_RENDER_INTERVAL_MS = 250
 
 export interface DeviceListProps {
   store: FleetStore
   selectedId: string | null
   onSelect: (id: string) => void
-  staleAfterMs: number
-}
-
-/** Re-renders when the store changes, throttled, and once a second. Returns the current time. */
-function useThrottledStore(store: FleetStore): number {
-  const [now, setNow] = useState(() => Date.now())
-  useEffect(() => {
-    let last = 0
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const schedule = () => {
-      if (timer !== undefined) return
-      const wait = Math.max(0, MIN_RENDER_INTERVAL_MS - (performance.now() - last))
-      timer = setTimeout(() => {
-        timer = undefined
-        last = performance.now()
-        setNow(Date.now())
-      }, wait)
-    }
-    const off = store.subscribe(schedule)
-    const tick = setInterval(schedule, 1000)
-    return () => {
-      off()
-      clearInterval(tick)
-      if (timer !== undefined) clearTimeout(timer)
-    }
-  }, [store])
-  return now
 }
 
 /**
- * Vehicle list: virtualised (only visible rows are in the DOM) and throttled (a few renders per second),
- * so 500 vehicles updating twice a second never re-render the whole list per message.
+ * Vehicle list: natural name order, filtered by search text, status and attributes, with status counts.
+ * Virtualised (only visible rows are in the DOM) and throttled (at most 4 renders a second); each render
+ * computes every vehicle's status and the filter in one pass, so 5,000 vehicles cost one loop per render.
  */
-export function DeviceList({ store, selectedId, onSelect, staleAfterMs }: DeviceListProps) {
+export function DeviceList({ store, selectedId, onSelect }: DeviceListProps) {
   const now = useThrottledStore(store)
+  const { speedUnit } = useSettings()
+  const [filter, setFilter] = useState<VehicleFilter>(NO_FILTER)
   const scroller = useRef<HTMLDivElement>(null)
   const [scrollTop, setScrollTop] = useState(0)
   const [viewport, setViewport] = useState(600)
@@ -59,28 +41,35 @@ export function DeviceList({ store, selectedId, onSelect, staleAfterMs }: Device
     return () => ro.disconnect()
   }, [])
 
-  const vehicles = store.list()
-  let stale = 0
-  for (const v of vehicles) if (store.isStale(v, staleAfterMs, now)) stale++
+  const all = store.list()
+  const { shown, statusOf, counts, active, invalidAttrs } = filterVehicles(all, filter, now)
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN)
-  const last = Math.min(vehicles.length, Math.ceil((scrollTop + viewport) / ROW_HEIGHT) + OVERSCAN)
+  const last = Math.min(shown.length, Math.ceil((scrollTop + viewport) / ROW_HEIGHT) + OVERSCAN)
 
   return (
     <section className="device-list" aria-label="Vehicles">
+      <VehicleFilters filter={filter} onChange={setFilter} invalidAttrs={invalidAttrs} />
+      <StatusCounts counts={counts} active={filter.status} onSelect={(status) => setFilter({ ...filter, status })} />
       <header className="device-list-header">
-        <span data-testid="device-count">{vehicles.length} vehicles</span>
-        {stale > 0 && <span className="stale-count">{stale} stale</span>}
+        <span data-testid="device-count">{active ? `${shown.length} of ${all.length} vehicles` : `${all.length} vehicles`}</span>
+        {active && (
+          <button type="button" className="link-button" onClick={() => setFilter(NO_FILTER)}>
+            Clear filters
+          </button>
+        )}
       </header>
       <div className="device-list-scroll" ref={scroller} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
-        {vehicles.length === 0 && <p className="empty">No vehicles yet.</p>}
-        <div style={{ height: vehicles.length * ROW_HEIGHT, position: 'relative' }}>
-          {vehicles.slice(first, last).map((v, i) => (
+        {all.length === 0 && <p className="empty">No vehicles yet.</p>}
+        {all.length > 0 && shown.length === 0 && <p className="empty">No vehicle matches.</p>}
+        <div style={{ height: shown.length * ROW_HEIGHT, position: 'relative' }}>
+          {shown.slice(first, last).map((v, i) => (
             <Row
               key={v.id}
               v={v}
               top={(first + i) * ROW_HEIGHT}
               now={now}
-              stale={store.isStale(v, staleAfterMs, now)}
+              status={statusOf[first + i]!}
+              speedUnit={speedUnit}
               selected={v.id === selectedId}
               onSelect={onSelect}
             />
@@ -95,12 +84,14 @@ interface RowProps {
   v: Vehicle
   top: number
   now: number
-  stale: boolean
+  status: VehicleStatus
+  speedUnit: SpeedUnit
   selected: boolean
   onSelect: (id: string) => void
 }
 
-function Row({ v, top, now, stale, selected, onSelect }: RowProps) {
+function Row({ v, top, now, status, speedUnit, selected, onSelect }: RowProps) {
+  const stale = status === 'stale' || status === 'offline'
   return (
     <button
       type="button"
@@ -109,6 +100,7 @@ function Row({ v, top, now, stale, selected, onSelect }: RowProps) {
       data-testid="device-row"
       data-device-id={v.id}
       data-stale={stale ? 'true' : 'false'}
+      data-status={status}
       aria-pressed={selected}
       onClick={() => onSelect(v.id)}
     >
@@ -116,9 +108,9 @@ function Row({ v, top, now, stale, selected, onSelect }: RowProps) {
         {v.name}
       </span>
       <span className="device-meta">
-        <span className="device-speed">{formatSpeed(v.speedKph)}</span>
+        <span className="device-speed">{formatSpeed(v.speedKph, speedUnit)}</span>
         <span className="device-seen">{v.lat === null ? 'no position' : relativeTime(v.updatedAt, now)}</span>
-        {stale && <span className="stale-tag">stale</span>}
+        {status !== 'moving' && <span className={`status-tag status-${status}`}>{status}</span>}
       </span>
     </button>
   )

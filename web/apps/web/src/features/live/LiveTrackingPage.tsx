@@ -2,7 +2,6 @@ import { useCallback, useEffect, useRef, useState } from 'react'
 import { flushSync } from 'react-dom'
 import { isApiError } from '@fleet/api'
 import { httpClient } from '../../clients.ts'
-import { config } from '../../config.ts'
 import { useAuth } from '../auth/AuthContext.tsx'
 import { ReplayPanel } from '../replay/ReplayPanel.tsx'
 import { SKIP_TARGETS, onRevealRequest } from '../shell/reveal.ts'
@@ -77,7 +76,7 @@ export function LiveTrackingPage() {
       {/* Phone: the list part shows in "List" only; the details part shows in both, as a card over the map. */}
       <aside className="sidebar" aria-label="Vehicles and details">
         <div className="sidebar-list" id={SKIP_TARGETS.list} tabIndex={-1}>
-          <DeviceList store={fleetStore} selectedId={selected} onSelect={onListSelect} staleAfterMs={config.staleAfterMs} />
+          <DeviceList store={fleetStore} selectedId={selected} onSelect={onListSelect} />
         </div>
         <div className="sidebar-details">
           <DetailsPanel
