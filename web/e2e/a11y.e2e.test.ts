@@ -231,3 +231,35 @@ describe('phone layout', () => {
     await page.close()
   })
 })
+
+// Stops fleetd: keep it last in this file.
+describe('connection live region', () => {
+  it('announces the drop once and never the countdown, which stays visible in the badge', async () => {
+    const page = await newPage(DESKTOP)
+    await liveWithVehicles(page)
+    // Every text the live region ever holds (hidden parts included) and every label the badge shows.
+    await page.evaluate(() => {
+      const log = { region: [] as string[], badge: [] as string[] }
+      ;(window as unknown as { __a11yLog: typeof log }).__a11yLog = log
+      const region = document.querySelector('[role="status"]')!
+      const badge = document.querySelector('[data-testid="connection-badge"]')!
+      new MutationObserver(() => log.region.push(region.textContent ?? '')).observe(region, { subtree: true, childList: true, characterData: true })
+      new MutationObserver(() => log.badge.push(badge.textContent ?? '')).observe(badge, { subtree: true, childList: true, characterData: true })
+    })
+    expect(await page.locator('[role="status"]').count(), 'one live region on the page').toBe(1)
+
+    await sim?.stop()
+    sim = null
+    await fleetd.stop()
+    const log = () => page.evaluate(() => (window as unknown as { __a11yLog: { region: string[]; badge: string[] } }).__a11yLog)
+    // Wait until the badge has counted down through at least two different seconds.
+    await waitFor('a visible countdown', async () => new Set((await log()).badge.filter((t) => /Reconnecting in \d+ s/.test(t))).size >= 2, 30_000)
+
+    const { region } = await log()
+    expect(region.length, 'the live region announced the drop').toBeGreaterThan(0)
+    expect(region.filter((t) => /\d/.test(t)), 'no seconds in the live region').toEqual([])
+    const changes = region.filter((t, i) => i === 0 || t !== region[i - 1])
+    expect(changes, 'one announcement for the drop').toEqual(['Connection: Reconnecting…'])
+    await page.close()
+  })
+})
