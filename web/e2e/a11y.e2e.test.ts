@@ -127,7 +127,14 @@ describe('accessibility (axe-core, WCAG 2.x A/AA)', () => {
     await page.getByTestId('topbar-menu-toggle').click()
     await page.getByTestId('sign-out').waitFor({ state: 'visible' })
     await expectNoViolations(page, 'live with the menu open, 390x844')
+    if (await openIfPresent(page, /^settings/i)) {
+      await expectNoViolations(page, 'live with settings open in the menu, 390x844')
+      await expectNoSidewaysScroll(page, 'settings open in the menu, 390x844')
+      await page.keyboard.press('Escape')
+    }
     await page.keyboard.press('Escape')
+    expect(await page.getByTestId('topbar-menu-toggle').getAttribute('aria-expanded'), 'Escape closes the menu').toBe('false')
+    expect(await page.getByTestId('sign-out').isVisible(), 'Sign out hidden with the menu closed').toBe(false)
 
     await page.getByTestId('show-list').click()
     await page.getByTestId('device-row').first().click()
@@ -136,6 +143,11 @@ describe('accessibility (axe-core, WCAG 2.x A/AA)', () => {
 
     await page.getByTestId('show-map').click()
     await expectNoViolations(page, 'live (map) with details, 390x844')
+    if (await openIfPresent(page, /^replay/i)) {
+      await page.getByTestId('replay-panel').waitFor()
+      await expectNoViolations(page, 'live (map) with replay open, 390x844')
+      await expectNoSidewaysScroll(page, 'replay open, 390x844')
+    }
     await page.close()
   })
 })
