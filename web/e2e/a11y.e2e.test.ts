@@ -7,10 +7,12 @@
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  createDevice,
   formatAxeViolations,
   horizontalOverflow,
   launchBrowser,
   mintToken,
+  postPoint,
   runAxe,
   signIn,
   startFleetd,
@@ -24,6 +26,13 @@ import {
 const ORG = 'org_acme'
 // enough for the list to be longer than the sidebar, so the details must hold their own against it
 const VEHICLES = 30
+/** Vehicles the simulator does not move, sorted first (name, age of their one point, speed). */
+const STILL_VEHICLES: [string, number, number][] = [
+  ['aaa-idle', 0, 0],
+  ['aaa-offline', 20 * 60_000, 30],
+  ['aaa-stale', 60_000, 30],
+]
+const STALE_ROW = '[data-testid="device-row"]:has-text("aaa-stale")'
 const DESKTOP = { width: 1440, height: 900 }
 const PHONE = { width: 390, height: 844 }
 const SMALL_PHONE = { width: 360, height: 740 }
@@ -34,7 +43,13 @@ let browser: Awaited<ReturnType<typeof launchBrowser>> | null = null
 
 beforeAll(async () => {
   fleetd = await startFleetd()
-  sim = await startSimulator(fleetd.url, await mintToken(fleetd.url, { user: 'user_sim', org: ORG }), { vehicles: VEHICLES, rate: 1, label: 'a11y' })
+  const admin = await mintToken(fleetd.url, { user: 'user_sim', org: ORG })
+  // Rows in every state, so axe checks their colours too (snapshot points count from their device time).
+  for (const [name, ageMs, speed] of STILL_VEHICLES) {
+    const dev = await createDevice(fleetd.url, admin, name)
+    await postPoint(fleetd.url, dev.key, { lat: 48.85, lon: 2.35, speed_kph: speed, battery_pct: 40, ts: Date.now() - ageMs })
+  }
+  sim = await startSimulator(fleetd.url, admin, { vehicles: VEHICLES, rate: 1, label: 'a11y' })
   browser = await launchBrowser()
 })
 
@@ -54,7 +69,8 @@ async function newPage(size: { width: number; height: number }): Promise<Page> {
 /** Signs in and waits until every simulated vehicle is listed (the list is only in view on wide screens). */
 async function liveWithVehicles(page: Page): Promise<void> {
   await signIn(page, fleetd.url, { user: 'user_alice', org: ORG })
-  await waitFor(`${VEHICLES} vehicles`, async () => (await page.evaluate(() => (window as unknown as { __fleet: { deviceCount: number } }).__fleet.deviceCount)) >= VEHICLES)
+  const all = VEHICLES + STILL_VEHICLES.length
+  await waitFor(`${all} vehicles`, async () => (await page.evaluate(() => (window as unknown as { __fleet: { deviceCount: number } }).__fleet.deviceCount)) >= all)
 }
 
 async function expectNoViolations(page: Page, state: string): Promise<void> {
@@ -104,9 +120,13 @@ describe('accessibility (axe-core, WCAG 2.x A/AA)', () => {
     await liveWithVehicles(page)
     await expectNoViolations(page, 'live, 1440x900')
 
-    await page.getByTestId('device-row').first().click()
+    // a stale row, selected: the hardest colours (muted and warning text on the selection's tint)
+    await page.locator(STALE_ROW).click()
     await page.getByTestId('details-panel').waitFor()
-    await expectNoViolations(page, 'live with details, 1440x900')
+    expect(await page.locator(STALE_ROW).getAttribute('class')).toMatch(/selected/)
+    await expectNoViolations(page, 'live with a stale vehicle selected, 1440x900')
+    await page.getByTestId('device-row').last().click()
+    await expectNoViolations(page, 'live with a moving vehicle selected, 1440x900')
 
     if (await openIfPresent(page, /^settings/i)) {
       await expectNoViolations(page, 'live with settings open, 1440x900')
