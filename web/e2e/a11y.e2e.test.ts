@@ -112,6 +112,8 @@ describe('accessibility (axe-core, WCAG 2.x A/AA)', () => {
     await page.setViewportSize(PHONE)
     await expectNoViolations(page, 'sign-in, 390x844')
     await expectNoSidewaysScroll(page, 'sign-in, 390x844')
+    await page.setViewportSize(SMALL_PHONE)
+    await expectNoSidewaysScroll(page, 'sign-in, 360x740')
     await page.close()
   })
 
