@@ -5,6 +5,7 @@ import type { FleetStore, Vehicle } from './fleetStore.ts'
 import type { Cluster } from './cluster.ts'
 import { MapKeyboard } from './mapKeyboard.ts'
 import { clusterLabel, vehicleLabel } from './markerNav.ts'
+import { vehicleStatus } from './status.ts'
 import { VehicleCanvas, type Drawn, type VehicleGlyph } from './vehicleCanvas.ts'
 import './mapView.css'
 
@@ -30,8 +31,6 @@ const FOLLOW_PAN_S = 0.25
 // A vehicle moving faster than a recentring animation is worth (further than this share of the view's
 // smaller side): jump instead of animating across the map.
 const FOLLOW_JUMP_SHARE = 0.5
-// Speed (km/h) from which a vehicle is called moving in its accessible name.
-const MOVING_KPH = 2
 
 /**
  * The imperative map: once per animation frame, the changes the FleetStore accumulated since the previous
@@ -290,8 +289,8 @@ export class MapView {
     }
     const v = this.store.vehicles.get(key.slice(2))
     if (!v) return key.slice(2)
-    const stale = this.store.isStale(v, this.opts.staleAfterMs)
-    const state = stale ? 'stale' : (v.speedKph ?? 0) >= MOVING_KPH ? 'moving' : 'idle'
+    // The same status as the list and the details panel (status.ts thresholds).
+    const state = vehicleStatus(v, Date.now())
     const name = v.id === this.selected ? `${v.name} (selected)` : v.name
     return vehicleLabel(name, state, v.speedKph)
   }

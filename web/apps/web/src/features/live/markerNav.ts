@@ -3,6 +3,7 @@
  * keyboard layer (mapKeyboard.ts) asks them which item an arrow key moves to and what to announce.
  */
 import { formatSpeed } from './format.ts'
+import type { VehicleStatus } from './status.ts'
 
 /** Something drawn on the map that keyboard focus can rest on; container px. */
 export interface NavItem {
@@ -80,8 +81,8 @@ export function nextItem(items: readonly NavItem[], from: NavItem, dir: NavDirec
   return best
 }
 
-/** A vehicle's state in a few words. */
-export type VehicleState = 'moving' | 'idle' | 'stale'
+/** A vehicle's state in a few words: the list's status (status.ts). */
+export type VehicleState = VehicleStatus
 
 /** The accessible name of a vehicle on the map: "van-7, moving, 42 km/h". */
 export function vehicleLabel(name: string, state: VehicleState, speedKph: number | null): string {
