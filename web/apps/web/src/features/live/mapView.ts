@@ -112,7 +112,7 @@ export class MapView {
       else if (hit?.kind === 'cluster') this.zoomTo(hit.cluster)
     })
     this.map.on('mousemove', (e: L.LeafletMouseEvent) => this.hover(e.containerPoint))
-    this.map.on('mouseout', () => this.hover(null))
+    container.addEventListener('mouseleave', () => this.hover(null))
     this.map.on('movestart zoomstart', () => this.hover(null))
     // Stop auto-fitting once the user moves the map themselves; a drag also ends following.
     this.map.on('dragstart', () => {
