@@ -1,12 +1,14 @@
 import react from '@vitejs/plugin-react'
 import { defineConfig } from 'vite'
+import { basemapPlugin } from './geo/basemapPlugin.ts'
 
 // fleetd serves the built app at `/` and the API, /ws and /dev on the same origin.
 // `npm run dev` proxies those paths to a local fleetd (override with FLEETD_URL).
 const target = process.env.FLEETD_URL ?? 'http://127.0.0.1:3000'
 
 export default defineConfig({
-  plugins: [react()],
+  // basemapPlugin: the offline basemap's tiles, built from packaged geography into <outDir>/basemap/.
+  plugins: [react(), basemapPlugin()],
   base: '/',
   build: {
     outDir: 'dist',

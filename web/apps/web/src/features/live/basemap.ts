@@ -1,78 +1,69 @@
 import L from 'leaflet'
-import type { GeometryCollection, Topology } from 'topojson-specification'
-// Country outlines from Natural Earth (npm `world-atlas`), emitted as a static asset and fetched from the
-// same origin: the basemap works without internet access.
-import countriesUrl from 'world-atlas/countries-50m.json?url'
-import { gridStepDeg } from './basemapGrid.ts'
+import { config } from '../../config.ts'
+import { LabelLayer } from '../map/labelLayer.ts'
+import { offlineLayer } from '../map/offlineLayer.ts'
+import { PackStore } from '../map/packStore.ts'
+import { resolveTileSource } from '../map/tileSource.ts'
+import '../map/basemap.css'
+
+/** How long the basemap waits for the first vehicle before loading anyway (an empty fleet still gets a map). */
+const MAX_WAIT_MS = 5000
+const OFFLINE_ATTRIBUTION =
+  'Water © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL), ' +
+  'borders: Natural Earth, places: GeoNames (CC BY 4.0)'
 
 /**
- * Adds the basemap: a raster tile layer when `tileUrl` is configured (online deployments, VITE_TILE_URL),
- * otherwise offline country outlines rendered as a GeoJSON layer on a canvas.
+ * Adds the basemap once `ready()` says the first vehicles are on the map (or after MAX_WAIT_MS): the
+ * page's first load is the vehicles, the geography follows. The tile source is fleetd's `--map-tiles`
+ * (GET /api/v1/app-config), else the build's VITE_TILE_URL (`tileUrl`), drawn as a raster tile layer;
+ * without one, the offline basemap built from packaged geography (web/README, "Basemap").
  */
-export async function addBasemap(map: L.Map, tileUrl: string, attribution: string): Promise<L.Layer | null> {
-  if (tileUrl) {
-    return L.tileLayer(tileUrl, { attribution, maxZoom: 19 }).addTo(map)
-  }
-  const [{ feature }, topo] = await Promise.all([
-    import('topojson-client'),
-    fetch(countriesUrl).then((r) => {
-      if (!r.ok) throw new Error(`basemap: HTTP ${r.status}`)
-      return r.json() as Promise<Topology<{ countries: GeometryCollection<{ name: string }> }>>
-    }),
-  ])
-  const countries = feature(topo, topo.objects.countries)
-  // GeoJSON passes its options on to every polygon, so `renderer` draws them all on one canvas
-  // (the typings do not list it).
-  const options: L.GeoJSONOptions & L.PathOptions = {
-    interactive: false,
-    renderer: L.canvas({ padding: 0.5 }),
-    style: {
-      color: '#8a9aa8',
-      weight: 1,
-      fillColor: '#eef1ea',
-      fillOpacity: 1,
-    },
-  }
-  const layer = L.geoJSON(countries, options)
-  layer.addTo(map)
-  layer.bringToBack()
-  graticule().addTo(map)
-  map.attributionControl.addAttribution('Outlines: Natural Earth')
+export async function addBasemap(
+  map: L.Map,
+  tileUrl: string,
+  attribution: string,
+  ready: () => boolean = () => true,
+): Promise<L.Layer | null> {
+  const source = resolveTileSource(config.apiBase, { tileUrl, attribution })
+  await whenReady(ready)
+  const { tileUrl: url, attribution: credit } = await source
+  // The page may have closed the map while this waited (Leaflet's remove() clears _containerId).
+  if ((map as L.Map & { _containerId?: number })._containerId === undefined) return null
+  exposeForTests(map)
+  if (url) return L.tileLayer(url, { attribution: credit, maxZoom: 19 }).addTo(map)
+  const store = new PackStore(`${import.meta.env.BASE_URL}basemap/`)
+  map.getContainer().classList.add('fleet-basemap-offline')
+  const layer = offlineLayer(store).addTo(map)
+  new LabelLayer(store).addTo(map)
+  map.attributionControl.addAttribution(OFFLINE_ATTRIBUTION)
   return layer
 }
 
-/** Latitude/longitude grid drawn per tile on canvas, so movement has a visual reference at every zoom. */
-function graticule(): L.GridLayer {
-  const Grid = L.GridLayer.extend({
-    createTile(this: L.GridLayer & { _map: L.Map }, coords: L.Coords): HTMLElement {
-      const tile = document.createElement('canvas')
-      const size = this.getTileSize()
-      tile.width = size.x
-      tile.height = size.y
-      const ctx = tile.getContext('2d')
-      if (!ctx) return tile
-      const map = this._map
-      const nw = map.unproject([coords.x * size.x, coords.y * size.y], coords.z)
-      const se = map.unproject([(coords.x + 1) * size.x, (coords.y + 1) * size.y], coords.z)
-      const step = gridStepDeg(coords.z)
-      ctx.strokeStyle = 'rgba(90, 110, 130, 0.18)'
-      ctx.lineWidth = 1
-      ctx.beginPath()
-      for (let lon = Math.ceil(nw.lng / step) * step; lon <= se.lng; lon += step) {
-        const x = Math.round(map.project([0, lon], coords.z).x - coords.x * size.x) + 0.5
-        ctx.moveTo(x, 0)
-        ctx.lineTo(x, size.y)
-      }
-      for (let lat = Math.ceil(se.lat / step) * step; lat <= nw.lat; lat += step) {
-        const y = Math.round(map.project([lat, 0], coords.z).y - coords.y * size.y) + 0.5
-        ctx.moveTo(0, y)
-        ctx.lineTo(size.x, y)
-      }
-      ctx.stroke()
-      return tile
-    },
+function whenReady(ready: () => boolean): Promise<void> {
+  const start = Date.now()
+  return new Promise((resolve) => {
+    const check = () => {
+      if (ready() || Date.now() - start >= MAX_WAIT_MS) resolve()
+      else setTimeout(check, 100)
+    }
+    check()
   })
-  const GridCtor = Grid as unknown as new (o: L.GridLayerOptions) => L.GridLayer
-  // Leaflet's CSS gives canvases in the map z-index 100: draw the grid above the outline canvas.
-  return new GridCtor({ pane: 'overlayPane', zIndex: 150 })
+}
+
+/**
+ * Test hook `window.__fleetBasemap` (web/README, "Test hooks"), set once the basemap is added: move the
+ * view without gestures, and find where a place is on screen.
+ */
+function exposeForTests(map: L.Map): void {
+  Object.defineProperty(window, '__fleetBasemap', {
+    configurable: true,
+    value: Object.freeze({
+      view: (lat: number, lon: number, zoom: number) => map.setView([lat, lon], zoom, { animate: false }),
+      point: (lat: number, lon: number) => {
+        const p = map.latLngToContainerPoint([lat, lon])
+        const r = map.getContainer().getBoundingClientRect()
+        return { x: r.left + p.x, y: r.top + p.y }
+      },
+    }),
+  })
 }

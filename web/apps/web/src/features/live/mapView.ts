@@ -120,7 +120,8 @@ export class MapView {
       this.endFollowing()
     })
     this.map.getContainer().addEventListener('wheel', () => (this.autoFit = false), { passive: true })
-    addBasemap(this.map, opts.tileUrl, opts.tileAttribution).catch((err: unknown) => {
+    // The geography loads once the first vehicles are drawn: they come first on a slow link.
+    addBasemap(this.map, opts.tileUrl, opts.tileAttribution, () => this.markers.size > 0).catch((err: unknown) => {
       console.warn('[map] basemap unavailable', err)
     })
     // Markers for what the store already holds (e.g. after a remount).
