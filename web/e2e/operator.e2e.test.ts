@@ -185,6 +185,8 @@ describe('operator features against a real fleetd', () => {
     await page.getByRole('button', { name: 'Clear filters' }).click()
     await expectRows(['Depot trailer', 'Truck 7', 'van-1', 'van-2', 'van-10', 'van-100'])
     expect(await attrs.inputValue()).toBe('')
+    // The button is gone with the filter; focus waits in the search box, not on the page's body.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('vehicle-search')
   })
 
   it('the details panel shows exactly the known point, live', async () => {

@@ -29,6 +29,7 @@ export function DeviceList({ store, selectedId, onSelect }: DeviceListProps) {
   const { speedUnit } = useSettings()
   const [filter, setFilter] = useState<VehicleFilter>(NO_FILTER)
   const scroller = useRef<HTMLDivElement>(null)
+  const section = useRef<HTMLElement>(null)
   const [scrollTop, setScrollTop] = useState(0)
   const [viewport, setViewport] = useState(600)
 
@@ -47,13 +48,21 @@ export function DeviceList({ store, selectedId, onSelect }: DeviceListProps) {
   const last = Math.min(shown.length, Math.ceil((scrollTop + viewport) / ROW_HEIGHT) + OVERSCAN)
 
   return (
-    <section className="device-list" aria-label="Vehicles">
+    <section className="device-list" aria-label="Vehicles" ref={section}>
       <VehicleFilters filter={filter} onChange={setFilter} invalidAttrs={invalidAttrs} />
       <StatusCounts counts={counts} active={filter.status} onSelect={(status) => setFilter({ ...filter, status })} />
       <header className="device-list-header">
         <span data-testid="device-count">{active ? `${shown.length} of ${all.length} vehicles` : `${all.length} vehicles`}</span>
         {active && (
-          <button type="button" className="link-button" onClick={() => setFilter(NO_FILTER)}>
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => {
+              setFilter(NO_FILTER)
+              // The button goes away with the filter: keep keyboard focus in the list's controls.
+              section.current?.querySelector<HTMLInputElement>('input[type="search"]')?.focus()
+            }}
+          >
             Clear filters
           </button>
         )}
