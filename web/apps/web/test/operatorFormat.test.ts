@@ -16,6 +16,8 @@ describe('operator formatting', () => {
     expect(formatSpeed(8, 'mph')).toBe('5.0 mph') // 4.97
     expect(formatSpeed(100, 'mph')).toBe('62 mph') // 62.14
     expect(formatSpeed(null, 'mph')).toBe('—')
+    expect(formatSpeed(9.96, 'kmh')).toBe('10 km/h')
+    expect(formatSpeed(9.94, 'kmh')).toBe('9.9 km/h')
   })
   it('heading in degrees and the nearest of 16 compass points', () => {
     expect(formatHeading(0)).toBe('0° N')

@@ -19,7 +19,9 @@ export const KM_PER_MILE = 1.609344
 export function formatSpeed(kph: number | null, unit: SpeedUnit = 'kmh'): string {
   if (kph === null) return '—'
   const value = unit === 'mph' ? kph / KM_PER_MILE : kph
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${unit === 'mph' ? 'mph' : 'km/h'}`
+  const oneDecimal = value.toFixed(1)
+  // Decide on the rounded value, so 9.96 reads "10", not "10.0".
+  return `${Number(oneDecimal) < 10 ? oneDecimal : value.toFixed(0)} ${unit === 'mph' ? 'mph' : 'km/h'}`
 }
 
 const COMPASS = ['N', 'NNE', 'NE', 'ENE', 'E', 'ESE', 'SE', 'SSE', 'S', 'SSW', 'SW', 'WSW', 'W', 'WNW', 'NW', 'NNW']
