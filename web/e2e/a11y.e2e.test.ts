@@ -266,6 +266,22 @@ describe('phone layout', () => {
   })
 })
 
+describe('skip to map', () => {
+  it('from the phone\'s list, "Skip to map" shows the map and puts focus on it (arrow keys pan it from there)', async () => {
+    const page = await newPage(PHONE)
+    await liveWithVehicles(page)
+    await page.getByTestId('show-list').click()
+    // (the first Tab from the top is checked above; here start at the first skip link)
+    await page.locator('.skip-link').first().focus()
+    await tabTo(page, '.skip-link[href="#live-map-region"]', 1)
+    await page.keyboard.press('Enter')
+    expect(await page.getByTestId('show-map').getAttribute('aria-pressed')).toBe('true')
+    expect(await page.evaluate(() => document.activeElement?.closest('#live-map-region') !== null), 'focus in the map region').toBe(true)
+    expect(await page.getByTestId('live-map').isVisible()).toBe(true)
+    await page.close()
+  })
+})
+
 // Stops fleetd: keep it last in this file.
 describe('connection live region', () => {
   it('announces the drop once and never the countdown, which stays visible in the badge', async () => {
