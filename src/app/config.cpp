@@ -70,6 +70,11 @@ const std::vector<Option>& options() {
        [](Config& c, std::int64_t v) { c.dev_allow_remote = v != 0; }},
       {"--web-root", "FLEET_WEB_ROOT", Kind::text, "DIR", "serve the built web app from DIR at /",
        [](Config& c, const std::string& v) { c.web_root = v; }, nullptr},
+      {"--web-root-max-bytes", "FLEET_WEB_ROOT_MAX_BYTES", Kind::size, "BYTES",
+       "memory the web root may take, every file and its .gz/.br together; more stops start-up "
+       "(default 268435456)",
+       nullptr, [](Config& c, std::int64_t v) { c.web_root_max_bytes = static_cast<std::size_t>(v); },
+       1 << 20, 1LL << 40},
       {"--serve-source-maps", "FLEET_SERVE_SOURCE_MAPS", Kind::flag, "",
        "serve *.map files from the web root (default: 404, so the app's sources stay private)", nullptr,
        [](Config& c, std::int64_t v) { c.serve_source_maps = v != 0; }},

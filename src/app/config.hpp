@@ -35,6 +35,7 @@ struct Config {
   bool dev_allow_remote = false;
 
   std::string web_root;
+  std::size_t web_root_max_bytes = std::size_t{256} << 20;  // every file and precompressed variant
   bool serve_source_maps = false;  // off: every *.map request is 404, whatever the web root holds
   // The page's basemap (GET /api/v1/app-config): an XYZ raster URL with {z}, {x}, {y}; empty: the page's
   // offline basemap.

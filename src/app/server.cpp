@@ -217,7 +217,10 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   s.authenticator = std::make_unique<auth::JwtAuthenticator>(s.keys, ac);
 
   if (!config.web_root.empty()) {
-    auto files = net::StaticFiles::load(config.web_root);
+    net::StaticFilesOptions options;
+    options.serve_source_maps = config.serve_source_maps;
+    options.max_total_bytes = config.web_root_max_bytes;
+    auto files = net::StaticFiles::load(config.web_root, options);
     if (!files) return files.error();
     s.static_files = std::move(*files);
   }

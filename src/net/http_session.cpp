@@ -94,6 +94,27 @@ void extract_options(std::string_view query, WsStart& start) {
   start.options = options;
 }
 
+// The file in the coding the request accepts best (net/accept_encoding.hpp).
+api::Response static_response(const StaticFile& f, const http::request<http::string_body>& req) {
+  api::Response res{200, f.content_type, {}, {{"Cache-Control", f.cache_control}}};
+  if (!f.has_variants()) {
+    res.body = f.body;
+    return res;
+  }
+  // Several Accept-Encoding fields are one comma-separated list (RFC 9110 5.3).
+  std::optional<std::string> accept;
+  for (const auto& field : req.base()) {
+    if (field.name() != http::field::accept_encoding) continue;
+    accept = accept ? *accept + "," + std::string(field.value()) : std::string(field.value());
+  }
+  const ContentCoding coding = choose_content_coding(accept, f.codings());
+  res.body = f.body_for(coding);
+  if (coding != ContentCoding::identity) res.headers.emplace_back("Content-Encoding", coding_name(coding));
+  // Every answer of a file with variants, identity too, so no cache hands one client's coding to another.
+  res.headers.emplace_back("Vary", "Accept-Encoding");
+  return res;
+}
+
 }  // namespace
 
 HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetContext& ctx,
@@ -251,10 +272,7 @@ void HttpSession::dispatch(http::request<http::string_body> req) {
   if (ctx_.router.handle(std::move(areq), done)) return;
 
   if (ctx_.static_files && method == "GET") {
-    if (const StaticFile* f = ctx_.static_files->find(path)) {
-      api::Response res{200, f->content_type, f->body, {{"Cache-Control", f->cache_control}}};
-      return respond(std::move(res));
-    }
+    if (const StaticFile* f = ctx_.static_files->find(path)) return respond(static_response(*f, req));
   }
   respond(api::error_response(ErrorCode::not_found, "not found"));
 }
