@@ -3,7 +3,7 @@ import { keepAbove } from '../src/features/map/geo/simplify.ts'
 import { encodeCoords, packDeltas, SOLID_LAND, SOLID_WATER, type LayerKey, type TileGeometry } from '../src/features/map/geo/tileCodec.ts'
 import { BUFFER, DATA_ZOOMS, EXTENT } from '../src/features/map/geo/tileAddress.ts'
 
-/** One ring (filled even-odd with the other rings of its layer) or line, in world units (stride 3). */
+/** One ring (filled non-zero with the other rings of its layer) or line, in world units (stride 3). */
 export interface Item {
   layer: LayerKey
   ring: boolean
@@ -106,12 +106,20 @@ function solidColour(z: number, items: readonly Item[]): 0 | 1 | null {
   return parityColour(items, z)
 }
 
-/** The colour the rings covering the whole tile give (even-odd per layer; water wins over land). */
+/**
+ * The colour the rings covering the whole tile give: water where a water layer's rings wind round it
+ * (non-zero rule: the sources' outer rings all run one way and their holes the other, so overlapping
+ * pieces add up instead of cancelling as even-odd would make them).
+ */
 function parityColour(items: readonly Item[], z: number): 0 | 1 {
   const full = fullArea(z)
-  const parity: Partial<Record<LayerKey, boolean>> = {}
-  for (const it of items) if (it.ring && Math.abs(ringArea(it.coords)) >= full) parity[it.layer] = !parity[it.layer]
-  return parity.s || parity.l || parity.r ? SOLID_WATER : SOLID_LAND
+  const winding: Partial<Record<LayerKey, number>> = {}
+  for (const it of items) {
+    if (!it.ring) continue
+    const a = ringArea(it.coords)
+    if (Math.abs(a) >= full) winding[it.layer] = (winding[it.layer] ?? 0) + Math.sign(a)
+  }
+  return winding.s || winding.l || winding.r ? SOLID_WATER : SOLID_LAND
 }
 
 /** A buffered tile's area at zoom z, less rounding. */

@@ -8,7 +8,8 @@ const TILE = 256
 
 /**
  * The offline basemap's geometry as a Leaflet grid layer of canvas tiles: land colour, then sea, lakes
- * and river areas filled even-odd in water colour, then country borders. Each view tile draws one data
+ * and river areas filled in water colour (non-zero: the sources wind outer rings
+ * one way and holes the other, and their pieces overlap), then country borders. Each view tile draws one data
  * tile (PackStore.resolve), scaled; the canvas clips what lies outside it.
  */
 export function offlineLayer(store: PackStore): L.GridLayer {
@@ -64,7 +65,7 @@ function fillLayer(ctx: CanvasRenderingContext2D, tile: TileGeometry, key: 's' |
   ctx.beginPath()
   for (const ring of rings) tracePath(ctx, ring, true)
   ctx.fillStyle = WATER
-  ctx.fill('evenodd')
+  ctx.fill('nonzero')
 }
 
 function tracePath(ctx: CanvasRenderingContext2D, packed: string, close: boolean): void {

@@ -3,8 +3,7 @@
  * tile at zoom z draws the data tile of the nearest data zoom at or below z, scaled up (each data zoom's
  * geometry is simplified to well under a pixel at the next one). Data tiles are grouped into packs of
  * up to 8 × 8, one file each (`basemap/<dz>/<px>-<py>.pack`, JSON: tileCodec.ts), so a city view costs
- * one or two requests, not dozens. Not `.json`: the coordinates are varints already, so the build's
- * precompression would save ~25 % and triple what fleetd holds in memory for them. A pack that does not exist holds no geometry: its whole area is one colour, which
+ * one or two requests, not dozens. A pack that does not exist holds no geometry: its whole area is one colour, which
  * the previous data zoom already says.
  */
 

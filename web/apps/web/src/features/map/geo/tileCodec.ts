@@ -5,7 +5,7 @@
  *   { "t": [tile, …], "p": [[lat, lon, name, population], …] }
  *
  * `t` has side × side entries (row-major, tileAddress.ts): 0 = all water, 1 = all land, or an object
- * with one array of rings or lines per layer (`s` sea, `l` lakes, `r` river areas: filled even-odd;
+ * with one array of rings or lines per layer (`s` sea, `l` lakes, `r` river areas: filled non-zero;
  * `b` borders: lines). A ring or line is quantised to integers in [−BUFFER, EXTENT + BUFFER],
  * delta-encoded (x0, y0, x1 − x0, y1 − y0, …), each number zig-zag varint-coded (one byte for steps
  * under 64 units), and the bytes base64'd: about 1.4 characters per number where JSON needs 3–5.
