@@ -10,10 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createDevice,
   drawnVehiclePoint,
+  formatAxeViolations,
   launchBrowser,
   markers,
   mintToken,
   postPoint,
+  runAxe,
   selectedMarkers,
   signIn,
   startFleetd,
@@ -87,6 +89,12 @@ async function tabToMap(): Promise<void> {
   )
 }
 
+/** axe-core finds nothing to report on the page as it is (WCAG 2.x A/AA). */
+async function expectNoAxeViolations(state: string): Promise<void> {
+  const violations = await runAxe(page)
+  expect(violations, `axe violations ${state}:\n${formatAxeViolations(violations)}`).toEqual([])
+}
+
 function activeItem(): Promise<{ key: string; label: string } | null> {
   return page.evaluate(() => {
     const box = document.querySelector('[data-testid="map-keyboard"]')
@@ -130,6 +138,7 @@ describe('the map’s vehicles', () => {
     await page.locator('[data-testid="device-row"]').first().click()
     await page.getByTestId('details-panel').getByRole('button', { name: /^Follow/ }).click()
     await expect.poll(() => page.getByTestId('follow-chip').textContent()).toContain('Following truck-follow')
+    await expectNoAxeViolations('while following')
 
     const box = (await page.getByTestId('live-map').boundingBox())!
     let lon = START.lon
@@ -198,6 +207,7 @@ describe('the map’s vehicles', () => {
     const first = await waitFor('a focused map item', activeItem)
     expect(first.key.startsWith('c:')).toBe(true)
     expect(first.label).toBe('4 vehicles, press Enter to zoom in')
+    await expectNoAxeViolations('with a cluster focused on the map')
     await page.keyboard.press('Enter')
     // Zoomed in to the group's few metres: no clusters any more, its vehicles drawn one by one.
     await waitFor('the cluster gone after zooming in', async () => (await clusters()).length === 0, 5_000, 50)
@@ -210,6 +220,7 @@ describe('the map’s vehicles', () => {
     })
     const id = item.key.slice(2)
     expect(item.label).toMatch(/^van-\d-\d, idle, 0\.0 km\/h$/)
+    await expectNoAxeViolations('with a vehicle focused on the map')
     await page.keyboard.press('Enter')
     await waitFor('the vehicle selected', async () => (await selectedMarkers(page)).join() === id)
     await page.getByTestId('details-panel').waitFor()
