@@ -11,11 +11,15 @@ import {
   ARTIFACTS,
   AXE_WCAG_TAGS,
   createDevice,
+  drawnVehiclePoint,
   formatAxeViolations,
+  markers,
+  postPoint,
   holdFor,
   launchBrowser,
   mintToken,
   runAxe,
+  selectedMarkers,
   signIn,
   startFleetd,
   waitFor,
@@ -65,6 +69,7 @@ let fleetd: Fleetd
 let browser: Awaited<ReturnType<typeof launchBrowser>> | null = null
 let page: Page
 let deviceId: string
+let adminToken: string
 // Whole minutes two hours ago, so the range inputs (minute resolution) can name it exactly.
 const T0 = Math.floor((Date.now() - 2 * 3_600_000) / 60_000) * 60_000
 const { points: TRACK, stop: STOP } = scriptedTrack(T0)
@@ -107,8 +112,8 @@ function localInput(ms: number): Promise<string> {
 
 beforeAll(async () => {
   fleetd = await startFleetd()
-  const token = await mintToken(fleetd.url, { user: 'user_replay', org: ORG })
-  const dev = await createDevice(fleetd.url, token, 'replay-van')
+  adminToken = await mintToken(fleetd.url, { user: 'user_replay', org: ORG })
+  const dev = await createDevice(fleetd.url, adminToken, 'replay-van')
   deviceId = dev.id
   const r = await fetch(`${fleetd.url}/api/v1/telemetry`, {
     method: 'POST',
@@ -116,6 +121,8 @@ beforeAll(async () => {
     body: JSON.stringify(TRACK),
   })
   expect(r.status).toBe(202)
+  // And one live point, so the vehicle is drawn as moving (clickable on the map), outside the replayed range.
+  await postPoint(fleetd.url, dev.key, { lat: 48.862, lon: 2.368, speed_kph: 20, heading_deg: 90 })
   browser = await launchBrowser()
   page = await browser.context.newPage()
   page.on('pageerror', (err) => console.error('[page error]', err))
@@ -129,7 +136,19 @@ afterAll(async () => {
 describe('History replay against a real fleetd', () => {
   it('opens from the vehicle’s details and says when a range is empty', async () => {
     await signIn(page, fleetd.url, { user: 'user_alice', org: ORG })
-    await page.locator(`[data-testid="device-row"][data-device-id="${deviceId}"]`).click()
+    // Selected on the map, not in the list (which also pans the map and so ends fitting it to the fleet):
+    // the page still fits the fleet until the replay takes the view over (checked in the next test).
+    await waitFor(
+      'a click on the drawn vehicle to select it',
+      async () => {
+        if ((await selectedMarkers(page)).includes(deviceId)) return true
+        const at = await drawnVehiclePoint(page)
+        if (at) await page.mouse.click(at.x, at.y)
+        return false
+      },
+      15_000,
+      500,
+    )
     await page.getByTestId('details-panel').getByRole('button', { name: 'Replay', exact: true }).click()
     await page.getByTestId('replay-panel').waitFor()
 
@@ -164,7 +183,7 @@ describe('History replay against a real fleetd', () => {
     expect(await page.locator('.leaflet-overlay-pane path.replay-track').count()).toBe(1)
     expect(await page.locator('.leaflet-overlay-pane path.replay-stop-mark').count()).toBe(1)
     expect(await page.locator('.leaflet-marker-pane .replay-marker').count()).toBe(1)
-    const fitted = await page.evaluate(() => {
+    const trackPlacement = () => page.evaluate(() => {
       const track = document.querySelector('.leaflet-overlay-pane path.replay-track')!.getBoundingClientRect()
       const map = document.querySelector('[data-testid="live-map"]')!.getBoundingClientRect()
       const panel = document.querySelector('[data-testid="replay-panel"]')!.getBoundingClientRect()
@@ -172,8 +191,15 @@ describe('History replay against a real fleetd', () => {
       const underPanel = track.right > panel.left && track.left < panel.right && track.bottom > panel.top && track.top < panel.bottom
       return { inMap, underPanel, width: track.width }
     })
+    const fitted = await trackPlacement()
     expect(fitted).toMatchObject({ inMap: true, underPanel: false })
     expect(fitted.width).toBeGreaterThan(100)
+
+    // A vehicle appearing far away does not refit the map to the fleet while the replay shows the track.
+    const far = await createDevice(fleetd.url, adminToken, 'far-van')
+    await postPoint(fleetd.url, far.key, { lat: 52.52, lon: 13.405 })
+    await waitFor('the new vehicle on the map', async () => (await markers(page)).some((m) => m.id === far.id))
+    await holdFor(1_500, async () => expect(await trackPlacement()).toEqual(fitted), 250)
     await page.screenshot({ path: join(ARTIFACTS, 'replay.png') })
     const violations = await axeOnReplayPanel()
     expect(violations, formatAxeViolations(violations)).toEqual([])
@@ -260,5 +286,15 @@ describe('History replay against a real fleetd', () => {
     await page.getByTestId('replay-close').click()
     await page.getByTestId('replay-panel').waitFor({ state: 'detached' })
     expect(await page.locator('.replay-track, .replay-stop-mark, .replay-marker').count()).toBe(0)
+  })
+
+  it('opening a replay ends following the vehicle (it would pan the map away from the track)', async () => {
+    const details = page.getByTestId('details-panel')
+    const follow = details.getByRole('button', { name: 'Follow', exact: true })
+    await follow.click()
+    await waitFor('following on', async () => (await follow.getAttribute('aria-pressed')) === 'true')
+    await details.getByRole('button', { name: 'Replay', exact: true }).click()
+    await page.getByTestId('replay-panel').waitFor()
+    await waitFor('following ended by the replay', async () => (await follow.getAttribute('aria-pressed')) === 'false')
   })
 })

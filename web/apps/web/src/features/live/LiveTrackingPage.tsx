@@ -84,7 +84,11 @@ export function LiveTrackingPage() {
             vehicleId={selected}
             followed={selected !== null && followed === selected}
             onFollowChange={(follow) => setFollowed(follow ? selected : null)}
-            onReplay={() => setReplayDevice(selected)}
+            onReplay={() => {
+              // Following would pan the map away from the replayed track every second.
+              setFollowed(null)
+              setReplayDevice(selected)
+            }}
             onClose={() => setSelected(null)}
           />
           {trailError && (

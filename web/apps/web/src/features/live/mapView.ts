@@ -193,6 +193,11 @@ export class MapView {
     return this.followed
   }
 
+  /** Stops fitting the map to the fleet: a panel (history replay) chose the view, as a user's drag would. */
+  keepView(): void {
+    this.autoFit = false
+  }
+
   focus(id: string): void {
     const v = this.store.vehicles.get(id)
     if (v && v.lat !== null && v.lon !== null) {

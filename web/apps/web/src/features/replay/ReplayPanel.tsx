@@ -223,6 +223,8 @@ function Playback({ track, stops, view, timeZone, panel }: PlaybackProps) {
     c.setSpeed(speed)
     clock.current = c
     c.seek(start)
+    // The map stays on the track: no refit to the fleet when a vehicle appears.
+    view.keepView()
     layers.fit(panel.current)
     return () => {
       c.destroy()
