@@ -49,7 +49,13 @@ export function basemapPlugin(): Plugin {
       server.middlewares.use('/basemap/', (req, res, next) => {
         const dir = ensureBuilt(key, (m) => server.config.logger.info(m))
         const file = normalize(join(dir, (req.url ?? '').split('?')[0]!))
-        if (!file.startsWith(dir) || !existsSync(file) || !statSync(file).isFile()) return next()
+        if (!file.startsWith(dir)) return next()
+        // A missing pack is a 404, as from fleetd (not Vite's index.html fallback).
+        if (!existsSync(file) || !statSync(file).isFile()) {
+          res.statusCode = 404
+          res.end()
+          return
+        }
         res.setHeader('Content-Type', 'application/json')
         createReadStream(file).pipe(res)
       })
