@@ -141,6 +141,8 @@ describe('the map’s vehicles', () => {
     await expectNoAxeViolations('while following')
 
     const box = (await page.getByTestId('live-map').boundingBox())!
+    const [value, unit] = ((await scaleBar.textContent()) ?? '').trim().split(/\s+/)
+    const metresPerPx = (Number(value) * (unit === 'km' ? 1000 : 1)) / (await scaleBar.boundingBox())!.width
     let lon = START.lon
     for (let i = 1; i <= STEPS; i++) {
       lon += STEP_LON
@@ -148,9 +150,15 @@ describe('the map’s vehicles', () => {
       await waitFor(`step ${i} on the map`, () => atLon(follower.id, lon), 5_000, 50)
       await waitFor(`the vehicle centred after step ${i}`, async () => central(await offCentre()), 3_000, 50)
     }
-    // The vehicle travelled several widths of the map (per the map's scale bar), and the map with it.
-    const [value, unit] = ((await scaleBar.textContent()) ?? '').trim().split(/\s+/)
-    const metresPerPx = (Number(value) * (unit === 'km' ? 1000 : 1)) / (await scaleBar.boundingBox())!.width
+    // Zooming out with the wheel (pointer away from the vehicle) keeps following, around the vehicle.
+    await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.3)
+    await page.mouse.wheel(0, 300)
+    lon += STEP_LON
+    await postPoint(fleetd.url, follower.key, { lat: START.lat, lon, heading_deg: 90, speed_kph: 50 })
+    await waitFor('the move after zooming', () => atLon(follower.id, lon), 5_000, 50)
+    await waitFor('the vehicle centred after zooming', async () => central(await offCentre()), 3_000, 50)
+    expect(await page.getByTestId('follow-chip').isVisible()).toBe(true)
+    // The vehicle travelled several widths of the map (at the zoom it was followed at), and the map with it.
     expect((STEPS * 500) / metresPerPx / box.width).toBeGreaterThan(3)
   })
 
@@ -158,12 +166,12 @@ describe('the map’s vehicles', () => {
     await page.getByRole('button', { name: 'Stop following truck-follow' }).click()
     await page.getByTestId('follow-chip').waitFor({ state: 'detached' })
     let lon = (await markerLon(follower.id))!
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 20; i++) {
       lon += STEP_LON
       await postPoint(fleetd.url, follower.key, { lat: START.lat, lon, heading_deg: 90, speed_kph: 50 })
     }
     await waitFor('the last move on the map', () => atLon(follower.id, lon), 5_000, 50)
-    // 3 km east of the centre: off the map's central part (or off the map).
+    // 10 km east of the centre: off the map's central part (or off the map).
     await waitFor('the vehicle away from the centre', async () => !central(await offCentre()), 3_000, 50)
   })
 

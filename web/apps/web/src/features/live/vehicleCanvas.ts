@@ -124,22 +124,33 @@ export class VehicleCanvas {
   }
 
   /**
-   * What is drawn under a container point: a cluster whose circle contains it, else the nearest vehicle
-   * within the arrow's radius (the selected one, drawn on top, wins a tie).
+   * What is drawn under a container point, topmost first as drawn: a kept-apart vehicle (selected,
+   * followed) within the arrow's radius, else a cluster whose circle contains the point, else the nearest
+   * other vehicle within the arrow's radius.
    */
   hit(point: L.Point): Hit | null {
-    for (const c of this.last.clusters) {
-      if ((c.x - point.x) ** 2 + (c.y - point.y) ** 2 <= clusterRadius(c.count) ** 2) return { kind: 'cluster', cluster: c }
-    }
+    const apart = this.state.keepApart()
+    const sel = this.state.selected()
+    let top: string | null = null
+    let topD2 = HIT_RADIUS * HIT_RADIUS
     let best: string | null = null
     let bestD2 = HIT_RADIUS * HIT_RADIUS
-    const sel = this.state.selected()
     for (const p of this.last.singles) {
       const d2 = (p.x - point.x) ** 2 + (p.y - point.y) ** 2
-      if (d2 < bestD2 || (d2 === bestD2 && p.id === sel)) {
+      if (apart.has(p.id)) {
+        // The selected vehicle is drawn on top of the followed one, so it wins a tie.
+        if (d2 < topD2 || (d2 === topD2 && p.id === sel)) {
+          top = p.id
+          topD2 = d2
+        }
+      } else if (d2 < bestD2) {
         best = p.id
         bestD2 = d2
       }
+    }
+    if (top !== null) return { kind: 'vehicle', id: top }
+    for (const c of this.last.clusters) {
+      if ((c.x - point.x) ** 2 + (c.y - point.y) ** 2 <= clusterRadius(c.count) ** 2) return { kind: 'cluster', cluster: c }
     }
     return best === null ? null : { kind: 'vehicle', id: best }
   }
