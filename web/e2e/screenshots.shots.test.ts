@@ -15,6 +15,8 @@ const ORG = 'org_acme'
 const VEHICLES = Number(process.env.SHOTS_VEHICLES ?? 60)
 const CITY = process.env.SHOTS_CITY ?? 'paris'
 const OUT = join(REPO_DIR, 'docs/screenshots')
+/** Zoom steps out from the fit to the fleet, so more of the city (river, districts, suburbs) shows. */
+const ZOOM_OUT = Number(process.env.SHOTS_ZOOM_OUT ?? 1)
 
 let fleetd: Fleetd
 let sim: Simulator | null = null
@@ -41,6 +43,13 @@ async function settledLivePage(size: { width: number; height: number }): Promise
   await signIn(page, fleetd.url, { user: 'user_alice', org: ORG })
   await waitFor(`${VEHICLES} vehicles`, async () => (await page.evaluate(() => (window as unknown as { __fleet: { deviceCount: number } }).__fleet.deviceCount)) >= VEHICLES, 30_000)
   await waitFor('vehicles drawn', async () => (await drawnVehiclePixels(page)) > 0)
+  // The page fits the fleet once (until the user zooms): wait for it (a city-sized scale bar) before zooming.
+  const scale = page.locator('.leaflet-control-scale-line').first()
+  await waitFor('the fit to the fleet', async () => /^(\d+ m|[1-2] km)$/.test(((await scale.textContent()) ?? '').trim()))
+  for (let i = 0; i < ZOOM_OUT; i++) {
+    await page.locator('.leaflet-control-zoom-out').click()
+    await sleep(400) // the zoom animation
+  }
   await page.waitForLoadState('networkidle')
   // The basemap draws on the next frames after its data arrives; vehicles move once a second anyway.
   await sleep(1500)
