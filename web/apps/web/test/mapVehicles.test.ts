@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { clusterPoints, type ScreenPoint } from '../src/features/live/cluster.ts'
+import { hitDrawn } from '../src/features/live/hitTest.ts'
 import { clusterLabel, directionOf, nearestItem, nextItem, vehicleLabel, type NavItem } from '../src/features/live/markerNav.ts'
 
 function pt(id: string, x: number, y: number): ScreenPoint {
@@ -89,5 +90,26 @@ describe('markerNav', () => {
     expect(vehicleLabel('van-7', 'moving', 42)).toBe('van-7, moving, 42 km/h')
     expect(vehicleLabel('van-8', 'stale', null)).toBe('van-8, stale')
     expect(clusterLabel(12)).toBe('12 vehicles, press Enter to zoom in')
+  })
+})
+
+describe('hitDrawn', () => {
+  const cluster = clusterPoints([pt('a', 100, 100), pt('b', 104, 102), pt('c', 98, 99)], grid).clusters[0]!
+  const drawn = { singles: [pt('sel', 101, 100), pt('near', 140, 100), pt('fol', 141, 101)], clusters: [cluster] }
+
+  it('hits what is drawn on top: the selected or followed vehicle over a cluster, a cluster over the others', () => {
+    expect(hitDrawn(drawn, 100, 100, new Set(['sel']), 'sel')).toEqual({ kind: 'vehicle', id: 'sel' })
+    expect(hitDrawn(drawn, 100, 100, new Set(), null)).toEqual({ kind: 'cluster', cluster })
+    // Between a plain vehicle and the followed one just beside it: the followed one, drawn above.
+    expect(hitDrawn(drawn, 140, 100, new Set(['fol']), null)).toEqual({ kind: 'vehicle', id: 'fol' })
+    expect(hitDrawn(drawn, 140, 100, new Set(), null)).toEqual({ kind: 'vehicle', id: 'near' })
+  })
+
+  it('hits nothing farther than an arrow from every vehicle and outside every circle', () => {
+    expect(hitDrawn(drawn, 300, 300, new Set(), null)).toBeNull()
+    // 13 px from 'near', 12.04 px from 'fol': both just beyond the arrow's 12 px.
+    expect(hitDrawn(drawn, 153, 100, new Set(), null)).toBeNull()
+    // 11 px west of 'near' (hit), 12.04 px from 'fol' (not).
+    expect(hitDrawn(drawn, 129, 100, new Set(), null)).toEqual({ kind: 'vehicle', id: 'near' })
   })
 })

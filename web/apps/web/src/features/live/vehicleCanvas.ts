@@ -1,5 +1,6 @@
 import L from 'leaflet'
 import { clusterPoints, type Cluster, type Clustering, type ScreenPoint } from './cluster.ts'
+import { clusterRadius, hitDrawn, type Hit } from './hitTest.ts'
 
 /** What the canvas needs to draw one vehicle. */
 export interface VehicleGlyph {
@@ -11,7 +12,6 @@ export interface VehicleGlyph {
 }
 
 const SIZE = 22 // CSS px, as the arrow icon was
-const HIT_RADIUS = 12 // CSS px around a vehicle's centre that selects it
 const STALE_ALPHA = 0.55
 // An arrow pointing north in a 24×24 box (the same shape the DOM icon used).
 const ARROW_PATH = 'M12 2 L20 21 L12 16.5 L4 21 Z'
@@ -42,8 +42,7 @@ const FOCUS_RING = '#111111'
 /** What the last redraw put on screen, in container px: what clicks, hovers and arrow keys act on. */
 export type Drawn = Clustering
 
-/** What is under a point of the map: a vehicle or a cluster. */
-export type Hit = { kind: 'vehicle'; id: string } | { kind: 'cluster'; cluster: Cluster }
+export type { Hit }
 
 /** What the canvas asks its owner at each redraw. */
 export interface CanvasState {
@@ -123,36 +122,9 @@ export class VehicleCanvas {
     return this.last
   }
 
-  /**
-   * What is drawn under a container point, topmost first as drawn: a kept-apart vehicle (selected,
-   * followed) within the arrow's radius, else a cluster whose circle contains the point, else the nearest
-   * other vehicle within the arrow's radius.
-   */
+  /** What is drawn under a container point (hitTest.ts), per the last redraw. */
   hit(point: L.Point): Hit | null {
-    const apart = this.state.keepApart()
-    const sel = this.state.selected()
-    let top: string | null = null
-    let topD2 = HIT_RADIUS * HIT_RADIUS
-    let best: string | null = null
-    let bestD2 = HIT_RADIUS * HIT_RADIUS
-    for (const p of this.last.singles) {
-      const d2 = (p.x - point.x) ** 2 + (p.y - point.y) ** 2
-      if (apart.has(p.id)) {
-        // The selected vehicle is drawn on top of the followed one, so it wins a tie.
-        if (d2 < topD2 || (d2 === topD2 && p.id === sel)) {
-          top = p.id
-          topD2 = d2
-        }
-      } else if (d2 < bestD2) {
-        best = p.id
-        bestD2 = d2
-      }
-    }
-    if (top !== null) return { kind: 'vehicle', id: top }
-    for (const c of this.last.clusters) {
-      if ((c.x - point.x) ** 2 + (c.y - point.y) ** 2 <= clusterRadius(c.count) ** 2) return { kind: 'cluster', cluster: c }
-    }
-    return best === null ? null : { kind: 'vehicle', id: best }
+    return hitDrawn(this.last, point.x, point.y, this.state.keepApart(), this.state.selected())
   }
 
   /** Redraws if something changed (at most every DATA_REDRAW_MS for vehicle changes); `now` in ms. */
@@ -303,9 +275,4 @@ export class VehicleCanvas {
     this.canvas.style.visibility = ''
     this.invalidateNow()
   }
-}
-
-/** A cluster circle's radius in CSS px: grows slowly with the count. */
-function clusterRadius(count: number): number {
-  return 13 + Math.min(9, 3 * Math.log10(count))
 }
