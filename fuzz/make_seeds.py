@@ -80,6 +80,19 @@ for name, doc in {
 }.items():
     write("strict_json_fuzz", name, doc)
 
+# ---- accept_encoding_fuzz: available-codings byte (1: gzip, 2: br), then the Accept-Encoding value ----
+for name, (avail, value) in {
+    "chromium": (3, "gzip, deflate, br, zstd"),
+    "gzip_only_file": (1, "gzip, deflate, br"),
+    "weights": (3, "br;q=0.5, gzip;q=0.8, identity;q=0.1"),
+    "refusals": (3, "br;q=0, gzip;Q=0.000, *;q=0"),
+    "star": (2, "identity;q=0.5, *"),
+    "malformed_q": (3, "br;q=1.5, gzip;q=.5, x-gzip;q=0.1234;level=9"),
+    "empty": (3, ""),
+    "blanks": (3, " ,\t, ,"),
+}.items():
+    write("accept_encoding_fuzz", name, bytes([avail]) + value.encode())
+
 # ---- request_target_fuzz: <name> '\n' <target> ----
 for name, (param, target) in {
     "plain": ("token", "/ws?token=abc.def_ghi-jkl"),
