@@ -159,6 +159,32 @@ describe('History replay against a real fleetd', () => {
     expect(await page.getByTestId('replay-marker').count()).toBe(0)
   })
 
+  it('shows an HTTP error with its message, and cancels a load that hangs', async () => {
+    const history = `**/api/v1/devices/${deviceId}/telemetry?**`
+    try {
+      await page.route(history, (route) =>
+        route.fulfill({
+          status: 503,
+          headers: { 'Content-Type': 'application/json', 'Retry-After': '1' },
+          body: JSON.stringify({ error: { code: 'unavailable', message: 'store queue full' } }),
+        }),
+      )
+      await page.getByTestId('replay-load').click()
+      await waitFor('the error', async () => (await page.getByTestId('replay-error').textContent()) === 'History unavailable: store queue full')
+      await page.unroute(history)
+
+      // A request that never answers: Cancel loading aborts it and says so.
+      let held = 0
+      await page.route(history, () => void held++)
+      await page.getByTestId('replay-load').click()
+      await waitFor('the load to be under way', async () => held === 1 && (await page.getByTestId('replay-status').textContent())?.startsWith('Loading'))
+      await page.getByTestId('replay-cancel').click()
+      await waitFor('the cancelled load', async () => (await page.getByTestId('replay-status').textContent()) === 'Loading cancelled.')
+    } finally {
+      await page.unroute(history)
+    }
+  })
+
   it('loads the range, marks exactly the one stop and fits the map to the track', async () => {
     const end = TRACK[TRACK.length - 1]!.ts
     await page.getByTestId('replay-from').fill(await localInput(T0))

@@ -126,13 +126,14 @@ export function ReplayPanel({ deviceId, store, view, onClose }: ReplayPanelProps
             </button>
           ))}
         </div>
-        {load.kind === 'loading' ? (
+        <button type="submit" data-testid="replay-load">
+          Load
+        </button>
+        {/* Beside Load, never in its place: a button turned into the submit button during its own click
+            would submit the form. */}
+        {load.kind === 'loading' && (
           <button type="button" onClick={onCancel} data-testid="replay-cancel">
             Cancel loading
-          </button>
-        ) : (
-          <button type="submit" data-testid="replay-load">
-            Load
           </button>
         )}
       </form>
