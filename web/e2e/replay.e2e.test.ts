@@ -151,6 +151,11 @@ describe('History replay against a real fleetd', () => {
     )
     await page.getByTestId('details-panel').getByRole('button', { name: 'Replay', exact: true }).click()
     await page.getByTestId('replay-panel').waitFor()
+    // Focus moves into the panel, so the keyboard reaches its controls next.
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.textContent)
+    await waitFor('focus in the replay panel', async () => (await focused()) === 'replay-panel')
+    await page.keyboard.press('Tab')
+    expect(await focused()).toBe('replay-close')
 
     await page.getByTestId('replay-from').fill(await localInput(T0 - 86_400_000))
     await page.getByTestId('replay-to').fill(await localInput(T0 - 3_600_000))
@@ -312,6 +317,8 @@ describe('History replay against a real fleetd', () => {
     await page.getByTestId('replay-close').click()
     await page.getByTestId('replay-panel').waitFor({ state: 'detached' })
     expect(await page.locator('.replay-track, .replay-stop-mark, .replay-marker').count()).toBe(0)
+    // Focus goes back to the Replay button that opened the panel.
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Replay')
   })
 
   it('opening a replay ends following the vehicle (it would pan the map away from the track)', async () => {

@@ -53,6 +53,16 @@ export function ReplayPanel({ deviceId, store, view, onClose }: ReplayPanelProps
 
   useEffect(() => () => abort.current?.abort(), [])
 
+  // The panel comes before the sidebar in the page, so keyboard users would have to search for it: focus
+  // moves into it on open and back to where it was (the Replay button) on close.
+  useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null
+    panel.current?.focus()
+    return () => {
+      if (opener?.isConnected) opener.focus()
+    }
+  }, [])
+
   const startLoad = useCallback(
     (from: number, to: number) => {
       abort.current?.abort()
@@ -103,7 +113,7 @@ export function ReplayPanel({ deviceId, store, view, onClose }: ReplayPanelProps
   }
 
   return (
-    <section ref={panel} className="replay-panel" aria-label={`Replay of ${name}`} data-testid="replay-panel">
+    <section ref={panel} tabIndex={-1} className="replay-panel" aria-label={`Replay of ${name}`} data-testid="replay-panel">
       <header className="replay-head">
         <h2>Replay: {name}</h2>
         <button type="button" onClick={onClose} aria-label="Close replay" data-testid="replay-close">
