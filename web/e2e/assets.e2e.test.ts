@@ -1,7 +1,8 @@
 /**
  * The app as a browser receives it from fleetd: its script and its geography arrive precompressed
  * (`Content-Encoding: br` or `gzip`, with `Vary: Accept-Encoding`), and source maps answer 404 although
- * the build wrote them (fleetd serves them only with --serve-source-maps).
+ * the build wrote them (fleetd serves them only with --serve-source-maps). A returning viewer's token request
+ * starts from index.html, not after the bundle (one round trip less on a slow link).
  */
 import { existsSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -86,5 +87,25 @@ describe('fleetd serves the app precompressed', () => {
       maps,
     )
     expect(new Set(mapStatuses)).toEqual(new Set([404]))
+  })
+})
+
+describe('a returning viewer', () => {
+  it("asks for its token from index.html's inline script while the app's script loads, and only once", async () => {
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('Network.enable')
+    const tokenRequests: { initiatorUrl: string | undefined; type: string }[] = []
+    cdp.on('Network.requestWillBeSent', (e) => {
+      if (new URL(e.request.url).pathname !== '/dev/token') return
+      tokenRequests.push({ initiatorUrl: e.initiator.stack?.callFrames[0]?.url, type: e.initiator.type })
+    })
+    await page.reload()
+    await page.locator('[data-testid="connection-badge"][data-status="live"]').waitFor({ timeout: 15_000 })
+    await cdp.detach()
+    // Started by the document itself (the inline script), not by the bundle after it ran; the app took that
+    // answer over instead of asking again.
+    expect(tokenRequests).toHaveLength(1)
+    expect(tokenRequests[0]!.type).toBe('script')
+    expect(new URL(tokenRequests[0]!.initiatorUrl ?? 'about:blank').pathname).toBe('/')
   })
 })

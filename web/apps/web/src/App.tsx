@@ -5,6 +5,7 @@ import { registerDebugProvider } from './debug.ts'
 import { AuthContextProvider, useAuth, type AuthSlots } from './features/auth/AuthContext.tsx'
 import { DevAuthProvider } from './features/auth/DevAuthProvider.ts'
 import { DevOrgSwitcher, DevSignIn } from './features/auth/DevSignIn.tsx'
+import { takeEarlyDevToken, withEarlyDevToken } from './features/auth/earlyDevToken.ts'
 import type { AuthProvider } from './features/auth/types.ts'
 import { ConnectionBadge } from './features/live/ConnectionBadge.tsx'
 import { LiveTrackingPage } from './features/live/LiveTrackingPage.tsx'
@@ -19,7 +20,9 @@ const ClerkRoot = lazy(() => import('./features/auth/clerk/ClerkRoot.tsx'))
 let devProvider: DevAuthProvider | null = null
 function getDevProvider(): DevAuthProvider {
   if (!devProvider) {
-    devProvider = new DevAuthProvider(httpClient)
+    // index.html's early token request went to this origin: usable only when the API is here too.
+    const early = takeEarlyDevToken()
+    devProvider = new DevAuthProvider(withEarlyDevToken(httpClient, config.apiBase === '' ? early : null))
     void devProvider.restore()
   }
   return devProvider
