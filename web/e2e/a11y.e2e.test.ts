@@ -95,12 +95,11 @@ function unobscured(page: Page, selector: string): Promise<boolean> {
 
 const DETAILS_LAST_BUTTON = '[data-testid="details-panel"] button:last-of-type'
 
-/** Opens the first control whose accessible name matches, if another engineer's component provides one. */
-async function openIfPresent(page: Page, name: RegExp): Promise<boolean> {
+/** Clicks the first visible button whose accessible name matches (another engineer's control: settings, replay). */
+async function open(page: Page, name: RegExp): Promise<void> {
   const button = page.getByRole('button', { name }).first()
-  if ((await button.count()) === 0 || !(await button.isVisible())) return false
+  await button.waitFor({ state: 'visible' })
   await button.click()
-  return true
 }
 
 describe('accessibility (axe-core, WCAG 2.x A/AA)', () => {
@@ -130,14 +129,12 @@ describe('accessibility (axe-core, WCAG 2.x A/AA)', () => {
     await page.getByTestId('device-row').last().click()
     await expectNoViolations(page, 'live with a moving vehicle selected, 1440x900')
 
-    if (await openIfPresent(page, /^settings/i)) {
-      await expectNoViolations(page, 'live with settings open, 1440x900')
-      await page.keyboard.press('Escape')
-    }
-    if (await openIfPresent(page, /^replay/i)) {
-      await page.getByTestId('replay-panel').waitFor()
-      await expectNoViolations(page, 'live with replay open, 1440x900')
-    }
+    await open(page, /^settings/i)
+    await expectNoViolations(page, 'live with settings open, 1440x900')
+    await page.keyboard.press('Escape')
+    await open(page, /^replay/i)
+    await page.getByTestId('replay-panel').waitFor()
+    await expectNoViolations(page, 'live with replay open, 1440x900')
     await page.close()
   })
 
@@ -149,11 +146,10 @@ describe('accessibility (axe-core, WCAG 2.x A/AA)', () => {
     await page.getByTestId('topbar-menu-toggle').click()
     await page.getByTestId('sign-out').waitFor({ state: 'visible' })
     await expectNoViolations(page, 'live with the menu open, 390x844')
-    if (await openIfPresent(page, /^settings/i)) {
-      await expectNoViolations(page, 'live with settings open in the menu, 390x844')
-      await expectNoSidewaysScroll(page, 'settings open in the menu, 390x844')
-      await page.keyboard.press('Escape')
-    }
+    await open(page, /^settings/i)
+    await expectNoViolations(page, 'live with settings open in the menu, 390x844')
+    await expectNoSidewaysScroll(page, 'settings open in the menu, 390x844')
+    await page.keyboard.press('Escape')
     await page.keyboard.press('Escape')
     expect(await page.getByTestId('topbar-menu-toggle').getAttribute('aria-expanded'), 'Escape closes the menu').toBe('false')
     expect(await page.getByTestId('sign-out').isVisible(), 'Sign out hidden with the menu closed').toBe(false)
@@ -165,11 +161,10 @@ describe('accessibility (axe-core, WCAG 2.x A/AA)', () => {
 
     await page.getByTestId('show-map').click()
     await expectNoViolations(page, 'live (map) with details, 390x844')
-    if (await openIfPresent(page, /^replay/i)) {
-      await page.getByTestId('replay-panel').waitFor()
-      await expectNoViolations(page, 'live (map) with replay open, 390x844')
-      await expectNoSidewaysScroll(page, 'replay open, 390x844')
-    }
+    await open(page, /^replay/i)
+    await page.getByTestId('replay-panel').waitFor()
+    await expectNoViolations(page, 'live (map) with replay open, 390x844')
+    await expectNoSidewaysScroll(page, 'replay open, 390x844')
     await page.close()
   })
 })
