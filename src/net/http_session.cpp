@@ -7,6 +7,7 @@
 
 #include "api/bearer.hpp"
 #include "api/http_errors.hpp"
+#include "net/entity_tag.hpp"
 #include "net/http_framing.hpp"
 #include "net/redact.hpp"
 #include "net/request_target.hpp"
@@ -94,24 +95,35 @@ void extract_options(std::string_view query, WsStart& start) {
   start.options = options;
 }
 
-// The file in the coding the request accepts best (net/accept_encoding.hpp).
+// Several fields of one name are one comma-separated list (RFC 9110 5.3); nullopt when there is none.
+std::optional<std::string> joined_field(const http::request<http::string_body>& req, http::field name) {
+  std::optional<std::string> out;
+  for (const auto& field : req.base()) {
+    if (field.name() != name) continue;
+    out = out ? *out + "," + std::string(field.value()) : std::string(field.value());
+  }
+  return out;
+}
+
+// The file in the coding the request accepts best (net/accept_encoding.hpp), or 304 when the request
+// already holds that representation (If-None-Match, net/entity_tag.hpp).
 api::Response static_response(const StaticFile& f, const http::request<http::string_body>& req) {
   api::Response res{200, f.content_type, {}, {{"Cache-Control", f.cache_control}}};
-  if (!f.has_variants()) {
-    res.body = f.body;
+  const ContentCoding coding =
+      f.has_variants() ? choose_content_coding(joined_field(req, http::field::accept_encoding), f.codings())
+                       : ContentCoding::identity;
+  const std::string& etag = f.etag_for(coding);
+  res.headers.emplace_back("ETag", etag);
+  // Every answer of a file with variants, identity and 304 too, so no cache hands one client's coding to
+  // another.
+  if (f.has_variants()) res.headers.emplace_back("Vary", "Accept-Encoding");
+  if (const auto inm = joined_field(req, http::field::if_none_match);
+      inm && if_none_match_matches(*inm, etag)) {
+    res.status = 304;
     return res;
   }
-  // Several Accept-Encoding fields are one comma-separated list (RFC 9110 5.3).
-  std::optional<std::string> accept;
-  for (const auto& field : req.base()) {
-    if (field.name() != http::field::accept_encoding) continue;
-    accept = accept ? *accept + "," + std::string(field.value()) : std::string(field.value());
-  }
-  const ContentCoding coding = choose_content_coding(accept, f.codings());
   res.body = f.body_for(coding);
   if (coding != ContentCoding::identity) res.headers.emplace_back("Content-Encoding", coding_name(coding));
-  // Every answer of a file with variants, identity too, so no cache hands one client's coding to another.
-  res.headers.emplace_back("Vary", "Accept-Encoding");
   return res;
 }
 
@@ -327,7 +339,8 @@ void HttpSession::respond(api::Response res) {
   body_reservation_.release();  // the body was handed over and parsed, or never read
   http::response<http::string_body> msg{static_cast<http::status>(res.status), version_};
   msg.set(http::field::server, "fleetd/" FLEET_VERSION);
-  msg.set(http::field::content_type, res.content_type);
+  // A 304 carries the validators and caching fields of what the client holds, not a content type.
+  if (res.status != 304) msg.set(http::field::content_type, res.content_type);
   msg.set("X-Content-Type-Options", "nosniff");
   // Answers to credentialed requests and API calls are the caller's alone: no cache may keep them.
   if (sensitive_) msg.set(http::field::cache_control, "no-store");
@@ -337,7 +350,10 @@ void HttpSession::respond(api::Response res) {
   const std::size_t size = res.body.size();
   msg.body() = std::move(res.body);
   msg.prepare_payload();
-  if (head_) {
+  if (res.status == 304) {
+    // Boost 1.74 writes "Content-Length: 0" here, which a 304 must not claim (RFC 9110 8.6): none at all.
+    msg.content_length(boost::none);
+  } else if (head_) {
     msg.body().clear();
     msg.content_length(size);  // still describes the GET body
   }

@@ -5,6 +5,8 @@
 #include <sstream>
 #include <utility>
 
+#include "net/entity_tag.hpp"
+
 namespace fleet::net {
 namespace fs = std::filesystem;
 
@@ -31,6 +33,12 @@ const std::string& StaticFile::body_for(ContentCoding coding) const noexcept {
   if (coding == ContentCoding::br && br) return *br;
   if (coding == ContentCoding::gzip && gzip) return *gzip;
   return body;
+}
+
+const std::string& StaticFile::etag_for(ContentCoding coding) const noexcept {
+  if (coding == ContentCoding::br && br) return br_etag;
+  if (coding == ContentCoding::gzip && gzip) return gzip_etag;
+  return etag;
 }
 
 namespace {
@@ -83,6 +91,7 @@ Result<StaticFiles> StaticFiles::load(const std::string& root, StaticFilesOption
     if (variant_of(rel)) continue;
     StaticFile f;
     f.body = std::move(bytes);
+    f.etag = entity_tag_for(f.body);
     f.content_type = std::string(content_type_for(rel));
     f.cache_control = rel.starts_with("/assets/") ? "public, max-age=31536000, immutable" : "no-cache";
     out.files_.emplace(rel, std::move(f));
@@ -93,7 +102,14 @@ Result<StaticFiles> StaticFiles::load(const std::string& root, StaticFilesOption
     if (!variant) continue;
     const auto original = out.files_.find(variant->first);
     if (original == out.files_.end() || bytes.size() >= original->second.body.size()) continue;
-    (variant->second == ContentCoding::br ? original->second.br : original->second.gzip) = std::move(bytes);
+    StaticFile& f = original->second;
+    if (variant->second == ContentCoding::br) {
+      f.br_etag = entity_tag_for(bytes, "br");
+      f.br = std::move(bytes);
+    } else {
+      f.gzip_etag = entity_tag_for(bytes, "gz");
+      f.gzip = std::move(bytes);
+    }
   }
   if (!out.files_.contains("/index.html"))
     return make_error(ErrorCode::internal, "web root has no index.html");

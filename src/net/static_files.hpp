@@ -5,8 +5,9 @@
 //
 // Precompressed variants: the build writes `x.br` and `x.gz` beside a compressible `x`; they are loaded
 // with `x` and sent in its place when the request's Accept-Encoding allows (net/accept_encoding.hpp). They
-// are never served by their own names, and never as `x`'s identity bytes. Source maps (`*.map`) are not
-// loaded at all unless asked for, so they answer 404.
+// are never served by their own names, and never as `x`'s identity bytes. Every representation has its
+// own entity tag, so a browser revalidating `index.html` or a basemap pack gets 304. Source maps (`*.map`)
+// are not loaded at all unless asked for, so they answer 404.
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -24,11 +25,16 @@ struct StaticFile {
   std::optional<std::string> br;
   std::string content_type;
   std::string cache_control;
+  // Quoted entity tags of the identity bytes and of each variant (net/entity_tag.hpp), set at load.
+  std::string etag;
+  std::string gzip_etag;
+  std::string br_etag;
 
   // Whether the answer depends on Accept-Encoding, so it must carry `Vary: Accept-Encoding`.
   bool has_variants() const noexcept { return gzip || br; }
   AvailableCodings codings() const noexcept { return {gzip.has_value(), br.has_value()}; }
   const std::string& body_for(ContentCoding coding) const noexcept;
+  const std::string& etag_for(ContentCoding coding) const noexcept;
 };
 
 struct StaticFilesOptions {

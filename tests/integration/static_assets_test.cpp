@@ -166,6 +166,44 @@ TEST_F(StaticAssets, VariantsAreNeverServedByTheirOwnNames) {
   EXPECT_EQ(index.header("content-encoding"), "");
 }
 
+TEST_F(StaticAssets, EveryRepresentationHasItsOwnTagAndARevalidationGets304) {
+  const auto br = send_request(port(), "GET", "/assets/x.js", "Accept-Encoding: br\r\n");
+  const auto gz = send_request(port(), "GET", "/assets/x.js", "Accept-Encoding: gzip\r\n");
+  const auto plain = send_request(port(), "GET", "/assets/x.js");
+  const std::string tags[] = {br.header("etag"), gz.header("etag"), plain.header("etag")};
+  for (const auto& tag : tags) EXPECT_EQ(tag.front(), '"') << tag;
+  EXPECT_NE(tags[0], tags[1]);
+  EXPECT_NE(tags[0], tags[2]);
+  EXPECT_NE(tags[1], tags[2]);
+
+  // The browser revalidates what it holds: 304, no bytes, the tag and Vary again, no content type.
+  const auto same = send_request(port(), "GET", "/assets/x.js",
+                                 "Accept-Encoding: br\r\nIf-None-Match: \"nope\", " + tags[0] + "\r\n");
+  EXPECT_EQ(same.status, 304);
+  EXPECT_EQ(same.body, "");
+  EXPECT_EQ(same.header("etag"), tags[0]);
+  EXPECT_EQ(same.header("vary"), "Accept-Encoding");
+  EXPECT_EQ(same.header("content-type"), "");
+  EXPECT_EQ(same.header("content-encoding"), "");
+  EXPECT_EQ(same.header("content-length"), "");  // not "0": that would claim an empty file
+
+  // It holds the brotli bytes but now takes only gzip: those are other bytes, sent in full.
+  const auto other = send_request(port(), "GET", "/assets/x.js",
+                                  "Accept-Encoding: gzip\r\nIf-None-Match: " + tags[0] + "\r\n");
+  EXPECT_EQ(other.status, 200);
+  EXPECT_EQ(other.body, "GZIP-BYTES");
+
+  // index.html (revalidated on every load, no variants) too.
+  const auto index = send_request(port(), "GET", "/");
+  ASSERT_FALSE(index.header("etag").empty());
+  const auto again = send_request(port(), "GET", "/", "If-None-Match: " + index.header("etag") + "\r\n");
+  EXPECT_EQ(again.status, 304);
+  EXPECT_EQ(again.body, "");
+  const auto head = send_request(port(), "HEAD", "/", "If-None-Match: " + index.header("etag") + "\r\n");
+  EXPECT_EQ(head.status, 304);
+  EXPECT_EQ(head.header("content-length"), "");
+}
+
 TEST_F(StaticAssets, SourceMapsAre404UnlessFleetdIsAskedToServeThem) {
   const auto hidden = send_request(port(), "GET", "/assets/app.js.map");
   EXPECT_EQ(hidden.status, 404);
