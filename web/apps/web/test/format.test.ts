@@ -32,12 +32,3 @@ describe('loadTrail', () => {
     expect(history.mock.calls[0]![1]).toMatchObject({ from: 999_000, limit: 1000 })
   })
 })
-
-describe('basemap grid', async () => {
-  const { gridStepDeg } = await import('../src/features/live/basemapGrid.ts')
-  it('picks 1-2-5 steps', () => {
-    expect(gridStepDeg(0)).toBe(200)
-    expect(gridStepDeg(4)).toBe(10)
-    expect(gridStepDeg(14)).toBeCloseTo(0.01, 10)
-  })
-})
