@@ -1,6 +1,6 @@
 import L from 'leaflet'
 import 'leaflet/dist/leaflet.css'
-import { VehicleCanvas, type VehicleGlyph } from '../../web/apps/web/src/features/live/vehicleCanvas.ts'
+import { VehicleCanvas, type VehicleGlyph } from '../../web/apps/web/src/features/map/vehicleCanvas.ts'
 import { CENTRE, drive, type SimVehicle } from './fleet.ts'
 
 /**

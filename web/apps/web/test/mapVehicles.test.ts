@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { clusterPoints, type ScreenPoint } from '../src/features/live/cluster.ts'
-import { hitDrawn } from '../src/features/live/hitTest.ts'
-import { clusterLabel, directionOf, nearestItem, nextItem, vehicleLabel, type NavItem } from '../src/features/live/markerNav.ts'
+import { clusterPoints, type ScreenPoint } from '../src/features/map/cluster.ts'
+import { hitDrawn } from '../src/features/map/hitTest.ts'
+import { clusterLabel, directionOf, nearestItem, nextItem, vehicleLabel, type NavItem } from '../src/features/map/markerNav.ts'
 
 function pt(id: string, x: number, y: number): ScreenPoint {
   return { id, x, y, lat: y / 100, lon: x / 100 }

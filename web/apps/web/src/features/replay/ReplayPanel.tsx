@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent, type Keyboard
 import { isApiError } from '@fleet/api'
 import { httpClient } from '../../clients.ts'
 import type { FleetStore } from '../live/fleetStore.ts'
-import type { MapView } from '../live/mapView.ts'
+import type { MapView } from '../map/mapView.ts'
 import { resolveTimeZone } from '../live/settings.ts'
 import { useSettings } from '../live/useSettings.ts'
 import { loadHistory, REPLAY_MAX_POINTS } from './loadHistory.ts'

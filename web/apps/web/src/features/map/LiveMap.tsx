@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react'
 import { config } from '../../config.ts'
 import { registerMarkerCount } from '../../debug.ts'
 import { FollowChip } from './FollowChip.tsx'
-import type { FleetStore } from './fleetStore.ts'
+import type { FleetStore } from '../live/fleetStore.ts'
 import { MapView } from './mapView.ts'
 
 export interface LiveMapProps {

@@ -2,8 +2,8 @@
  * Keyboard navigation over what the map draws (vehicles and clusters), as pure functions: the map's
  * keyboard layer (mapKeyboard.ts) asks them which item an arrow key moves to and what to announce.
  */
-import { formatSpeed } from './format.ts'
-import type { VehicleStatus } from './status.ts'
+import { formatSpeed } from '../live/format.ts'
+import type { VehicleStatus } from '../live/status.ts'
 
 /** Something drawn on the map that keyboard focus can rest on; container px. */
 export interface NavItem {

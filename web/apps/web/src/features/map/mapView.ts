@@ -1,11 +1,11 @@
 import L from 'leaflet'
 import type { TelemetryEvent } from '@fleet/api'
 import { addBasemap } from './basemap.ts'
-import type { FleetStore, Vehicle } from './fleetStore.ts'
+import type { FleetStore, Vehicle } from '../live/fleetStore.ts'
 import type { Cluster } from './cluster.ts'
 import { MapKeyboard } from './mapKeyboard.ts'
 import { clusterLabel, vehicleLabel } from './markerNav.ts'
-import { vehicleStatus } from './status.ts'
+import { vehicleStatus } from '../live/status.ts'
 import { VehicleCanvas, type Drawn, type VehicleGlyph } from './vehicleCanvas.ts'
 import './mapView.css'
 

@@ -1,10 +1,10 @@
 import L from 'leaflet'
 import { config } from '../../config.ts'
-import { LabelLayer } from '../map/labelLayer.ts'
-import { offlineLayer } from '../map/offlineLayer.ts'
-import { PackStore } from '../map/packStore.ts'
-import { resolveTileSource } from '../map/tileSource.ts'
-import '../map/basemap.css'
+import { LabelLayer } from './labelLayer.ts'
+import { offlineLayer } from './offlineLayer.ts'
+import { PackStore } from './packStore.ts'
+import { resolveTileSource } from './tileSource.ts'
+import './basemap.css'
 
 /** How long the basemap waits for the first vehicle before loading anyway (an empty fleet still gets a map). */
 const MAX_WAIT_MS = 5000
