@@ -299,8 +299,12 @@ describe('Live Tracking against a real fleetd', () => {
 
     const st = await fleetState(p)
     expect(st).toMatchObject({ status: 'live', tenant: ORG_A, socketsCreatedTotal: 1, socketOpenCount: 1, gaps: 0, lastClose: null })
-    expect(st.authOkCount).toBe(oks.length)
-    expect(st.tokenSerial).toBe(auths.length)
+    // The page's counters and this log see the same frames by different routes, and the next refresh (every
+    // 5 s) may land between the two reads: the page is then one auth and one auth_ok ahead, never more.
+    expect(st.authOkCount - oks.length).toBeGreaterThanOrEqual(0)
+    expect(st.authOkCount - oks.length).toBeLessThanOrEqual(1)
+    expect(st.tokenSerial - auths.length).toBeGreaterThanOrEqual(0)
+    expect(st.tokenSerial - auths.length).toBeLessThanOrEqual(1)
     const isTelemetry = (m: Record<string, unknown>) => m.type === 'telemetry' || m.type === 'tc'
     const frames = ws.received.filter(isTelemetry).length
     await expectMovement(p, 'markers to keep moving after six lifetimes')
