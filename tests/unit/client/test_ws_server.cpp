@@ -140,24 +140,19 @@ struct TestWsServer::Session : std::enable_shared_from_this<Session> {
   }
 
   void on_message(const std::string& text) {
-    {
-      std::lock_guard lock(server.mu_);
-      server.conns_[index].messages.push_back(text);
-    }
-    server.cv_.notify_all();
     boost::system::error_code ec;
     const boost::json::value v = boost::json::parse(text, ec);
     const boost::json::object* o = !ec && v.is_object() ? &v.get_object() : nullptr;
     const boost::json::value* type = o ? o->if_contains("type") : nullptr;
-    if (!type || !type->is_string()) return;
-    if (type->get_string() == "ping") return send(R"({"type":"pong"})");
-    if (type->get_string() != "auth") return;
-    const boost::json::value* token = o->if_contains("token");
-    if (!authenticated) {
-      authenticated = true;
-      {
-        std::lock_guard lock(server.mu_);
-        ConnInfo& c = server.conns_[index];
+    const bool is_auth = type && type->is_string() && type->get_string() == "auth";
+    const boost::json::value* token = is_auth ? o->if_contains("token") : nullptr;
+    const bool first_auth = is_auth && !authenticated;
+    {
+      // The message and what it carries are recorded together: a test that waits for the message sees
+      // its since and epoch too.
+      std::lock_guard lock(server.mu_);
+      ConnInfo& c = server.conns_[index];
+      if (first_auth) {
         if (token && token->is_string()) c.token = std::string(token->get_string());
         if (auto* since = o->if_contains("since"); since && since->is_number())
           c.since = since->to_number<Seq>();
@@ -166,7 +161,14 @@ struct TestWsServer::Session : std::enable_shared_from_this<Session> {
         }
         c.authenticated = true;
       }
-      server.cv_.notify_all();
+      c.messages.push_back(text);
+    }
+    server.cv_.notify_all();
+    if (!type || !type->is_string()) return;
+    if (type->get_string() == "ping") return send(R"({"type":"pong"})");
+    if (!is_auth) return;
+    if (first_auth) {
+      authenticated = true;
       if (when_authenticated) act(*when_authenticated);
       return;
     }
