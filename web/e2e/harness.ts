@@ -626,16 +626,18 @@ export interface AxeViolation {
 let axeSource: string | null = null
 
 /**
- * Runs axe-core (the npm package's `axe.min.js`, injected into the page once per document) over the whole
- * page with the WCAG 2.x A/AA rules, and returns the violations (empty when none).
+ * Runs axe-core (the npm package's `axe.min.js`, injected into the page once per document) with the WCAG
+ * 2.x A/AA rules over the whole page, or only over the parts matching `include` (CSS selectors; those not
+ * in the page are skipped), and returns the violations (empty when none).
  */
-export async function runAxe(page: Page): Promise<AxeViolation[]> {
+export async function runAxe(page: Page, include?: string[]): Promise<AxeViolation[]> {
   axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
   const loaded = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined')
   if (!loaded) await page.addScriptTag({ content: axeSource })
-  return page.evaluate(async (tags) => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: unknown): Promise<{ violations: AxeViolation[] }> } }).axe
-    const { violations } = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
+  return page.evaluate(async ({ tags, include }) => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: AxeViolation[] }> } }).axe
+    const context = include ? { include: include.filter((sel) => document.querySelector(sel)).map((sel) => [sel]) } : document
+    const { violations } = await axe.run(context, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
     return violations.map((v) => ({
       id: v.id,
       impact: v.impact,
@@ -643,7 +645,7 @@ export async function runAxe(page: Page): Promise<AxeViolation[]> {
       helpUrl: v.helpUrl,
       nodes: v.nodes.map((n) => ({ target: n.target, html: n.html, failureSummary: n.failureSummary })),
     }))
-  }, AXE_WCAG_TAGS)
+  }, { tags: AXE_WCAG_TAGS, include })
 }
 
 /** Every violation in full (rule, impact, help, and each node's selector, HTML and why), for a failure message. */

@@ -9,7 +9,6 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ARTIFACTS,
-  AXE_WCAG_TAGS,
   createDevice,
   drawnVehiclePoint,
   formatAxeViolations,
@@ -86,19 +85,8 @@ async function waitShownTs(ts: number, what: string): Promise<void> {
 }
 
 /** axe-core's WCAG A/AA rules over the replay panel only (the rest of the page is other tests' concern). */
-async function axeOnReplayPanel(): Promise<AxeViolation[]> {
-  await runAxe(page) // injects axe-core once per document
-  return page.evaluate(async (tags) => {
-    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: AxeViolation[] }> } }).axe
-    const { violations } = await axe.run({ include: [['.replay-panel']] }, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
-    return violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      helpUrl: v.helpUrl,
-      nodes: v.nodes.map((n) => ({ target: n.target, html: n.html, failureSummary: n.failureSummary })),
-    }))
-  }, AXE_WCAG_TAGS)
+function axeOnReplayPanel(): Promise<AxeViolation[]> {
+  return runAxe(page, ['.replay-panel'])
 }
 
 /** A `datetime-local` value for `ms` in the browser's zone (the page's default time zone setting). */
