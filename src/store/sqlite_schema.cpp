@@ -7,7 +7,7 @@ namespace fleet::store {
 namespace {
 
 // Append-only: a released step is never edited, a change is a new step.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: tenants with their persisted seq, devices with a pointer to their last point, telemetry.
     R"sql(
 CREATE TABLE tenants (
@@ -53,6 +53,40 @@ CREATE TABLE meta (
   value TEXT NOT NULL
 ) WITHOUT ROWID;
 INSERT INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))));
+)sql",
+    // 3: device groups for views, and read-only shares of devices (their tokens are derived from the id
+    // with share_key, never stored).
+    R"sql(
+CREATE TABLE device_groups (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  UNIQUE (tenant_id, name)
+);
+CREATE TABLE group_devices (
+  group_id TEXT NOT NULL REFERENCES device_groups(id),
+  device_id TEXT NOT NULL REFERENCES devices(id),
+  position INTEGER NOT NULL,
+  PRIMARY KEY (group_id, device_id)
+) WITHOUT ROWID;
+CREATE TABLE shares (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  label TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  revoked_ms INTEGER
+);
+CREATE INDEX shares_by_tenant ON shares(tenant_id);
+CREATE TABLE share_devices (
+  share_id TEXT NOT NULL REFERENCES shares(id),
+  device_id TEXT NOT NULL REFERENCES devices(id),
+  position INTEGER NOT NULL,
+  PRIMARY KEY (share_id, device_id)
+) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('share_key', lower(hex(randomblob(32))));
 )sql",
 };
 

@@ -67,6 +67,35 @@ struct HistoryPage {
   std::optional<Seq> next_after;    // set when more points remain: pass it back as after_seq
 };
 
+// A named set of a tenant's devices, for views (docs/protocol.md, "Device groups"). Ids: "grp_" + 32 hex.
+struct Group {
+  std::string id;
+  TenantId tenant;
+  std::string name;
+  std::int64_t created_ms = 0;
+  std::vector<DeviceId> devices;  // members in the order they were given
+};
+
+// What a view's `groups` resolve to: the member devices of those of the asked groups that are the
+// tenant's, and the asked ids that are not (missing, or another tenant's: the same answer).
+struct GroupMembers {
+  std::vector<DeviceId> devices;  // deduplicated
+  std::vector<std::string> unknown;
+};
+
+// A read-only share of some devices with an expiry (docs/protocol.md, "Share links"). Ids: "shr_" + 32 hex.
+// The share token is derived from the id with the store's share key (auth/share_registry.hpp), never stored.
+struct Share {
+  std::string id;
+  TenantId tenant;
+  std::string label;
+  std::string created_by;  // the admin's user id
+  std::vector<DeviceId> devices;
+  std::int64_t created_ms = 0;
+  std::int64_t expires_ms = 0;
+  std::optional<std::int64_t> revoked_ms;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -110,9 +139,40 @@ class Store {
   // working meanwhile. Thread-safe, cheap, never blocks on the store thread: readiness asks it.
   virtual std::string write_failure() const = 0;
 
+  // --- Device groups. not_found for a group of another tenant, exactly as for a missing one; a device
+  // list naming a device that is not the tenant's (or revoked) fails with invalid_field "devices" and
+  // changes nothing. A name used by another group of the tenant fails with invalid_field "name".
+  virtual void create_group(TenantId tenant, std::string name, std::vector<DeviceId> devices,
+                            Callback<Group> done) { refuse_unimplemented(done); }
+  virtual void list_groups(TenantId tenant, Callback<std::vector<Group>> done) { refuse_unimplemented(done); }
+  virtual void set_group_devices(TenantId tenant, std::string group_id, std::vector<DeviceId> devices,
+                                 Callback<Group> done) { refuse_unimplemented(done); }
+  virtual void delete_group(TenantId tenant, std::string group_id, Callback<Group> done) { refuse_unimplemented(done); }
+  // For a view: never fails for unknown groups (they are listed in `unknown`).
+  virtual void group_members(TenantId tenant, std::vector<std::string> group_ids,
+                             Callback<GroupMembers> done) { refuse_unimplemented(done); }
+
+  // --- Shares. `share.id`, created_ms and revoked_ms are assigned by the store; devices must all be the
+  // tenant's non-revoked devices (else invalid_field "devices"). not_found for another tenant's share.
+  virtual void create_share(Share share, Callback<Share> done) { refuse_unimplemented(done); }
+  virtual void list_shares(TenantId tenant, Callback<std::vector<Share>> done) { refuse_unimplemented(done); }
+  virtual void revoke_share(TenantId tenant, std::string share_id, Callback<Share> done) { refuse_unimplemented(done); }
+  // Every share not revoked and not expired at `now_ms`, of every tenant: loads the share registry.
+  virtual void active_shares(std::int64_t now_ms, Callback<std::vector<Share>> done) { refuse_unimplemented(done); }
+  // The key share tokens are signed with: 32 random bytes made once per database (so links survive
+  // restarts and die with the database). Thread-safe, cheap.
+  virtual std::string share_key() const { return {}; }
+
   // Refuses new work, completes everything already queued (so acknowledged data is on disk), then
   // releases resources. Idempotent; blocks until done.
   virtual void stop() = 0;
+
+ private:
+  // TEMPORARY while the groups and shares store work lands (issue 14): replaced by pure virtuals.
+  template <class T>
+  static void refuse_unimplemented(const Callback<T>& done) {
+    done(make_error(ErrorCode::internal, "not implemented"));
+  }
 };
 
 }  // namespace fleet::store

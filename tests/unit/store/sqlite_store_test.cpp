@@ -519,7 +519,7 @@ TEST(SqliteStore, SchemaIsVersionedAndWal) {
     return out;
   };
   EXPECT_EQ(query_text("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(query_text("PRAGMA user_version"), "2");
+  EXPECT_EQ(query_text("PRAGMA user_version"), "3");
   EXPECT_EQ(query_text("SELECT length(value) FROM meta WHERE key = 'store_id'"), "32");
   EXPECT_EQ(query_text("SELECT count(*) FROM sqlite_master WHERE name = 'telemetry_by_device_ts'"), "1");
   sqlite3_close(db);
