@@ -41,7 +41,8 @@ struct ShareCheck {
 
 class ShareRegistry {
  public:
-  // `key`: the store's share key (store::Store::share_key()), at least 32 bytes.
+  // `key`: the store's share key (store::Store::share_key()), at least 32 bytes. A shorter one signs
+  // nothing: token_for() answers "" and verify() `invalid`, so a store without a key shares nothing.
   explicit ShareRegistry(std::string key);
 
   // Whether `token` has the share-token form (prefix and length): such a token is never a JWT, so the
