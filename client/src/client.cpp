@@ -227,7 +227,7 @@ struct Client::Impl {
       on_telemetry(*tel);
     } else if (auto* ok = std::get_if<proto::AuthOkMessage>(&*msg)) {
       on_auth_ok(*ok);
-    } else {
+    } else if (std::holds_alternative<proto::PongMessage>(*msg)) {
       invoke(opts.callbacks.on_pong, "on_pong");
     }
   }

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/strict_json.hpp"
 #include "proto/json_values.hpp"
@@ -128,11 +130,31 @@ Result<Hello> decode_hello(const json::object& o) {
   return h;
 }
 
+// An array of strings; absent -> empty.
+Result<std::vector<std::string>> get_optional_strings(const json::object& o, std::string_view key) {
+  std::vector<std::string> out;
+  const json::value* v = o.if_contains(key);
+  if (!v) return out;
+  if (!v->is_array()) return mistyped(key, "an array of strings");
+  out.reserve(v->get_array().size());
+  for (const json::value& s : v->get_array()) {
+    if (!s.is_string()) return mistyped(key, "an array of strings");
+    out.emplace_back(s.get_string());
+  }
+  return out;
+}
+
 Result<SnapshotMessage> decode_snapshot(const json::object& o) {
   SnapshotMessage s;
   auto seq = get_seq(o, "seq");
   if (!seq) return seq.error();
   s.seq = *seq;
+  auto view = get_optional_count(o, "view");
+  if (!view) return view.error();
+  s.view = *view;
+  auto unknown = get_optional_strings(o, "unknown");
+  if (!unknown) return unknown.error();
+  s.unknown = std::move(*unknown);
   const json::value* devices = o.if_contains("devices");
   if (!devices) return missing("devices");
   if (!devices->is_array()) return mistyped("devices", "an array");
@@ -185,6 +207,21 @@ Result<TelemetryMessage> decode_telemetry(const json::object& o) {
     ++index;
   }
   return t;
+}
+
+Result<ViewChangeMessage> decode_view_change(const json::object& o) {
+  ViewChangeMessage m;
+  auto view = get_seq(o, "view");
+  if (!view) return view.error();
+  m.view = *view;
+  for (auto [key, out] :
+       {std::pair{std::string_view("entered"), &m.entered}, std::pair{std::string_view("left"), &m.left}}) {
+    auto ids = get_optional_strings(o, key);
+    if (!ids) return ids.error();
+    out->reserve(ids->size());
+    for (std::string& id : *ids) out->emplace_back(std::move(id));
+  }
+  return m;
 }
 
 Result<AuthOkMessage> decode_auth_ok(const json::object& o) {
@@ -255,6 +292,7 @@ Result<ServerMessage> decode_server_message(std::string_view text) {
   if (*type == "hello") return wrap(decode_hello(o));
   if (*type == "auth_ok") return wrap(decode_auth_ok(o));
   if (*type == "pong") return ServerMessage(PongMessage{});
+  if (*type == "view_change") return wrap(decode_view_change(o));
   return field_error("type", "unknown message type \"" + *type + "\"");
 }
 

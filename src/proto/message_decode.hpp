@@ -1,8 +1,9 @@
 #pragma once
 // Client-side decoding of server -> client WebSocket text messages (docs/protocol.md, "Server -> client
 // messages"). The inverse of the encoders in proto/messages.hpp. Protocol 2 members (hello's epoch,
-// token_grace_s and recovered, telemetry's skipped, auth_ok) are optional on the wire, so a protocol 1
-// server decodes too: absent members keep their defaults, present ones must have the right type.
+// token_grace_s and recovered, telemetry's skipped, auth_ok; a snapshot's view and unknown) are optional on
+// the wire, so a protocol 1 server decodes too: absent members keep their defaults, present ones must have
+// the right type.
 //
 // Server input is untrusted: the text is parsed strictly (duplicate member names refused, depth and size
 // bounded) and every known field is type-checked. Unknown members are ignored so that a newer server can
@@ -11,6 +12,8 @@
 #include <boost/json/fwd.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -24,6 +27,17 @@ namespace fleet::proto {
 struct SnapshotMessage {
   Seq seq = 0;
   std::vector<Device> devices;  // Device::tenant, created_ms and revoked_ms are not on the wire
+  // Set when the snapshot answers a `view` message: the id that view carried (0 when it carried none).
+  std::optional<std::uint64_t> view;
+  // Named devices and groups of the view that are not the tenant's (docs/protocol.md, "Views").
+  std::vector<std::string> unknown;
+};
+
+// Devices that crossed the edge of view `view` (docs/protocol.md, "Views: scope the stream").
+struct ViewChangeMessage {
+  std::uint64_t view = 0;
+  std::vector<DeviceId> entered;
+  std::vector<DeviceId> left;
 };
 
 struct TelemetryMessage {
@@ -40,7 +54,8 @@ struct AuthOkMessage {
 
 struct PongMessage {};
 
-using ServerMessage = std::variant<Hello, SnapshotMessage, TelemetryMessage, AuthOkMessage, PongMessage>;
+using ServerMessage =
+    std::variant<Hello, SnapshotMessage, TelemetryMessage, AuthOkMessage, PongMessage, ViewChangeMessage>;
 
 // Snapshots of large tenants can be big; this bounds what one frame may cost to parse.
 inline constexpr std::size_t kMaxServerMessageBytes = 64u << 20;
