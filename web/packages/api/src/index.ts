@@ -6,6 +6,7 @@ export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './client/bac
 export { checkFrame, type FrameCheck } from './client/sequence.ts'
 export { DeviceTable, decodeChunks, type CompactDecode } from './client/compact.ts'
 export { type StreamOptions } from './client/streamOptions.ts'
+export { VIEW_LIMITS, isScoped, viewMembers, type ViewSpec } from './client/viewSpec.ts'
 export { peekIdentity, type TokenIdentity } from './client/jwt.ts'
 export { closeAction, type CloseAction } from './client/closeReasons.ts'
 export {

@@ -7,8 +7,9 @@ import { CloseCode } from '../types/protocol.ts'
  * - `reauth`: an in-band refresh carried another organization's or user's token; reconnect at once with
  *   it, without resuming (a resume never crosses tenants).
  * - `fresh`: the resume itself was malformed; reconnect with backoff, without resuming.
+ * - `end`: the session is over for good (a share link expired or was revoked): never reconnect.
  */
-export type CloseAction = 'backoff' | 'token' | 'reauth' | 'fresh'
+export type CloseAction = 'backoff' | 'token' | 'reauth' | 'fresh' | 'end'
 
 const POLICY_ACTIONS: Record<string, CloseAction> = {
   'Missing token': 'token',
@@ -26,6 +27,12 @@ const POLICY_ACTIONS: Record<string, CloseAction> = {
   'Protocol violation': 'backoff',
   // The client checks its stream options before it connects: a refusal means the server disagrees.
   'Invalid options': 'backoff',
+  // The client checks its views before it sends them, and debounces them: the server disagrees.
+  'Invalid view': 'backoff',
+  'Too many views': 'backoff',
+  // A share link's end is final: a new link is the only remedy.
+  'Share expired': 'end',
+  'Share revoked': 'end',
 }
 
 export function closeAction(code: number, reason: string): CloseAction {

@@ -6,6 +6,7 @@ import type {
   SnapshotDevice,
   TelemetryEvent,
   TelemetryFrame,
+  ViewChange,
 } from '../types/protocol.ts'
 import { decodeChunks, isIndex, parseDevices, type DeviceTable } from './compact.ts'
 import { attributesOf, baseEvent, isNum, isObj, str, type Obj } from './guards.ts'
@@ -61,7 +62,21 @@ function parseSnapshot(v: Obj, table: DeviceTable | undefined): Snapshot | null 
     if (table && isIndex(d.i)) table.set(d.i, d.id)
     devices.push({ id: d.id, name: str(d.name, d.id), last: d.last == null ? null : parseTelemetryEvent(d.last) })
   }
-  return { type: 'snapshot', seq: isNum(v.seq) ? v.seq : 0, devices }
+  const snap: Snapshot = { type: 'snapshot', seq: isNum(v.seq) ? v.seq : 0, devices }
+  // A scoped snapshot names the view it answers; an unparseable `view` is not a view's answer.
+  if (isNum(v.view)) snap.view = v.view
+  if (Array.isArray(v.unknown)) snap.unknown = v.unknown.filter((x): x is string => typeof x === 'string')
+  return snap
+}
+
+/** `view_change`: null without a numeric `view`; non-string ids are dropped. */
+function parseViewChange(v: Obj): ViewChange | null {
+  if (!isNum(v.view)) return null
+  return { type: 'view_change', view: v.view, entered: strings(v.entered), left: strings(v.left) }
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []
 }
 
 /**
@@ -127,6 +142,8 @@ export function parseServerMessage(data: unknown, devices?: DeviceTable): Parsed
       return parseAuthOk(v)
     case 'snapshot':
       return parseSnapshot(v, devices)
+    case 'view_change':
+      return parseViewChange(v)
     case 'telemetry':
       return parseTelemetryFrame(v)
     case 'tc':

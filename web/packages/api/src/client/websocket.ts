@@ -1,4 +1,4 @@
-import type { AuthOk, ClientMessage, Hello, Pong, ServerMessage, Snapshot, StreamFormat, TelemetryEvent } from '../types/protocol.ts'
+import type { AuthOk, ClientMessage, Hello, Pong, ServerMessage, Snapshot, StreamFormat, TelemetryEvent, View, ViewChange } from '../types/protocol.ts'
 import { CloseCode } from '../types/protocol.ts'
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.ts'
 import { closeAction } from './closeReasons.ts'
@@ -9,6 +9,7 @@ import { parseServerMessage, type ParsedTelemetryFrame } from './parse.ts'
 import { checkFrame } from './sequence.ts'
 import { echoMismatch, streamMembers, streamQuery, type StreamMembers, type StreamOptions } from './streamOptions.ts'
 import { toWebSocketUrl } from './url.ts'
+import { isScoped, viewMembers, type ViewSpec } from './viewSpec.ts'
 
 /**
  * Connection status as shown to users.
@@ -18,8 +19,10 @@ import { toWebSocketUrl } from './url.ts'
  * - `live`: `hello` received; snapshot and telemetry flow. In-band token refreshes keep it `live`.
  * - `reconnecting`: the connection dropped; waiting for the backoff timer or retrying.
  * - `signed-out`: the token was cleared with `setToken(null)`; stays closed until a new token.
+ * - `ended`: the server ended the session for good (`1008 Share expired` / `Share revoked`): no reconnect,
+ *   whatever the token; `lastClose` says why.
  */
-export type ConnectionStatus = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'signed-out'
+export type ConnectionStatus = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'signed-out' | 'ended'
 
 export interface CloseInfo {
   code: number
@@ -72,7 +75,14 @@ export interface WebSocketClientEvents {
   hello: Hello
   /** An in-band refresh was accepted; the session goes on with the new token. */
   authOk: AuthOk
+  /**
+   * A snapshot: the connection's (no `view`), or the scoped one answering the newest view this client
+   * sent (`view` = its id; it lists only the devices in that view). Snapshots answering an older view are
+   * not emitted.
+   */
   snapshot: Snapshot
+  /** Devices crossed the edge of the newest view (`view_change` of an older view are not emitted). */
+  viewChange: ViewChange
   /**
    * All events of one consistent `telemetry` frame, or of a compact `tc` frame decoded into the same
    * event objects (batched; oldest first, ascending `seq`).
@@ -162,6 +172,19 @@ interface Session {
   refreshing: string | null
   /** The compact device indexes this connection announced: every connection starts with none. */
   readonly devices: DeviceTable
+  /** The `id` of the last `view` sent on this socket (null: none; the stream is the whole tenant). */
+  viewId: number | null
+  /**
+   * Gaps in `seq` are normal here: a filtering view (boxes, groups, devices, a minimum interval) was sent
+   * on this socket and no snapshot of a later unfiltered one has arrived since.
+   */
+  gapsExpected: boolean
+}
+
+/** The view the app asked for, as `view` members, and whether it filters (gaps in `seq` then are normal). */
+interface ViewState {
+  members: Omit<View, 'type' | 'id'>
+  filters: boolean
 }
 
 /** Where the stream stands, for a resume: `hello.epoch` and the last `seq` applied. */
@@ -227,6 +250,10 @@ export class WebSocketClient {
   private gapStreak = 0
   /** When the stream was last lost (the client's clock); null while live. Bounds the backoff window. */
   private downSince: number | null = null
+  /** The view the app asked for (null: the whole tenant); sent after every `hello`. */
+  private view: ViewState | null = null
+  /** The last view `id` used: ids increase over the client's lifetime, across sockets. */
+  private viewSeq = 0
   private state: ConnectionState = {
     status: 'idle',
     lastClose: null,
@@ -381,6 +408,31 @@ export class WebSocketClient {
     return this.send({ type: 'ping' })
   }
 
+  /**
+   * Scopes the stream to a view (docs/protocol.md, "Views"), or back to the whole tenant with null. The
+   * view is sent at once when the session is live, else right after the next `hello`, and again after every
+   * reconnect, each time with a new, increasing `id`. Its scoped `snapshot` (carrying that id) and
+   * `view_change` events are emitted; those of an older view are not. While a filtering view is in force,
+   * gaps in `seq` are other devices' events, not loss. Throws a RangeError for a view fleetd would refuse
+   * (over its limits, coordinates out of range), before anything is sent.
+   */
+  setView(spec: ViewSpec | null): void {
+    const members = spec ? viewMembers(spec) : null
+    const next: ViewState | null =
+      members && (isScoped(members) || (members.min_interval_ms ?? 0) > 0) ? { members, filters: true } : null
+    const had = this.view
+    this.view = next
+    const s = this.session
+    if (!s?.hello || s.ws.readyState !== OPEN) return // sent after the next `hello`
+    // Back to the whole tenant: tell the server only if this socket has a view to undo.
+    if (next || (had && s.viewId !== null)) this.sendView(s)
+  }
+
+  /** The view the app asked for, as the `view` members sent (null: the whole tenant). */
+  getView(): Omit<View, 'type' | 'id'> | null {
+    return this.view ? this.view.members : null
+  }
+
   // ------------------------------------------------------------------ identity and tokens
 
   /**
@@ -482,7 +534,16 @@ export class WebSocketClient {
       return
     }
     this.counters.created++
-    const s: Session = { ws, gen, token, hello: null, refreshing: null, devices: new DeviceTable() }
+    const s: Session = {
+      ws,
+      gen,
+      token,
+      hello: null,
+      refreshing: null,
+      devices: new DeviceTable(),
+      viewId: null,
+      gapsExpected: false,
+    }
     this.session = s
     this.wsIsOpen = false
     this.setState({ status: mode, retryInMs: null, retryAt: null })
@@ -520,8 +581,11 @@ export class WebSocketClient {
         this.onAuthOk(s, msg)
         break
       case 'snapshot':
-        if (this.cursor) this.cursor.seq = msg.seq
-        this.emitter.emit('snapshot', msg)
+        if (!this.onSnapshot(s, msg)) return
+        break
+      case 'view_change':
+        if (msg.view !== s.viewId) return // an older view's edge; the newer view's snapshot supersedes it
+        this.emitter.emit('viewChange', msg)
         break
       case 'telemetry':
         if (!this.onTelemetry(s, msg)) return
@@ -561,7 +625,31 @@ export class WebSocketClient {
       format: h.format ?? 'json',
     })
     this.emitter.emit('hello', h)
+    // Views are per connection: the server starts every socket on the whole tenant.
+    if (this.view && this.session === s) this.sendView(s)
     this.reconcile(s)
+  }
+
+  /** Sends the app's view (or an empty one: the whole tenant) on a live socket, with a new id. */
+  private sendView(s: Session): void {
+    const id = ++this.viewSeq
+    const v = this.view
+    s.ws.send(JSON.stringify({ type: 'view', id, ...(v ? v.members : {}) } satisfies View))
+    s.viewId = id
+    // Until the answer to an unfiltered view arrives, events may still follow the filtering one.
+    if (v?.filters) s.gapsExpected = true
+  }
+
+  /** Returns false for a scoped snapshot of an older view, which is dropped. */
+  private onSnapshot(s: Session, m: Snapshot): boolean {
+    if (m.view !== undefined) {
+      if (m.view !== s.viewId) return false
+      // The view takes effect at the snapshot's seq: from here on gaps are normal only if it filters.
+      s.gapsExpected = this.view !== null
+    }
+    if (this.cursor) this.cursor.seq = m.seq
+    this.emitter.emit('snapshot', m)
+    return true
   }
 
   private onAuthOk(s: Session, m: AuthOk): void {
@@ -583,7 +671,11 @@ export class WebSocketClient {
       else this.opts.logger.warn(`[WebSocket] Dropped a telemetry frame (${f.loss})`)
       return false
     }
-    if (c && s.hello) {
+    if (c && s.hello && s.gapsExpected) {
+      // A filtered stream: other devices' events are missing by design. Resume from the newest one seen.
+      for (const seq of f.wireSeqs) if (seq > c.seq) c.seq = seq
+      this.gapStreak = 0
+    } else if (c && s.hello) {
       const r = checkFrame(c.seq, f.wireSeqs, f.skipped)
       if (!r.ok) {
         this.onLoss(c, r.reason)
@@ -635,6 +727,11 @@ export class WebSocketClient {
         return
       case 'backoff':
         this.scheduleRetry('open')
+        return
+      case 'end':
+        // A share that expired or was revoked: no token brings it back.
+        this.clearRetry()
+        this.setState({ status: 'ended', retryInMs: null, retryAt: null })
         return
     }
   }

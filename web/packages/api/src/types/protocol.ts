@@ -35,9 +35,9 @@ export interface Hello {
   tenant: string
   /** The token's `sub`. */
   user: string
-  /** Organization role (`admin`, `org:admin`, `org:member`, … or ""). */
+  /** Organization role (`admin`, `org:admin`, `org:member`, … or ""); `share` on a share link's session. */
   role: string
-  /** Token expiry, Unix **seconds**. */
+  /** Token expiry, Unix **seconds** (a share session: the share's expiry). */
   token_exp: number
   /** `fleetd/<version>`. */
   server: string
@@ -82,6 +82,22 @@ export interface Snapshot {
   type: 'snapshot'
   seq: number
   devices: SnapshotDevice[]
+  /**
+   * Present on a scoped snapshot: the `id` of the `view` it answers. It lists only the devices in that
+   * view (plus every named device); the view takes effect at `seq`.
+   */
+  view?: number
+  /** Named devices and groups of the view that are not the tenant's (present only when non-empty). */
+  unknown?: string[]
+}
+
+/** A scoped stream: devices that crossed the view's edge (`entered` before their first event in view). */
+export interface ViewChange {
+  type: 'view_change'
+  /** The `id` of the view this change belongs to. */
+  view: number
+  entered: string[]
+  left: string[]
 }
 
 /**
@@ -124,7 +140,7 @@ export interface CompactTelemetryFrame {
 export type CompactEvent = [number, number, number, number, number, ...(number | Attributes | null)[]]
 
 /** `tc` frames arrive decoded as `telemetry`, so apps handle one shape whichever encoding ran. */
-export type ServerMessage = Hello | AuthOk | Snapshot | DeviceAnnouncement | TelemetryFrame | Pong
+export type ServerMessage = Hello | AuthOk | Snapshot | ViewChange | DeviceAnnouncement | TelemetryFrame | Pong
 
 // ---------------------------------------------------------------- WebSocket: client → server
 
@@ -150,7 +166,29 @@ export interface Auth {
   coalesce?: boolean
 }
 
-export type ClientMessage = Ping | Auth
+/** `[west, south, east, north]` in degrees (WGS 84); `west > east` crosses the antimeridian. */
+export type ViewBox = [number, number, number, number]
+
+/**
+ * Scopes the stream (docs/protocol.md, "Views"): only events of devices in `devices`, or inside one of
+ * `boxes` (and in one of `groups`, when given); at most one event per device per `min_interval_ms`. A view
+ * with none of `boxes`, `groups`, `devices` is the whole tenant. Each view replaces the previous one.
+ */
+export interface View {
+  type: 'view'
+  /** Echoed by the `snapshot` that answers this view (0 … 2^53 − 1). */
+  id?: number
+  /** ≤ 16 boxes. */
+  boxes?: ViewBox[]
+  /** ≤ 16 group ids. */
+  groups?: string[]
+  /** ≤ 1,000 device ids, always in view and never coalesced. */
+  devices?: string[]
+  /** 0 (off) or 100 … 10,000. */
+  min_interval_ms?: number
+}
+
+export type ClientMessage = Ping | Auth | View
 
 // ---------------------------------------------------------------- close codes
 
@@ -182,6 +220,10 @@ export type PolicyCloseReason =
   | 'Invalid resume'
   | 'Protocol violation'
   | 'Invalid options'
+  | 'Invalid view'
+  | 'Too many views'
+  | 'Share expired'
+  | 'Share revoked'
 
 // ---------------------------------------------------------------- HTTP API
 

@@ -20,6 +20,8 @@ export function badgeLabel(s: ConnectionState, retryInS: number | null): string 
       return retryInS !== null && retryInS > 0 ? `Reconnecting in ${retryInS} s` : 'Reconnecting…'
     case 'signed-out':
       return 'Signed out'
+    case 'ended':
+      return `Ended: ${s.lastClose?.reason || 'closed by the server'}`
     case 'idle':
       return s.authRejected ? `Refused: ${s.lastClose?.reason || 'policy violation'}` : 'Offline'
   }
