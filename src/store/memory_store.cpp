@@ -1,11 +1,15 @@
 #include "store/memory_store.hpp"
 
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <tuple>
+#include <unordered_set>
 #include <utility>
 
-#include "store/device_id.hpp"
 #include "store/epoch.hpp"
+#include "store/groups_shares.hpp"
+#include "store/random_id.hpp"
 
 namespace fleet::store {
 namespace {
@@ -14,6 +18,14 @@ constexpr std::size_t kMaxHistoryLimit = 1000;
 
 Error not_found() { return make_error(ErrorCode::not_found, "no such device"); }
 Error stopped() { return make_error(ErrorCode::unavailable, "store stopped"); }
+
+// 32 random bytes, as SqliteStore keeps per database. Empty if the CSPRNG fails, which makes every share
+// token invalid rather than guessable.
+std::string random_share_key() {
+  std::string key(32, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) != 1) return {};
+  return key;
+}
 
 bool before(const StoredPoint& a, const StoredPoint& b) {
   return std::tie(a.point.ts_ms, a.seq) < std::tie(b.point.ts_ms, b.seq);
@@ -53,7 +65,8 @@ void MemoryStore::snapshot(TenantId tenant, Callback<Snapshot> done) {
   locked<Snapshot>(done, [&] { return do_snapshot(tenant); });
 }
 
-MemoryStore::MemoryStore(const Clock& clock) : clock_(clock), store_id_(random_store_id()) {}
+MemoryStore::MemoryStore(const Clock& clock)
+    : clock_(clock), store_id_(random_store_id()), share_key_(random_share_key()) {}
 
 void MemoryStore::events_after(TenantId tenant, Seq since, std::size_t max_events, Callback<Recovery> done) {
   locked<Recovery>(done, [&]() -> Result<Recovery> { return do_events_after(tenant, since, max_events); });
@@ -192,6 +205,167 @@ Result<HistoryPage> MemoryStore::do_history(const HistoryQuery& q) const {
   for (std::size_t i = 0; i < hits.size() && i < limit; ++i) page.points.push_back(*hits[i]);
   if (hits.size() > limit) page.next_after = page.points.back().seq;
   return page;
+}
+
+// --- Device groups and shares.
+
+void MemoryStore::create_group(TenantId tenant, std::string name, std::vector<DeviceId> devices,
+                               Callback<Group> done) {
+  locked<Group>(done, [&] { return do_create_group(tenant, name, std::move(devices)); });
+}
+
+void MemoryStore::list_groups(TenantId tenant, Callback<std::vector<Group>> done) {
+  locked<std::vector<Group>>(done, [&] {
+    std::vector<Group> out;
+    if (auto t = tenants_.find(tenant.str()); t != tenants_.end()) {
+      for (const std::string& id : t->second.group_ids) out.push_back(group_view(groups_.at(id)));
+    }
+    return Result<std::vector<Group>>(std::move(out));
+  });
+}
+
+void MemoryStore::set_group_devices(TenantId tenant, std::string group_id, std::vector<DeviceId> devices,
+                                    Callback<Group> done) {
+  locked<Group>(done, [&] { return do_set_group_devices(tenant, group_id, std::move(devices)); });
+}
+
+void MemoryStore::delete_group(TenantId tenant, std::string group_id, Callback<Group> done) {
+  locked<Group>(done, [&] { return do_delete_group(tenant, group_id); });
+}
+
+void MemoryStore::group_members(TenantId tenant, std::vector<std::string> group_ids,
+                                Callback<GroupMembers> done) {
+  locked<GroupMembers>(done, [&] { return Result<GroupMembers>(do_group_members(tenant, group_ids)); });
+}
+
+void MemoryStore::create_share(Share share, Callback<Share> done) {
+  locked<Share>(done, [&] { return do_create_share(std::move(share)); });
+}
+
+void MemoryStore::list_shares(TenantId tenant, Callback<std::vector<Share>> done) {
+  locked<std::vector<Share>>(done, [&] {
+    std::vector<Share> out;
+    for (const std::string& id : share_ids_) {
+      const Share& s = shares_.at(id);
+      if (s.tenant == tenant) out.push_back(s);
+    }
+    return Result<std::vector<Share>>(std::move(out));
+  });
+}
+
+void MemoryStore::revoke_share(TenantId tenant, std::string share_id, Callback<Share> done) {
+  locked<Share>(done, [&] { return do_revoke_share(tenant, share_id); });
+}
+
+void MemoryStore::active_shares(std::int64_t now_ms, Callback<std::vector<Share>> done) {
+  locked<std::vector<Share>>(done, [&] {
+    std::vector<Share> out;
+    for (const std::string& id : share_ids_) {
+      const Share& s = shares_.at(id);
+      if (!s.revoked_ms && s.expires_ms > now_ms) out.push_back(s);
+    }
+    return Result<std::vector<Share>>(std::move(out));
+  });
+}
+
+Result<std::vector<DeviceId>> MemoryStore::check_devices(const TenantId& tenant,
+                                                         std::vector<DeviceId> devices) const {
+  devices = unique_devices(std::move(devices));
+  for (const DeviceId& id : devices) {
+    const DeviceRecord* rec = find(tenant, id);
+    if (rec == nullptr || rec->device.revoked_ms) return not_a_tenant_device(id);
+  }
+  return devices;
+}
+
+Group* MemoryStore::find_group(const TenantId& tenant, const std::string& id) {
+  auto it = groups_.find(id);
+  if (it == groups_.end() || it->second.tenant != tenant) return nullptr;
+  return &it->second;
+}
+
+Group MemoryStore::group_view(const Group& g) const {
+  Group out{g.id, g.tenant, g.name, g.created_ms, {}};
+  for (const DeviceId& id : g.devices) {
+    if (!devices_.at(id.str()).device.revoked_ms) out.devices.push_back(id);
+  }
+  return out;
+}
+
+Result<Group> MemoryStore::do_create_group(const TenantId& tenant, const std::string& name,
+                                           std::vector<DeviceId> devices) {
+  auto members = check_devices(tenant, std::move(devices));
+  if (!members) return members.error();
+  Tenant& t = tenants_[tenant.str()];
+  for (const std::string& id : t.group_ids) {
+    if (groups_.at(id).name == name) return group_name_taken();
+  }
+  auto id = new_group_id();
+  if (!id) return id.error();
+  Group g{*id, tenant, name, clock_.now_ms(), std::move(*members)};
+  groups_[*id] = g;
+  t.group_ids.push_back(*id);
+  return g;
+}
+
+Result<Group> MemoryStore::do_set_group_devices(const TenantId& tenant, const std::string& id,
+                                                std::vector<DeviceId> devices) {
+  Group* g = find_group(tenant, id);
+  if (g == nullptr) return group_not_found();
+  auto members = check_devices(tenant, std::move(devices));
+  if (!members) return members.error();
+  g->devices = std::move(*members);
+  return *g;
+}
+
+Result<Group> MemoryStore::do_delete_group(const TenantId& tenant, const std::string& id) {
+  Group* g = find_group(tenant, id);
+  if (g == nullptr) return group_not_found();
+  Group out = group_view(*g);
+  std::erase(tenants_.at(tenant.str()).group_ids, id);
+  groups_.erase(id);
+  return out;
+}
+
+GroupMembers MemoryStore::do_group_members(const TenantId& tenant,
+                                           const std::vector<std::string>& ids) const {
+  GroupMembers out;
+  std::unordered_set<std::string> seen_devices;
+  std::unordered_set<std::string> seen_unknown;
+  for (const std::string& id : ids) {
+    auto it = groups_.find(id);
+    if (it == groups_.end() || it->second.tenant != tenant) {
+      if (seen_unknown.insert(id).second) out.unknown.push_back(id);
+      continue;
+    }
+    for (const DeviceId& d : it->second.devices) {
+      if (devices_.at(d.str()).device.revoked_ms) continue;
+      if (seen_devices.insert(d.str()).second) out.devices.push_back(d);
+    }
+  }
+  return out;
+}
+
+Result<Share> MemoryStore::do_create_share(Share share) {
+  auto members = check_devices(share.tenant, std::move(share.devices));
+  if (!members) return members.error();
+  auto id = new_share_id();
+  if (!id) return id.error();
+  share.id = *id;
+  share.devices = std::move(*members);
+  share.created_ms = clock_.now_ms();
+  share.revoked_ms.reset();
+  shares_[*id] = share;
+  share_ids_.push_back(*id);
+  return share;
+}
+
+Result<Share> MemoryStore::do_revoke_share(const TenantId& tenant, const std::string& id) {
+  auto it = shares_.find(id);
+  if (it == shares_.end() || it->second.tenant != tenant) return share_not_found();
+  Share& s = it->second;
+  if (!s.revoked_ms) s.revoked_ms = clock_.now_ms();  // the first revocation time is kept
+  return s;
 }
 
 }  // namespace fleet::store

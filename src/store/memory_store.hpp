@@ -34,6 +34,20 @@ class MemoryStore final : public Store {
   bool device_key_active(std::string_view key_hash) const override;
   // Memory never refuses a write: always empty.
   std::string write_failure() const override { return {}; }
+  void create_group(TenantId tenant, std::string name, std::vector<DeviceId> devices,
+                    Callback<Group> done) override;
+  void list_groups(TenantId tenant, Callback<std::vector<Group>> done) override;
+  void set_group_devices(TenantId tenant, std::string group_id, std::vector<DeviceId> devices,
+                         Callback<Group> done) override;
+  void delete_group(TenantId tenant, std::string group_id, Callback<Group> done) override;
+  void group_members(TenantId tenant, std::vector<std::string> group_ids,
+                     Callback<GroupMembers> done) override;
+  void create_share(Share share, Callback<Share> done) override;
+  void list_shares(TenantId tenant, Callback<std::vector<Share>> done) override;
+  void revoke_share(TenantId tenant, std::string share_id, Callback<Share> done) override;
+  void active_shares(std::int64_t now_ms, Callback<std::vector<Share>> done) override;
+  // Random per MemoryStore, like the epoch.
+  std::string share_key() const override { return share_key_; }
   // Afterwards every call fails with unavailable.
   void stop() override;
 
@@ -45,6 +59,7 @@ class MemoryStore final : public Store {
   struct Tenant {
     Seq seq = 0;
     std::vector<std::string> device_ids;  // creation order
+    std::vector<std::string> group_ids;   // creation order
   };
 
   // Runs `op` under the lock and hands its result to `done`, or refuses once stopped.
@@ -58,6 +73,20 @@ class MemoryStore final : public Store {
   Result<Device> do_get(const TenantId& tenant, const DeviceId& id) const;
   Result<Snapshot> do_snapshot(const TenantId& tenant) const;
   const DeviceRecord* find(const TenantId& tenant, const DeviceId& id) const;
+  // The list deduplicated, or invalid_field "devices" unless every one is the tenant's and not revoked.
+  Result<std::vector<DeviceId>> check_devices(const TenantId& tenant, std::vector<DeviceId> devices) const;
+  Result<Group> do_create_group(const TenantId& tenant, const std::string& name,
+                                std::vector<DeviceId> devices);
+  Result<Group> do_set_group_devices(const TenantId& tenant, const std::string& id,
+                                     std::vector<DeviceId> devices);
+  Result<Group> do_delete_group(const TenantId& tenant, const std::string& id);
+  GroupMembers do_group_members(const TenantId& tenant, const std::vector<std::string>& ids) const;
+  Result<Share> do_create_share(Share share);
+  Result<Share> do_revoke_share(const TenantId& tenant, const std::string& id);
+  // The tenant's group `id`, or null (missing or another tenant's).
+  Group* find_group(const TenantId& tenant, const std::string& id);
+  // A stored group as readers see it: revoked members left out.
+  Group group_view(const Group& g) const;
   std::vector<Device> devices_of(const TenantId& tenant, bool include_revoked) const;
 
   const Clock& clock_;
@@ -67,6 +96,10 @@ class MemoryStore final : public Store {
   std::unordered_map<std::string, DeviceRecord> devices_;  // device id -> record
   std::unordered_map<std::string, std::string> keys_;      // key hash -> device id
   std::unordered_map<std::string, Tenant> tenants_;
+  std::unordered_map<std::string, Group> groups_;  // group id -> group (members as given, deduplicated)
+  std::unordered_map<std::string, Share> shares_;  // share id -> share
+  std::vector<std::string> share_ids_;             // every tenant's, creation order
+  const std::string share_key_;
 };
 
 }  // namespace fleet::store

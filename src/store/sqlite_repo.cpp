@@ -4,7 +4,7 @@
 #include <limits>
 #include <utility>
 
-#include "store/device_id.hpp"
+#include "store/random_id.hpp"
 
 namespace fleet::store {
 namespace {

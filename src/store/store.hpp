@@ -141,24 +141,45 @@ class Store {
 
   // --- Device groups. not_found for a group of another tenant, exactly as for a missing one; a device
   // list naming a device that is not the tenant's (or revoked) fails with invalid_field "devices" and
-  // changes nothing. A name used by another group of the tenant fails with invalid_field "name".
+  // changes nothing. A name used by another group of the tenant fails with invalid_field "name" (checked
+  // after the devices). A device named twice is a member once, at its first place. Groups are answered
+  // with their members as stored minus those revoked since; a revoked device stays stored, so a group
+  // never changes behind its admin's back. Limits (name length, list sizes) are the API's.
   virtual void create_group(TenantId tenant, std::string name, std::vector<DeviceId> devices,
-                            Callback<Group> done) { refuse_unimplemented(done); }
+                            Callback<Group> done) {
+    refuse_unimplemented(done);
+  }
+  // The tenant's groups in creation order.
   virtual void list_groups(TenantId tenant, Callback<std::vector<Group>> done) { refuse_unimplemented(done); }
   virtual void set_group_devices(TenantId tenant, std::string group_id, std::vector<DeviceId> devices,
-                                 Callback<Group> done) { refuse_unimplemented(done); }
-  virtual void delete_group(TenantId tenant, std::string group_id, Callback<Group> done) { refuse_unimplemented(done); }
-  // For a view: never fails for unknown groups (they are listed in `unknown`).
+                                 Callback<Group> done) {
+    refuse_unimplemented(done);
+  }
+  virtual void delete_group(TenantId tenant, std::string group_id, Callback<Group> done) {
+    refuse_unimplemented(done);
+  }
+  // For a view: never fails for unknown groups (they are listed in `unknown`, each once, in asked order).
+  // `devices`: the members of the tenant's asked groups, revoked ones excluded, each once, in first-seen
+  // order.
   virtual void group_members(TenantId tenant, std::vector<std::string> group_ids,
-                             Callback<GroupMembers> done) { refuse_unimplemented(done); }
+                             Callback<GroupMembers> done) {
+    refuse_unimplemented(done);
+  }
 
   // --- Shares. `share.id`, created_ms and revoked_ms are assigned by the store; devices must all be the
-  // tenant's non-revoked devices (else invalid_field "devices"). not_found for another tenant's share.
+  // tenant's non-revoked devices (else invalid_field "devices", nothing stored), each kept once. Shares
+  // are answered with the devices they were created with. not_found for another tenant's share, exactly
+  // as for a missing one. Lists are in creation order, revoked and expired shares included. Revoking
+  // twice is fine (the first revocation time is kept). Expiry and limits are the API's to check.
   virtual void create_share(Share share, Callback<Share> done) { refuse_unimplemented(done); }
   virtual void list_shares(TenantId tenant, Callback<std::vector<Share>> done) { refuse_unimplemented(done); }
-  virtual void revoke_share(TenantId tenant, std::string share_id, Callback<Share> done) { refuse_unimplemented(done); }
+  virtual void revoke_share(TenantId tenant, std::string share_id, Callback<Share> done) {
+    refuse_unimplemented(done);
+  }
   // Every share not revoked and not expired at `now_ms`, of every tenant: loads the share registry.
-  virtual void active_shares(std::int64_t now_ms, Callback<std::vector<Share>> done) { refuse_unimplemented(done); }
+  virtual void active_shares(std::int64_t now_ms, Callback<std::vector<Share>> done) {
+    refuse_unimplemented(done);
+  }
   // The key share tokens are signed with: 32 random bytes made once per database (so links survive
   // restarts and die with the database). Thread-safe, cheap.
   virtual std::string share_key() const { return {}; }

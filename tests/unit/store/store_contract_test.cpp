@@ -10,31 +10,13 @@
 #include <thread>
 
 #include "core/clock.hpp"
-#include "store/memory_store.hpp"
-#include "store/sqlite_store.hpp"
+#include "store_impls.hpp"
 #include "store_test_util.hpp"
 
 namespace fleet::store {
 namespace {
 
 using namespace fleet::store::testing;
-
-struct MemoryImpl {
-  static std::unique_ptr<Store> make(const TempDir&, const Clock& clock) {
-    return std::make_unique<MemoryStore>(clock);
-  }
-};
-
-struct SqliteImpl {
-  static std::unique_ptr<Store> make(const TempDir& dir, const Clock& clock) {
-    SqliteOptions o;
-    o.path = dir.file("fleet.db");
-    o.clock = &clock;
-    auto s = SqliteStore::open(o);
-    EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
-    return s ? std::unique_ptr<Store>(std::move(*s)) : nullptr;
-  }
-};
 
 template <class Impl>
 class StoreContract : public ::testing::Test {
@@ -53,8 +35,7 @@ class StoreContract : public ::testing::Test {
   std::unique_ptr<Store> store_;
 };
 
-using Impls = ::testing::Types<MemoryImpl, SqliteImpl>;
-TYPED_TEST_SUITE(StoreContract, Impls);
+TYPED_TEST_SUITE(StoreContract, StoreImpls);
 
 constexpr std::int64_t kT = 1'700'000'000'000;
 
