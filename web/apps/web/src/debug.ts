@@ -37,6 +37,10 @@ export interface FleetDebug {
   readonly gaps: number
   /** The telemetry encoding of the current session per its `hello` (`json` or `compact`; null before). */
   readonly format: string | null
+  /** The view the client keeps its stream to (the `view` members; null: the whole tenant). */
+  readonly view: unknown
+  /** Vehicles kept at their last position outside the scoped stream's view. */
+  readonly outsideCount: number
 }
 
 const registry: { provider: AuthProvider | null; markerCount: () => number } = {
@@ -116,6 +120,14 @@ export function installDebug(ws: WebSocketClient, store: FleetStore): void {
     },
     get format() {
       return ws.getState().format
+    },
+    get view() {
+      return ws.getView()
+    },
+    get outsideCount() {
+      let n = 0
+      for (const v of store.vehicles.values()) if (!v.inView) n++
+      return n
     },
   })
   Object.defineProperty(window, '__fleet', { value: obj, writable: false, configurable: false, enumerable: false })

@@ -14,15 +14,15 @@ function memoryStorage(initial: Record<string, string> = {}) {
 describe('settings', () => {
   it('default to km/h and the browser zone', () => {
     expect(readSettings(null)).toEqual(DEFAULT_SETTINGS)
-    expect(readSettings(memoryStorage())).toEqual({ speedUnit: 'kmh', timeZone: 'browser' })
+    expect(readSettings(memoryStorage())).toEqual({ speedUnit: 'kmh', timeZone: 'browser', stream: 'auto' })
   })
   it('persist: a new store on the same storage (a reload) reads what the last one set', () => {
     const storage = memoryStorage()
     const first = new SettingsStore(storage)
     first.set({ speedUnit: 'mph' })
     first.set({ timeZone: 'America/New_York' })
-    expect(JSON.parse(storage.data.get(SETTINGS_KEY)!)).toEqual({ speedUnit: 'mph', timeZone: 'America/New_York' })
-    expect(new SettingsStore(storage).get()).toEqual({ speedUnit: 'mph', timeZone: 'America/New_York' })
+    expect(JSON.parse(storage.data.get(SETTINGS_KEY)!)).toEqual({ speedUnit: 'mph', timeZone: 'America/New_York', stream: 'auto' })
+    expect(new SettingsStore(storage).get()).toEqual({ speedUnit: 'mph', timeZone: 'America/New_York', stream: 'auto' })
   })
   it('notify subscribers with a new object', () => {
     const store = new SettingsStore(memoryStorage())
@@ -46,6 +46,7 @@ describe('settings', () => {
     expect(readSettings(memoryStorage({ [SETTINGS_KEY]: '{"speedUnit":"mph","timeZone":"Asia/Tokyo"}' }))).toEqual({
       speedUnit: 'mph',
       timeZone: 'Asia/Tokyo',
+      stream: 'auto',
     })
   })
   it('a storage that throws on write still applies the setting', () => {

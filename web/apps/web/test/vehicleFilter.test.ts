@@ -63,7 +63,7 @@ describe('filterVehicles', () => {
     const r = filterVehicles(FLEET, NO_FILTER, NOW)
     expect(ids(r)).toEqual(['dev_a1', 'dev_b2', 'dev_c3', 'dev_d4'])
     expect(r.statusOf).toEqual(['moving', 'idle', 'stale', 'offline'])
-    expect(r.counts).toEqual({ moving: 1, idle: 1, stale: 1, offline: 1 })
+    expect(r.counts).toEqual({ moving: 1, idle: 1, stale: 1, offline: 1, outside: 0 })
     expect(r.active).toBe(false)
   })
   it('searches name or id, case-insensitively, as a substring', () => {
@@ -75,7 +75,7 @@ describe('filterVehicles', () => {
     const r = filterVehicles(FLEET, { ...NO_FILTER, status: 'stale' }, NOW)
     expect(ids(r)).toEqual(['dev_c3'])
     expect(r.statusOf).toEqual(['stale'])
-    expect(r.counts).toEqual({ moving: 1, idle: 1, stale: 1, offline: 1 })
+    expect(r.counts).toEqual({ moving: 1, idle: 1, stale: 1, offline: 1, outside: 0 })
     expect(r.active).toBe(true)
   })
   it('combines search, status and attributes', () => {

@@ -1,7 +1,7 @@
 import type { FleetStore } from './fleetStore.ts'
 import { formatCoordinates, formatDateTime, formatHeading, formatMeters, formatPercent, formatSpeed, relativeTime } from './format.ts'
 import { resolveTimeZone } from './settings.ts'
-import { STATUS_HELP, vehicleStatus } from './status.ts'
+import { STATUS_HELP, STATUS_LABEL, vehicleStatus } from './status.ts'
 import { useSettings } from './useSettings.ts'
 import { useThrottledStore } from './useThrottledStore.ts'
 import './DetailsPanel.css'
@@ -35,7 +35,7 @@ export function DetailsPanel({ store, vehicleId, followed, onFollowChange, onRep
       <div className="details-head">
         <h2 data-testid="details-name">{v.name}</h2>
         <span className={`status-tag status-${status}`} title={STATUS_HELP[status]} data-testid="details-status">
-          {status}
+          {STATUS_LABEL[status]}
         </span>
       </div>
       <dl className="details-fields">
@@ -61,6 +61,11 @@ export function DetailsPanel({ store, vehicleId, followed, onFollowChange, onRep
           </dd>
         </div>
       </dl>
+      {status === 'outside' && (
+        <p className="details-note" data-testid="details-outside">
+          Outside the map view: shown where it was last seen; it updates again once the map shows it.
+        </p>
+      )}
       {attrs.length > 0 && (
         <>
           <h3 className="details-subhead">Attributes</h3>

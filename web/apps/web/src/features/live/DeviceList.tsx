@@ -4,7 +4,7 @@ import type { FleetStore, Vehicle } from './fleetStore.ts'
 import { formatSpeed, relativeTime } from './format.ts'
 import type { SpeedUnit } from './settings.ts'
 import { StatusCounts } from './StatusCounts.tsx'
-import type { VehicleStatus } from './status.ts'
+import { STATUS_LABEL, type VehicleStatus } from './status.ts'
 import { useSettings } from './useSettings.ts'
 import { useThrottledStore } from './useThrottledStore.ts'
 import { VehicleFilters } from './VehicleFilters.tsx'
@@ -52,7 +52,10 @@ export function DeviceList({ store, selectedId, onSelect }: DeviceListProps) {
       <VehicleFilters filter={filter} onChange={setFilter} invalidAttrs={invalidAttrs} />
       <StatusCounts counts={counts} active={filter.status} onSelect={(status) => setFilter({ ...filter, status })} />
       <header className="device-list-header">
-        <span data-testid="device-count">{active ? `${shown.length} of ${all.length} vehicles` : `${all.length} vehicles`}</span>
+        <span data-testid="device-count">
+          {active ? `${shown.length} of ${all.length} vehicles` : `${all.length} vehicles`}
+          {counts.outside > 0 && `, ${counts.outside} outside the map view`}
+        </span>
         {active && (
           <button
             type="button"
@@ -101,15 +104,17 @@ interface RowProps {
 
 function Row({ v, top, now, status, speedUnit, selected, onSelect }: RowProps) {
   const stale = status === 'stale' || status === 'offline'
+  const outside = status === 'outside'
   return (
     <button
       type="button"
-      className={`device-row${selected ? ' selected' : ''}${stale ? ' stale' : ''}`}
+      className={`device-row${selected ? ' selected' : ''}${stale ? ' stale' : ''}${outside ? ' outside' : ''}`}
       style={{ top, height: ROW_HEIGHT }}
       data-testid="device-row"
       data-device-id={v.id}
       data-stale={stale ? 'true' : 'false'}
       data-status={status}
+      data-in-view={outside ? 'false' : 'true'}
       aria-pressed={selected}
       onClick={() => onSelect(v.id)}
     >
@@ -119,7 +124,7 @@ function Row({ v, top, now, status, speedUnit, selected, onSelect }: RowProps) {
       <span className="device-meta">
         <span className="device-speed">{formatSpeed(v.speedKph, speedUnit)}</span>
         <span className="device-seen">{v.lat === null ? 'no position' : relativeTime(v.updatedAt, now)}</span>
-        {status !== 'moving' && <span className={`status-tag status-${status}`}>{status}</span>}
+        {status !== 'moving' && <span className={`status-tag status-${status}`}>{STATUS_LABEL[status]}</span>}
       </span>
     </button>
   )

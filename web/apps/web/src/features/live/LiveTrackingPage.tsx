@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { flushSync } from 'react-dom'
 import { isApiError } from '@fleet/api'
-import { httpClient } from '../../clients.ts'
+import { httpClient, wsClient } from '../../clients.ts'
 import { useAuth } from '../auth/AuthContext.tsx'
 import { ReplayPanel } from '../replay/ReplayPanel.tsx'
 import { SKIP_TARGETS, onRevealRequest } from '../shell/reveal.ts'
@@ -11,7 +11,9 @@ import { LiveMap } from '../map/LiveMap.tsx'
 import { PhoneViewSwitch, type PhoneView } from './PhoneViewSwitch.tsx'
 import type { MapView } from '../map/mapView.ts'
 import { fleetStore } from './store.ts'
+import { settingsStore } from './settings.ts'
 import { loadTrail } from './trail.ts'
+import { ViewportSync, scopesToView } from './viewportView.ts'
 
 /** Live Tracking: the map with one moving marker per vehicle, and the vehicle list. */
 export function LiveTrackingPage() {
@@ -35,6 +37,26 @@ export function LiveTrackingPage() {
   }, [state.orgId])
 
   useEffect(() => view.current?.setFollowed(followed), [followed])
+
+  // The stream follows the map: its viewport (debounced) plus the followed and selected vehicles, when the
+  // setting (or, on automatic, the fleet's size) scopes it; else the whole fleet.
+  const viewport = useRef<ViewportSync | null>(null)
+  useEffect(() => {
+    if (!mapView) return
+    const sync = new ViewportSync(mapView.map, wsClient, {
+      scoped: () => scopesToView(settingsStore.get().stream, fleetStore.vehicles.size),
+    })
+    viewport.current = sync
+    const offStore = fleetStore.subscribe(() => sync.checkScope())
+    const offSettings = settingsStore.subscribe(sync.schedule)
+    return () => {
+      offStore()
+      offSettings()
+      sync.destroy()
+      viewport.current = null
+    }
+  }, [mapView])
+  useEffect(() => viewport.current?.setKept([followed, selected]), [followed, selected, mapView])
 
   useEffect(() => {
     view.current?.setSelected(selected)

@@ -1,10 +1,17 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react'
-import { resolveTimeZone, settingsStore, timeZoneChoices, type SpeedUnit } from './settings.ts'
+import { resolveTimeZone, settingsStore, STREAM_SCOPES, timeZoneChoices, type SpeedUnit, type StreamScope } from './settings.ts'
+import { AUTO_SCOPE_ABOVE } from './viewportView.ts'
 import { useSettings } from './useSettings.ts'
 import './SettingsMenu.css'
 
+const SCOPE_LABEL: Record<StreamScope, string> = {
+  fleet: 'Whole fleet',
+  view: 'Map view only',
+  auto: `Automatic (map view above ${AUTO_SCOPE_ABOVE.toLocaleString('en-US')} vehicles)`,
+}
+
 /**
- * The top bar's "Settings" button and its panel: speed unit and time zone, applied at once everywhere and
+ * The top bar's "Settings" button and its panel: speed unit, time zone and what the stream covers, applied at once everywhere and
  * remembered in localStorage. The panel is a non-modal disclosure: Escape or the button closes it and
  * returns focus to the button; so does a click elsewhere.
  */
@@ -77,6 +84,22 @@ export function SettingsMenu() {
                   onChange={() => settingsStore.set({ speedUnit: u })}
                 />
                 {u === 'kmh' ? 'km/h' : 'mph'}
+              </label>
+            ))}
+          </fieldset>
+          <fieldset className="settings-stream">
+            <legend>Stream</legend>
+            {STREAM_SCOPES.map((sc) => (
+              <label key={sc}>
+                <input
+                  type="radio"
+                  name={`${id}-stream`}
+                  value={sc}
+                  checked={settings.stream === sc}
+                  data-testid={`stream-${sc}`}
+                  onChange={() => settingsStore.set({ stream: sc })}
+                />
+                {SCOPE_LABEL[sc]}
               </label>
             ))}
           </fieldset>

@@ -1,4 +1,4 @@
-import { STATUSES, STATUS_HELP, type StatusCounts as Counts, type VehicleStatus } from './status.ts'
+import { STATUSES, STATUS_HELP, STATUS_LABEL, type StatusCounts as Counts, type VehicleStatus } from './status.ts'
 import './StatusCounts.css'
 
 export interface StatusCountsProps {
@@ -9,12 +9,22 @@ export interface StatusCountsProps {
   onSelect: (status: VehicleStatus | null) => void
 }
 
-/** How many vehicles are moving, idle, stale and offline; each count is a button that filters the list. */
+/**
+ * How many vehicles are moving, idle, stale and offline; each count is a button that filters the list.
+ * In a scoped stream (some vehicles outside the map view) the four count the vehicles in the map view, and
+ * a fifth counts those outside it.
+ */
 export function StatusCounts({ counts, active, onSelect }: StatusCountsProps) {
+  const scoped = counts.outside > 0 || active === 'outside'
+  const shown: readonly VehicleStatus[] = scoped ? [...STATUSES, 'outside'] : STATUSES
   return (
     <div className="status-counts">
-      <div className="status-count-buttons" role="group" aria-label="Filter by status">
-        {STATUSES.map((s) => (
+      <div
+        className="status-count-buttons"
+        role="group"
+        aria-label={scoped ? 'Filter by status (counts of the vehicles in the map view, and outside it)' : 'Filter by status'}
+      >
+        {shown.map((s) => (
           <button
             key={s}
             type="button"
@@ -24,14 +34,14 @@ export function StatusCounts({ counts, active, onSelect }: StatusCountsProps) {
             data-testid={`status-count-${s}`}
             onClick={() => onSelect(active === s ? null : s)}
           >
-            <span className="status-count-n">{counts[s]}</span> {s}
+            <span className="status-count-n">{counts[s]}</span> {s === 'outside' ? 'outside the view' : STATUS_LABEL[s]}
           </button>
         ))}
       </div>
       <details className="status-help">
         <summary>What do these mean?</summary>
         <ul>
-          {STATUSES.map((s) => (
+          {shown.map((s) => (
             <li key={s}>{STATUS_HELP[s]}</li>
           ))}
         </ul>

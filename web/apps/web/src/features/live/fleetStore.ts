@@ -1,4 +1,4 @@
-import type { Attributes, Hello, Snapshot, TelemetryEvent } from '@fleet/api'
+import type { Attributes, Hello, Snapshot, TelemetryEvent, ViewChange } from '@fleet/api'
 import { compareByName } from './naturalSort.ts'
 
 /** Mutable per-vehicle state. Lives outside React; the map reads it every frame, the list a few times a second. */
@@ -22,6 +22,11 @@ export interface Vehicle {
   seq: number
   /** Local time (ms) the last point was received (for snapshot points: their device time, capped at now). */
   updatedAt: number | null
+  /**
+   * false while the stream is scoped to a view and the vehicle is outside it: it keeps its last known
+   * position, and no update means nothing about the vehicle (status `outside`, not stale).
+   */
+  inView: boolean
 }
 
 /** What changed since the previous `flush()`; consumed by the map once per animation frame. */
@@ -61,6 +66,8 @@ export class FleetStore {
   expectedTenant: string | null = null
   /** Incremented on every applied change (cheap change detection for the list). */
   version = 0
+  /** The stream is scoped to a view (the last snapshot answered a filtering one): some may be outside. */
+  scoped = false
 
   private pending = new Map<string, TelemetryEvent>()
   private moved = new Set<string>()
@@ -109,10 +116,16 @@ export class FleetStore {
     this.gateOpen = true
   }
 
-  handleSnapshot(s: Snapshot): void {
+  /**
+   * Applies a snapshot. The connection's (unscoped) snapshot lists every vehicle: the others were revoked
+   * and go. A `scoped` one (answering a view that filters) lists only the vehicles in view: the others stay
+   * where they were last seen, marked outside the view.
+   */
+  handleSnapshot(s: Snapshot, scoped = false): void {
     if (!this.gateOpen || this.tenant === null) return
     const tenant = this.tenant
     const seen = new Set<string>()
+    this.scoped = scoped
     for (const d of s.devices) {
       seen.add(d.id)
       let v = this.vehicles.get(d.id)
@@ -128,12 +141,32 @@ export class FleetStore {
       if (d.last && d.last.seq > v.seq) {
         this.applyEvent(v, d.last, Math.min(d.last.ts, this.now()))
       }
+      this.setInView(v, true)
     }
-    for (const id of [...this.vehicles.keys()]) {
-      if (!seen.has(id)) this.removeVehicle(id) // revoked since the last snapshot
+    for (const v of [...this.vehicles.values()]) {
+      if (seen.has(v.id)) continue
+      if (scoped) this.setInView(v, false)
+      else this.removeVehicle(v.id) // revoked since the last snapshot
     }
     this.maxSeq = Math.max(this.maxSeq, s.seq)
     this.changed()
+  }
+
+  /** Devices crossed the view's edge: `left` keep their last position, marked outside the view. */
+  handleViewChange(c: ViewChange): void {
+    if (!this.gateOpen || !this.scoped) return
+    let changed = false
+    for (const id of c.entered) {
+      const v = this.vehicles.get(id)
+      if (v) changed = this.setInView(v, true) || changed
+    }
+    for (const id of c.left) {
+      const v = this.vehicles.get(id)
+      if (!v) continue
+      this.pending.delete(id) // the server sends no position outside the view; nothing queued may move it
+      changed = this.setInView(v, false) || changed
+    }
+    if (changed) this.changed()
   }
 
   /** Queues a telemetry batch (newest event per device wins; applied in `flush()`). */
@@ -160,6 +193,8 @@ export class FleetStore {
         }
         if (e.seq <= v.seq) continue
         this.applyEvent(v, e, now)
+        // A scoped stream sends only events in view (`entered` came first; this covers a missed one).
+        this.setInView(v, true)
         if (e.seq > this.maxSeq) this.maxSeq = e.seq
       }
       this.pending.clear()
@@ -230,6 +265,14 @@ export class FleetStore {
     this.moved.add(v.id)
   }
 
+  /** Returns whether it changed; a change redraws the vehicle (the map greys those outside). */
+  private setInView(v: Vehicle, inView: boolean): boolean {
+    if (v.inView === inView) return false
+    v.inView = inView
+    if (v.lat !== null) this.moved.add(v.id)
+    return true
+  }
+
   private removeVehicle(id: string): void {
     this.vehicles.delete(id)
     this.sorted = null
@@ -246,6 +289,7 @@ export class FleetStore {
     this.removed.clear()
     this.resetPending = true
     this.maxSeq = -1
+    this.scoped = false
     this.changed()
   }
 
@@ -271,5 +315,6 @@ function emptyVehicle(id: string, name: string, tenant: string): Vehicle {
     ts: null,
     seq: -1,
     updatedAt: null,
+    inView: true,
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The viewer's display settings (speed unit, time zone), persisted in localStorage under `fleet.settings`
+ * The viewer's display settings (speed unit, time zone) and what the stream covers, persisted in localStorage under `fleet.settings`
  * and shared by everything that shows a speed or a time (list, details). One `SettingsStore` per page
  * (`settingsStore`); components read it with `useSettings()`.
  */
@@ -9,12 +9,21 @@ export type SpeedUnit = 'kmh' | 'mph'
 /** `'browser'`: the browser's own zone; otherwise an IANA zone name ('UTC', 'Europe/Berlin', …). */
 export type TimeZoneSetting = string
 
+/**
+ * What the live stream covers: `fleet` every vehicle; `view` only those in the map view (plus the followed
+ * and selected ones); `auto` the map view when the fleet has more than 1,000 vehicles (viewportView.ts).
+ */
+export type StreamScope = 'fleet' | 'view' | 'auto'
+
+export const STREAM_SCOPES: readonly StreamScope[] = ['fleet', 'view', 'auto']
+
 export interface Settings {
   speedUnit: SpeedUnit
   timeZone: TimeZoneSetting
+  stream: StreamScope
 }
 
-export const DEFAULT_SETTINGS: Settings = { speedUnit: 'kmh', timeZone: 'browser' }
+export const DEFAULT_SETTINGS: Settings = { speedUnit: 'kmh', timeZone: 'browser', stream: 'auto' }
 export const SETTINGS_KEY = 'fleet.settings'
 
 /** The part of `Storage` settings need; null where storage is unavailable (private mode, tests). */
@@ -54,6 +63,7 @@ export function readSettings(storage: SettingsStorage): Settings {
   const r = raw as Record<string, unknown>
   if (r.speedUnit === 'kmh' || r.speedUnit === 'mph') out.speedUnit = r.speedUnit
   if (typeof r.timeZone === 'string' && (r.timeZone === 'browser' || isTimeZone(r.timeZone))) out.timeZone = r.timeZone
+  if (STREAM_SCOPES.includes(r.stream as StreamScope)) out.stream = r.stream as StreamScope
   return out
 }
 
@@ -75,6 +85,7 @@ export class SettingsStore {
     const next = { ...this.current, ...patch }
     if (next.speedUnit !== 'kmh' && next.speedUnit !== 'mph') throw new RangeError(`unknown speed unit ${String(next.speedUnit)}`)
     if (next.timeZone !== 'browser' && !isTimeZone(next.timeZone)) throw new RangeError(`unknown time zone ${next.timeZone}`)
+    if (!STREAM_SCOPES.includes(next.stream)) throw new RangeError(`unknown stream scope ${String(next.stream)}`)
     this.current = next
     try {
       this.storage?.setItem(SETTINGS_KEY, JSON.stringify(next))

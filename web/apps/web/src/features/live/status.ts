@@ -13,9 +13,24 @@
  */
 import { config } from '../../config.ts'
 
-export type VehicleStatus = 'moving' | 'idle' | 'stale' | 'offline'
+/**
+ * `outside`: the stream is scoped to the map view (web/README, "Stream") and the vehicle is not in it; its
+ * last known position is kept, and its age says nothing about the vehicle (the server just does not send
+ * it), so it is neither stale nor offline.
+ */
+export type VehicleStatus = 'moving' | 'idle' | 'stale' | 'offline' | 'outside'
 
-export const STATUSES: readonly VehicleStatus[] = ['moving', 'idle', 'stale', 'offline']
+/** The statuses by age, which the list offers as filters; `outside` only matters in a scoped stream. */
+export const STATUSES: readonly Exclude<VehicleStatus, 'outside'>[] = ['moving', 'idle', 'stale', 'offline']
+
+/** How each status reads in the list, the details and the counts. */
+export const STATUS_LABEL: Record<VehicleStatus, string> = {
+  moving: 'moving',
+  idle: 'idle',
+  stale: 'stale',
+  offline: 'offline',
+  outside: 'outside the map view',
+}
 
 export const STATUS_THRESHOLDS = {
   /** A point older than this makes the vehicle stale. */
@@ -32,16 +47,20 @@ export const STATUS_HELP: Record<VehicleStatus, string> = {
   idle: `Idle: last update at most ${STATUS_THRESHOLDS.staleAfterMs / 1000} s ago, slower than ${STATUS_THRESHOLDS.movingMinKph} km/h or no speed reported`,
   stale: `Stale: no update for more than ${STATUS_THRESHOLDS.staleAfterMs / 1000} s (up to ${STATUS_THRESHOLDS.offlineAfterMs / 60_000} min)`,
   offline: `Offline: no update for more than ${STATUS_THRESHOLDS.offlineAfterMs / 60_000} min, or never`,
+  outside: 'Outside the map view: only vehicles in the map view are streamed; this one shows its last known position until the map shows it again',
 }
 
 export interface StatusInput {
   /** Local time (ms) the last point was received; null: never. */
   updatedAt: number | null
   speedKph: number | null
+  /** false: the stream is scoped and the vehicle is outside its view (absent: in view). */
+  inView?: boolean
 }
 
 /** The status of `v` at `now` (pure; see the table above). */
 export function vehicleStatus(v: StatusInput, now: number, t = STATUS_THRESHOLDS): VehicleStatus {
+  if (v.inView === false) return 'outside'
   if (v.updatedAt === null) return 'offline'
   const age = now - v.updatedAt
   if (age > t.offlineAfterMs) return 'offline'
@@ -52,5 +71,5 @@ export function vehicleStatus(v: StatusInput, now: number, t = STATUS_THRESHOLDS
 export type StatusCounts = Record<VehicleStatus, number>
 
 export function emptyCounts(): StatusCounts {
-  return { moving: 0, idle: 0, stale: 0, offline: 0 }
+  return { moving: 0, idle: 0, stale: 0, offline: 0, outside: 0 }
 }

@@ -5,7 +5,9 @@ import type { FleetStore } from './fleetStore.ts'
 export function wireStore(store: FleetStore, ws: WebSocketClient): () => void {
   const offs = [
     ws.on('hello', (h) => store.handleHello(h)),
-    ws.on('snapshot', (s) => store.handleSnapshot(s)),
+    // A snapshot answering a filtering view lists only what is in it (the client drops older views' ones).
+    ws.on('snapshot', (s) => store.handleSnapshot(s, s.view !== undefined && ws.getView() !== null)),
+    ws.on('viewChange', (c) => store.handleViewChange(c)),
     ws.on('telemetry', (events) => store.handleTelemetry(events)),
   ]
   return () => offs.forEach((off) => off())

@@ -10,8 +10,10 @@ import { VehicleCanvas, type Drawn, type VehicleGlyph } from './vehicleCanvas.ts
 import './mapView.css'
 
 interface MarkerEntry extends VehicleGlyph {
-  /** The vehicle's hidden DOM record (test hook: data-* attributes, classes `selected`, `stale`). */
+  /** The vehicle's hidden DOM record (test hook: data-* attributes, classes `selected`, `stale`, `outside`). */
   el: HTMLElement
+  /** Outside the scoped stream's view: drawn greyed like a stale vehicle, but not called stale. */
+  outside: boolean
   name: string
 }
 
@@ -367,7 +369,7 @@ export class MapView {
       el.dataset.tenant = v.tenant
       el.title = v.name
       if (v.id === this.selected) el.classList.add('selected')
-      m = { el, lat: v.lat, lon: v.lon, heading: null, stale: false, name: v.name }
+      m = { el, lat: v.lat, lon: v.lon, heading: null, stale: false, outside: false, name: v.name }
       this.markers.set(v.id, m)
       created = true
     }
@@ -381,15 +383,22 @@ export class MapView {
       m.el.title = v.name
     }
     if (v.headingDeg !== null) m.heading = v.headingDeg
-    this.setStale(m, this.store.isStale(v, this.opts.staleAfterMs))
+    this.setLook(m, v)
     this.canvas.invalidate()
     return created
   }
 
-  private setStale(m: MarkerEntry, stale: boolean): void {
-    if (m.stale === stale) return
-    m.stale = stale
-    m.el.classList.toggle('stale', stale)
+  /** Stale, or outside the view: both drawn greyed; the record tells them apart. */
+  private setLook(m: MarkerEntry, v: Vehicle, now = Date.now()): void {
+    const outside = !v.inView
+    const stale = !outside && this.store.isStale(v, this.opts.staleAfterMs, now)
+    if (m.outside !== outside) {
+      m.outside = outside
+      m.el.classList.toggle('outside', outside)
+    }
+    if (m.el.classList.contains('stale') !== stale) m.el.classList.toggle('stale', stale)
+    if (m.stale === (stale || outside)) return
+    m.stale = stale || outside
     this.canvas.invalidate()
   }
 
@@ -397,7 +406,7 @@ export class MapView {
     const now = Date.now()
     for (const [id, m] of this.markers) {
       const v = this.store.vehicles.get(id)
-      if (v) this.setStale(m, this.store.isStale(v, this.opts.staleAfterMs, now))
+      if (v) this.setLook(m, v, now)
     }
   }
 }
