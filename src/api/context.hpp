@@ -5,6 +5,7 @@
 
 #include "api/telemetry_codec.hpp"
 #include "auth/authenticator.hpp"
+#include "auth/share_registry.hpp"
 #include "core/clock.hpp"
 #include "hub/broker.hpp"
 #include "proto/device_index.hpp"
@@ -21,6 +22,7 @@ struct ApiContext {
   hub::Broker& broker;
   proto::DeviceIndex& device_index;  // names devices in the compact encoding of every batch
   auth::Authenticator& authenticator;
+  auth::ShareRegistry& shares;  // share tokens: created and revoked through the API, refused by it
   const Clock& clock;
   IngestLimits ingest;
   const auth::DevIssuer* dev_issuer = nullptr;  // non-null only with --dev

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include "api/app_config.hpp"
@@ -15,6 +16,7 @@
 #include "auth/dev_issuer.hpp"
 #include "auth/jwt_authenticator.hpp"
 #include "auth/key_set.hpp"
+#include "auth/share_registry.hpp"
 #include "auth/static_key_source.hpp"
 #include "hub/broker.hpp"
 #include "net/jwks_fetcher.hpp"
@@ -34,6 +36,7 @@ namespace asio = boost::asio;
 struct Server::Impl {
   Config config;
   std::unique_ptr<store::Store> store;
+  std::unique_ptr<auth::ShareRegistry> shares;  // made from the store's key, loaded before serving
   std::vector<std::unique_ptr<net::Worker>> workers;
   proto::DeviceIndex device_index;  // before the contexts that refer to it
   hub::LocalBroker broker;
@@ -111,6 +114,29 @@ Result<std::shared_ptr<auth::KeySource>> make_key_source(const Config& c, const 
   return make_error(ErrorCode::invalid_field, "no key source configured");
 }
 
+// The share registry, holding every share still live, before the first session can present a token.
+// A store without a share key (one that keeps no shares) gets a registry that signs and accepts nothing.
+Result<std::unique_ptr<auth::ShareRegistry>> load_share_registry(store::Store& store, const Clock& clock) {
+  auto registry = std::make_unique<auth::ShareRegistry>(store.share_key());
+  if (!registry->can_sign()) {
+    obs::warn("share links disabled: the store has no share key", {});
+    return registry;
+  }
+  // Start-up may wait: nothing is served yet, and the callback runs on the store's thread (or inline).
+  std::promise<Result<std::vector<store::Share>>> loaded;
+  auto answer = loaded.get_future();
+  store.active_shares(clock.now_ms(),
+                      [&loaded](Result<std::vector<store::Share>> r) { loaded.set_value(std::move(r)); });
+  auto active = answer.get();
+  if (!active) return active.error();
+  for (store::Share& share : *active) {
+    registry->add(auth::ShareGrant{std::move(share.id), std::move(share.tenant), std::move(share.devices),
+                                   share.expires_ms});
+  }
+  obs::info("share links loaded", {{"active", static_cast<std::uint64_t>(active->size())}});
+  return registry;
+}
+
 Result<void> write_port_file(const std::string& path, unsigned short port) {
   const std::string tmp = path + ".tmp";
   {
@@ -166,6 +192,9 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   auto store = store::SqliteStore::open(so);
   if (!store) return store.error();
   s.store = std::move(*store);
+  auto shares = load_share_registry(*s.store, SystemClock::instance());
+  if (!shares) return shares.error();
+  s.shares = std::move(*shares);
 
   // Workers, each with its hub shard registered with the broker.
   const std::size_t n = config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency());
@@ -229,8 +258,8 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   api::IngestLimits limits;
   limits.max_body_bytes = config.http_max_body;
   s.api_ctx = std::make_unique<api::ApiContext>(
-      api::ApiContext{*s.store, s.broker, s.device_index, *s.authenticator, SystemClock::instance(), limits,
-                      s.dev_issuer.get(), nullptr,
+      api::ApiContext{*s.store, s.broker, s.device_index, *s.authenticator, *s.shares,
+                      SystemClock::instance(), limits, s.dev_issuer.get(), nullptr,
                       api::encode_app_config(api::AppConfig{config.map_tiles, config.map_attribution})});
   Impl* self = &s;
   s.api_ctx->not_ready_reason = [self]() -> std::string {
@@ -258,7 +287,7 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   // NOLINTNEXTLINE(modernize-make-unique)
   s.net_ctx = std::unique_ptr<net::NetContext>(
       new net::NetContext{no, *s.router, *s.authenticator, *s.store, SystemClock::instance(),
-                          s.static_files ? &*s.static_files : nullptr, s.device_index});
+                          s.static_files ? &*s.static_files : nullptr, s.device_index, s.shares.get()});
 
   s.listener = std::make_shared<net::Listener>(std::move(*acceptors), raw, *s.net_ctx);
 

@@ -58,6 +58,8 @@ ShareStatus status_of(const ShareGrant& grant, bool revoked, std::int64_t now_ms
 
 ShareRegistry::ShareRegistry(std::string key) : key_(std::move(key)) {}
 
+bool ShareRegistry::can_sign() const noexcept { return key_.size() >= kMinKeyBytes; }
+
 bool ShareRegistry::is_share_token(std::string_view token) noexcept {
   if (token.size() != kTokenChars || token.substr(0, kTokenPrefix.size()) != kTokenPrefix) return false;
   if (!is_lower_hex(token.substr(kTokenPrefix.size(), kIdHexDigits))) return false;

@@ -45,6 +45,9 @@ class ShareRegistry {
   // nothing: token_for() answers "" and verify() `invalid`, so a store without a key shares nothing.
   explicit ShareRegistry(std::string key);
 
+  // Whether the key is long enough to sign: false means no share can be created (nor any token accepted).
+  bool can_sign() const noexcept;
+
   // Whether `token` has the share-token form (prefix and length): such a token is never a JWT, so the
   // transport sends it here instead of to the JWT authenticator.
   static bool is_share_token(std::string_view token) noexcept;

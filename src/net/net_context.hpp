@@ -9,6 +9,7 @@
 
 #include "api/router.hpp"
 #include "auth/authenticator.hpp"
+#include "auth/share_registry.hpp"
 #include "core/clock.hpp"
 #include "hub/outbox.hpp"
 #include "net/body_budget.hpp"
@@ -48,6 +49,7 @@ struct NetContext {
   const Clock& clock;
   const StaticFiles* static_files = nullptr;  // null when no --web-root
   proto::DeviceIndex& device_index;           // compact indexes, shared with ingest's encoder
+  auth::ShareRegistry* shares = nullptr;      // share tokens (fsh_...); null: every share token is refused
   std::atomic<std::size_t> ws_sessions{0};    // authenticated or not, counted against max_connections
   std::atomic<bool> stopping{false};
   ConnectionLimiter connections{options.connections};

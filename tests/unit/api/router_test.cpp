@@ -55,9 +55,16 @@ class RouterTest : public ::testing::Test {
  protected:
   RouterTest()
       : store_(clock_),
-        ctx_{store_,  broker_, device_index_,
-             auth_,   clock_,  {},
-             nullptr, nullptr, encode_app_config({"https://t.example.org/{z}/{x}/{y}.png", "(c) \"OSM\""})},
+        ctx_{store_,
+             broker_,
+             device_index_,
+             auth_,
+             shares_,
+             clock_,
+             {},
+             nullptr,
+             nullptr,
+             encode_app_config({"https://t.example.org/{z}/{x}/{y}.png", "(c) \"OSM\""})},
         router_(ctx_) {
     broker_.add_shard([](std::function<void()> task) { task(); }, hub_);
   }
@@ -87,6 +94,7 @@ class RouterTest : public ::testing::Test {
   proto::DeviceIndex device_index_;
   hub::LocalBroker broker_;
   FakeAuthenticator auth_;
+  auth::ShareRegistry shares_{std::string(32, 'k')};
   ApiContext ctx_;
   Router router_;
 };

@@ -64,7 +64,8 @@ class RefusingStore final : public store::Store {
 
 class StorageErrorsTest : public ::testing::Test {
  protected:
-  StorageErrorsTest() : ctx_{store_, broker_, device_index_, auth_, clock_, {}, nullptr, nullptr, {}} {
+  StorageErrorsTest()
+      : ctx_{store_, broker_, device_index_, auth_, shares_, clock_, {}, nullptr, nullptr, {}} {
     broker_.add_shard([](std::function<void()> task) { task(); }, hub_);
   }
 
@@ -97,6 +98,7 @@ class StorageErrorsTest : public ::testing::Test {
   proto::DeviceIndex device_index_;
   hub::LocalBroker broker_;
   NoAuthenticator auth_;
+  auth::ShareRegistry shares_{std::string(32, 'k')};
   ApiContext ctx_;
 };
 

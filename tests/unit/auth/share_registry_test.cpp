@@ -40,7 +40,9 @@ TEST(ShareRegistry, TokenForRefusesMalformedIdsAndShortKeys) {
   EXPECT_EQ(reg.token_for("grp_00112233445566778899aabbccddeeff"), "");
   EXPECT_EQ(reg.token_for("shr_00112233"), "");
   EXPECT_EQ(reg.token_for(""), "");
+  EXPECT_TRUE(reg.can_sign());
   ShareRegistry weak(std::string(31, 'k'));
+  EXPECT_FALSE(weak.can_sign());
   EXPECT_EQ(weak.token_for(kId), "");
   weak.add(grant());
   // Even a token signed with exactly those 31 bytes elsewhere is refused: a short key signs nothing.
