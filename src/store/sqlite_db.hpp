@@ -90,4 +90,18 @@ class Db {
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
+// Runs `body` (returning Result<T>) in one IMMEDIATE transaction: committed if it succeeds, rolled back
+// if it or the COMMIT fails, so a multi-statement change is all or nothing.
+template <class T, class Body>
+Result<T> in_transaction(Db& db, Body&& body) {
+  if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return r.error();
+  Result<T> out = body();
+  if (out) {
+    if (auto r = db.exec("COMMIT"); !r) out = r.error();
+  }
+  // Fails harmlessly when SQLite already rolled back on its own (e.g. after SQLITE_FULL).
+  if (!out) (void)db.exec("ROLLBACK");
+  return out;
+}
+
 }  // namespace fleet::store

@@ -4,6 +4,7 @@
 #include <limits>
 #include <utility>
 
+#include "store/groups_shares.hpp"
 #include "store/random_id.hpp"
 
 namespace fleet::store {
@@ -91,7 +92,7 @@ Error not_found() { return make_error(ErrorCode::not_found, "no such device"); }
 
 }  // namespace
 
-SqliteRepo::SqliteRepo(std::unique_ptr<Db> db) : db_(std::move(db)) {
+SqliteRepo::SqliteRepo(std::unique_ptr<Db> db) : db_(std::move(db)), groups_(*db_), shares_(*db_) {
   for (std::size_t rows = 1; rows <= kMaxRowsPerInsert; rows *= 2) insert_sql_.push_back(insert_sql(rows));
 }
 
@@ -116,6 +117,10 @@ Result<void> SqliteRepo::load_caches() {
   if (!id) return id.error();
   if (id->empty()) return make_error(ErrorCode::internal, "database has an empty store id");
   store_id_ = std::move(*id);
+  auto share_key = db_->query_text("SELECT value FROM meta WHERE key = 'share_key'");
+  if (!share_key) return share_key.error();
+  share_key_ = decode_share_key(*share_key);
+  if (share_key_.empty()) return make_error(ErrorCode::internal, "database has a malformed share key");
   auto seqs = db_->prepare("SELECT tenant_id, seq FROM tenants");
   if (!seqs) return seqs.error();
   for (;;) {

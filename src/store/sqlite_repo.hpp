@@ -11,6 +11,8 @@
 #include "core/result.hpp"
 #include "store/key_directory.hpp"
 #include "store/sqlite_db.hpp"
+#include "store/sqlite_groups.hpp"
+#include "store/sqlite_shares.hpp"
 #include "store/store.hpp"
 
 namespace fleet::store {
@@ -59,6 +61,12 @@ class SqliteRepo {
   Result<Recovery> events_after(const TenantId& tenant, Seq since, std::size_t max_events);
   // The random id made with the database (schema step 2), loaded with the caches.
   const std::string& store_id() const noexcept { return store_id_; }
+  // The share key made with schema step 3 (32 raw bytes), loaded with the caches.
+  const std::string& share_key() const noexcept { return share_key_; }
+
+  // Device groups and shares, each change in its own transaction (outside any group commit).
+  SqliteGroups& groups() noexcept { return groups_; }
+  SqliteShares& shares() noexcept { return shares_; }
   // The only state other threads may read (it locks itself). Shared, because readers may outlive the
   // repo: the store releases the repo when it stops, while requests can still ask.
   std::shared_ptr<const KeyDirectory> active_keys() const noexcept { return active_keys_; }
@@ -101,6 +109,8 @@ class SqliteRepo {
                                             bool include_revoked);
 
   std::unique_ptr<Db> db_;
+  SqliteGroups groups_;                                                           // over *db_
+  SqliteShares shares_;                                                           // over *db_
   std::unordered_map<std::string, KeyEntry> keys_;                                // key_hash -> device
   std::shared_ptr<KeyDirectory> active_keys_ = std::make_shared<KeyDirectory>();  // keys_ minus the revoked
   std::unordered_map<std::string, Seq> seqs_;                                     // tenant -> committed seq
@@ -109,6 +119,7 @@ class SqliteRepo {
   std::vector<PendingRow> pending_;                              // staged rows not yet INSERTed
   std::vector<std::string> insert_sql_;                          // [k] = INSERT of 2^k rows
   std::string store_id_;
+  std::string share_key_;
 };
 
 }  // namespace fleet::store

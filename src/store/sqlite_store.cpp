@@ -128,6 +128,7 @@ SqliteStore::SqliteStore(std::unique_ptr<SqliteRepo> repo, std::unique_ptr<WalCh
       checkpointer_(std::move(checkpointer)),
       snapshots_(options.snapshot_cache_tenants),
       store_id_(repo_->store_id()),
+      share_key_(repo_->share_key()),
       active_keys_(repo_->active_keys()),
       clock_(options.clock != nullptr ? *options.clock : SystemClock::instance()),
       queue_capacity_(options.queue_capacity),
@@ -254,6 +255,65 @@ void SqliteStore::events_after(TenantId tenant, Seq since, std::size_t max_event
   });
 }
 
+void SqliteStore::create_group(TenantId tenant, std::string name, std::vector<DeviceId> devices,
+                               Callback<Group> done) {
+  submit<Group>(std::move(done), [this, tenant = std::move(tenant), name = std::move(name),
+                                  devices = std::move(devices)](SqliteRepo& repo) {
+    return noted(repo.groups().create(tenant, name, devices, clock_.now_ms()));
+  });
+}
+
+void SqliteStore::list_groups(TenantId tenant, Callback<std::vector<Group>> done) {
+  submit<std::vector<Group>>(
+      std::move(done), [tenant = std::move(tenant)](SqliteRepo& repo) { return repo.groups().list(tenant); });
+}
+
+void SqliteStore::set_group_devices(TenantId tenant, std::string group_id, std::vector<DeviceId> devices,
+                                    Callback<Group> done) {
+  submit<Group>(std::move(done), [this, tenant = std::move(tenant), group_id = std::move(group_id),
+                                  devices = std::move(devices)](SqliteRepo& repo) {
+    return noted(repo.groups().set_devices(tenant, group_id, devices));
+  });
+}
+
+void SqliteStore::delete_group(TenantId tenant, std::string group_id, Callback<Group> done) {
+  submit<Group>(std::move(done),
+                [this, tenant = std::move(tenant), group_id = std::move(group_id)](SqliteRepo& repo) {
+                  return noted(repo.groups().remove(tenant, group_id));
+                });
+}
+
+void SqliteStore::group_members(TenantId tenant, std::vector<std::string> group_ids,
+                                Callback<GroupMembers> done) {
+  submit<GroupMembers>(std::move(done),
+                       [tenant = std::move(tenant), group_ids = std::move(group_ids)](SqliteRepo& repo) {
+                         return repo.groups().members(tenant, group_ids);
+                       });
+}
+
+void SqliteStore::create_share(Share share, Callback<Share> done) {
+  submit<Share>(std::move(done), [this, share = std::move(share)](SqliteRepo& repo) {
+    return noted(repo.shares().create(share, clock_.now_ms()));
+  });
+}
+
+void SqliteStore::list_shares(TenantId tenant, Callback<std::vector<Share>> done) {
+  submit<std::vector<Share>>(
+      std::move(done), [tenant = std::move(tenant)](SqliteRepo& repo) { return repo.shares().list(tenant); });
+}
+
+void SqliteStore::revoke_share(TenantId tenant, std::string share_id, Callback<Share> done) {
+  submit<Share>(std::move(done),
+                [this, tenant = std::move(tenant), share_id = std::move(share_id)](SqliteRepo& repo) {
+                  return noted(repo.shares().revoke(tenant, share_id, clock_.now_ms()));
+                });
+}
+
+void SqliteStore::active_shares(std::int64_t now_ms, Callback<std::vector<Share>> done) {
+  submit<std::vector<Share>>(std::move(done),
+                             [now_ms](SqliteRepo& repo) { return repo.shares().active(now_ms); });
+}
+
 std::string SqliteStore::epoch(const TenantId& tenant) const { return tenant_epoch(store_id_, tenant); }
 
 bool SqliteStore::device_key_active(std::string_view key_hash) const {
@@ -342,6 +402,16 @@ void SqliteStore::note_write(const Error& e) {
 void SqliteStore::note_write(const Result<void>& r) {
   if (!r) return note_write(r.error());
   if (write_failing_.exchange(false, std::memory_order_acq_rel)) obs::info("storage takes writes again");
+}
+
+template <class T>
+Result<T> SqliteStore::noted(Result<T> r) {
+  if (r) {
+    note_write(Result<void>{});
+  } else {
+    note_write(r.error());  // only a storage failure counts: a refused list or a missing group says nothing
+  }
+  return r;
 }
 
 void SqliteStore::probe_storage() {

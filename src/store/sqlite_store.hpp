@@ -102,6 +102,22 @@ class SqliteStore final : public Store {
   // Set when a commit, create or revoke (or the worker's probe) failed with storage_unavailable, cleared
   // when one succeeds.
   std::string write_failure() const override;
+  // Groups and shares are queued like any request; each change is one transaction. Their writes count
+  // for write_failure() like a create or revoke.
+  void create_group(TenantId tenant, std::string name, std::vector<DeviceId> devices,
+                    Callback<Group> done) override;
+  void list_groups(TenantId tenant, Callback<std::vector<Group>> done) override;
+  void set_group_devices(TenantId tenant, std::string group_id, std::vector<DeviceId> devices,
+                         Callback<Group> done) override;
+  void delete_group(TenantId tenant, std::string group_id, Callback<Group> done) override;
+  void group_members(TenantId tenant, std::vector<std::string> group_ids,
+                     Callback<GroupMembers> done) override;
+  void create_share(Share share, Callback<Share> done) override;
+  void list_shares(TenantId tenant, Callback<std::vector<Share>> done) override;
+  void revoke_share(TenantId tenant, std::string share_id, Callback<Share> done) override;
+  void active_shares(std::int64_t now_ms, Callback<std::vector<Share>> done) override;
+  // Read from the database when it opened; a copy of a constant afterwards.
+  std::string share_key() const override { return share_key_; }
   // Refuses new work (snapshots included), serves everything queued, checkpoints the WAL, closes the
   // database and joins the worker. Safe to call repeatedly and from several threads. Called from a store
   // callback it only initiates the shutdown (the worker cannot join itself); the destructor finishes it.
@@ -131,12 +147,16 @@ class SqliteStore final : public Store {
   // Records the outcome of a write for write_failure().
   void note_write(const Result<void>& r);
   void note_write(const Error& e);
+  // note_write() for the outcome of a change, passed through.
+  template <class T>
+  Result<T> noted(Result<T> r);
   void probe_storage();
 
   std::unique_ptr<SqliteRepo> repo_;               // touched only by the worker thread once it runs
   std::unique_ptr<WalCheckpointer> checkpointer_;  // null: SQLite checkpoints inside commits
-  SnapshotCache snapshots_;     // written by the worker after each change commits, read by anyone
-  const std::string store_id_;  // from the database, read before the worker starts
+  SnapshotCache snapshots_;      // written by the worker after each change commits, read by anyone
+  const std::string store_id_;   // from the database, read before the worker starts
+  const std::string share_key_;  // likewise
   const std::shared_ptr<const KeyDirectory> active_keys_;  // the repo's; outlives it after stop()
   const Clock& clock_;
   const std::size_t queue_capacity_;

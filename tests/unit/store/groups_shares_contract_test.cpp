@@ -88,7 +88,7 @@ class GroupsSharesContract : public ::testing::Test {
   DeviceId b_;
 };
 
-TYPED_TEST_SUITE(GroupsSharesContract, ::testing::Types<MemoryImpl>);  // SqliteImpl: next
+TYPED_TEST_SUITE(GroupsSharesContract, StoreImpls);
 
 void expect_invalid(const Error& e, const char* field) {
   EXPECT_EQ(e.code, ErrorCode::invalid_field) << e.message;

@@ -124,7 +124,11 @@ TEST(SqliteStore, ADatabaseFromSchemaOneGainsAStoreIdAndKeepsItsData) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE meta; PRAGMA user_version = 1;", nullptr, nullptr, nullptr),
+  // Back to what schema step 1 left: the later steps' tables gone, the version set back.
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TABLE share_devices; DROP TABLE shares; DROP TABLE group_devices; "
+                         "DROP TABLE device_groups; DROP TABLE meta; PRAGMA user_version = 1;",
+                         nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   auto s = open_store(path);

@@ -5,10 +5,19 @@
 
 #include <filesystem>
 #include <future>
+#include <ostream>
 #include <string>
 
 #include "core/telemetry.hpp"
 #include "store/store.hpp"
+
+namespace fleet {
+// gtest prints ids by their text in failure messages (found by ADL), not as bytes.
+template <class Tag>
+void PrintTo(const StrongId<Tag>& id, std::ostream* os) {
+  *os << id.str();
+}
+}  // namespace fleet
 
 namespace fleet::store::testing {
 
