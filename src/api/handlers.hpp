@@ -17,6 +17,17 @@ void handle_create_device(ApiContext& ctx, Request req, Responder done);
 void handle_revoke_device(ApiContext& ctx, Request req, std::string device_id, Responder done);
 void handle_history(ApiContext& ctx, Request req, std::string device_id, Responder done);
 
+// Device groups: reading needs a member of the tenant, writing an admin (group_handlers.cpp).
+void handle_list_groups(ApiContext& ctx, Request req, Responder done);
+void handle_create_group(ApiContext& ctx, Request req, Responder done);
+void handle_set_group_devices(ApiContext& ctx, Request req, std::string group_id, Responder done);
+void handle_delete_group(ApiContext& ctx, Request req, std::string group_id, Responder done);
+
+// Share links, admin only (share_handlers.cpp). Creating and revoking keep ctx.shares current.
+void handle_create_share(ApiContext& ctx, Request req, Responder done);
+void handle_list_shares(ApiContext& ctx, Request req, Responder done);
+void handle_revoke_share(ApiContext& ctx, Request req, std::string share_id, Responder done);
+
 void handle_dev_token(ApiContext& ctx, Request req, Responder done);
 void handle_dev_jwks(ApiContext& ctx, Responder done);
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "api/bearer.hpp"
 #include "api/handlers.hpp"
 #include "api/http_errors.hpp"
 
@@ -22,6 +23,11 @@ Admission Router::admit(const RequestHead& head) const {
   if (head.path == "/api/v1/telemetry" && head.method == "POST") {
     return Admission{admit_ingest(ctx_, head.authorization), SIZE_MAX};
   }
+  // A group's member list (up to 10,000 ids) is the one large user body; only a request that names
+  // user credentials may send one (they are checked once it is read).
+  const bool group_write = (head.path == "/api/v1/groups" && head.method == "POST") ||
+                           (starts_with(head.path, "/api/v1/groups/") && head.method == "PUT");
+  if (group_write && bearer_credentials(head.authorization)) return Admission{std::nullopt, kGroupBodyLimit};
   return Admission{std::nullopt, kSmallBodyLimit};
 }
 
@@ -91,6 +97,44 @@ bool Router::handle(Request req, Responder& done) {
     if (slash != std::string_view::npos && rest.substr(slash) == "/telemetry" && !id.empty()) {
       m == "GET" ? handle_history(ctx_, std::move(req), std::move(id), std::move(done))
                  : done(method_not_allowed("GET"));
+      return true;
+    }
+  }
+  if (path == "/api/v1/groups" || path == "/api/v1/shares") {
+    const bool groups = path == "/api/v1/groups";
+    if (m == "GET") {
+      groups ? handle_list_groups(ctx_, std::move(req), std::move(done))
+             : handle_list_shares(ctx_, std::move(req), std::move(done));
+    } else if (m == "POST") {
+      groups ? handle_create_group(ctx_, std::move(req), std::move(done))
+             : handle_create_share(ctx_, std::move(req), std::move(done));
+    } else {
+      done(method_not_allowed("GET, POST"));
+    }
+    return true;
+  }
+  constexpr std::string_view groups_prefix = "/api/v1/groups/";
+  if (starts_with(path, groups_prefix)) {
+    std::string_view rest = path.substr(groups_prefix.size());
+    const auto slash = rest.find('/');
+    std::string id(rest.substr(0, slash));
+    if (slash == std::string_view::npos && !id.empty()) {
+      m == "DELETE" ? handle_delete_group(ctx_, std::move(req), std::move(id), std::move(done))
+                    : done(method_not_allowed("DELETE"));
+      return true;
+    }
+    if (slash != std::string_view::npos && rest.substr(slash) == "/devices" && !id.empty()) {
+      m == "PUT" ? handle_set_group_devices(ctx_, std::move(req), std::move(id), std::move(done))
+                 : done(method_not_allowed("PUT"));
+      return true;
+    }
+  }
+  constexpr std::string_view shares_prefix = "/api/v1/shares/";
+  if (starts_with(path, shares_prefix)) {
+    std::string id(path.substr(shares_prefix.size()));
+    if (!id.empty() && id.find('/') == std::string::npos) {
+      m == "DELETE" ? handle_revoke_share(ctx_, std::move(req), std::move(id), std::move(done))
+                    : done(method_not_allowed("DELETE"));
       return true;
     }
   }

@@ -15,10 +15,12 @@ class Router {
 
   // Decides on a request by its head, before the transport reads (and buffers) its body, so what costs
   // memory is reserved for callers who proved who they are: ingest needs an active device key here, and
-  // every other route, whose bodies are small JSON documents, gets kSmallBodyLimit.
+  // writing a group's members with a bearer token gets kGroupBodyLimit (10,000 device ids), and every
+  // other route, whose bodies are small JSON documents, gets kSmallBodyLimit.
   Admission admit(const RequestHead& head) const;
 
   static constexpr std::size_t kSmallBodyLimit = 64 * 1024;
+  static constexpr std::size_t kGroupBodyLimit = 512 * 1024;
 
  private:
   ApiContext& ctx_;
