@@ -146,54 +146,38 @@ class Store {
   // with their members as stored minus those revoked since; a revoked device stays stored, so a group
   // never changes behind its admin's back. Limits (name length, list sizes) are the API's.
   virtual void create_group(TenantId tenant, std::string name, std::vector<DeviceId> devices,
-                            Callback<Group> done) {
-    refuse_unimplemented(done);
-  }
+                            Callback<Group> done) = 0;
   // The tenant's groups in creation order.
-  virtual void list_groups(TenantId tenant, Callback<std::vector<Group>> done) { refuse_unimplemented(done); }
+  virtual void list_groups(TenantId tenant, Callback<std::vector<Group>> done) = 0;
+  // Replaces the members: all of the new list, or (refused, failed) none of it.
   virtual void set_group_devices(TenantId tenant, std::string group_id, std::vector<DeviceId> devices,
-                                 Callback<Group> done) {
-    refuse_unimplemented(done);
-  }
-  virtual void delete_group(TenantId tenant, std::string group_id, Callback<Group> done) {
-    refuse_unimplemented(done);
-  }
+                                 Callback<Group> done) = 0;
+  // Answers the group as it was.
+  virtual void delete_group(TenantId tenant, std::string group_id, Callback<Group> done) = 0;
   // For a view: never fails for unknown groups (they are listed in `unknown`, each once, in asked order).
   // `devices`: the members of the tenant's asked groups, revoked ones excluded, each once, in first-seen
   // order.
   virtual void group_members(TenantId tenant, std::vector<std::string> group_ids,
-                             Callback<GroupMembers> done) {
-    refuse_unimplemented(done);
-  }
+                             Callback<GroupMembers> done) = 0;
 
   // --- Shares. `share.id`, created_ms and revoked_ms are assigned by the store; devices must all be the
   // tenant's non-revoked devices (else invalid_field "devices", nothing stored), each kept once. Shares
   // are answered with the devices they were created with. not_found for another tenant's share, exactly
   // as for a missing one. Lists are in creation order, revoked and expired shares included. Revoking
   // twice is fine (the first revocation time is kept). Expiry and limits are the API's to check.
-  virtual void create_share(Share share, Callback<Share> done) { refuse_unimplemented(done); }
-  virtual void list_shares(TenantId tenant, Callback<std::vector<Share>> done) { refuse_unimplemented(done); }
-  virtual void revoke_share(TenantId tenant, std::string share_id, Callback<Share> done) {
-    refuse_unimplemented(done);
-  }
-  // Every share not revoked and not expired at `now_ms`, of every tenant: loads the share registry.
-  virtual void active_shares(std::int64_t now_ms, Callback<std::vector<Share>> done) {
-    refuse_unimplemented(done);
-  }
+  virtual void create_share(Share share, Callback<Share> done) = 0;
+  virtual void list_shares(TenantId tenant, Callback<std::vector<Share>> done) = 0;
+  virtual void revoke_share(TenantId tenant, std::string share_id, Callback<Share> done) = 0;
+  // Every share not revoked and not expired at `now_ms` (expires_ms > now_ms), of every tenant, in
+  // creation order: loads the share registry.
+  virtual void active_shares(std::int64_t now_ms, Callback<std::vector<Share>> done) = 0;
   // The key share tokens are signed with: 32 random bytes made once per database (so links survive
-  // restarts and die with the database). Thread-safe, cheap.
-  virtual std::string share_key() const { return {}; }
+  // restarts and die with the database). Thread-safe, cheap, never blocks on the store thread.
+  virtual std::string share_key() const = 0;
 
   // Refuses new work, completes everything already queued (so acknowledged data is on disk), then
   // releases resources. Idempotent; blocks until done.
   virtual void stop() = 0;
-
- private:
-  // TEMPORARY while the groups and shares store work lands (issue 14): replaced by pure virtuals.
-  template <class T>
-  static void refuse_unimplemented(const Callback<T>& done) {
-    done(make_error(ErrorCode::internal, "not implemented"));
-  }
 };
 
 }  // namespace fleet::store

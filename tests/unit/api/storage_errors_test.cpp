@@ -56,6 +56,37 @@ class RefusingStore final : public store::Store {
   // Every key is active: these tests are about what happens after the key check.
   bool device_key_active(std::string_view) const override { return true; }
   std::string write_failure() const override { return failure; }
+  void create_group(TenantId t, std::string name, std::vector<DeviceId> devices,
+                    store::Callback<store::Group> done) override {
+    inner_.create_group(std::move(t), std::move(name), std::move(devices), std::move(done));
+  }
+  void list_groups(TenantId t, store::Callback<std::vector<store::Group>> done) override {
+    inner_.list_groups(std::move(t), std::move(done));
+  }
+  void set_group_devices(TenantId t, std::string id, std::vector<DeviceId> devices,
+                         store::Callback<store::Group> done) override {
+    inner_.set_group_devices(std::move(t), std::move(id), std::move(devices), std::move(done));
+  }
+  void delete_group(TenantId t, std::string id, store::Callback<store::Group> done) override {
+    inner_.delete_group(std::move(t), std::move(id), std::move(done));
+  }
+  void group_members(TenantId t, std::vector<std::string> ids,
+                     store::Callback<store::GroupMembers> done) override {
+    inner_.group_members(std::move(t), std::move(ids), std::move(done));
+  }
+  void create_share(store::Share share, store::Callback<store::Share> done) override {
+    inner_.create_share(std::move(share), std::move(done));
+  }
+  void list_shares(TenantId t, store::Callback<std::vector<store::Share>> done) override {
+    inner_.list_shares(std::move(t), std::move(done));
+  }
+  void revoke_share(TenantId t, std::string id, store::Callback<store::Share> done) override {
+    inner_.revoke_share(std::move(t), std::move(id), std::move(done));
+  }
+  void active_shares(std::int64_t now_ms, store::Callback<std::vector<store::Share>> done) override {
+    inner_.active_shares(now_ms, std::move(done));
+  }
+  std::string share_key() const override { return inner_.share_key(); }
   void stop() override { inner_.stop(); }
 
  private:
