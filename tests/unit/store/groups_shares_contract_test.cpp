@@ -99,12 +99,14 @@ void expect_not_found(const Error& e) { EXPECT_EQ(e.code, ErrorCode::not_found) 
 
 std::vector<std::string> ids_of(const std::vector<Group>& groups) {
   std::vector<std::string> out;
+  out.reserve(groups.size());
   for (const Group& g : groups) out.push_back(g.id);
   return out;
 }
 
 std::vector<std::string> ids_of(const std::vector<Share>& shares) {
   std::vector<std::string> out;
+  out.reserve(shares.size());
   for (const Share& s : shares) out.push_back(s.id);
   return out;
 }
