@@ -32,12 +32,37 @@ bool is_token_key(std::string_view key) {
   return true;
 }
 
+// The path with every share token in it replaced: the share page's /share/<token> carries one, and any
+// segment that looks like one ("fsh_...") is treated the same.
+std::string redact_path(std::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  bool after_share = false;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const auto slash = path.find('/', start);
+    const std::string_view segment =
+        path.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    if (start > 0) out += '/';
+    if (!segment.empty() && (after_share || segment.substr(0, 4) == "fsh_")) {
+      out += "REDACTED";
+    } else {
+      out += segment;
+    }
+    after_share = start == 1 && segment == "share";
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string redact_target(std::string_view target) {
   const auto q = target.find('?');
-  if (q == std::string_view::npos) return std::string(target);
-  std::string out(target.substr(0, q + 1));
+  if (q == std::string_view::npos) return redact_path(target);
+  std::string out = redact_path(target.substr(0, q));
+  out += '?';
   std::string_view rest = target.substr(q + 1);
   bool first = true;
   while (true) {
