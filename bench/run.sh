@@ -2,7 +2,7 @@
 # Fleet Live benchmarks: fleetd against the Node baseline (docs/benchmarks.md).
 #
 #   bench/run.sh [--smoke] [--scenarios floor,fanout,fanout-json50,fanout-compact0,fanout-compact50,wide,
-#                            idle,handshake,ingest,slow,refresh,storm]
+#                            idle,handshake,ingest,slow,refresh,storm,views]
 #                [--servers fleetd,baseline]
 #                [--fleetd-args "--sync normal"]   extra fleetd options (recorded in the results)
 #                [--repeat N]        trials per fan-out step (fanout*, wide); default 3, 1 with --smoke
@@ -27,9 +27,9 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${FLEET_BENCH_BUILD_DIR:-$root/build-bench}
 smoke=0
-default_scenarios=floor,fanout,fanout-json50,fanout-compact0,fanout-compact50,wide,idle,handshake,ingest,slow,refresh,storm
-# protocol 2 only: the baseline has no in-band refresh, no resume and no stream options
-fleetd_only=refresh,storm,fanout-json50,fanout-compact0,fanout-compact50
+default_scenarios=floor,fanout,fanout-json50,fanout-compact0,fanout-compact50,wide,idle,handshake,ingest,slow,refresh,storm,views
+# protocol 2 only: the baseline has no in-band refresh, no resume, no stream options and no views
+fleetd_only=refresh,storm,fanout-json50,fanout-compact0,fanout-compact50,views
 scenarios=$default_scenarios
 servers=fleetd,baseline
 fleetd_args=
@@ -176,6 +176,7 @@ scenario_args() {
       slow)      echo fanout --viewers 20 --tenants 2 --devices-per-tenant 2 --connections 4 --slow-fraction 0.1 --rates 400 --step-seconds 1 ;;
       refresh)   echo refresh --viewers 10 --devices 20 --rounds 2 --refreshes 2 ;;
       storm)     echo storm --viewers 20 --tenants 2 --devices-per-tenant 5 --ingest-rate 20 --batch 1 --connections 2 --settle-seconds 0.5 ;;
+      views)     echo views --devices 400 --viewers 20 --view-devices 16 --seconds 1 --connections 4 ;;
       floor)     echo floor --pairs 20 --frame-bytes 1910 --seconds 0.5 ;;
     esac
   else
@@ -187,6 +188,8 @@ scenario_args() {
       # 1,000 devices with a last position: a ~200 KB snapshot per reconnect.
       refresh)   echo refresh --viewers 200 --devices 1000 --rounds 5 --refreshes 4 ;;
       storm)     echo storm --viewers 10000 --tenants 10 --devices-per-tenant 1000 --ingest-rate 50 --batch 5 --modes resume,plain ;;
+      # 10,000 devices at 1 Hz on a 100 x 100 grid over 1 x 1 degree; 1,000 viewers with 10 x 10-cell boxes.
+      views)     echo views --devices 10000 --viewers 1000 --view-devices 100 --seconds 10 ;;
       # fanout's 1,000 sockets; a 10-event fanout frame is ~1,910 bytes on the wire (docs/benchmarks.md).
       floor)     echo floor --pairs 1000 --frame-bytes 1910 --seconds 3 ;;
     esac
@@ -226,7 +229,7 @@ for scenario in "${scenario_list[@]}"; do
       log "$scenario on $server failed; load generator log:"
       tail -20 "$run_dir/loadgen.log" >&2
     fi
-    grep -E 'trials:|step|handshakes in|batch|per idle|refresh:|after the restart' "$run_dir/loadgen.log" | sed 's/^/  /' >&2 || true
+    grep -E 'trials:|step|handshakes in|batch|per idle|refresh:|after the restart|scoped|empty:' "$run_dir/loadgen.log" | sed 's/^/  /' >&2 || true
     stop_server
   done
 done

@@ -26,6 +26,11 @@ IngestTotals IngestTotals::since(const IngestTotals& earlier) const {
     d.points_per_tenant[t] =
         points_per_tenant[t] - (t < earlier.points_per_tenant.size() ? earlier.points_per_tenant[t] : 0);
   }
+  d.points_per_device.resize(points_per_device.size());
+  for (std::size_t i = 0; i < points_per_device.size(); ++i) {
+    d.points_per_device[i] =
+        points_per_device[i] - (i < earlier.points_per_device.size() ? earlier.points_per_device[i] : 0);
+  }
   d.ack_latency = ack_latency.since(earlier.ack_latency);
   return d;
 }
@@ -37,7 +42,8 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
       : server_(server),
         devices_(interleave(std::move(devices), tenants)),
         batch_(batch),
-        points_per_tenant_(static_cast<std::size_t>(tenants)) {
+        points_per_tenant_(static_cast<std::size_t>(tenants)),
+        points_per_device_(devices_.size()) {
     if (devices_.empty()) throw std::invalid_argument("the ingest driver needs at least one device");
     for (int i = 0; i < connections; ++i) {
       connections_.push_back(std::make_unique<HttpConnection>(
@@ -116,6 +122,7 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
       requests_ok_.add();
       points_ok_.add(f.points);
       points_per_tenant_[static_cast<std::size_t>(f.tenant_index)].add(f.points);
+      points_per_device_[f.device].add(f.points);
     } else {
       requests_failed_.add();
       std::lock_guard lock(error_mu_);
@@ -147,9 +154,13 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
     t.connection_failures = connection_failures_.get();
     t.batches_dropped = batches_dropped_.get();
     for (const auto& c : points_per_tenant_) t.points_per_tenant.push_back(c.get());
+    t.points_per_device.reserve(points_per_device_.size());
+    for (const auto& c : points_per_device_) t.points_per_device.push_back(c.get());
     ack_.snapshot_into(t.ack_latency);
     return t;
   }
+
+  const std::vector<DeviceKey>& devices() const { return devices_; }
 
   std::string last_error() const {
     std::lock_guard lock(error_mu_);
@@ -176,6 +187,7 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
     std::int64_t sent_us = 0;
     int tenant_index = 0;
     std::uint64_t points = 0;
+    std::size_t device = 0;  // index in devices_
   };
 
   static std::vector<DeviceKey> interleave(std::vector<DeviceKey> devices, int tenants) {
@@ -200,11 +212,12 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
   void send_batch(std::int64_t t0_us) {
     HttpConnection* c = idle_.front();
     idle_.pop_front();
-    const DeviceKey& device = devices_[device_cursor_ % devices_.size()];
-    const std::string body =
-        build_ingest_body(static_cast<std::size_t>(batch_), t0_us, device.tenant_index, device_cursor_);
+    const std::size_t index = device_cursor_ % devices_.size();
+    const DeviceKey& device = devices_[index];
+    const std::string body = build_ingest_body(static_cast<std::size_t>(batch_), t0_us, device.tenant_index,
+                                               device_cursor_, device.home ? &*device.home : nullptr);
     ++device_cursor_;
-    in_flight_[c->id()] = {mono_us(), device.tenant_index, static_cast<std::uint64_t>(batch_)};
+    in_flight_[c->id()] = {mono_us(), device.tenant_index, static_cast<std::uint64_t>(batch_), index};
     c->send(build_http_request("POST", "/api/v1/telemetry", server_, device.key, body));
   }
 
@@ -222,6 +235,7 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
 
   Counter requests_ok_, points_ok_, requests_failed_, connection_failures_, batches_dropped_;
   std::vector<Counter> points_per_tenant_;
+  std::vector<Counter> points_per_device_;
   LatencyRecorder ack_;
   mutable std::mutex error_mu_;
   std::string last_error_;
@@ -258,6 +272,7 @@ void IngestDriver::run_closed_loop(bool on) {
 }
 
 IngestTotals IngestDriver::totals() const { return loop_->totals(); }
+const std::vector<DeviceKey>& IngestDriver::devices() const { return loop_->devices(); }
 std::string IngestDriver::last_error() const { return loop_->last_error(); }
 
 }  // namespace loadgen

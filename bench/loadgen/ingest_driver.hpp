@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,19 +16,22 @@
 #include "counter.hpp"
 #include "histogram.hpp"
 #include "net.hpp"
+#include "telemetry_wire.hpp"
 
 namespace loadgen {
 
 struct DeviceKey {
   int tenant_index = 0;
-  std::string key;  // the device's API key (fk_...)
+  std::string key;           // the device's API key (fk_...)
+  std::optional<Home> home;  // its points stay near here (telemetry_wire.hpp); none: around Paris
 };
 
 struct IngestTotals {
   std::uint64_t requests_ok = 0, points_ok = 0, requests_failed = 0, connection_failures = 0,
                 batches_dropped = 0;
   std::vector<std::uint64_t> points_per_tenant;
-  HistogramSnapshot ack_latency;  // request sent -> response, us
+  std::vector<std::uint64_t> points_per_device;  // in the order of IngestDriver::devices()
+  HistogramSnapshot ack_latency;                 // request sent -> response, us
   IngestTotals since(const IngestTotals& earlier) const;
 };
 
@@ -46,6 +50,8 @@ class IngestDriver {
   void set_rate(double points_per_second);
   void run_closed_loop(bool on);
   IngestTotals totals() const;
+  // The devices in the order they are published round-robin (tenants interleaved).
+  const std::vector<DeviceKey>& devices() const;
   std::string last_error() const;
 
  private:

@@ -42,7 +42,7 @@ boost::json::object process_delta(const ProcessSample& before, const ProcessSamp
 namespace {
 
 constexpr const char* kUsage =
-    "usage: fleet_loadgen <fanout|idle|handshake|ingest|refresh|storm> --url http://127.0.0.1:PORT "
+    "usage: fleet_loadgen <fanout|idle|handshake|ingest|refresh|storm|views> --url http://127.0.0.1:PORT "
     "--private-key KEY.pem\n"
     "         [--server-pid PID] [--out FILE] [--source-ips 32] [--issuer ISS] [--kid KID]\n"
     "       fleet_loadgen floor [--out FILE]   (no server: the machine's loopback send + receive floor)\n"
@@ -57,6 +57,8 @@ constexpr const char* kUsage =
     "  storm:     --restart-cmd CMD --viewers 10000 --tenants 10 --devices-per-tenant 1000 --ingest-rate 50\n"
     "             --batch 5 --connections 4 --modes resume,plain --settle-seconds 3 --storm-in-flight 0 "
     "--threads 1\n"
+    "  views:     --devices 10000 --viewers 1000 --view-devices 100 --rate 10000 (points/s) --seconds 10\n"
+    "             --batch 1 --connections 16 --format compact --flush-ms 50 --coalesce true --threads 1\n"
     "  floor:     --pairs 1000 --frame-bytes 1910 --events-per-frame 10 --seconds 3\n";
 
 // The server scenarios' context: the server's address and the key their tokens are signed with.
@@ -91,6 +93,8 @@ int run(int argc, char** argv) {
     result = run_refresh(server_context(options));
   } else if (scenario == "storm") {
     result = run_storm(server_context(options));
+  } else if (scenario == "views") {
+    result = run_views(server_context(options));
   } else {
     throw std::invalid_argument("unknown scenario " + scenario);
   }

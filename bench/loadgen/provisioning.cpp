@@ -51,7 +51,7 @@ std::vector<DeviceKey> provision_devices(const Endpoint& server, const TokenMint
       throw std::runtime_error("POST /api/v1/devices answered " + std::to_string(r.status) + ": " + r.body);
     }
     auto reply = boost::json::parse(r.body).as_object();
-    out.push_back({tenant_of[i], std::string(reply.at("key").as_string())});
+    out.push_back({tenant_of[i], std::string(reply.at("key").as_string()), std::nullopt});
   }
   return out;
 }

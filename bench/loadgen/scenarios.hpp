@@ -36,6 +36,9 @@ boost::json::object run_refresh(const Context& ctx);
 // Protocol 2: every viewer reconnects after a server restart, resuming or not (--restart-cmd restarts it).
 boost::json::object run_storm(const Context& ctx);
 
+// Scoped views: one tenant's devices on a grid, viewers with ~1 % boxes vs the same viewers unscoped.
+boost::json::object run_views(const Context& ctx);
+
 // Loopback floor (loopback_floor.hpp) with --pairs, --frame-bytes, --events-per-frame and --seconds. Needs no
 // Context: there is no server, key or token.
 boost::json::object run_floor(const Options& options);

@@ -57,6 +57,7 @@ std::string auth_message(std::string_view token, const ResumePoint* resume, cons
     out += R"(,"flush_ms":)";
     out += std::to_string(*stream->flush_ms);
   }
+  if (stream && stream->coalesce) out += R"(,"coalesce":true)";
   out += '}';
   return out;
 }

@@ -19,11 +19,12 @@ struct ResumePoint {
 struct StreamOptions {
   std::string format;           // "json" | "compact"; empty = not sent
   std::optional<int> flush_ms;  // 0..1000; not sent when empty
-  bool any() const noexcept { return !format.empty() || flush_ms.has_value(); }
+  bool coalesce = false;        // newest event per device per flush; sent only when true
+  bool any() const noexcept { return !format.empty() || flush_ms.has_value() || coalesce; }
 };
 
 // {"type":"auth","token":"<token>"} or, resuming, {"type":"auth","token":"…","since":N,"epoch":"…"}, then
-// the stream options that were set ("format", "flush_ms").
+// the stream options that were set ("format", "flush_ms", "coalesce").
 // Strings are JSON-escaped (a JWT and an epoch never need it; the message must be valid whatever they hold).
 std::string auth_message(std::string_view token, const ResumePoint* resume = nullptr,
                          const StreamOptions* stream = nullptr);

@@ -7,8 +7,8 @@
 
 namespace loadgen {
 
-std::string build_ingest_body(std::size_t count, std::int64_t t0_us, int tenant_index,
-                              std::uint64_t sequence) {
+std::string build_ingest_body(std::size_t count, std::int64_t t0_us, int tenant_index, std::uint64_t sequence,
+                              const Home* home) {
   const std::int64_t ts = wall_ms();
   std::string body;
   body.reserve(count * 140 + 2);
@@ -20,6 +20,11 @@ std::string build_ingest_body(std::size_t count, std::int64_t t0_us, int tenant_
     std::uint64_t step = sequence * count + i;
     double lat = 48.80 + static_cast<double>(step % 10000) * 1e-5;
     double lon = 2.30 + static_cast<double>((step / 7) % 10000) * 1e-5;
+    if (home) {
+      // Nine steps of 0.0004 degrees either way: always within kHomeWander of home.
+      lat = home->lat + static_cast<double>(static_cast<int>(step % 9) - 4) * (kHomeWander / 4);
+      lon = home->lon + static_cast<double>(static_cast<int>((step / 3) % 9) - 4) * (kHomeWander / 4);
+    }
     body += "{\"ts\":";
     body += std::to_string(ts);
     body += ",\"lat\":";

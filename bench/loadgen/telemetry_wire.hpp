@@ -9,9 +9,17 @@
 
 namespace loadgen {
 
-// A JSON array of `count` points for one device, all stamped with send time `t0_us` (monotonic us).
-std::string build_ingest_body(std::size_t count, std::int64_t t0_us, int tenant_index,
-                              std::uint64_t sequence);
+// Where a device stays: its points wander at most kHomeWander degrees from here in latitude and longitude.
+struct Home {
+  double lat = 0;
+  double lon = 0;
+};
+inline constexpr double kHomeWander = 0.0016;
+
+// A JSON array of `count` points for one device, all stamped with send time `t0_us` (monotonic us). Without
+// a home the device drives around Paris (every device the same way); with one it moves around its home.
+std::string build_ingest_body(std::size_t count, std::int64_t t0_us, int tenant_index, std::uint64_t sequence,
+                              const Home* home = nullptr);
 
 struct TelemetryEvent {
   std::uint64_t seq = 0;

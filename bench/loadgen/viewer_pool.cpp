@@ -14,6 +14,8 @@ ViewerTotals ViewerTotals::since(const ViewerTotals& earlier) const {
   d.reordered = reordered - earlier.reordered;
   d.foreign = foreign - earlier.foreign;
   d.untagged = untagged - earlier.untagged;
+  d.snapshots = snapshots - earlier.snapshots;
+  d.view_changes = view_changes - earlier.view_changes;
   d.latency = latency.since(earlier.latency);
   d.arrival = arrival.since(earlier.arrival);
   return d;
@@ -28,6 +30,8 @@ void add_viewer_stats(ViewerTotals& t, const ViewerStats& s) {
   t.reordered += s.reordered.get();
   t.foreign += s.foreign.get();
   t.untagged += s.untagged.get();
+  t.snapshots += s.snapshots.get();
+  t.view_changes += s.view_changes.get();
   s.latency.snapshot_into(t.latency);
   s.arrival.snapshot_into(t.arrival);
 }
@@ -50,6 +54,11 @@ class ViewerPool::Worker final : public ViewerObserver {
   std::uint64_t ready() const { return ready_.load(); }
   std::size_t size() const { return specs_.size(); }
   void request_resume_slow() { resume_slow_ = true; }
+  void request_send(std::function<std::string(std::size_t)> message_for) {
+    std::lock_guard lock(mu_);
+    send_ = std::move(message_for);
+    send_requested_ = true;
+  }
 
   void report_into(ConnectReport& r) {
     std::lock_guard lock(mu_);
@@ -110,6 +119,7 @@ class ViewerPool::Worker final : public ViewerObserver {
         SessionOptions session;
         session.token_in_first_message = pool_.options_.stream.any();
         session.stream = pool_.options_.stream;
+        session.after_hello = spec.after_hello;
         viewers_[next]->start(spec.token, spec.tenant_index,
                               pool_.sources_.pick(first_index_ + next * stride_),
                               spec.slow ? &slow : &readers, opts, session);
@@ -119,6 +129,17 @@ class ViewerPool::Worker final : public ViewerObserver {
         for (std::size_t i = 0; i < specs_.size(); ++i) {
           if (specs_[i].slow && viewers_[i]->state() != WebSocketViewer::State::closed)
             viewers_[i]->resume_reading();
+        }
+      }
+      if (send_requested_.exchange(false)) {
+        std::function<std::string(std::size_t)> message_for;
+        {
+          std::lock_guard lock(mu_);
+          message_for = std::move(send_);
+        }
+        for (std::size_t i = 0; i < specs_.size(); ++i) {
+          if (!specs_[i].slow && viewers_[i]->state() == WebSocketViewer::State::open)
+            viewers_[i]->send_text(message_for(first_index_ + i * stride_));
         }
       }
       loop.poll(std::chrono::milliseconds(next < specs_.size() ? 1 : 5));
@@ -136,6 +157,8 @@ class ViewerPool::Worker final : public ViewerObserver {
   std::atomic<std::uint64_t> failed_{0};
   std::atomic<bool> stop_{false};
   std::atomic<bool> resume_slow_{false};
+  std::atomic<bool> send_requested_{false};
+  std::function<std::string(std::size_t)> send_;  // under mu_
   LatencyRecorder handshake_;
   std::mutex mu_;
   std::map<std::string, std::uint64_t> failures_;
@@ -193,6 +216,10 @@ ViewerTotals ViewerPool::slow_consumers() const {
 std::map<std::string, std::uint64_t> ViewerPool::close_reasons() const {
   std::lock_guard lock(reasons_mu_);
   return close_reasons_;
+}
+
+void ViewerPool::send_to_readers(std::function<std::string(std::size_t)> message_for) {
+  for (auto& w : workers_) w->request_send(message_for);
 }
 
 void ViewerPool::resume_slow_consumers() {

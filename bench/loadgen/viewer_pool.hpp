@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,7 +21,8 @@ namespace loadgen {
 struct ViewerSpec {
   std::string token;
   int tenant_index = 0;
-  bool slow = false;  // stops reading right after hello (slow-consumer scenario)
+  bool slow = false;        // stops reading right after hello (slow-consumer scenario)
+  std::string after_hello;  // a message sent as soon as hello arrives, e.g. a `view`; empty: none
 };
 
 struct ViewerPoolOptions {
@@ -43,7 +45,7 @@ struct ConnectReport {
 // Counters summed over workers, for one group (readers or slow consumers).
 struct ViewerTotals {
   std::uint64_t events = 0, frames = 0, bytes = 0, tag_bytes = 0, seq_gaps = 0, reordered = 0, foreign = 0,
-                untagged = 0;
+                untagged = 0, snapshots = 0, view_changes = 0;
   HistogramSnapshot latency;
   HistogramSnapshot arrival;
 
@@ -72,6 +74,10 @@ class ViewerPool {
   }
   std::uint64_t closed_after_ready() const { return closed_after_ready_.load(); }
   std::map<std::string, std::uint64_t> close_reasons() const;  // "1013 Slow consumer" -> count
+
+  // Sends message_for(i) to reader i (in connect()'s order) if its session is open; returns at once (each
+  // worker sends on its own thread).
+  void send_to_readers(std::function<std::string(std::size_t)> message_for);
 
   // Lets the slow consumers read again (to see what the server kept for them, or how it closed them).
   void resume_slow_consumers();

@@ -88,6 +88,7 @@ void WebSocketViewer::start(std::string_view token, int tenant_index, in_addr so
   message_.clear();
   out_.clear();
   first_message_.clear();
+  after_hello_ = session.after_hello;
   skip_left_ = 0;
   ready_us_ = 0;
   live_us_ = 0;
@@ -147,6 +148,11 @@ void WebSocketViewer::resume_reading() {
 void WebSocketViewer::send_auth(std::string_view token) {
   if (fd_ < 0 || state_ == State::closing || state_ == State::closed) return;
   send_frame(kOpText, auth_message(token));
+}
+
+void WebSocketViewer::send_text(std::string_view message) {
+  if (fd_ < 0 || state_ == State::closing || state_ == State::closed) return;
+  send_frame(kOpText, message);
 }
 
 void WebSocketViewer::close_gracefully() {
@@ -380,6 +386,8 @@ void WebSocketViewer::on_message(std::string_view message, ReadTimes at) {
     on_snapshot(at);
   } else if (type == "auth_ok") {
     observer_.on_auth_ok(*this);
+  } else if (type == "view_change") {
+    if (stats_) stats_->view_changes.add();
   }
   // pong, devices (compact index announcements: events are checked by their attributes): nothing to measure.
 }
@@ -393,12 +401,14 @@ void WebSocketViewer::on_hello(std::string_view message, ReadTimes at) {
   }
   ready_us_ = at.read_us;
   state_ = State::awaiting_snapshot;
+  if (!after_hello_.empty()) send_frame(kOpText, after_hello_);
   observer_.on_ready(*this);
   // recovered:true means the missed events follow, no snapshot: this session is live now.
   if (state_ == State::awaiting_snapshot && recovered_ == true) go_live(at);
 }
 
 void WebSocketViewer::on_snapshot(ReadTimes at) {
+  if (stats_) stats_->snapshots.add();
   if (state_ == State::awaiting_snapshot) go_live(at);
 }
 

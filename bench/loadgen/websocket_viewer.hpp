@@ -27,6 +27,8 @@ struct ViewerStats {
   Counter reordered;        // events with seq <= the previous one (duplicates or disorder: a bug)
   Counter foreign;          // events of another tenant (an isolation bug)
   Counter untagged;         // events without the load generator's t0 (not published by this run)
+  Counter snapshots;        // snapshots received (one per connection, plus one answering each view)
+  Counter view_changes;     // view_change frames received (devices crossing a view's edge)
   LatencyRecorder latency;  // publish -> read by this viewer, us
   // publish -> the frame's bytes arrived in this viewer's socket (the kernel's receive time stamp of the
   // last segment of the read): the server's delivery time without this process's own reading delay.
@@ -56,6 +58,7 @@ struct SessionOptions {
   bool token_in_first_message = false;  // protocol 2: no token in the URL, `auth` once the upgrade is done
   std::optional<ResumePoint> resume;    // with token_in_first_message: ask to resume from here
   StreamOptions stream;                 // with token_in_first_message: format and flush window asked for
+  std::string after_hello;              // a text message sent as soon as hello arrives (e.g. a `view`)
 };
 
 class WebSocketViewer final : public IoHandler {
@@ -73,6 +76,8 @@ class WebSocketViewer final : public IoHandler {
              const ConnectOptions& options = {}, const SessionOptions& session = {});
   // In-band refresh: sends {"type":"auth","token":…} on the open session; on_auth_ok follows.
   void send_auth(std::string_view token);
+  // Sends a text message (e.g. a `view`) on a session that has said hello.
+  void send_text(std::string_view message);
   // Stops/resumes reading the socket: a slow consumer whose buffers fill up.
   void pause_reading();
   void resume_reading();
@@ -140,6 +145,7 @@ class WebSocketViewer final : public IoHandler {
   std::string message_;        // a fragmented message being reassembled
   std::string out_;            // bytes the socket did not take yet
   std::string first_message_;  // protocol 2: the auth message, sent once the upgrade is answered
+  std::string after_hello_;    // SessionOptions::after_hello
   // Bytes of a snapshot frame still to come. A snapshot is ~200 bytes per device and this process reads
   // nothing in it, so its body is dropped as it arrives: 10,000 viewers catching up at once must not
   // hold 10,000 snapshots.
