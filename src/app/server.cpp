@@ -130,8 +130,10 @@ Result<std::unique_ptr<auth::ShareRegistry>> load_share_registry(store::Store& s
   auto active = answer.get();
   if (!active) return active.error();
   for (store::Share& share : *active) {
+    const std::string id = share.id;
     registry->add(auth::ShareGrant{std::move(share.id), std::move(share.tenant), std::move(share.devices),
                                    share.expires_ms});
+    if (share.revoked_ms) registry->revoke(id);  // never the case today; add() alone would revive it
   }
   obs::info("share links loaded", {{"active", static_cast<std::uint64_t>(active->size())}});
   return registry;
