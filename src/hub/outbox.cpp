@@ -19,9 +19,57 @@ Outbox::Push Outbox::push(const std::shared_ptr<const proto::EncodedBatch>& batc
   bytes_ += cost(s);
   events_ += s.count;
   slices_.push_back(std::move(s));
+  return check_limits();
+}
+
+Outbox::Push Outbox::check_limits() {
   if (bytes_ <= limits_.soft_bytes) return Push::ok;
   coalesce();
   return bytes_ > limits_.hard_bytes ? Push::overflow : Push::coalesced;
+}
+
+Outbox::Push Outbox::push_event(const std::shared_ptr<const proto::EncodedBatch>& batch, std::uint32_t i) {
+  if (batch->events[i].seq <= position_) return Push::ok;
+  if (head_ < slices_.size()) {
+    Slice& last = slices_.back();
+    if (last.batch == batch && last.first + last.count == i) {
+      bytes_ -= cost(last);
+      ++last.count;
+      bytes_ += cost(last);
+      ++events_;
+      return check_limits();
+    }
+  }
+  Slice s{batch, i, 1};
+  bytes_ += cost(s);
+  ++events_;
+  slices_.push_back(std::move(s));
+  return check_limits();
+}
+
+void Outbox::drop_device(std::uint32_t index) {
+  std::vector<Slice> kept;
+  std::size_t bytes = 0;
+  std::size_t events = 0;
+  for (std::size_t si = head_; si < slices_.size(); ++si) {
+    const Slice& from = slices_[si];
+    for (std::uint32_t i = from.first; i < from.first + from.count; ++i) {
+      if (from.batch->events[i].index == index) continue;
+      ++events;
+      if (!kept.empty() && kept.back().batch == from.batch && kept.back().first + kept.back().count == i) {
+        bytes -= cost(kept.back());
+        ++kept.back().count;
+      } else {
+        kept.push_back(Slice{from.batch, i, 1});
+      }
+      bytes += cost(kept.back());
+    }
+  }
+  if (events == events_) return;
+  events_ = events;
+  bytes_ = bytes;
+  slices_ = std::move(kept);
+  head_ = 0;
 }
 
 void Outbox::prepend(const std::shared_ptr<const proto::EncodedBatch>& batch) {
@@ -67,32 +115,43 @@ void Outbox::coalesce() {
   constexpr std::uint64_t kNone = ~std::uint64_t{0};
   const auto position = [](std::size_t si, std::uint32_t i) { return (std::uint64_t{si} << 32) | i; };
   std::size_t devices = 0;
+  std::size_t exempt = 0;  // events of devices never coalesced
   for (std::size_t si = head_; si < slices_.size(); ++si) {
     const Slice& s = slices_[si];
     for (std::uint32_t i = s.first; i < s.first + s.count; ++i) {
       const std::uint32_t index = s.batch->events[i].index;
+      if (never_coalesced(index)) {
+        ++exempt;
+        continue;
+      }
       if (index >= newest.size()) newest.resize(std::max<std::size_t>(index + 1, newest.size() * 2), kNone);
       if (newest[index] == kNone) ++devices;
       newest[index] = position(si, i);
     }
   }
-  if (devices == events_) {  // one event per device: nothing to drop (the common case at a flush)
+  if (devices + exempt == events_) {  // one event per device: nothing to drop (the common case at a flush)
     for (std::size_t si = head_; si < slices_.size(); ++si) {
       const Slice& s = slices_[si];
-      for (std::uint32_t i = s.first; i < s.first + s.count; ++i) newest[s.batch->events[i].index] = kNone;
+      for (std::uint32_t i = s.first; i < s.first + s.count; ++i) {
+        const std::uint32_t index = s.batch->events[i].index;
+        if (!never_coalesced(index)) newest[index] = kNone;
+      }
     }
     return;
   }
   std::vector<Slice> kept;
-  kept.reserve(devices);
+  kept.reserve(devices + exempt);
   std::size_t bytes = 0;
   std::size_t events = 0;
   for (std::size_t si = head_; si < slices_.size(); ++si) {
     const Slice& from = slices_[si];
     for (std::uint32_t i = from.first; i < from.first + from.count; ++i) {
-      std::uint64_t& slot = newest[from.batch->events[i].index];
-      if (slot != position(si, i)) continue;
-      slot = kNone;  // leaves the table clean for the next call
+      const std::uint32_t index = from.batch->events[i].index;
+      if (!never_coalesced(index)) {
+        std::uint64_t& slot = newest[index];
+        if (slot != position(si, i)) continue;
+        slot = kNone;  // leaves the table clean for the next call
+      }
       ++events;
       // Merge runs of adjacent events of the same batch back into one slice.
       if (!kept.empty() && kept.back().batch == from.batch && kept.back().first + kept.back().count == i) {
@@ -129,7 +188,7 @@ std::size_t Outbox::take(std::vector<Slice>& out, std::size_t max_bytes, std::ui
   std::uint64_t gap = 0;
   if (out.size() > first_out) {
     const Seq last = out.back().last_seq();
-    if (last > position_ && last - position_ > events) gap = last - position_ - events;
+    if (!scoped_ && last > position_ && last - position_ > events) gap = last - position_ - events;
     position_ = last;
   }
   if (skipped != nullptr) *skipped = gap;

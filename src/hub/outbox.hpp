@@ -50,6 +50,15 @@ class Outbox {
   void prepend(std::vector<Slice>& slices);
   // Queues recovered events at the end (the outbox holds none newer yet). Never coalesces.
   void push_recovered(Slice slice);
+  // Queues one event of a batch (a scoped view's match), extending the last slice when the event follows
+  // it in the same batch, so a view that matches a run of events still costs one slice.
+  Push push_event(const std::shared_ptr<const proto::EncodedBatch>& batch, std::uint32_t i);
+  // Drops every queued event of the device with this index (it left a scoped view).
+  void drop_device(std::uint32_t index);
+  // A scoped stream: seq gaps are other devices' events, so take() reports no `skipped`.
+  void set_scoped(bool scoped) noexcept { scoped_ = scoped; }
+  // Devices (by index, a bitmap owned by the caller and outliving its use) whose events coalescing keeps.
+  void set_never_coalesced(const std::vector<bool>* keep) noexcept { keep_ = keep; }
 
   // Moves queued slices into `out`, oldest first, up to about `max_bytes` (always at least one slice).
   // Returns the number of payload bytes moved. `skipped` (if given) receives how many events were
@@ -81,6 +90,11 @@ class Outbox {
   std::size_t events_ = 0;
   std::uint64_t coalesced_ = 0;
   Seq position_ = 0;  // the seq of the last event taken, or the position set
+  bool scoped_ = false;
+  const std::vector<bool>* keep_ = nullptr;
+
+  bool never_coalesced(std::uint32_t index) const noexcept { return keep_ != nullptr && index < keep_->size() && (*keep_)[index]; }
+  Push check_limits();
 };
 
 }  // namespace fleet::hub

@@ -25,19 +25,35 @@ struct HubMetrics {
 
 }  // namespace
 
-void TenantHub::subscribe(const TenantId& tenant, Subscriber* s) { tenants_[tenant].push_back(s); }
+void TenantHub::subscribe(const TenantId& tenant, Subscriber* s) {
+  Subscribers& subs = tenants_[tenant];
+  if (is_scoped(s)) {
+    subs.scoped.add(s, *s->scoped());
+  } else {
+    subs.all.push_back(s);
+  }
+}
 
 void TenantHub::unsubscribe(const TenantId& tenant, Subscriber* s) {
   auto it = tenants_.find(tenant);
   if (it == tenants_.end()) return;
-  auto& subs = it->second;
-  // Order does not matter for fan-out: swap-and-pop keeps removal O(1) after the find.
-  auto pos = std::find(subs.begin(), subs.end(), s);
-  if (pos != subs.end()) {
-    *pos = subs.back();
-    subs.pop_back();
+  Subscribers& subs = it->second;
+  if (ScopedView* v = s->scoped(); v != nullptr && v->registered) {
+    subs.scoped.remove(s, *v);
+  } else {
+    // Order does not matter for fan-out: swap-and-pop keeps removal O(1) after the find.
+    auto pos = std::find(subs.all.begin(), subs.all.end(), s);
+    if (pos != subs.all.end()) {
+      *pos = subs.all.back();
+      subs.all.pop_back();
+    }
   }
   if (subs.empty()) tenants_.erase(it);
+}
+
+void TenantHub::update_view(const TenantId& tenant, Subscriber* s) {
+  unsubscribe(tenant, s);
+  subscribe(tenant, s);
 }
 
 void TenantHub::publish(const std::shared_ptr<const proto::EncodedBatch>& batch) {
@@ -45,10 +61,11 @@ void TenantHub::publish(const std::shared_ptr<const proto::EncodedBatch>& batch)
   ring_.append(batch, ResumeRing::Clock::now());
   auto it = tenants_.find(batch->tenant);
   if (it == tenants_.end() || batch->events.empty()) return;
+  ++publish_;
   ready_.clear();
   overflow_.clear();
   std::uint64_t coalesced_events = 0;
-  for (Subscriber* s : it->second) {
+  for (Subscriber* s : it->second.all) {
     Outbox& box = s->outbox();
     const bool was_empty = box.empty();
     const std::size_t expected = box.events() + batch->events.size();
@@ -63,7 +80,8 @@ void TenantHub::publish(const std::shared_ptr<const proto::EncodedBatch>& batch)
     if (was_empty) ready_.push_back(s);
   }
   // Metrics are bumped once per publish, not per session: atomics stay off the per-session path.
-  const std::uint64_t deliveries = batch->events.size() * it->second.size();
+  std::uint64_t deliveries = batch->events.size() * it->second.all.size();
+  if (!it->second.scoped.empty()) publish_scoped(batch, it->second.scoped, deliveries, coalesced_events);
   stats_.deliveries += deliveries;
   stats_.coalesced_events += coalesced_events;
   stats_.overflows += overflow_.size();
@@ -76,9 +94,41 @@ void TenantHub::publish(const std::shared_ptr<const proto::EncodedBatch>& batch)
   for (Subscriber* s : overflow_) s->on_overflow();
 }
 
+void TenantHub::publish_scoped(const std::shared_ptr<const proto::EncodedBatch>& batch, ViewIndex& views,
+                               std::uint64_t& deliveries, std::uint64_t& coalesced_events) {
+  const auto n = static_cast<std::uint32_t>(batch->events.size());
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const std::uint64_t stamp = ++stamp_;
+    views.route(batch->events[i], [&](Subscriber* s) {
+      ScopedView& view = *s->scoped();
+      if (view.stamp == stamp) return;
+      view.stamp = stamp;
+      Outbox& box = s->outbox();
+      const bool was_empty = box.empty();
+      const std::size_t before = box.events();
+      bool changed = false;
+      const Outbox::Push push = view.offer(batch, i, changed);
+      if (box.events() > before) ++deliveries;
+      if (push == Outbox::Push::overflow) {
+        coalesced_events += before + 1 - box.events();
+        if (view.notified != publish_) {
+          view.notified = publish_;
+          overflow_.push_back(s);
+        }
+        return;
+      }
+      if (push == Outbox::Push::coalesced) coalesced_events += before + 1 - box.events();
+      if ((changed || (was_empty && !box.empty())) && view.notified != publish_) {
+        view.notified = publish_;
+        ready_.push_back(s);
+      }
+    });
+  }
+}
+
 std::size_t TenantHub::subscribers(const TenantId& tenant) const {
   auto it = tenants_.find(tenant);
-  return it == tenants_.end() ? 0 : it->second.size();
+  return it == tenants_.end() ? 0 : it->second.all.size() + it->second.scoped.size();
 }
 
 }  // namespace fleet::hub

@@ -9,6 +9,8 @@
 #include "core/ids.hpp"
 #include "hub/outbox.hpp"
 #include "hub/resume_ring.hpp"
+#include "hub/scoped_view.hpp"
+#include "hub/view_index.hpp"
 #include "proto/messages.hpp"
 
 namespace fleet::hub {
@@ -27,6 +29,9 @@ class Subscriber {
   // because the hub then iterates only its own scratch list, never the tenant's subscriber list. Must not
   // publish, subscribe, or destroy any subscriber synchronously.
   virtual void on_overflow() = 0;
+  // The session's view (docs/protocol.md, "Views"), or nullptr: the whole tenant. When it is not the
+  // whole tenant, the hub offers the session only the events its cells route to it, one by one.
+  virtual ScopedView* scoped() noexcept { return nullptr; }
 };
 
 struct HubStats {
@@ -42,6 +47,8 @@ class TenantHub {
   // The subscriber must unsubscribe before it is destroyed.
   void subscribe(const TenantId& tenant, Subscriber* s);
   void unsubscribe(const TenantId& tenant, Subscriber* s);
+  // The subscriber's view changed (s->scoped()): routes its events by the new one from the next publish.
+  void update_view(const TenantId& tenant, Subscriber* s);
 
   // Keeps the batch in the resume ring, appends it to every subscriber of batch->tenant, then notifies
   // them. The batch's bytes are shared, never copied. Not reentrant.
@@ -56,7 +63,20 @@ class TenantHub {
 
  private:
   ResumeRing ring_;
-  std::unordered_map<TenantId, std::vector<Subscriber*>> tenants_;
+  struct Subscribers {
+    std::vector<Subscriber*> all;  // whole-tenant sessions
+    ViewIndex scoped;
+    bool empty() const noexcept { return all.empty() && scoped.empty(); }
+  };
+  static bool is_scoped(Subscriber* s) noexcept {
+    return s->scoped() != nullptr && !s->scoped()->filter().whole_tenant();
+  }
+  void publish_scoped(const std::shared_ptr<const proto::EncodedBatch>& batch, ViewIndex& views,
+                      std::uint64_t& deliveries, std::uint64_t& coalesced_events);
+
+  std::unordered_map<TenantId, Subscribers> tenants_;
+  std::uint64_t stamp_ = 0;    // one per event offered to scoped sessions
+  std::uint64_t publish_ = 0;  // one per publish
   std::vector<Subscriber*> ready_;     // scratch, reused across publishes
   std::vector<Subscriber*> overflow_;  // scratch
   HubStats stats_;

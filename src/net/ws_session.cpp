@@ -10,6 +10,7 @@
 #include <limits>
 #include <utility>
 
+#include "auth/share_registry.hpp"
 #include "net/nonblocking_io.hpp"
 #include "net/worker.hpp"
 #include "obs/log.hpp"
@@ -167,6 +168,7 @@ WsSession::WsSession(boost::asio::ip::tcp::socket&& socket, Worker& worker, NetC
   deadline_ = now + ctx_.options.handshake_timeout;
   last_rx_ = now;
   auth_refilled_ = now;
+  view_refilled_ = now;
   worker_.sessions().insert(this);
   worker_.start_sweep(sweep_interval(ctx_.options));
   WsMetrics::get().connections.add(1);
@@ -218,6 +220,7 @@ void WsSession::run(std::string switching_protocols, WsStart start, std::string_
 
 void WsSession::authenticate(std::string_view token) {
   phase_ = Phase::authenticating;
+  if (auth::ShareRegistry::is_share_token(token)) return authenticate_share(token);
   // The authenticator usually answers inline (keys at hand), on this worker: dispatch then runs on_auth
   // at once, and with a snapshot served from memory the 101, hello and snapshot leave in one write. An
   // answer from the key-refresh thread (after a JWKS refresh) is posted back to our worker.
@@ -246,11 +249,6 @@ void WsSession::on_auth(auth::AuthOutcome outcome) {
   tenant_ = p.tenant;
   user_ = p.user;
   expiry_ms_ = session_deadline_ms(p.exp_s, ctx_.options.token_grace_s);
-  phase_ = Phase::starting;
-  // Subscribe before anything else: every batch this worker receives from now on is queued here, and
-  // what came before is in the ring or the store. drop_through() then removes what a snapshot covers.
-  worker_.hub().subscribe(tenant_, this);
-  subscribed_ = true;
   proto::Hello hello{tenant_.str(),
                      user_.str(),
                      std::move(p.role),
@@ -262,7 +260,17 @@ void WsSession::on_auth(auth::AuthOutcome outcome) {
                      std::nullopt,
                      std::nullopt};
   if (options_asked_) hello.options = options_;
-  if (resume_) return resume(std::move(hello));
+  enter(std::move(hello));
+}
+
+void WsSession::enter(proto::Hello hello) {
+  phase_ = Phase::starting;
+  // Subscribe before anything else: every batch this worker receives from now on is queued here, and
+  // what came before is in the ring or the store. drop_through() then removes what a snapshot covers.
+  worker_.hub().subscribe(tenant_, this);
+  subscribed_ = true;
+  // A share session never resumes: the missed events are the whole tenant's, not its share's.
+  if (resume_ && share_id_.empty()) return resume(std::move(hello));
   request_snapshot(std::move(hello));
 }
 
@@ -381,19 +389,33 @@ void WsSession::on_snapshot(proto::Hello hello, Result<store::Snapshot> snapshot
   }
   hello.seq = snapshot->seq;
   queue(ws::Opcode::text, proto::encode_hello(hello));
-  if (options_.format == proto::Format::compact) {
-    std::vector<std::uint32_t> indexes(snapshot->devices.size());
-    {
-      auto table = ctx_.device_index.tenant(tenant_);
-      for (std::size_t i = 0; i < indexes.size(); ++i) indexes[i] = table.of(snapshot->devices[i].id);
-    }
-    for (std::uint32_t i : indexes) announce(i);
-    queue(ws::Opcode::text, proto::encode_snapshot(snapshot->seq, snapshot->devices, indexes));
-  } else {
-    queue(ws::Opcode::text, proto::encode_snapshot(snapshot->seq, snapshot->devices));
-  }
+  queue_snapshot(*snapshot, nullptr);
   outbox_.drop_through(snapshot->seq);
   go_live();
+}
+
+void WsSession::queue_snapshot(const store::Snapshot& snapshot, const proto::SnapshotScope* scope) {
+  const bool compact = options_.format == proto::Format::compact;
+  if (view_.filter().whole_tenant()) {
+    std::vector<std::uint32_t> indexes;
+    if (compact) {
+      indexes.resize(snapshot.devices.size());
+      auto table = ctx_.device_index.tenant(tenant_);
+      for (std::size_t i = 0; i < indexes.size(); ++i) indexes[i] = table.of(snapshot.devices[i].id);
+      for (std::uint32_t i : indexes) announce(i);
+    }
+    return queue(ws::Opcode::text, proto::encode_snapshot(snapshot.seq, snapshot.devices, indexes, scope));
+  }
+  std::vector<std::uint32_t> inside;
+  std::vector<std::uint32_t> indexes;
+  const std::vector<Device> devices = scoped_devices(snapshot, inside, indexes);
+  view_.reset_inside(inside);
+  if (compact) {
+    for (std::uint32_t i : indexes) announce(i);
+  } else {
+    indexes.clear();
+  }
+  queue(ws::Opcode::text, proto::encode_snapshot(snapshot.seq, devices, indexes, scope));
 }
 
 void WsSession::go_live() {
@@ -442,7 +464,9 @@ void WsSession::on_auth_message(proto::ClientMessage message) {
     case Phase::starting:
       deferred_auth_ = std::move(message.token);  // a refresh before hello: handled once live
       return;
-    case Phase::live: return refresh(message.token);
+    case Phase::live:
+      if (!share_id_.empty()) return close(proto::CloseReason::token_mismatch);  // shares never refresh
+      return refresh(message.token);
     case Phase::closing:
     case Phase::closed: return;
   }
@@ -556,6 +580,9 @@ void WsSession::on_text(std::string_view message) {
       m.kind == Kind::invalid_options) {
     return on_auth_message(std::move(m));
   }
+  if (phase_ != Phase::awaiting_auth && (m.kind == Kind::view || m.kind == Kind::invalid_view)) {
+    return on_view_message(std::move(m));
+  }
   if (phase_ == Phase::awaiting_auth) {  // anything but auth first: this connection has no token
     WsMetrics::get().missing.inc();
     return close(proto::CloseReason::missing_token);
@@ -593,12 +620,27 @@ void WsSession::queue(ws::Opcode op, std::string payload) {
 }
 
 bool WsSession::has_output() const noexcept {
-  return !control_.empty() || (phase_ == Phase::live && closing_ == Closing::open && !outbox_.empty());
+  return !control_.empty() || telemetry_due() || (phase_ == Phase::live && view_.has_changes());
+}
+
+bool WsSession::telemetry_due() const noexcept {
+  if (phase_ != Phase::live || closing_ != Closing::open || outbox_.empty()) return false;
+  // A min_interval view sends at most one frame per window: what comes meanwhile waits for the window.
+  return view_interval_ms_ == 0 || !window_armed_;
 }
 
 void WsSession::on_ready() {
   if (flush_queued_ || writing_ || phase_ != Phase::live)
     return;  // a stuck write drains the outbox when it moves
+  if (view_interval_ms_ > 0) {
+    // The window is the view's interval, whatever the backlog: coalescing keeps it small instead.
+    if (outbox_.bytes() >= kWindowFlushBytes) outbox_.coalesce();
+    if (!window_armed_) {
+      window_armed_ = true;
+      worker_.schedule_window(this, Clock::now() + std::chrono::milliseconds(window_ms()));
+    }
+    return;
+  }
   if (options_.flush_ms > 0 && outbox_.bytes() < kWindowFlushBytes) {
     // Hold what comes in until the window ends: fewer, larger frames. The window starts with the first
     // event queued, so none waits longer than flush_ms (plus the write ahead of it).
@@ -629,6 +671,7 @@ void WsSession::flush() {
   while (!writing_ && phase_ != Phase::closed && has_output()) {
     std::vector<iovec>& iov = worker_.iov_scratch();
     iov.clear();
+    if (phase_ == Phase::live && view_.has_changes()) queue_view_changes();
     // The frames of this write move to sending_, so frames queued while it is stuck cannot move them.
     sending_.swap(control_);
     for (OutFrame& f : sending_) {
@@ -643,7 +686,7 @@ void WsSession::flush() {
         close_in_write_ = true;
       }
     }
-    if (phase_ == Phase::live && closing_ == Closing::open && !outbox_.empty()) gather_telemetry(iov);
+    if (telemetry_due()) gather_telemetry(iov);
     std::size_t pos = 0;
     switch (write_gather(socket_.native_handle(), iov, pos, echo_waits_for_fin())) {
       case IoStatus::done: write_done(); continue;
@@ -675,7 +718,7 @@ void WsSession::gather_telemetry(std::vector<iovec>& iov) {
   auto& slices = worker_.slice_scratch();
   slices.clear();
   // A session that allows it gets only the newest queued event per device (explained by `skipped`).
-  if (options_.coalesce && outbox_.events() > 1) outbox_.coalesce();
+  if ((options_.coalesce || view_interval_ms_ > 0) && outbox_.events() > 1) outbox_.coalesce();
   std::uint64_t skipped = 0;
   outbox_.take(slices, ctx_.options.max_frame_bytes, &skipped);
   if (options_.format == proto::Format::compact) return gather_compact(iov, slices, skipped);
@@ -871,6 +914,14 @@ void WsSession::on_sweep(Clock::time_point now) {
   }
   if (phase_ == Phase::authenticating || phase_ == Phase::starting) {
     if (now >= deadline_) return close(proto::CloseReason::internal);  // auth or snapshot never answered
+  }
+  if (!share_id_.empty() && (phase_ == Phase::starting || phase_ == Phase::live) && ctx_.shares != nullptr) {
+    switch (ctx_.shares->status(share_id_, ctx_.clock.now_ms())) {
+      case auth::ShareStatus::ok: break;
+      case auth::ShareStatus::expired: return close(proto::CloseReason::share_expired);
+      case auth::ShareStatus::revoked:
+      case auth::ShareStatus::invalid: return close(proto::CloseReason::share_revoked);
+    }
   }
   if ((phase_ == Phase::starting || phase_ == Phase::live) && ctx_.clock.now_ms() >= expiry_ms_) {
     WsMetrics::get().closes_expired.inc();

@@ -31,6 +31,7 @@
 #include "proto/client_messages.hpp"
 #include "proto/close_codes.hpp"
 #include "proto/messages.hpp"
+#include "hub/scoped_view.hpp"
 #include "store/store.hpp"
 
 namespace fleet::net {
@@ -72,6 +73,7 @@ class WsSession final : public std::enable_shared_from_this<WsSession>,
   // Queues a flush on the worker's next drain, so a burst of publishes becomes one frame.
   void on_ready() override;
   void on_overflow() override { close(proto::CloseReason::slow_consumer); }
+  hub::ScopedView* scoped() noexcept override { return &view_; }
   // Called by the worker's drain.
   void flush_now();
   // Called by the worker when this session's flush window ends.
@@ -117,6 +119,8 @@ class WsSession final : public std::enable_shared_from_this<WsSession>,
 
   void authenticate(std::string_view token);
   void on_auth(auth::AuthOutcome outcome);
+  // Authenticated as `hello` says: subscribe, then resume or send a snapshot.
+  void enter(proto::Hello hello);
   // Sends hello with the missed events (recovered:true) when the ring or the store has all of them,
   // else falls back to a snapshot (recovered:false).
   void resume(proto::Hello hello);
@@ -129,6 +133,29 @@ class WsSession final : public std::enable_shared_from_this<WsSession>,
   void go_live();
 
   void on_auth_message(proto::ClientMessage message);
+
+  // Share sessions (ws_session_view.cpp): a share token instead of a JWT; a view fixed to its devices.
+  void authenticate_share(std::string_view token);
+  // Views (ws_session_view.cpp; docs/protocol.md, "Views").
+  void on_view_message(proto::ClientMessage message);
+  bool take_view_allowance();
+  // Installs the view with the devices known so far, then asks for the snapshot that confirms it.
+  void start_view(proto::ViewSpec spec, std::vector<DeviceId> group_devices, std::vector<std::string> unknown);
+  void on_view_snapshot(std::uint64_t generation, proto::ViewSpec spec, std::vector<DeviceId> group_devices,
+                        std::vector<std::string> unknown, Result<store::Snapshot> snapshot);
+  // Builds the filter (named and group devices resolved to indexes by `resolve`) and routes by it.
+  template <class Resolve>
+  void install_view(const proto::ViewSpec& spec, std::span<const DeviceId> group_devices, bool has_groups,
+                    Resolve&& resolve);
+  // The devices of `snapshot` the current view holds; their indexes in `inside`.
+  std::vector<Device> scoped_devices(const store::Snapshot& snapshot, std::vector<std::uint32_t>& inside,
+                                     std::vector<std::uint32_t>& indexes);
+  void queue_snapshot(const store::Snapshot& snapshot, const proto::SnapshotScope* scope);
+  // Queues the view_change frame of the crossings since the last one.
+  void queue_view_changes();
+  // Telemetry may be written now: a min_interval view holds it until its window ends.
+  bool telemetry_due() const noexcept;
+  std::uint32_t window_ms() const noexcept { return std::max(options_.flush_ms, view_interval_ms_); }
   // Token bucket for auth messages: a burst of kAuthBurst, then one per kAuthRefill.
   bool take_auth_allowance();
   void refresh(std::string_view token);
@@ -180,6 +207,7 @@ class WsSession final : public std::enable_shared_from_this<WsSession>,
   ConnectionSlot unauthenticated_slot_;  // released once the first token is accepted
   ws::FrameReader reader_;
   hub::Outbox outbox_;
+  hub::ScopedView view_{outbox_};
   TenantId tenant_;
   UserId user_;
   std::int64_t expiry_ms_ = 0;                   // wall clock: token exp + grace (session_deadline_ms)
@@ -216,6 +244,17 @@ class WsSession final : public std::enable_shared_from_this<WsSession>,
   Closing closing_ = Closing::open;
   AfterClose after_close_ = AfterClose::await_peer;
   std::size_t drained_ = 0;
+  // Views.
+  std::uint64_t view_generation_ = 0;          // the newest view wins
+  std::optional<std::uint64_t> view_id_;       // of the installed view, for view_change
+  std::uint32_t view_interval_ms_ = 0;         // min_interval_ms of the installed view
+  static constexpr double kViewBurst = 10;     // docs/protocol.md: a burst of 10, then 5 per second
+  static constexpr double kViewsPerSecond = 5;
+  double view_allowance_ = kViewBurst;         // token bucket of view messages
+  std::chrono::steady_clock::time_point view_refilled_;
+  // A share session: the share and its devices (the view never reaches beyond them).
+  std::string share_id_;
+  std::vector<DeviceId> share_devices_;
   bool read_wait_pending_ = false;  // an async_wait(read) is outstanding
 };
 

@@ -59,23 +59,23 @@ ClientMessage decode_auth(const boost::json::object& o) {
     const std::string_view k = member.key();
     if (k != "type" && k != "token" && k != "since" && k != "epoch" && k != "format" && k != "flush_ms" &&
         k != "coalesce") {
-      return {Kind::malformed_auth, {}, {}, {}};
+      return {Kind::malformed_auth, {}, {}, {}, {}};
     }
   }
-  if (token == nullptr || !token->is_string()) return {Kind::malformed_auth, {}, {}, {}};
+  if (token == nullptr || !token->is_string()) return {Kind::malformed_auth, {}, {}, {}, {}};
   const auto* since = o.if_contains("since");
   const auto* epoch = o.if_contains("epoch");
   if (since != nullptr || epoch != nullptr) {
     if (since == nullptr || epoch == nullptr || !epoch->is_string())
-      return {Kind::invalid_resume, {}, {}, {}};
+      return {Kind::invalid_resume, {}, {}, {}, {}};
     const auto seq = json_since(*since);
     const std::string_view e = epoch->get_string();
-    if (!seq || !is_valid_epoch(e)) return {Kind::invalid_resume, {}, {}, {}};
+    if (!seq || !is_valid_epoch(e)) return {Kind::invalid_resume, {}, {}, {}, {}};
     m.resume = ResumePosition{*seq, std::string(e)};
   }
   bool options_ok = true;
   m.options = json_options(o, options_ok);
-  if (!options_ok) return {Kind::invalid_options, {}, {}, {}};
+  if (!options_ok) return {Kind::invalid_options, {}, {}, {}, {}};
   m.kind = Kind::auth;
   m.token = token->get_string();
   return m;
@@ -90,8 +90,14 @@ ClientMessage decode_client_message(std::string_view text) {
   const auto* type = o.if_contains("type");
   if (type == nullptr || !type->is_string()) return {};
   const std::string_view t = type->get_string();
-  if (t == "ping") return {Kind::ping, {}, {}, {}};
+  if (t == "ping") return {Kind::ping, {}, {}, {}, {}};
   if (t == "auth") return decode_auth(o);
+  if (t == "view") {
+    ClientMessage m;
+    m.view = decode_view(o);
+    m.kind = m.view ? Kind::view : Kind::invalid_view;
+    return m;
+  }
   return {};
 }
 

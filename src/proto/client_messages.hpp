@@ -1,7 +1,7 @@
 #pragma once
 // Client -> server WebSocket messages as the server reads them (docs/protocol.md, "Client → server"):
 // `auth` (first-message authentication and in-band refresh, with an optional resume position and stream
-// options) and `ping`.
+// options), `view` and `ping`.
 // Strict: an `auth` message with a wrong shape is an error the server closes for, never a guess.
 #include <cstdint>
 #include <optional>
@@ -10,6 +10,7 @@
 
 #include "core/ids.hpp"
 #include "proto/stream_options.hpp"
+#include "proto/view_spec.hpp"
 
 namespace fleet::proto {
 
@@ -31,11 +32,14 @@ struct ClientMessage {
     malformed_auth,   // type "auth" with a missing or non-string token, or unknown members
     invalid_resume,   // type "auth" with a malformed since/epoch, or one without the other
     invalid_options,  // type "auth" with a malformed format, flush_ms or coalesce
+    view,             // {"type":"view",...} (`view` holds it)
+    invalid_view,     // type "view" with an unknown, malformed, out-of-range or oversized member
   };
   Kind kind = Kind::other;
   std::string token;
   std::optional<ResumePosition> resume;
   std::optional<StreamOptions> options;  // when the client sent any of format, flush_ms, coalesce
+  std::optional<ViewSpec> view;          // kind view
 };
 
 ClientMessage decode_client_message(std::string_view text);

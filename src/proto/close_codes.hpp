@@ -23,6 +23,10 @@ enum class CloseReason {
   no_organization,  // 1008: a valid token without an organization (personal account)
   pending_session,  // 1008: Clerk session still pending (sts: "pending")
   policy,           // 1008: client broke the protocol (e.g. unexpected message)
+  invalid_view,     // 1008: a malformed or oversized view, or one before hello
+  too_many_views,   // 1008: view messages faster than the documented rate
+  share_expired,    // 1008: a share session reached the share's expiry
+  share_revoked,    // 1008: an admin revoked the share
   too_big,          // 1009: inbound message over the limit
   internal,         // 1011: server error
   slow_consumer,    // 1013: client did not keep up with its tenant's telemetry
@@ -55,6 +59,10 @@ constexpr CloseInfo close_info(CloseReason r) noexcept {
     case CloseReason::no_organization: return {1008, "No organization", false};
     case CloseReason::pending_session: return {1008, "Session pending", false};
     case CloseReason::policy: return {1008, "Protocol violation", false};
+    case CloseReason::invalid_view: return {1008, "Invalid view", false};
+    case CloseReason::too_many_views: return {1008, "Too many views", false};
+    case CloseReason::share_expired: return {1008, "Share expired", false};
+    case CloseReason::share_revoked: return {1008, "Share revoked", false};
     case CloseReason::too_big: return {1009, "Message too big", false};
     case CloseReason::internal: return {1011, "Internal error", true};
     case CloseReason::slow_consumer: return {1013, "Slow consumer", true};

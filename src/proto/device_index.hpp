@@ -6,6 +6,7 @@
 // Thread-safe: batches are encoded on the store thread and on workers (resumes read from the store).
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -20,6 +21,8 @@ class DeviceIndex {
    public:
     // The device's index, assigned now if it has none yet.
     std::uint32_t of(const DeviceId& device);
+    // The device's index if it has one; never assigns (ids a client names must not grow the table).
+    std::optional<std::uint32_t> find(const DeviceId& device) const;
 
    private:
     friend class DeviceIndex;

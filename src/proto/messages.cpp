@@ -121,12 +121,46 @@ void append_event(std::string& out, const StoredPoint& sp) {
   out += '}';
 }
 
-std::string encode_snapshot(Seq seq, std::span<const Device> devices,
-                            std::span<const std::uint32_t> indexes) {
+namespace {
+
+void append_string_array(std::string& out, std::span<const std::string> items) {
+  out += '[';
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    if (k > 0) out += ',';
+    append_json_string(out, items[k]);
+  }
+  out += ']';
+}
+
+}  // namespace
+
+std::string encode_view_change(std::optional<std::uint64_t> view, std::span<const std::string> entered,
+                               std::span<const std::string> left) {
+  std::string out;
+  out.reserve(64 + (entered.size() + left.size()) * 40);
+  out += R"({"type":"view_change")";
+  if (view) {
+    out += R"(,"view":)";
+    append_json_number(out, *view);
+  }
+  out += R"(,"entered":)";
+  append_string_array(out, entered);
+  out += R"(,"left":)";
+  append_string_array(out, left);
+  out += '}';
+  return out;
+}
+
+std::string encode_snapshot(Seq seq, std::span<const Device> devices, std::span<const std::uint32_t> indexes,
+                            const SnapshotScope* scope) {
   std::string out;
   out.reserve(64 + devices.size() * 200);
   out += R"({"type":"snapshot","seq":)";
   append_json_number(out, std::uint64_t{seq});
+  if (scope != nullptr && scope->view) {
+    out += R"(,"view":)";
+    append_json_number(out, *scope->view);
+  }
   out += R"(,"devices":[)";
   for (std::size_t k = 0; k < devices.size(); ++k) {
     const Device& d = devices[k];
@@ -147,7 +181,12 @@ std::string encode_snapshot(Seq seq, std::span<const Device> devices,
     }
     out += '}';
   }
-  out += "]}";
+  out += ']';
+  if (scope != nullptr && !scope->unknown.empty()) {
+    out += R"(,"unknown":)";
+    append_string_array(out, scope->unknown);
+  }
+  out += '}';
   return out;
 }
 
@@ -188,6 +227,8 @@ void BatchBuilder::begin_event(Seq seq, std::int64_t ts) {
 void BatchBuilder::add(const StoredPoint& p, std::uint32_t index) {
   begin_event(p.seq, p.point.ts_ms);
   EncodedBatch::Event e{p.device, p.seq, p.point.ts_ms, index};
+  e.lat = p.point.lat;
+  e.lon = p.point.lon;
   e.begin = static_cast<std::uint32_t>(batch_->bytes.size());
   append_event(batch_->bytes, p);
   e.end = static_cast<std::uint32_t>(batch_->bytes.size());
@@ -203,6 +244,8 @@ void BatchBuilder::add(const EncodedBatch& from, std::size_t event) {
   const EncodedBatch::Event& src = from.events[event];
   begin_event(src.seq, src.ts_ms);
   EncodedBatch::Event e{src.device, src.seq, src.ts_ms, src.index};
+  e.lat = src.lat;
+  e.lon = src.lon;
   e.begin = static_cast<std::uint32_t>(batch_->bytes.size());
   batch_->bytes.append(from.bytes, src.begin, src.end - src.begin);
   e.end = static_cast<std::uint32_t>(batch_->bytes.size());

@@ -39,8 +39,21 @@ std::string encode_auth_ok(std::int64_t token_exp);
 
 // {"type":"snapshot","seq":S,"devices":[{"id","name","last":<event>|null}, ...]}. With `indexes` (one per
 // device, for a compact session) each device also carries its index: {"id","name","i":N,"last":...}.
+//
+// A snapshot answering a `view` (docs/protocol.md, "Views") also names the view it answers and the
+// devices and groups the view named that are not the tenant's: {"type":"snapshot","seq":S,"view":7,
+// "devices":[...],"unknown":["dev_..."]} ("view" only when the client gave an id, "unknown" when not empty).
+struct SnapshotScope {
+  std::optional<std::uint64_t> view;
+  std::span<const std::string> unknown;
+};
 std::string encode_snapshot(Seq seq, std::span<const Device> devices,
-                            std::span<const std::uint32_t> indexes = {});
+                            std::span<const std::uint32_t> indexes = {}, const SnapshotScope* scope = nullptr);
+
+// {"type":"view_change","view":7,"entered":["dev_..."],"left":["dev_..."]}: devices that crossed the
+// view's edge since the previous frame ("view" only when the client gave an id).
+std::string encode_view_change(std::optional<std::uint64_t> view, std::span<const std::string> entered,
+                               std::span<const std::string> left);
 
 // {"type":"devices","devices":[{"i":N,"id":"dev_..."}, ...]}: announces compact indexes before their use.
 struct IndexedDevice {
@@ -73,6 +86,8 @@ struct EncodedBatch {
     std::uint32_t cbegin = 0;
     std::uint32_t cend = 0;
     std::uint32_t crest = 0;  // where the base-independent part (from the index on) starts in `compact`
+    double lat = 0;           // the position, for scoped views (hub/view_filter.hpp)
+    double lon = 0;
   };
   std::vector<Event> events;
 

@@ -18,21 +18,29 @@ using tcp = asio::ip::tcp;
 
 boost::json::value HttpResult::json() const { return boost::json::parse(body); }
 
+namespace {
+
+http::request<http::string_body> make_request(const HttpCall& c) {
+  http::request<http::string_body> req{http::string_to_verb(c.method), c.target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  if (!c.bearer.empty()) req.set(http::field::authorization, "Bearer " + c.bearer);
+  if (!c.body.empty() || c.method == "POST") {
+    req.set(http::field::content_type, "application/json");
+    req.body() = c.body;
+  }
+  req.prepare_payload();
+  return req;
+}
+
+}  // namespace
+
 HttpResult request(unsigned short port, const std::string& method, const std::string& target,
                    const std::string& body, const std::string& bearer) {
   asio::io_context io;
   beast::tcp_stream stream(io);
   stream.expires_after(std::chrono::seconds(10));
   stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-  req.set(http::field::host, "127.0.0.1");
-  if (!bearer.empty()) req.set(http::field::authorization, "Bearer " + bearer);
-  if (!body.empty() || method == "POST") {
-    req.set(http::field::content_type, "application/json");
-    req.body() = body;
-  }
-  req.prepare_payload();
-  http::write(stream, req);
+  http::write(stream, make_request({method, target, body, bearer}));
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 << 20);
@@ -40,6 +48,48 @@ HttpResult request(unsigned short port, const std::string& method, const std::st
   HttpResult out{static_cast<int>(parser.get().result_int()), parser.get().body()};
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  return out;
+}
+
+
+struct HttpConnection::Impl {
+  asio::io_context io;
+  beast::tcp_stream stream{io};
+  beast::flat_buffer buffer;
+
+  HttpResult read() {
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 << 20);
+    stream.expires_after(std::chrono::seconds(30));
+    http::read(stream, buffer, parser);
+    return {static_cast<int>(parser.get().result_int()), parser.get().body()};
+  }
+};
+
+HttpConnection::HttpConnection(unsigned short port) : impl_(std::make_unique<Impl>()) {
+  impl_->stream.expires_after(std::chrono::seconds(10));
+  impl_->stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+}
+
+HttpConnection::~HttpConnection() {
+  beast::error_code ec;
+  impl_->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+}
+
+HttpResult HttpConnection::call(const HttpCall& c) { return pipeline({c}, 1).front(); }
+
+std::vector<HttpResult> HttpConnection::pipeline(const std::vector<HttpCall>& calls, std::size_t window) {
+  std::vector<HttpResult> out;
+  out.reserve(calls.size());
+  std::size_t sent = 0;
+  while (out.size() < calls.size()) {
+    // Keep at most `window` requests unanswered, so neither side's socket buffers fill up.
+    while (sent < calls.size() && sent - out.size() < window) {
+      impl_->stream.expires_after(std::chrono::seconds(30));
+      http::write(impl_->stream, make_request(calls[sent++]));
+    }
+    out.push_back(impl_->read());
+  }
   return out;
 }
 

@@ -23,6 +23,27 @@ struct HttpResult {
 HttpResult request(unsigned short port, const std::string& method, const std::string& target,
                    const std::string& body = {}, const std::string& bearer = {});
 
+// One keep-alive HTTP/1.1 connection, for tests that send thousands of requests (a connection each would
+// spend the test's time on handshakes).
+struct HttpCall {
+  std::string method;
+  std::string target;
+  std::string body;
+  std::string bearer;
+};
+class HttpConnection {
+ public:
+  explicit HttpConnection(unsigned short port);
+  ~HttpConnection();
+  HttpResult call(const HttpCall& c);
+  // Sends the calls pipelined (a window at a time) and returns their answers in order.
+  std::vector<HttpResult> pipeline(const std::vector<HttpCall>& calls, std::size_t window = 128);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // The value of one series in GET /metrics ("fleet_ws_connections", or with its labels), "" when absent.
 std::string metric(unsigned short port, const std::string& series);
 

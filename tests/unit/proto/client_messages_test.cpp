@@ -55,7 +55,7 @@ TEST(ClientMessages, MalformedAuthIsNeverGuessed) {
 TEST(ClientMessages, PingAndEverythingElse) {
   EXPECT_EQ(decode_client_message(R"({"type":"ping"})").kind, Kind::ping);
   for (const char* text :
-       {"", "not json", "[]", "42", R"({"type":"view"})", R"({"type":5})", R"({"kind":"auth"})"}) {
+       {"", "not json", "[]", "42", R"({"type":"subscribe"})", R"({"type":5})", R"({"kind":"auth"})"}) {
     EXPECT_EQ(decode_client_message(text).kind, Kind::other) << text;
   }
 }
