@@ -66,6 +66,12 @@ struct Client::Impl {
     std::optional<proto::ResumePosition> resume;  // what its first message (or URL) carries
     Refresh refresh = Refresh::idle;
     bool refreshed_in_band = false;  // an auth went out in-band: 1008 "Organization changed" answers it
+    // Views on this connection (docs/protocol.md, "Views").
+    std::optional<std::uint64_t> view_sent;  // the id of the newest view sent
+    bool view_answered = false;              // ... and its snapshot arrived
+    bool scoped = false;                     // a scoped view's snapshot is in effect
+    bool holding =
+        false;  // a new connection awaits its view's snapshot: its unscoped stream is not delivered
   };
 
   Options opts;
@@ -83,6 +89,8 @@ struct Client::Impl {
   StreamTracker stream;    // outlives connections: it holds the resume point
   CompactDecoder compact;  // the current connection's device indexes; reset by start_connection()
   std::optional<Principal> principal;
+  std::optional<View> view;  // what set_view() asked for, sent on every connection
+  std::uint64_t next_view_id = 1;
   bool shutting_down = false;  // no callbacks once the destructor started
   std::thread thread;
 
@@ -227,6 +235,8 @@ struct Client::Impl {
       on_telemetry(*tel);
     } else if (auto* ok = std::get_if<proto::AuthOkMessage>(&*msg)) {
       on_auth_ok(*ok);
+    } else if (auto* change = std::get_if<proto::ViewChangeMessage>(&*msg)) {
+      if (!session.holding) invoke(opts.callbacks.on_view_change, "on_view_change", *change);
     } else if (std::holds_alternative<proto::PongMessage>(*msg)) {
       invoke(opts.callbacks.on_pong, "on_pong");
     }
@@ -239,21 +249,52 @@ struct Client::Impl {
     principal = Principal{hello.user, hello.tenant};
     backoff.reset();  // the server accepted the token and is serving: the next drop starts from min again
     invoke(opts.callbacks.on_hello, "on_hello", hello);
+    // A view is per connection and may only follow hello. Until it is answered, the application keeps what
+    // the last view showed: this connection's unscoped stream would show it the whole tenant.
+    if (view && !view->whole_tenant() && session.conn) {
+      session.holding = true;
+      send_view();
+    }
+  }
+
+  // Sends the current view on the current connection with the next id. Until its snapshot arrives the
+  // stream may follow the previous view or this one: no gap check.
+  void send_view() {
+    const std::uint64_t id = next_view_id++;
+    session.view_sent = id;
+    session.view_answered = false;
+    stream.set_scoped(true);
+    obs::info("client: sending view", {{"view", id}});
+    session.conn->send_text(encode_view(*view, id));
   }
 
   void on_snapshot(const proto::SnapshotMessage& snap) {
+    if (snap.view && snap.view != session.view_sent) {
+      // An older view's answer (a newer one is on its way), or a view this connection never sent.
+      obs::info("client: ignoring the snapshot of an older view", {{"view", *snap.view}});
+      return;
+    }
     if (stream.on_snapshot(snap.seq) != StreamTracker::Verdict::apply) {
       obs::warn("client: ignoring a snapshot before hello", {{"seq", std::uint64_t{snap.seq}}});
       return;
     }
+    if (snap.view) {
+      // view_sent was sent with the view as it is now: set_view() sends any change at once.
+      session.view_answered = true;
+      session.scoped = view && !view->whole_tenant();
+      session.holding = false;
+    }
+    stream.set_scoped(session.scoped || (session.view_sent && !session.view_answered));
+    if (session.holding) return;
     invoke(opts.callbacks.on_snapshot, "on_snapshot", snap.seq, snap.devices);
+    if (snap.view) invoke(opts.callbacks.on_view, "on_view", *snap.view, snap.unknown);
   }
 
   void on_telemetry(const proto::TelemetryMessage& frame) {
     const Seq prev = stream.last_seq();
     switch (stream.on_telemetry(frame)) {
       case StreamTracker::Verdict::apply:
-        invoke(opts.callbacks.on_telemetry, "on_telemetry", frame.events);
+        if (!session.holding) invoke(opts.callbacks.on_telemetry, "on_telemetry", frame.events);
         return;
       case StreamTracker::Verdict::ignore: return;
       case StreamTracker::Verdict::loss:
@@ -365,6 +406,12 @@ struct Client::Impl {
     if (state.load() != State::idle) set_state(State::closed);
   }
 
+  void do_set_view(View v) {
+    view = std::move(v);
+    // Live: now. Otherwise the next hello sends it (a whole-tenant view is every connection's start).
+    if (session.conn && stream.phase() != StreamTracker::Phase::awaiting_hello) send_view();
+  }
+
   void do_ping() {
     if (session.conn && state.load() == State::open)
       session.conn->send_text(std::string(detail::kPingMessage));
@@ -407,6 +454,12 @@ void Client::connect() {
 
 void Client::close() {
   asio::post(impl_->ioc, [impl = impl_.get()] { impl->do_close(); });
+}
+
+void Client::set_view(View view) {
+  if (auto bad = validate(view); !bad.empty()) throw std::invalid_argument("invalid view: " + bad);
+  asio::post(impl_->ioc,
+             [impl = impl_.get(), v = std::move(view)]() mutable { impl->do_set_view(std::move(v)); });
 }
 
 void Client::ping() {

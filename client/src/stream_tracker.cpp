@@ -6,6 +6,7 @@ std::optional<proto::ResumePosition> StreamTracker::begin_connection() {
   phase_ = Phase::awaiting_hello;
   epoch_.clear();
   prev_ = 0;
+  scoped_ = false;  // views are per connection: a new one starts with the whole tenant
   asked_resume_ = resume_.has_value();
   return resume_;
 }
@@ -57,9 +58,10 @@ StreamTracker::Verdict StreamTracker::on_telemetry(const proto::TelemetryMessage
     previous = e.seq;
   }
   // Consistent iff last - prev == events + skipped (docs/protocol.md), written so nothing can overflow:
-  // last > prev holds here, and a huge `skipped` just fails the comparison.
+  // last > prev holds here, and a huge `skipped` just fails the comparison. A scoped stream's gaps are
+  // other devices' events: ascending is all it promises.
   const Seq span = events.back().seq - prev_;
-  if (frame.skipped > span || span - frame.skipped != events.size()) return Verdict::loss;
+  if (!scoped_ && (frame.skipped > span || span - frame.skipped != events.size())) return Verdict::loss;
   prev_ = events.back().seq;
   if (resume_ && resume_->epoch == epoch_) {
     resume_->since = prev_;

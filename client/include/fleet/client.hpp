@@ -29,6 +29,15 @@
 //   `telemetry`, checked the same way; a `tc` frame that is malformed or names an index not announced, or a
 //   malformed announcement, is loss like a gap. Its JSON `telemetry` frames are accepted too (a server that
 //   ignores the option).
+// - Views (set_view(); docs/protocol.md, "Views: scope the stream"): the client sends the view as a `view`
+//   message at once when the session is live, and again after the hello of every later connection (views
+//   are per connection), each time with a new id, ids increasing. The scoped `snapshot` that answers the
+//   newest id replaces what the application holds (on_snapshot, then on_view); one answering an older id
+//   is ignored. `view_change` frames reach on_view_change. While a view may be in effect (sent on this
+//   connection, scoped, or not yet answered) seq gaps are other devices' events, not loss: frames are only
+//   checked to ascend. A new connection starts unscoped: with a scoped view set, its unscoped snapshot and
+//   events are not delivered; delivery starts with the view's snapshot (a server that does not answer
+//   views never gets there). A whole-tenant view is sent only to a live session (to leave a scoped one).
 // - Runs its own I/O thread. All public methods are thread-safe and return immediately; callbacks run on
 //   the I/O thread, one at a time, and must not block for long or destroy the Client.
 // - wss:// uses OpenSSL with peer and host name verification (system CA store unless ca_file is set).
@@ -41,6 +50,8 @@
 
 #include "core/telemetry.hpp"
 #include "fleet/stream_options.hpp"
+#include "fleet/view.hpp"
+#include "proto/message_decode.hpp"
 #include "proto/messages.hpp"
 
 namespace fleet {
@@ -73,6 +84,13 @@ class Client {
     // matching on_state.
     std::function<void(std::uint16_t code, const std::string& reason)> on_close;
     std::function<void()> on_pong;  // answer to ping()
+    // The server applied the view sent with id `view`: fires right after the on_snapshot of the scoped
+    // snapshot that answers it. `unknown` lists the view's named devices and groups that are not the
+    // tenant's (ignored by the server).
+    std::function<void(std::uint64_t view, const std::vector<std::string>& unknown)> on_view;
+    // Devices entered or left the view (`entered` before their first event in view, `left` after their
+    // last one): drop `left` devices from a map or mark them out of view.
+    std::function<void(const proto::ViewChangeMessage&)> on_view_change;
   };
 
   struct Options {
@@ -110,6 +128,10 @@ class Client {
   // Closes the socket (1000) and cancels any pending reconnect. The token and the resume point are kept;
   // connect() resumes.
   void close();
+  // Scopes the stream to `view` (see above); it replaces the previous view whole. A view with no boxes,
+  // groups or devices returns to the whole tenant. Throws std::invalid_argument, with validate()'s message,
+  // when the server would refuse the view.
+  void set_view(View view);
   // Sends {"type":"ping"} when open; the server answers with pong (callbacks.on_pong).
   void ping();
 

@@ -8,6 +8,10 @@
 // consistent telemetry frame is applied, so a connection that drops half-way (a hello without its
 // snapshot, a frame with a gap) never moves it. A stream whose hello has no valid epoch (a protocol 1
 // server sends none; proto::is_valid_epoch) has no resume point: the server would refuse it.
+//
+// A scoped stream (docs/protocol.md, "Views": the session asked for a view) leaves out other devices'
+// events, so its seq has gaps the server does not explain: while scoped, a frame is consistent when its
+// events ascend above the last applied seq, whatever the gap. Each connection starts unscoped.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +43,10 @@ class StreamTracker {
   Verdict on_snapshot(Seq seq);
   Verdict on_telemetry(const proto::TelemetryMessage& frame);
 
+  // Whether the current connection's stream may be scoped by a view (gaps in seq are then not loss).
+  void set_scoped(bool scoped) noexcept { scoped_ = scoped; }
+  bool scoped() const noexcept { return scoped_; }
+
   // Another user or organization: its seq space is not ours, so the next connection starts fresh.
   void forget() noexcept { resume_.reset(); }
 
@@ -50,6 +58,7 @@ class StreamTracker {
  private:
   Phase phase_ = Phase::awaiting_hello;
   bool asked_resume_ = false;  // the current connection sent since + epoch
+  bool scoped_ = false;        // the current connection's stream may leave out events (a view)
   std::string epoch_;          // hello.epoch of the current connection
   Seq prev_ = 0;               // while live: the last seq of the stream, what the next frame continues
   std::optional<proto::ResumePosition> resume_;

@@ -29,6 +29,8 @@ struct Recorder {
   std::vector<StoredPoint> events;
   std::vector<std::int64_t> auth_oks;
   std::atomic<int> pongs{0};
+  std::vector<std::pair<std::uint64_t, std::vector<std::string>>> views;  // on_view: id, unknown
+  std::vector<proto::ViewChangeMessage> view_changes;
 
   Client::Options options(const std::string& base_url) {
     Client::Options o;
@@ -60,6 +62,14 @@ struct Recorder {
       auth_oks.push_back(exp);
     };
     o.callbacks.on_pong = [this] { ++pongs; };
+    o.callbacks.on_view = [this](std::uint64_t id, const std::vector<std::string>& unknown) {
+      std::lock_guard l(mu);
+      views.emplace_back(id, unknown);
+    };
+    o.callbacks.on_view_change = [this](const proto::ViewChangeMessage& m) {
+      std::lock_guard l(mu);
+      view_changes.push_back(m);
+    };
     return o;
   }
 
