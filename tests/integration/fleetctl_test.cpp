@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <fstream>
@@ -436,6 +437,100 @@ TEST_F(FleetctlCli, WatchRefusesMalformedStreamOptions) {
   const Outcome help = ctl({"watch", "--help"});
   EXPECT_EQ(help.code, 0) << help;
   for (const char* flag : {"--format json|compact", "--flush-ms N", "--coalesce"})
+    EXPECT_NE(help.out.find(flag), std::string::npos) << flag << help;
+}
+
+// A point of `device` at (lat, lon), now.
+void publish_at(unsigned short port, const NewDevice& device, double lat, double lon) {
+  const std::string point = R"({"lat":)" + std::to_string(lat) + R"(,"lon":)" + std::to_string(lon) +
+                            R"(,"ts":)" + std::to_string(now_ms()) + "}";
+  ASSERT_EQ(request(port, "POST", "/api/v1/telemetry", point, device.key).status, 202);
+}
+
+// The devices named by a line's `key` array ("devices" of a snapshot: their ids).
+std::vector<std::string> ids_in(const boost::json::object& line, std::string_view key) {
+  std::vector<std::string> out;
+  for (const auto& v : line.at(key).as_array()) {
+    out.emplace_back(v.is_object() ? v.at("id").as_string() : v.as_string());
+  }
+  return out;
+}
+
+TEST_F(FleetctlCli, WatchWithAViewPrintsOnlyWhatIsInView) {
+  const std::string admin = token("alice", "org_a");
+  const NewDevice inside = create_device(port(), admin, "Inside");
+  const NewDevice outside = create_device(port(), admin, "Outside");
+  const NewDevice followed = create_device(port(), admin, "Followed");
+  publish_at(port(), inside, 48.85, 2.35);     // Paris, in the box
+  publish_at(port(), outside, 52.52, 13.40);   // Berlin
+  publish_at(port(), followed, 52.52, 13.41);  // Berlin too, but named
+  Fleetctl watch({"--server", server.base_url(), "watch", "--token", admin, "--bbox", "2.25,48.81,2.42,48.90",
+                  "--device", followed.id, "--count", "3"});
+  ASSERT_TRUE(watch.wait_for_stdout(R"("type":"view_applied")")) << watch.out() << watch.err();
+
+  publish_at(port(), outside, 52.53, 13.40);   // not printed
+  publish_at(port(), inside, 48.86, 2.36);     // 1: in the box
+  publish_at(port(), followed, 40.41, -3.70);  // 2: followed to Madrid
+  ASSERT_TRUE(watch.wait_for_stdout(R"(-3.7)")) << watch.out() << watch.err();
+  publish_at(port(), inside, 45.76, 4.83);  // leaves for Lyon: a view_change, no event
+  ASSERT_TRUE(watch.wait_for_stdout(R"("left")")) << watch.out() << watch.err();
+  publish_at(port(), outside, 48.87, 2.30);  // 3: enters the box
+  ASSERT_EQ(watch.wait(), 0) << watch.out() << watch.err();
+
+  // hello, the view's snapshot (the tenant's, which came first, is not printed), view_applied, then
+  // the events in view and the view's changes.
+  std::vector<boost::json::object> out;
+  for (const std::string& line : lines(watch.out())) out.push_back(boost::json::parse(line).as_object());
+  ASSERT_GE(out.size(), 3u) << watch.out();
+  EXPECT_EQ(out[0].at("type").as_string(), "hello");
+  ASSERT_EQ(out[1].at("type").as_string(), "snapshot") << watch.out();
+  auto snapshot = ids_in(out[1], "devices");
+  std::sort(snapshot.begin(), snapshot.end());
+  std::vector<std::string> want{inside.id, followed.id};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(snapshot, want) << watch.out();
+  EXPECT_EQ(out[2].at("type").as_string(), "view_applied") << watch.out();
+  EXPECT_TRUE(out[2].at("unknown").as_array().empty()) << watch.out();
+
+  std::vector<std::string> events, left, entered;
+  for (std::size_t i = 3; i < out.size(); ++i) {
+    const auto type = out[i].at("type").as_string();
+    if (type == "telemetry") {
+      for (const auto& e : out[i].at("events").as_array()) events.emplace_back(e.at("device").as_string());
+    } else if (type == "view_change") {
+      for (const auto& id : ids_in(out[i], "left")) left.push_back(id);
+      for (const auto& id : ids_in(out[i], "entered")) entered.push_back(id);
+    } else {
+      ADD_FAILURE() << "unexpected line " << type << watch.out();
+    }
+  }
+  EXPECT_EQ(events, (std::vector<std::string>{inside.id, followed.id, outside.id})) << watch.out();
+  EXPECT_EQ(left, std::vector<std::string>{inside.id}) << watch.out();
+  EXPECT_EQ(entered, std::vector<std::string>{outside.id}) << watch.out();
+  EXPECT_EQ(watch.out().find("45.76"), std::string::npos) << "a position outside the view was printed";
+  EXPECT_EQ(watch.out().find("52.53"), std::string::npos) << "a device outside the view was printed";
+}
+
+TEST_F(FleetctlCli, WatchRefusesMalformedViews) {
+  const std::string admin = token("alice", "org_a");
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--bbox", "2.25,48.81,2.42"},
+                                             {"--bbox", "2.25,48.91,2.42,48.90"},
+                                             {"--bbox", "200,0,1,1"},
+                                             {"--device", "truck-7"},
+                                             {"--group", "grp_1"},
+                                             {"--min-interval-ms", "50"},
+                                             {"--min-interval-ms", "often"}}) {
+    std::vector<std::string> cmd = {"watch", "--token", admin};
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    const Outcome r = ctl(cmd);
+    EXPECT_EQ(r.code, 2) << r;
+    EXPECT_NE(r.err.find(args[0]), std::string::npos) << r;
+    EXPECT_EQ(r.out, "") << r;
+  }
+  const Outcome help = ctl({"watch", "--help"});
+  EXPECT_EQ(help.code, 0) << help;
+  for (const char* flag : {"--bbox W,S,E,N", "--device ID", "--group ID", "--min-interval-ms N"})
     EXPECT_NE(help.out.find(flag), std::string::npos) << flag << help;
 }
 

@@ -82,6 +82,14 @@ std::optional<std::string> Args::get(std::string_view name) const {
   return it != values_.rend() ? std::optional<std::string>(it->second) : std::nullopt;
 }
 
+std::vector<std::string> Args::all(std::string_view name) const {
+  std::vector<std::string> out;
+  for (const auto& [flag, value] : values_) {
+    if (flag == name) out.push_back(value);
+  }
+  return out;
+}
+
 std::string Args::get_or(std::string_view name, std::string fallback) const {
   auto v = get(name);
   return v ? *v : std::move(fallback);

@@ -24,7 +24,7 @@ struct FlagSpec {
 
 // Flags are "--name value" or "--name=value"; everything else is positional. "--" ends flag parsing.
 // A separate value may start with one dash (negative numbers, "-" for stdin) but not two: that is the next
-// flag, and the value was forgotten. A repeated flag takes its last value.
+// flag, and the value was forgotten. A repeated flag takes its last value (get), or all of them (all).
 // --server and --help are accepted by every command.
 class Args {
  public:
@@ -32,6 +32,8 @@ class Args {
 
   bool has(std::string_view name) const;
   std::optional<std::string> get(std::string_view name) const;
+  // Every value of a repeatable flag (--bbox A --bbox B), in the order given.
+  std::vector<std::string> all(std::string_view name) const;
   std::string get_or(std::string_view name, std::string fallback) const;
   const std::vector<std::string>& positional() const noexcept { return positional_; }
 

@@ -10,6 +10,7 @@
 #include "fleet/client.hpp"
 #include "obs/log.hpp"
 #include "stop_signal.hpp"
+#include "view_args.hpp"
 
 namespace fleetctl {
 namespace {
@@ -32,6 +33,11 @@ constexpr FlagSpec kFlags[] = {
     {"flush-ms", "N", "let the server hold events up to N ms (0..1000) to send them together (default 0)"},
     {"coalesce", "",
      "let the server send only the newest event per device at each flush (gaps show as skipped)"},
+    {"bbox", "W,S,E,N",
+     "only devices inside this box (degrees; W > E crosses the antimeridian); repeatable, up to 16"},
+    {"device", "ID", "always show this device wherever it is, every event (repeatable)"},
+    {"group", "ID", "only devices of this group (repeatable, up to 16; inside --bbox when both are given)"},
+    {"min-interval-ms", "N", "at most one event per device per N ms, the newest (0 = off, or 100..10000)"},
     {"ca-file", "PEM", "CA bundle for wss:// (default: the system store)"},
     {"verbose", "", "also print the client library's log lines"},
 };
@@ -91,6 +97,8 @@ int run(const Args& args) {
   if (!ttl) return usage_error(ttl.error().message);
   auto stream = stream_options(args);
   if (!stream) return usage_error(stream.error().message);
+  auto view = view_from_args(args);
+  if (!view) return usage_error(view.error().message);
 
   const bool dev = args.has("dev-user");
   DevTokenRequest dev_req;
@@ -138,6 +146,11 @@ int run(const Args& args) {
       if (++st.events == st.limit) st.done = true;
     }
   };
+  // The scoped snapshot above answered view `id`; view changes as the server sent them.
+  cb.on_view = [&st](std::uint64_t id, const std::vector<std::string>& unknown) {
+    st.line(view_applied_line(id, unknown));
+  };
+  cb.on_view_change = [&st](const fleet::proto::ViewChangeMessage& m) { st.line(view_change_line(m)); };
   cb.on_close = [&st](std::uint16_t code, const std::string& reason) {
     std::cerr << "fleetctl: connection closed: " << code << ' ' << reason << '\n';
     std::lock_guard lock(st.out_mu);
@@ -160,6 +173,7 @@ int run(const Args& args) {
     return failure(e.what());
   }
   install_stop_handlers();
+  if (*view) client->set_view(std::move(**view));  // checked by view_from_args: cannot throw
   client->set_token(token);
 
   int rc = kExitOk;
@@ -207,7 +221,7 @@ int run(const Args& args) {
 const Command kWatchCommand{
     "watch",
     "watch [--token T | --dev-user U --dev-org O [--dev-ttl S]] [--count N] [--format json|compact] "
-    "[--flush-ms N] [--coalesce]",
+    "[--flush-ms N] [--coalesce] [--bbox W,S,E,N]... [--device ID]... [--group ID]... [--min-interval-ms N]",
     "Print the live stream as JSON lines on stdout (one telemetry message per event).\n"
     "Prints hello (with epoch, and recovered after a reconnect), snapshot, then each event, and auth_ok for "
     "each\n"
@@ -216,7 +230,12 @@ const Command kWatchCommand{
     "with backoff and resumes where the stream stopped; exits on SIGINT/SIGTERM or after --count.\n"
     "--format, --flush-ms and --coalesce shape the stream (docs/protocol.md, \"Stream options\"); the "
     "events\n"
-    "are decoded and printed the same way whatever the format.",
+    "are decoded and printed the same way whatever the format.\n"
+    "--bbox, --device, --group and --min-interval-ms scope the stream to a view (docs/protocol.md, "
+    "\"Views\"),\n"
+    "sent after every hello: the view's snapshot is followed by {\"type\":\"view_applied\",\"view\":ID,"
+    "\"unknown\":[...]}\n"
+    "(ids that are not the tenant's), and devices crossing the view's edge print view_change lines.",
     kFlags, run};
 
 }  // namespace fleetctl
