@@ -188,8 +188,9 @@ scenario_args() {
       # 1,000 devices with a last position: a ~200 KB snapshot per reconnect.
       refresh)   echo refresh --viewers 200 --devices 1000 --rounds 5 --refreshes 4 ;;
       storm)     echo storm --viewers 10000 --tenants 10 --devices-per-tenant 1000 --ingest-rate 50 --batch 5 --modes resume,plain ;;
-      # 10,000 devices at 1 Hz on a 100 x 100 grid over 1 x 1 degree; 1,000 viewers with 10 x 10-cell boxes.
-      views)     echo views --devices 10000 --viewers 1000 --view-devices 100 --seconds 10 ;;
+      # 10,000 devices at 1 Hz (10 points per request) on a 100 x 100 grid over 1 x 1 degree; 1,000 viewers
+      # with 10 x 10-cell boxes.
+      views)     echo views --devices 10000 --viewers 1000 --view-devices 100 --seconds 10 --batch 10 ;;
       # fanout's 1,000 sockets; a 10-event fanout frame is ~1,910 bytes on the wire (docs/benchmarks.md).
       floor)     echo floor --pairs 1000 --frame-bytes 1910 --seconds 3 ;;
     esac

@@ -58,7 +58,7 @@ constexpr const char* kUsage =
     "             --batch 5 --connections 4 --modes resume,plain --settle-seconds 3 --storm-in-flight 0 "
     "--threads 1\n"
     "  views:     --devices 10000 --viewers 1000 --view-devices 100 --rate 10000 (points/s) --seconds 10\n"
-    "             --batch 1 --connections 16 --format compact --flush-ms 50 --coalesce true --threads 1\n"
+    "             --batch 10 --connections 16 --format compact --flush-ms 50 --coalesce false --threads 1\n"
     "  floor:     --pairs 1000 --frame-bytes 1910 --events-per-frame 10 --seconds 3\n";
 
 // The server scenarios' context: the server's address and the key their tokens are signed with.
