@@ -315,6 +315,39 @@ TEST_F(WsView, MinIntervalSendsTheNewestEventPerDeviceAtMostOncePerIntervalButEv
   }
 }
 
+TEST_F(WsView, AGroupViewHoldsTheGroupsDevicesInsideItsBoxesOrAnywhere) {
+  json::array members;
+  for (int col = 0; col < 10; ++col) members.push_back(json::string(grid->at(70, col).id));
+  const auto created =
+      request(grid->port(), "POST", "/api/v1/groups",
+              json::serialize(json::object{{"name", "row 70"}, {"devices", members}}), grid->admin);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string group(created.json().at("group").at("id").as_string());
+  Viewer v(grid->admin);
+  // The box holds columns 0-19 of rows 70-71: the group's 10 devices are half of them, and a box alone
+  // would hold 40.
+  v.ws.send(view(
+      {{"id", 1}, {"groups", json::array{json::string(group)}}, {"boxes", json::array{box(70, 72, 0, 5)}}}));
+  std::set<std::string> expected;
+  for (int col = 0; col < 5; ++col) expected.insert(grid->at(70, col).id);
+  std::set<std::string> ids;
+  const json::object snap_1 = v.until("snapshot");
+  for (const auto& d : snap_1.at("devices").as_array()) ids.insert(std::string(d.at("id").as_string()));
+  EXPECT_EQ(ids, expected);
+  // Its events: the group's devices in the box only, though their neighbours report too.
+  for (int col = 0; col < 5; ++col) grid->post({{&grid->at(71, col), lat_of(71), lon_of(col)}});
+  const std::int64_t mark = grid->post({{&grid->at(70, 4), lat_of(70), lon_of(4)}});
+  for (const auto& e : v.events_until(grid->at(70, 4).id, mark)) {
+    EXPECT_TRUE(expected.contains(std::string(e.at("device").as_string())));
+  }
+  // The group alone: all its devices, wherever they are.
+  v.ws.send(view({{"id", 2}, {"groups", json::array{json::string(group)}}}));
+  ids.clear();
+  const json::object snap_2 = v.until("snapshot");
+  for (const auto& d : snap_2.at("devices").as_array()) ids.insert(std::string(d.at("id").as_string()));
+  EXPECT_EQ(ids.size(), 10u);
+}
+
 TEST_F(WsView, MalformedOrOversizedViewsCloseWithInvalidView) {
   const std::string bad[] = {
       R"({"type":"view","boxes":[[2,48,3]]})",         // three numbers
