@@ -130,7 +130,9 @@ class Client {
   void close();
   // Scopes the stream to `view` (see above); it replaces the previous view whole. A view with no boxes,
   // groups or devices returns to the whole tenant. Throws std::invalid_argument, with validate()'s message,
-  // when the server would refuse the view.
+  // when the server would refuse the view. Each call sends a message: the server closes a session that sends
+  // more than a burst of 10 views, then 5 per second ("1008 Too many views", after which the client waits as
+  // after any 1008), so debounce a view that follows a user's panning.
   void set_view(View view);
   // Sends {"type":"ping"} when open; the server answers with pong (callbacks.on_pong).
   void ping();
