@@ -15,6 +15,13 @@
  *   E2E_PERF_PROFILE   `1`: after the sample, trace the page for 5 s (main thread's self time per
  *                      trace event: script, style, paint, …), then profile it for 5 s (CDP Profiler: the
  *                      JavaScript functions with the most self time)
+ *   E2E_PERF_CITIES    comma-separated `fleetctl simulate --city` names (default `paris`): the fleet is
+ *                      split evenly over one simulator per city, so a city-sized view holds a share of it
+ *                      (each simulated city is ~5 km across)
+ *   E2E_PERF_SCOPES    comma-separated Settings → Stream choices to sample in turn on the same page
+ *                      (`fleet`, `view`, `auto`; issue 14: `fleet,view`); unset = the page's default, once
+ *   E2E_PERF_VIEWPORT  `lat,lon,zoom`: the map view for the samples (e.g. `48.8566,2.3522,13`, one city);
+ *                      unset = the page's fit to the fleet
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -43,6 +50,28 @@ const STREAM = process.env.E2E_PERF_STREAM ?? ''
 const PROFILE = process.env.E2E_PERF_PROFILE === '1'
 const IDLE = process.env.E2E_PERF_IDLE === '1'
 const ORG = 'org_perf'
+const CITIES = (process.env.E2E_PERF_CITIES ?? 'paris').split(',').map((c) => c.trim()).filter(Boolean)
+const SCOPES = (process.env.E2E_PERF_SCOPES ?? '').split(',').map((c) => c.trim()).filter(Boolean)
+const VIEWPORT = process.env.E2E_PERF_VIEWPORT ? process.env.E2E_PERF_VIEWPORT.split(',').map(Number) : null
+
+/** Chooses Settings → Stream in the page (`fleet`, `view` or `auto`). */
+async function chooseScope(page: Page, scope: string): Promise<void> {
+  await page.getByTestId('settings-button').click()
+  await page.getByTestId(`stream-${scope}`).check()
+  await page.getByTestId('settings-button').click()
+}
+
+/** Moves the map without a gesture; the wheel event first stops the page's fit to the fleet. */
+async function setViewport(page: Page, [lat, lon, zoom]: number[]): Promise<void> {
+  await waitFor('the basemap hook', () => page.evaluate(() => '__fleetBasemap' in window || null), 30_000)
+  await page.evaluate(
+    ([a, b, z]) => {
+      document.querySelector('.leaflet-container')!.dispatchEvent(new WheelEvent('wheel', { deltaY: 0, bubbles: true }))
+      ;(window as unknown as { __fleetBasemap: { view(a: number, b: number, z: number): void } }).__fleetBasemap.view(a!, b!, z!)
+    },
+    [lat, lon, zoom],
+  )
+}
 
 /**
  * Rewrites the stream members of the page's first `auth` message (the app asks in its first auth,
@@ -198,7 +227,7 @@ async function topFunctions(cdp: CDPSession, ms: number, top = 15) {
 
 describe(`performance: ${N} vehicles at ${RATE} Hz`, () => {
   let fleetd: Fleetd
-  let sim: Simulator | null = null
+  const sims: Simulator[] = []
   let browser: Awaited<ReturnType<typeof launchBrowser>> | null = null
 
   beforeAll(async () => {
@@ -209,20 +238,27 @@ describe(`performance: ${N} vehicles at ${RATE} Hz`, () => {
     // would take a core from the browser being measured; so above 200 vehicles fleetctl is required.
     fleetd = await startFleetd()
     const token = await mintToken(fleetd.url, { user: 'user_perf', org: ORG })
-    sim = await startSimulator(fleetd.url, token, {
-      vehicles: N,
-      rate: RATE,
-      label: 'perf',
-      args: ['--connections', String(Math.min(N, 16))],
-      requireFleetctl: N > 200,
-    })
+    for (const [i, city] of CITIES.entries()) {
+      // The first cities take the remainder, so the fleet is N whatever the split.
+      const n = Math.floor(N / CITIES.length) + (i < N % CITIES.length ? 1 : 0)
+      const cityArgs = CITIES.length > 1 || city !== 'paris' ? ['--city', city] : []
+      sims.push(
+        await startSimulator(fleetd.url, token, {
+          vehicles: n,
+          rate: RATE,
+          label: CITIES.length > 1 ? `perf-${city}` : 'perf',
+          args: ['--connections', String(Math.min(n, 16)), ...cityArgs],
+          requireFleetctl: N > 200,
+        }),
+      )
+    }
     await waitFor(`${N} devices with positions`, async () => (await listDevices(fleetd.url, token)).filter((d) => d.last).length >= N, 240_000, 2000)
     browser = await launchBrowser()
   }, 300_000)
 
   afterAll(async () => {
     await browser?.close().catch(() => {})
-    await sim?.stop().catch(() => {})
+    for (const sim of sims) await sim.stop().catch(() => {})
     await fleetd?.stop()
   })
 
@@ -231,12 +267,19 @@ describe(`performance: ${N} vehicles at ${RATE} Hz`, () => {
     if (STREAM) await page.addInitScript(streamOverrideScript(STREAM))
     await signIn(page, fleetd.url, { user: 'user_perf', org: ORG })
     await waitFor(`${N} markers`, async () => (await fleetState(page)).markerCount >= N, 60_000)
-    if (IDLE) {
-      await sim?.stop()
-      sim = null
-    }
-    await sleep(3000) // past the snapshot and the first announcements: steady state only
+    if (IDLE) for (const sim of sims.splice(0)) await sim.stop()
     const cdp = await browser!.context.newCDPSession(page)
+    for (const scope of SCOPES.length > 0 ? SCOPES : [null]) {
+      if (scope) await chooseScope(page, scope)
+      if (VIEWPORT) await setViewport(page, VIEWPORT)
+      await sleep(3000) // past the snapshot and the first announcements (or the view's): steady state only
+      await sample(page, cdp, scope)
+    }
+    await page.close()
+  })
+
+  /** One measurement of the page as it is now; logged as `[perf] {…}` and checked against the floors. */
+  async function sample(page: Page, cdp: CDPSession, scope: string | null): Promise<void> {
     await cdp.send('Performance.enable')
     const perfMetrics = async () => {
       const m = (await cdp.send('Performance.getMetrics')).metrics
@@ -251,16 +294,22 @@ describe(`performance: ${N} vehicles at ${RATE} Hz`, () => {
       }
     }
     await page.evaluate(() => {
-      const w = window as unknown as { __perf: { frames: number[]; longTasks: number[] } }
+      const w = window as unknown as { __perf?: { frames: number[]; longTasks: number[] } }
+      // A later sample on the same page: the loop and the observer of the first one go on; start clean.
+      if (w.__perf) {
+        w.__perf.frames = []
+        w.__perf.longTasks = []
+        return
+      }
       w.__perf = { frames: [], longTasks: [] }
       let last = performance.now()
       const loop = (t: number) => {
-        w.__perf.frames.push(t - last)
+        w.__perf!.frames.push(t - last)
         last = t
         requestAnimationFrame(loop)
       }
       requestAnimationFrame(loop)
-      new PerformanceObserver((l) => l.getEntries().forEach((e) => w.__perf.longTasks.push(e.duration))).observe({ entryTypes: ['longtask'] })
+      new PerformanceObserver((l) => l.getEntries().forEach((e) => w.__perf!.longTasks.push(e.duration))).observe({ entryTypes: ['longtask'] })
     })
     const before = await counters(fleetd.url)
     const cpu0 = rendererCpu(browser!.userDataDir)
@@ -283,6 +332,10 @@ describe(`performance: ${N} vehicles at ${RATE} Hz`, () => {
       rateHz: RATE,
       format: state.format,
       streamOverride: STREAM || null,
+      scope: scope ?? 'default',
+      viewport: VIEWPORT,
+      cities: CITIES.length,
+      vehiclesOutsideView: await page.evaluate(() => (window as unknown as { __fleet: { outsideCount: number } }).__fleet.outsideCount),
       idle: IDLE,
       seconds: Math.round(wall * 10) / 10,
       mainThreadBusyPct: pctOfWall('task'),
@@ -325,6 +378,5 @@ describe(`performance: ${N} vehicles at ${RATE} Hz`, () => {
     expect(result.p95FrameMs).toBeLessThan(50)
     expect(rows).toBeLessThan(60) // virtualised list
     expect(state.status).toBe('live')
-    await page.close()
-  })
+  }
 })
