@@ -245,5 +245,34 @@ TEST_F(ShareApi, SharesAreCreatedListedWithoutTokensAndRevokedTwice) {
   EXPECT_EQ(request(port(), "DELETE", "/api/v1/shares/shr_nope", {}, admin).status, 404);
 }
 
+// fleetd loads its live shares at start: a link made before a restart still opens its page's session; one
+// revoked before it does not.
+TEST(ShareRestart, LiveSharesAreLoadedAtStartAndRevokedOnesAreNot) {
+  TempDir dir;
+  std::string live, revoked;
+  {
+    FleetdProcess first({"--dev"}, dir.path());
+    const std::string admin = dev_token(first.port(), "alice", "org_restart");
+    const NewDevice truck = create_device(first.port(), admin, "Truck");
+    const std::string body = R"({"devices":)" + ids_json({truck.id}) + R"(,"expires_in_s":3600})";
+    auto a = request(first.port(), "POST", "/api/v1/shares", body, admin);
+    auto b = request(first.port(), "POST", "/api/v1/shares", body, admin);
+    ASSERT_EQ(a.status, 201) << a.body;
+    ASSERT_EQ(b.status, 201) << b.body;
+    live = std::string(a.json().at("token").as_string());
+    revoked = std::string(b.json().at("token").as_string());
+    const std::string revoked_id(b.json().at("share").at("id").as_string());
+    ASSERT_EQ(request(first.port(), "DELETE", "/api/v1/shares/" + revoked_id, {}, admin).status, 200);
+  }
+  FleetdProcess second({"--dev"}, dir.path());
+  WsClient ws(second.port(), "/ws?token=" + live);
+  const auto hello = ws.read_json();
+  EXPECT_EQ(hello.at("type").as_string(), "hello");
+  EXPECT_EQ(hello.at("role").as_string(), "share");
+  EXPECT_EQ(hello.at("tenant").as_string(), "org_restart");
+  WsClient refused(second.port(), "/ws?token=" + revoked);
+  EXPECT_EQ(refused.wait_close(), 1008);
+}
+
 }  // namespace
 }  // namespace fleet::testing
