@@ -260,7 +260,7 @@ void WsSession::on_auth(auth::AuthOutcome outcome) {
                      std::nullopt,
                      std::nullopt};
   if (options_asked_) hello.options = options_;
-  enter(std::move(hello));
+  enter_with_view(std::move(hello));
 }
 
 void WsSession::enter(proto::Hello hello) {
@@ -389,7 +389,13 @@ void WsSession::on_snapshot(proto::Hello hello, Result<store::Snapshot> snapshot
   }
   hello.seq = snapshot->seq;
   queue(ws::Opcode::text, proto::encode_hello(hello));
-  queue_snapshot(*snapshot, nullptr);
+  if (pending_view_) {
+    PendingView v = std::move(*pending_view_);
+    pending_view_.reset();
+    apply_view_snapshot(std::move(v.spec), v.group_devices, std::move(v.unknown), *snapshot);
+  } else {
+    queue_snapshot(*snapshot, nullptr);
+  }
   outbox_.drop_through(snapshot->seq);
   go_live();
 }
@@ -455,6 +461,7 @@ void WsSession::on_auth_message(proto::ClientMessage message) {
         return close(proto::CloseReason::missing_token);
       }
       if (message.resume) resume_ = std::move(message.resume);
+      if (message.view) initial_view_ = std::move(message.view);
       if (message.options) {
         options_ = *message.options;
         options_asked_ = true;
@@ -579,6 +586,9 @@ void WsSession::on_text(std::string_view message) {
   if (m.kind == Kind::auth || m.kind == Kind::malformed_auth || m.kind == Kind::invalid_resume ||
       m.kind == Kind::invalid_options) {
     return on_auth_message(std::move(m));
+  }
+  if (m.kind == Kind::invalid_view && phase_ == Phase::awaiting_auth) {
+    return close(proto::CloseReason::invalid_view);  // the first auth message's view
   }
   if (phase_ != Phase::awaiting_auth && (m.kind == Kind::view || m.kind == Kind::invalid_view)) {
     return on_view_message(std::move(m));

@@ -143,6 +143,17 @@ class WsSession final : public std::enable_shared_from_this<WsSession>,
   void start_view(proto::ViewSpec spec, std::vector<DeviceId> group_devices, std::vector<std::string> unknown);
   void on_view_snapshot(std::uint64_t generation, proto::ViewSpec spec, std::vector<DeviceId> group_devices,
                         std::vector<std::string> unknown, Result<store::Snapshot> snapshot);
+  // Confirms the view's named devices against `snapshot`, installs it and queues the scoped snapshot.
+  void apply_view_snapshot(proto::ViewSpec spec, std::span<const DeviceId> group_devices,
+                           std::vector<std::string> unknown, const store::Snapshot& snapshot);
+  // Enters with the view the auth message carried (its groups resolved first): the first snapshot is
+  // scoped, and a resume gives way to it.
+  void enter_with_view(proto::Hello hello);
+  struct PendingView {
+    proto::ViewSpec spec;
+    std::vector<DeviceId> group_devices;
+    std::vector<std::string> unknown;
+  };
   // Builds the filter (named and group devices resolved to indexes by `resolve`) and routes by it.
   template <class Resolve>
   void install_view(const proto::ViewSpec& spec, std::span<const DeviceId> group_devices, bool has_groups,
@@ -212,6 +223,8 @@ class WsSession final : public std::enable_shared_from_this<WsSession>,
   UserId user_;
   std::int64_t expiry_ms_ = 0;                   // wall clock: token exp + grace (session_deadline_ms)
   std::optional<proto::ResumePosition> resume_;  // asked for by the upgrade or the first auth message
+  std::optional<proto::ViewSpec> initial_view_;  // the first auth message's view
+  std::optional<PendingView> pending_view_;      // that view, resolved, until the first snapshot
   std::optional<std::string> deferred_auth_;     // a refresh sent before hello, handled once live
   std::uint64_t refresh_generation_ = 0;         // the newest refresh in flight wins
   double auth_allowance_;                        // token bucket of auth messages

@@ -60,7 +60,43 @@ void WsSession::authenticate_share(std::string_view token) {
                      std::nullopt};
   if (options_asked_) hello.options = options_;
   if (resume_) hello.recovered = false;
-  enter(std::move(hello));
+  enter_with_view(std::move(hello));
+}
+
+void WsSession::enter_with_view(proto::Hello hello) {
+  if (!initial_view_) return enter(std::move(hello));
+  proto::ViewSpec spec = std::move(*initial_view_);
+  initial_view_.reset();
+  // Missed events would be the whole tenant's: the view's scoped snapshot replaces the resume.
+  if (resume_) {
+    resume_.reset();
+    hello.recovered = false;
+  }
+  std::vector<std::string> unknown;
+  if (!share_id_.empty()) std::swap(unknown, spec.groups);  // a share names no groups
+  const auto proceed = [this](proto::Hello h, proto::ViewSpec v, std::vector<DeviceId> members,
+                              std::vector<std::string> unknown_ids) {
+    install_view(v, members, !v.groups.empty(),
+                 [](auto& table, const DeviceId& id) { return table.find(id); });
+    pending_view_ = PendingView{std::move(v), std::move(members), std::move(unknown_ids)};
+    enter(std::move(h));
+  };
+  if (spec.groups.empty()) return proceed(std::move(hello), std::move(spec), {}, std::move(unknown));
+  std::vector<std::string> groups = spec.groups;
+  ctx_.store.group_members(
+      tenant_, std::move(groups),
+      [self = shared_from_this(), proceed, h = std::move(hello),
+       spec = std::move(spec)](Result<store::GroupMembers> r) mutable {
+        boost::asio::dispatch(self->worker_.io(), [self, proceed, h = std::move(h), spec = std::move(spec),
+                                                   r = std::move(r)]() mutable {
+          if (self->phase_ != Phase::authenticating) return;
+          if (!r) {
+            obs::warn("view groups failed", {{"tenant", self->tenant_.str()}, {"error", r.error().message}});
+            return self->close(proto::CloseReason::internal);
+          }
+          proceed(std::move(h), std::move(spec), std::move(r->devices), std::move(r->unknown));
+        });
+      });
 }
 
 bool WsSession::take_view_allowance() {
@@ -157,9 +193,16 @@ void WsSession::on_view_snapshot(std::uint64_t generation, proto::ViewSpec spec,
     obs::warn("view snapshot failed", {{"tenant", tenant_.str()}, {"error", snapshot.error().message}});
     return close(proto::CloseReason::internal);
   }
+  apply_view_snapshot(std::move(spec), group_devices, std::move(unknown), *snapshot);
+  outbox_.drop_through(snapshot->seq);
+  flush();
+}
+
+void WsSession::apply_view_snapshot(proto::ViewSpec spec, std::span<const DeviceId> group_devices,
+                                    std::vector<std::string> unknown, const store::Snapshot& snapshot) {
   // Named devices that are not the tenant's (or, for a share, not the share's): reported, never routed.
   std::unordered_set<std::string_view> tenant_devices;
-  for (const Device& d : snapshot->devices) tenant_devices.insert(d.id.str());
+  for (const Device& d : snapshot.devices) tenant_devices.insert(d.id.str());
   std::unordered_set<std::string_view> shared;
   for (const DeviceId& id : share_devices_) shared.insert(id.str());
   std::vector<DeviceId> confirmed;
@@ -177,9 +220,7 @@ void WsSession::on_view_snapshot(std::uint64_t generation, proto::ViewSpec spec,
                [](auto& table, const DeviceId& id) { return std::optional<std::uint32_t>(table.of(id)); });
   view_id_ = spec.id;
   const proto::SnapshotScope scope{spec.id, unknown};
-  queue_snapshot(*snapshot, &scope);
-  outbox_.drop_through(snapshot->seq);
-  flush();
+  queue_snapshot(snapshot, &scope);
 }
 
 std::vector<Device> WsSession::scoped_devices(const store::Snapshot& snapshot,

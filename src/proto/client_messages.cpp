@@ -58,7 +58,7 @@ ClientMessage decode_auth(const boost::json::object& o) {
   for (const auto& member : o) {
     const std::string_view k = member.key();
     if (k != "type" && k != "token" && k != "since" && k != "epoch" && k != "format" && k != "flush_ms" &&
-        k != "coalesce") {
+        k != "coalesce" && k != "view") {
       return {Kind::malformed_auth, {}, {}, {}, {}};
     }
   }
@@ -76,6 +76,11 @@ ClientMessage decode_auth(const boost::json::object& o) {
   bool options_ok = true;
   m.options = json_options(o, options_ok);
   if (!options_ok) return {Kind::invalid_options, {}, {}, {}, {}};
+  if (const auto* view = o.if_contains("view")) {
+    // The first snapshot then comes scoped: a phone never downloads the whole tenant to throw it away.
+    m.view = view->is_object() ? decode_view(view->get_object()) : std::nullopt;
+    if (!m.view) return {Kind::invalid_view, {}, {}, {}, {}};
+  }
   m.kind = Kind::auth;
   m.token = token->get_string();
   return m;

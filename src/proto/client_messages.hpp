@@ -33,13 +33,14 @@ struct ClientMessage {
     invalid_resume,   // type "auth" with a malformed since/epoch, or one without the other
     invalid_options,  // type "auth" with a malformed format, flush_ms or coalesce
     view,             // {"type":"view",...} (`view` holds it)
-    invalid_view,     // type "view" with an unknown, malformed, out-of-range or oversized member
+    invalid_view,     // type "view" (or an auth's `view`) with an unknown, malformed, out-of-range or
+                      // oversized member
   };
   Kind kind = Kind::other;
   std::string token;
   std::optional<ResumePosition> resume;
   std::optional<StreamOptions> options;  // when the client sent any of format, flush_ms, coalesce
-  std::optional<ViewSpec> view;          // kind view
+  std::optional<ViewSpec> view;          // kind view, or an auth message's `view` member
 };
 
 ClientMessage decode_client_message(std::string_view text);

@@ -348,6 +348,33 @@ TEST_F(WsView, AGroupViewHoldsTheGroupsDevicesInsideItsBoxesOrAnywhere) {
   EXPECT_EQ(ids.size(), 10u);
 }
 
+TEST_F(WsView, TheFirstAuthMessageMayCarryTheViewSoTheFirstSnapshotIsScoped) {
+  WsClient admin(grid->port(), "/ws");
+  admin.send(json::serialize(json::object{{"type", "auth"}, {"token", grid->admin}}));
+  const std::string epoch(admin.read_json().at("epoch").as_string());
+
+  WsClient ws(grid->port(), "/ws");
+  ws.send(json::serialize(
+      json::object{{"type", "auth"},
+                   {"token", grid->admin},
+                   {"since", 1},
+                   {"epoch", epoch},
+                   {"view", json::object{{"id", 5}, {"boxes", json::array{box(40, 42, 40, 42)}}}}}));
+  const json::object hello = ws.read_json();
+  EXPECT_FALSE(hello.at("recovered").as_bool()) << "the scoped snapshot replaces the tenant's missed events";
+  const json::object snap = ws.read_json();
+  ASSERT_EQ(snap.at("type").as_string(), "snapshot");
+  EXPECT_EQ(snap.at("view").as_int64(), 5);
+  EXPECT_EQ(snap.at("devices").as_array().size(), 4u) << "no whole-tenant snapshot first";
+
+  WsClient bad(grid->port(), "/ws");
+  bad.send(json::serialize(json::object{{"type", "auth"},
+                                        {"token", grid->admin},
+                                        {"view", json::object{{"boxes", json::array{box(0, 1, 0, 1), 5}}}}}));
+  EXPECT_EQ(bad.wait_close(), 1008);
+  EXPECT_EQ(bad.close_reason(), "Invalid view");
+}
+
 TEST_F(WsView, MalformedOrOversizedViewsCloseWithInvalidView) {
   const std::string bad[] = {
       R"({"type":"view","boxes":[[2,48,3]]})",         // three numbers

@@ -77,5 +77,16 @@ TEST(ViewSpec, RefusesWhatIsMalformedOutOfRangeOrOverItsLimits) {
   EXPECT_EQ(decode_client_message(R"({"type":"view","id":9007199254740991})").kind, Kind::view);
 }
 
+TEST(ViewSpec, TheFirstAuthMessageMayCarryAView) {
+  const auto m = decode_client_message(R"({"type":"auth","token":"t","view":{"id":3,"boxes":[[0,0,1,1]]}})");
+  ASSERT_EQ(m.kind, Kind::auth);
+  ASSERT_TRUE(m.view);
+  EXPECT_EQ(m.view->id, 3u);
+  EXPECT_EQ(m.view->boxes.size(), 1u);
+  EXPECT_EQ(decode_client_message(R"({"type":"auth","token":"t","view":{"boxes":[[0,0,1]]}})").kind,
+            Kind::invalid_view);
+  EXPECT_EQ(decode_client_message(R"({"type":"auth","token":"t","view":[]})").kind, Kind::invalid_view);
+}
+
 }  // namespace
 }  // namespace fleet::proto
