@@ -5,9 +5,9 @@
 namespace fleet::detail {
 
 std::string encode_auth(std::string_view token, const std::optional<proto::ResumePosition>& resume,
-                        const StreamOptions& options) {
+                        const StreamOptions& options, std::string_view view) {
   std::string out;
-  out.reserve(token.size() + 96);
+  out.reserve(token.size() + view.size() + 96);
   out += R"({"type":"auth","token":)";
   proto::append_json_string(out, token);
   if (resume) {
@@ -26,6 +26,10 @@ std::string encode_auth(std::string_view token, const std::optional<proto::Resum
     proto::append_json_number(out, std::uint64_t{*options.flush_ms});
   }
   if (options.coalesce) out += *options.coalesce ? R"(,"coalesce":true)" : R"(,"coalesce":false)";
+  if (!view.empty()) {
+    out += R"(,"view":)";
+    out += view;
+  }
   out += '}';
   return out;
 }

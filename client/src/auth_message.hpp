@@ -14,10 +14,11 @@ namespace fleet::detail {
 inline constexpr std::string_view kPingMessage = R"({"type":"ping"})";
 
 // {"type":"auth","token":T} with "since" and "epoch" when resuming, then "format", "flush_ms" and
-// "coalesce", each only when set (a first message only: the server ignores them on a refresh, so a refresh
-// passes neither). Nothing set: exactly the message of a client that knows no options.
+// "coalesce", each only when set, and "view" (an encode_view object without "type") when not empty (a first
+// message only: the server ignores them on a refresh, so a refresh passes neither). Nothing set: exactly
+// the message of a client that knows no options.
 std::string encode_auth(std::string_view token, const std::optional<proto::ResumePosition>& resume,
-                        const StreamOptions& options = {});
+                        const StreamOptions& options = {}, std::string_view view = {});
 
 // The WebSocket request target: base_path + "/ws" without a token (it goes in the first message), else
 // ws_target() plus "&since=&epoch=" when resuming and "&format=&flush_ms=&coalesce=" for the options set

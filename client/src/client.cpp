@@ -200,7 +200,16 @@ struct Client::Impl {
     obs::info("client: connected", {{"url", ep.ws_url()}});
     // First-message auth: nothing else is sent before it (the server closes a session whose first message
     // is not auth). The token did not change since start_connection(): set_token() would have restarted.
-    if (!opts.token_in_url) session.conn->send_text(detail::encode_auth(token, session.resume, opts.stream));
+    if (!opts.token_in_url) {
+      // A scoped view rides in the auth message, so the first snapshot is already scoped: the whole
+      // tenant's snapshot is never sent only to be held back.
+      std::string first_view;
+      if (view && !view->whole_tenant()) {
+        begin_view();
+        first_view = encode_view(*view, *session.view_sent, false);
+      }
+      session.conn->send_text(detail::encode_auth(token, session.resume, opts.stream, first_view));
+    }
     set_state(State::open);
   }
 
@@ -249,23 +258,30 @@ struct Client::Impl {
     principal = Principal{hello.user, hello.tenant};
     backoff.reset();  // the server accepted the token and is serving: the next drop starts from min again
     invoke(opts.callbacks.on_hello, "on_hello", hello);
-    // A view is per connection and may only follow hello. Until it is answered, the application keeps what
-    // the last view showed: this connection's unscoped stream would show it the whole tenant.
-    if (view && !view->whole_tenant() && session.conn) {
+    // A view is per connection: one not sent in the auth message (a token in the URL) follows hello. Until
+    // it is answered, the application keeps what the last view showed: this connection's unscoped stream
+    // would show it the whole tenant.
+    if (view && !view->whole_tenant() && session.conn && !session.view_sent) {
       session.holding = true;
       send_view();
     }
   }
 
-  // Sends the current view on the current connection with the next id. Until its snapshot arrives the
-  // stream may follow the previous view or this one: no gap check.
-  void send_view() {
+  // Numbers the current view for the current connection. Until its snapshot arrives the stream may follow
+  // the previous view or this one (no gap check), and a new connection's stream is held back.
+  void begin_view() {
     const std::uint64_t id = next_view_id++;
     session.view_sent = id;
     session.view_answered = false;
+    if (stream.phase() == StreamTracker::Phase::awaiting_hello) session.holding = true;
     stream.set_scoped(true);
     obs::info("client: sending view", {{"view", id}});
-    session.conn->send_text(encode_view(*view, id));
+  }
+
+  // Sends the current view on the current (live) connection with the next id.
+  void send_view() {
+    begin_view();
+    session.conn->send_text(encode_view(*view, *session.view_sent));
   }
 
   void on_snapshot(const proto::SnapshotMessage& snap) {

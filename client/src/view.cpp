@@ -72,10 +72,10 @@ std::string validate(const View& v) {
   return {};
 }
 
-std::string encode_view(const View& v, std::uint64_t id) {
+std::string encode_view(const View& v, std::uint64_t id, bool as_message) {
   std::string out;
   out.reserve(48 + v.boxes.size() * 64 + (v.groups.size() + v.devices.size()) * 40);
-  out += R"({"type":"view","id":)";
+  out += as_message ? R"({"type":"view","id":)" : R"({"id":)";
   proto::append_json_number(out, id);
   if (!v.boxes.empty()) {
     out += R"(,"boxes":[)";

@@ -24,6 +24,7 @@ std::string validate(const View& v);
 
 // The `view` message: {"type":"view","id":ID} plus "boxes", "groups", "devices" and "min_interval_ms", each
 // only when non-empty (non-zero), so the whole tenant is {"type":"view","id":ID}. `v.id` is not used.
-std::string encode_view(const View& v, std::uint64_t id);
+// With `as_message` false, the same object without "type": the `view` member of a first auth message.
+std::string encode_view(const View& v, std::uint64_t id, bool as_message = true);
 
 }  // namespace fleet
