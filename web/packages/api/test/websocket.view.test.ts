@@ -36,14 +36,17 @@ function scopedSnapshot(view: number, seq: number, ids: string[] = ['dev_1']) {
 }
 
 describe('views', () => {
-  it('a view set before hello is sent right after it, with its members', () => {
+  it('a view set before the socket opens goes in its auth message, so the first snapshot is scoped', () => {
     const { client } = setup()
     client.setView({ boxes: [PARIS], devices: ['dev_9'], minIntervalMs: 1000 })
     const s = FakeSocket.last()
     s.serverOpen()
-    expect(views(s)).toEqual([]) // never before hello: fleetd would close with `1008 Invalid view`
+    expect(s.messages()[0]).toMatchObject({
+      type: 'auth',
+      view: { id: 1, boxes: [PARIS], devices: ['dev_9'], min_interval_ms: 1000 },
+    })
     s.serverSend(hello('org_a', 40))
-    expect(views(s)).toEqual([{ type: 'view', id: 1, boxes: [PARIS], devices: ['dev_9'], min_interval_ms: 1000 }])
+    expect(views(s)).toEqual([]) // not again after hello
   })
 
   it('a view set while live is sent at once; each new view gets a higher id', () => {
@@ -54,7 +57,7 @@ describe('views', () => {
     expect(views(FakeSocket.last()).map((v) => v.id)).toEqual([1, 2])
   })
 
-  it('every reconnect sends the view again after hello, with a new id', () => {
+  it('every reconnect sends the view again in its auth message, with a new id', () => {
     const { client } = setup()
     FakeSocket.last().goLive('org_a', 40)
     client.setView({ boxes: [PARIS], devices: ['dev_9'] })
@@ -62,10 +65,14 @@ describe('views', () => {
     vi.runOnlyPendingTimers()
     const s = FakeSocket.last()
     s.serverOpen()
-    expect(s.messages()[0]).toMatchObject({ type: 'auth', since: 40, epoch: EPOCH })
+    expect(s.messages()[0]).toMatchObject({
+      type: 'auth',
+      since: 40,
+      epoch: EPOCH,
+      view: { id: 2, boxes: [PARIS], devices: ['dev_9'] },
+    })
+    s.serverSend(hello('org_a', 40, { recovered: false }))
     expect(views(s)).toEqual([])
-    s.serverSend(hello('org_a', 40, { recovered: true }))
-    expect(views(s)).toEqual([{ type: 'view', id: 2, boxes: [PARIS], devices: ['dev_9'] }])
   })
 
   it('null returns to the whole tenant: an empty view on a scoped socket, nothing after a reconnect', () => {

@@ -410,8 +410,9 @@ export class WebSocketClient {
 
   /**
    * Scopes the stream to a view (docs/protocol.md, "Views"), or back to the whole tenant with null. The
-   * view is sent at once when the session is live, else right after the next `hello`, and again after every
-   * reconnect, each time with a new, increasing `id`. Its scoped `snapshot` (carrying that id) and
+   * view is sent at once when the session is live, else in the first `auth` message of the next socket
+   * (after its `hello` when the token goes in the URL), and so again on every reconnect, each time with a
+   * new, increasing `id`: a socket's first snapshot is then already scoped. Its scoped `snapshot` (carrying that id) and
    * `view_change` events are emitted; those of an older view are not. While a filtering view is in force,
    * gaps in `seq` are other devices' events, not loss. Throws a RangeError for a view fleetd would refuse
    * (over its limits, coordinates out of range), before anything is sent.
@@ -554,8 +555,12 @@ export class WebSocketClient {
       this.wsIsOpen = true
       this.counters.opened++
       this.opts.logger.log('[WebSocket] Connected')
-      // Stream options go with the first message only: a session's options are fixed at its start.
-      if (!byQuery) ws.send(JSON.stringify({ type: 'auth', token, ...resume, ...stream }))
+      // Stream options go with the first message only: a session's options are fixed at its start. So
+      // does the view, so the first snapshot is already scoped (never the whole tenant, to be replaced).
+      if (!byQuery) {
+        const view = this.view ? { view: this.nextView(s) } : {}
+        ws.send(JSON.stringify({ type: 'auth', token, ...resume, ...stream, ...view }))
+      }
     }
     ws.onmessage = (ev) => {
       if (!current()) return
@@ -625,19 +630,24 @@ export class WebSocketClient {
       format: h.format ?? 'json',
     })
     this.emitter.emit('hello', h)
-    // Views are per connection: the server starts every socket on the whole tenant.
-    if (this.view && this.session === s) this.sendView(s)
+    // Views are per connection: one that did not go with the auth message (a token in the URL) follows.
+    if (this.view && this.session === s && s.viewId === null) this.sendView(s)
     this.reconcile(s)
   }
 
   /** Sends the app's view (or an empty one: the whole tenant) on a live socket, with a new id. */
   private sendView(s: Session): void {
+    s.ws.send(JSON.stringify({ type: 'view', ...this.nextView(s) } satisfies View))
+  }
+
+  /** Numbers the app's view for this socket: the `view` members to send, with a new id. */
+  private nextView(s: Session): Omit<View, 'type'> {
     const id = ++this.viewSeq
     const v = this.view
-    s.ws.send(JSON.stringify({ type: 'view', id, ...(v ? v.members : {}) } satisfies View))
     s.viewId = id
     // Until the answer to an unfiltered view arrives, events may still follow the filtering one.
     if (v?.filters) s.gapsExpected = true
+    return { id, ...(v ? v.members : {}) }
   }
 
   /** Returns false for a scoped snapshot of an older view, which is dropped. */
