@@ -92,7 +92,10 @@ Result run(bool cells, int rounds) {
   }
   for (const auto& b : batches) hub.publish(b);  // first sight of every device: untimed
   std::vector<hub::Slice> scratch;
-  for (auto& s : subs) s->box.take(scratch, SIZE_MAX), scratch.clear();
+  for (auto& s : subs) {
+    s->box.take(scratch, SIZE_MAX);
+    scratch.clear();
+  }
   const std::uint64_t before = hub.stats().deliveries;
   std::chrono::nanoseconds spent{0};
   for (int r = 0; r < rounds; ++r) {
