@@ -93,7 +93,9 @@ class Outbox {
   bool scoped_ = false;
   const std::vector<bool>* keep_ = nullptr;
 
-  bool never_coalesced(std::uint32_t index) const noexcept { return keep_ != nullptr && index < keep_->size() && (*keep_)[index]; }
+  bool never_coalesced(std::uint32_t index) const noexcept {
+    return keep_ != nullptr && index < keep_->size() && (*keep_)[index];
+  }
   Push check_limits();
 };
 

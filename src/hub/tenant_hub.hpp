@@ -75,8 +75,8 @@ class TenantHub {
                       std::uint64_t& deliveries, std::uint64_t& coalesced_events);
 
   std::unordered_map<TenantId, Subscribers> tenants_;
-  std::uint64_t stamp_ = 0;    // one per event offered to scoped sessions
-  std::uint64_t publish_ = 0;  // one per publish
+  std::uint64_t stamp_ = 0;            // one per event offered to scoped sessions
+  std::uint64_t publish_ = 0;          // one per publish
   std::vector<Subscriber*> ready_;     // scratch, reused across publishes
   std::vector<Subscriber*> overflow_;  // scratch
   HubStats stats_;

@@ -25,13 +25,13 @@
 #include <vector>
 
 #include "auth/authenticator.hpp"
+#include "hub/scoped_view.hpp"
 #include "hub/tenant_hub.hpp"
 #include "net/net_context.hpp"
 #include "net/ws_frame.hpp"
 #include "proto/client_messages.hpp"
 #include "proto/close_codes.hpp"
 #include "proto/messages.hpp"
-#include "hub/scoped_view.hpp"
 #include "store/store.hpp"
 
 namespace fleet::net {
@@ -140,7 +140,8 @@ class WsSession final : public std::enable_shared_from_this<WsSession>,
   void on_view_message(proto::ClientMessage message);
   bool take_view_allowance();
   // Installs the view with the devices known so far, then asks for the snapshot that confirms it.
-  void start_view(proto::ViewSpec spec, std::vector<DeviceId> group_devices, std::vector<std::string> unknown);
+  void start_view(proto::ViewSpec spec, std::vector<DeviceId> group_devices,
+                  std::vector<std::string> unknown);
   void on_view_snapshot(std::uint64_t generation, proto::ViewSpec spec, std::vector<DeviceId> group_devices,
                         std::vector<std::string> unknown, Result<store::Snapshot> snapshot);
   // Confirms the view's named devices against `snapshot`, installs it and queues the scoped snapshot.
@@ -258,12 +259,12 @@ class WsSession final : public std::enable_shared_from_this<WsSession>,
   AfterClose after_close_ = AfterClose::await_peer;
   std::size_t drained_ = 0;
   // Views.
-  std::uint64_t view_generation_ = 0;          // the newest view wins
-  std::optional<std::uint64_t> view_id_;       // of the installed view, for view_change
-  std::uint32_t view_interval_ms_ = 0;         // min_interval_ms of the installed view
-  static constexpr double kViewBurst = 10;     // docs/protocol.md: a burst of 10, then 5 per second
+  std::uint64_t view_generation_ = 0;       // the newest view wins
+  std::optional<std::uint64_t> view_id_;    // of the installed view, for view_change
+  std::uint32_t view_interval_ms_ = 0;      // min_interval_ms of the installed view
+  static constexpr double kViewBurst = 10;  // docs/protocol.md: a burst of 10, then 5 per second
   static constexpr double kViewsPerSecond = 5;
-  double view_allowance_ = kViewBurst;         // token bucket of view messages
+  double view_allowance_ = kViewBurst;  // token bucket of view messages
   std::chrono::steady_clock::time_point view_refilled_;
   // A share session: the share and its devices (the view never reaches beyond them).
   std::string share_id_;

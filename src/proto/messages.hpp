@@ -48,7 +48,8 @@ struct SnapshotScope {
   std::span<const std::string> unknown;
 };
 std::string encode_snapshot(Seq seq, std::span<const Device> devices,
-                            std::span<const std::uint32_t> indexes = {}, const SnapshotScope* scope = nullptr);
+                            std::span<const std::uint32_t> indexes = {},
+                            const SnapshotScope* scope = nullptr);
 
 // {"type":"view_change","view":7,"entered":["dev_..."],"left":["dev_..."]}: devices that crossed the
 // view's edge since the previous frame ("view" only when the client gave an id).

@@ -51,7 +51,6 @@ HttpResult request(unsigned short port, const std::string& method, const std::st
   return out;
 }
 
-
 struct HttpConnection::Impl {
   asio::io_context io;
   beast::tcp_stream stream{io};

@@ -32,13 +32,14 @@
 // - Views (set_view(); docs/protocol.md, "Views: scope the stream"): the client sends the view as a `view`
 //   message at once when the session is live, and in the first `auth` message of every later connection
 //   (views are per connection; after hello instead when the token goes in the URL), so that connection's
-//   first snapshot is already scoped; each time with a new id, ids increasing. The scoped `snapshot` that answers the
-//   newest id replaces what the application holds (on_snapshot, then on_view); one answering an older id
-//   is ignored. `view_change` frames reach on_view_change. While a view may be in effect (sent on this
-//   connection, scoped, or not yet answered) seq gaps are other devices' events, not loss: frames are only
-//   checked to ascend. Should a new connection start unscoped (a server that reads no view in `auth`),
-//   its unscoped snapshot and events are not delivered; delivery starts with the view's snapshot (a server that does not answer
-//   views never gets there). A whole-tenant view is sent only to a live session (to leave a scoped one).
+//   first snapshot is already scoped; each time with a new id, ids increasing. The scoped `snapshot` that
+//   answers the newest id replaces what the application holds (on_snapshot, then on_view); one answering an
+//   older id is ignored. `view_change` frames reach on_view_change. While a view may be in effect (sent on
+//   this connection, scoped, or not yet answered) seq gaps are other devices' events, not loss: frames are
+//   only checked to ascend. Should a new connection start unscoped (a server that reads no view in `auth`),
+//   its unscoped snapshot and events are not delivered; delivery starts with the view's snapshot (a server
+//   that does not answer views never gets there). A whole-tenant view is sent only to a live session (to
+//   leave a scoped one).
 // - Runs its own I/O thread. All public methods are thread-safe and return immediately; callbacks run on
 //   the I/O thread, one at a time, and must not block for long or destroy the Client.
 // - wss:// uses OpenSSL with peer and host name verification (system CA store unless ca_file is set).
