@@ -20,8 +20,12 @@ std::optional<Snapshot> SnapshotCache::find(const TenantId& tenant) const {
   }
   // The state is immutable: copying it needs no lock, so readers never hold up the store thread.
   Snapshot out{state->seq, {}};
-  out.devices.reserve(state->devices.size());
-  for (const auto& d : state->devices) out.devices.push_back(*d);
+  out.devices.reserve(state->devices);
+  for (const auto& chunk : state->chunks) {
+    for (const auto& d : *chunk) {
+      if (d) out.devices.push_back(*d);
+    }
+  }
   return out;
 }
 
@@ -30,11 +34,24 @@ void SnapshotCache::install(const TenantId& tenant, const Snapshot& snap) {
   if (snap.seq == 0 && snap.devices.empty()) return;
   auto state = std::make_shared<State>();
   state->seq = snap.seq;
-  state->devices.reserve(snap.devices.size());
-  for (const Device& d : snap.devices) state->devices.push_back(std::make_shared<const Device>(d));
-  std::lock_guard lock(mu_);
-  if (closed_ || tenants_.size() >= max_tenants_) return;
-  tenants_.try_emplace(tenant.str(), std::move(state));
+  Slots slots;
+  std::shared_ptr<Chunk> chunk;
+  for (const Device& d : snap.devices) {
+    if (!chunk || chunk->size() == kChunk) {
+      chunk = std::make_shared<Chunk>();
+      chunk->reserve(kChunk);
+      state->chunks.push_back(chunk);
+    }
+    slots.emplace(d.id.str(), state->slots++);
+    chunk->push_back(std::make_shared<const Device>(d));
+  }
+  state->devices = state->slots;
+  {
+    std::lock_guard lock(mu_);
+    if (closed_ || tenants_.size() >= max_tenants_ || tenants_.contains(tenant.str())) return;
+    tenants_.emplace(tenant.str(), std::move(state));
+  }
+  slots_[tenant.str()] = std::move(slots);
 }
 
 void SnapshotCache::apply_appends(std::span<const Result<AppendResult>> results) {
@@ -58,29 +75,33 @@ void SnapshotCache::apply_appends(std::span<const Result<AppendResult>> results)
   for (const auto& [tenant, delta] : deltas) {
     const StatePtr cur = current(tenant);
     if (!cur) continue;
-    auto next = std::make_shared<State>();
+    const auto slots = slots_.find(tenant);
+    auto next = std::make_shared<State>(*cur);  // the chunk pointers; touched chunks are copied below
     next->seq = std::max(cur->seq, delta.seq);
-    next->devices.reserve(cur->devices.size());
-    std::size_t matched = 0;
-    for (const auto& d : cur->devices) {
-      auto it = delta.newest.find(d->id.str());
-      if (it == delta.newest.end()) {
-        next->devices.push_back(d);
-        continue;
+    std::vector<std::shared_ptr<Chunk>> copied(next->chunks.size());
+    bool mirrors = slots != slots_.end();
+    for (const auto& [id, point] : delta.newest) {
+      if (!mirrors) break;
+      const auto slot = slots->second.find(id);
+      if (slot == slots->second.end()) {
+        mirrors = false;
+        break;
       }
-      ++matched;
-      const StoredPoint& p = *it->second;
-      if (d->last && d->last->point.ts_ms > p.point.ts_ms) {  // an older point arrived late: last stays
-        next->devices.push_back(d);
-        continue;
+      const std::size_t c = slot->second / kChunk;
+      const std::size_t i = slot->second % kChunk;
+      const std::shared_ptr<const Device>& d = (*next->chunks[c])[i];
+      if (d->last && d->last->point.ts_ms > point->point.ts_ms) continue;  // an older point arrived late
+      if (!copied[c]) {
+        copied[c] = std::make_shared<Chunk>(*next->chunks[c]);
+        next->chunks[c] = copied[c];
       }
       auto updated = std::make_shared<Device>(*d);
-      updated->last = p;
-      next->devices.push_back(std::move(updated));
+      updated->last = *point;
+      (*copied[c])[i] = std::move(updated);
     }
     // A device the cached state does not hold stored a point: the state no longer mirrors the database.
     // Unreachable while every change goes through apply_*; reloading is the safe answer if it ever is not.
-    if (matched != delta.newest.size()) {
+    if (!mirrors) {
       invalidate(TenantId(std::string(tenant)));
       continue;
     }
@@ -99,26 +120,42 @@ void SnapshotCache::apply_created(const Device& device) {
     if (!known_.contains(device.tenant.str())) known_.insert(device.tenant.str());
   }
   const StatePtr cur = current(device.tenant.str());
-  if (!cur) return;
+  const auto slots = slots_.find(device.tenant.str());
+  if (!cur || slots == slots_.end()) return;
   auto next = std::make_shared<State>(*cur);
-  next->devices.push_back(std::make_shared<const Device>(device));
+  std::shared_ptr<Chunk> last;
+  if (next->slots % kChunk == 0) {
+    last = std::make_shared<Chunk>();
+    last->reserve(kChunk);
+    next->chunks.push_back(last);
+  } else {
+    last = std::make_shared<Chunk>(*next->chunks.back());
+    next->chunks.back() = last;
+  }
+  last->push_back(std::make_shared<const Device>(device));
+  slots->second.emplace(device.id.str(), next->slots++);
+  ++next->devices;
   replace(device.tenant.str(), std::move(next));
 }
 
 void SnapshotCache::apply_revoked(const TenantId& tenant, const DeviceId& id) {
   const StatePtr cur = current(tenant.str());
-  if (!cur) return;
-  auto next = std::make_shared<State>();
-  next->seq = cur->seq;
-  next->devices.reserve(cur->devices.size());
-  for (const auto& d : cur->devices) {
-    if (d->id != id) next->devices.push_back(d);
-  }
-  if (next->devices.size() == cur->devices.size()) return;  // revoked before: nothing to change
+  const auto slots = slots_.find(tenant.str());
+  if (!cur || slots == slots_.end()) return;
+  const auto slot = slots->second.find(id.str());
+  if (slot == slots->second.end()) return;  // revoked before: nothing to change
+  auto next = std::make_shared<State>(*cur);
+  const std::size_t c = slot->second / kChunk;
+  auto chunk = std::make_shared<Chunk>(*next->chunks[c]);
+  (*chunk)[slot->second % kChunk] = nullptr;
+  next->chunks[c] = std::move(chunk);
+  --next->devices;
+  slots->second.erase(slot);
   replace(tenant.str(), std::move(next));
 }
 
 void SnapshotCache::invalidate(const TenantId& tenant) {
+  slots_.erase(tenant.str());
   StatePtr gone;  // freed after the lock is released
   std::lock_guard lock(mu_);
   if (auto it = tenants_.find(tenant.str()); it != tenants_.end()) {
