@@ -69,16 +69,19 @@ const std::string& valid_token() { return world().token; }
 Session::Session()
     : store_(world().clock),
       worker_(0),
+      shares_(store_.share_key()),
       api_{store_,
            broker_,
            device_index_,
            *world().authenticator,
+           shares_,
            world().clock,
            api::IngestLimits{},
            world().issuer.get(),
            nullptr},
       router_(api_),
       net_{options(), router_, *world().authenticator, store_, world().clock, nullptr, device_index_} {
+  net_.shares = &shares_;
   broker_.add_shard([this](std::function<void()> task) { worker_.post(std::move(task)); }, worker_.hub());
   auto hash = auth::sha256_hex(kDeviceKey);
   if (!hash) std::abort();

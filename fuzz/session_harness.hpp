@@ -14,6 +14,7 @@
 
 #include "api/context.hpp"
 #include "api/router.hpp"
+#include "auth/share_registry.hpp"
 #include "hub/broker.hpp"
 #include "net/net_context.hpp"
 #include "net/worker.hpp"
@@ -54,6 +55,7 @@ class Session {
   proto::DeviceIndex device_index_;
   hub::LocalBroker broker_;
   net::Worker worker_;
+  auth::ShareRegistry shares_;  // keyed by the store's share key: share tokens reach the session code too
   api::ApiContext api_;
   api::Router router_;
   net::NetContext net_;
