@@ -7,7 +7,42 @@ namespace {
 
 std::size_t cost(const Slice& s) noexcept { return s.bytes().size() + 1; }
 
+// Appends event i of `batch` to `out`, extending the last slice when the event follows it in the same
+// batch, and keeps `bytes` (the slices' cost) current.
+void append_run(std::vector<Slice>& out, const std::shared_ptr<const proto::EncodedBatch>& batch,
+                std::uint32_t i, std::size_t& bytes) {
+  if (!out.empty() && out.back().batch == batch && out.back().first + out.back().count == i) {
+    bytes -= cost(out.back());
+    ++out.back().count;
+  } else {
+    out.push_back(Slice{batch, i, 1});
+  }
+  bytes += cost(out.back());
+}
+
 }  // namespace
+
+template <class Keep>
+std::size_t Outbox::retain(Keep keep, std::size_t reserve) {
+  std::vector<Slice> kept;
+  kept.reserve(reserve);
+  std::size_t bytes = 0;
+  std::size_t events = 0;
+  for (std::size_t si = head_; si < slices_.size(); ++si) {
+    const Slice& from = slices_[si];
+    for (std::uint32_t i = from.first; i < from.first + from.count; ++i) {
+      if (!keep(si, i)) continue;
+      ++events;
+      append_run(kept, from.batch, i, bytes);
+    }
+  }
+  const std::size_t dropped = events_ - events;
+  events_ = events;
+  bytes_ = bytes;
+  slices_ = std::move(kept);
+  head_ = 0;
+  return dropped;
+}
 
 Outbox::Push Outbox::push(const std::shared_ptr<const proto::EncodedBatch>& batch, std::uint32_t first) {
   // A snapshot served from the store's cache may already cover a batch still on its way to this worker
@@ -30,46 +65,20 @@ Outbox::Push Outbox::check_limits() {
 
 Outbox::Push Outbox::push_event(const std::shared_ptr<const proto::EncodedBatch>& batch, std::uint32_t i) {
   if (batch->events[i].seq <= position_) return Push::ok;
-  if (head_ < slices_.size()) {
-    Slice& last = slices_.back();
-    if (last.batch == batch && last.first + last.count == i) {
-      bytes_ -= cost(last);
-      ++last.count;
-      bytes_ += cost(last);
-      ++events_;
-      return check_limits();
-    }
-  }
-  Slice s{batch, i, 1};
-  bytes_ += cost(s);
+  append_run(slices_, batch, i, bytes_);  // slices_ holds no consumed slice behind a live one
   ++events_;
-  slices_.push_back(std::move(s));
   return check_limits();
 }
 
 void Outbox::drop_device(std::uint32_t index) {
-  std::vector<Slice> kept;
-  std::size_t bytes = 0;
-  std::size_t events = 0;
-  for (std::size_t si = head_; si < slices_.size(); ++si) {
-    const Slice& from = slices_[si];
-    for (std::uint32_t i = from.first; i < from.first + from.count; ++i) {
-      if (from.batch->events[i].index == index) continue;
-      ++events;
-      if (!kept.empty() && kept.back().batch == from.batch && kept.back().first + kept.back().count == i) {
-        bytes -= cost(kept.back());
-        ++kept.back().count;
-      } else {
-        kept.push_back(Slice{from.batch, i, 1});
-      }
-      bytes += cost(kept.back());
-    }
+  bool any = false;
+  for (std::size_t si = head_; si < slices_.size() && !any; ++si) {
+    const Slice& s = slices_[si];
+    for (std::uint32_t i = s.first; i < s.first + s.count && !any; ++i)
+      any = s.batch->events[i].index == index;
   }
-  if (events == events_) return;
-  events_ = events;
-  bytes_ = bytes;
-  slices_ = std::move(kept);
-  head_ = 0;
+  if (any)
+    retain([&](std::size_t si, std::uint32_t i) { return slices_[si].batch->events[i].index != index; }, 0);
 }
 
 void Outbox::prepend(const std::shared_ptr<const proto::EncodedBatch>& batch) {
@@ -139,35 +148,16 @@ void Outbox::coalesce() {
     }
     return;
   }
-  std::vector<Slice> kept;
-  kept.reserve(devices + exempt);
-  std::size_t bytes = 0;
-  std::size_t events = 0;
-  for (std::size_t si = head_; si < slices_.size(); ++si) {
-    const Slice& from = slices_[si];
-    for (std::uint32_t i = from.first; i < from.first + from.count; ++i) {
-      const std::uint32_t index = from.batch->events[i].index;
-      if (!never_coalesced(index)) {
+  coalesced_ += retain(
+      [&](std::size_t si, std::uint32_t i) {
+        const std::uint32_t index = slices_[si].batch->events[i].index;
+        if (never_coalesced(index)) return true;
         std::uint64_t& slot = newest[index];
-        if (slot != position(si, i)) continue;
+        if (slot != position(si, i)) return false;
         slot = kNone;  // leaves the table clean for the next call
-      }
-      ++events;
-      // Merge runs of adjacent events of the same batch back into one slice.
-      if (!kept.empty() && kept.back().batch == from.batch && kept.back().first + kept.back().count == i) {
-        bytes -= cost(kept.back());
-        ++kept.back().count;
-      } else {
-        kept.push_back(Slice{from.batch, i, 1});
-      }
-      bytes += cost(kept.back());
-    }
-  }
-  coalesced_ += events_ - events;
-  events_ = events;
-  bytes_ = bytes;
-  slices_ = std::move(kept);
-  head_ = 0;
+        return true;
+      },
+      devices + exempt);
 }
 
 std::size_t Outbox::take(std::vector<Slice>& out, std::size_t max_bytes, std::uint64_t* skipped) {

@@ -97,6 +97,10 @@ class Outbox {
     return keep_ != nullptr && index < keep_->size() && (*keep_)[index];
   }
   Push check_limits();
+  // Rebuilds the queue from the events keep(slice, event) accepts, merging adjacent ones back into runs;
+  // returns how many were dropped.
+  template <class Keep>
+  std::size_t retain(Keep keep, std::size_t reserve);
 };
 
 }  // namespace fleet::hub
