@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev openssl
+  postgresql libpq-dev nats-server libnats-dev  # cluster mode, and the tests that start both on loopback
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format clang-tidy
   python3  # tests/conformance (standard library only)
