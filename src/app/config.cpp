@@ -29,6 +29,17 @@ const std::vector<Option>& options() {
        [](Config& c, const std::string& v) { c.listen = v; }, nullptr},
       {"--data-dir", "FLEET_DATA_DIR", Kind::text, "DIR", "SQLite database directory (default ./data)",
        [](Config& c, const std::string& v) { c.data_dir = v; }, nullptr},
+      {"--database", "FLEET_DATABASE", Kind::text, "URI",
+       "PostgreSQL shared by a cluster of nodes, as a libpq URI postgres://user:password@host:port/db "
+       "(default: SQLite in --data-dir)",
+       [](Config& c, const std::string& v) { c.database = v; }, nullptr},
+      {"--bus", "FLEET_BUS", Kind::text, "URL",
+       "NATS that carries each commit to the other nodes, nats://host:port (needs --database; "
+       "default: the nodes poll the database)",
+       [](Config& c, const std::string& v) { c.bus = v; }, nullptr},
+      {"--node-id", "FLEET_NODE_ID", Kind::text, "ID",
+       "this node's name in a cluster: letters, digits, '-' and '_' (default: host name and pid)",
+       [](Config& c, const std::string& v) { c.node_id = v; }, nullptr},
       {"--workers", "FLEET_WORKERS", Kind::integer, "N", "event-loop threads (default: one per core)",
        nullptr, [](Config& c, std::int64_t v) { c.workers = static_cast<std::size_t>(v); }, 0, 256},
       {"--jwks-url", "FLEET_JWKS_URL", Kind::text, "URL",
@@ -237,6 +248,21 @@ Result<void> validate(const Config& c) {
                       "https://tile.example.org/{z}/{x}/{y}.png: \"" +
                           c.map_tiles + "\"");
   }
+  if (!c.database.empty() && !c.database.starts_with("postgres://") &&
+      !c.database.starts_with("postgresql://")) {
+    return make_error(ErrorCode::invalid_field, "--database: expected a postgres:// or postgresql:// URI");
+  }
+  if (!c.bus.empty() && !c.bus.starts_with("nats://"))
+    return make_error(ErrorCode::invalid_field, "--bus: expected a nats:// URL");
+  if (!c.bus.empty() && c.database.empty()) {
+    return make_error(ErrorCode::invalid_field,
+                      "--bus needs --database: the nodes of a cluster share one PostgreSQL");
+  }
+  if (c.node_id.size() > 64 ||
+      c.node_id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "0123456789-_") != std::string::npos) {
+    return make_error(ErrorCode::invalid_field, "--node-id: at most 64 letters, digits, '-' and '_'");
+  }
   if (c.sync != "full" && c.sync != "normal")
     return make_error(ErrorCode::invalid_field, "--sync: expected full or normal");
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
@@ -311,6 +337,13 @@ Result<Config> parse_config(const std::vector<std::string>& args, const Getenv& 
     }
   }
   if (auto v = getenv("FLEET_TEST_STORAGE_FAULTS")) c.storage_fault_file = *v;  // test-only, see config.hpp
+  if (auto v = getenv("FLEET_TEST_BUS_PUBLISH_DELAY_MS")) {                     // test-only, see config.hpp
+    std::int64_t ms = 0;
+    const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), ms);
+    if (ec != std::errc{} || end != v->data() + v->size() || ms < 0 || ms > 60'000)
+      return make_error(ErrorCode::invalid_field, "FLEET_TEST_BUS_PUBLISH_DELAY_MS: expected 0..60000");
+    c.test_bus_publish_delay_ms = ms;
+  }
   std::set<const Option*> cleared_lists;  // flags replace a list given in the environment
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];

@@ -17,6 +17,14 @@ namespace fleet::app {
 struct Config {
   std::string listen = "127.0.0.1:3000";
   std::string data_dir = "./data";
+  // Cluster mode (docs/architecture.md, "Cluster"). `database`: a libpq URI (postgres://…) of the
+  // PostgreSQL every node shares; empty: the embedded SQLite in data_dir. Holds a password: never logged.
+  std::string database;
+  std::string bus;  // nats://host:port; empty: nodes learn of each other's commits by polling the database
+  std::string node_id;  // names this node in the bus and the logs; default: host name and pid
+  // Test-only, from the environment alone (FLEET_TEST_BUS_PUBLISH_DELAY_MS): widens the window between a
+  // commit and its bus message, so a test can kill a node inside it.
+  std::int64_t test_bus_publish_delay_ms = 0;
   std::size_t workers = 0;  // 0: one per core
 
   // Keys: at least one source unless dev mode.
