@@ -1,0 +1,191 @@
+#pragma once
+// A throwaway PostgreSQL 15 for tests: initdb in a temp dir, a server on 127.0.0.1 and a free port (its
+// unix socket inside the temp dir), stopped and removed with the object. One server per test binary
+// (PgServer::shared()), a fresh database per test (create_database()), so tests stay independent and
+// fast. Fault tests stop, kill and restart it on the same data dir and port.
+//
+// Run as root (as our CI does), the server runs as the `postgres` user: initdb refuses root. Every local
+// user is trusted except kPasswordUser, who must give kPassword (for the bad-credentials tests).
+// fsync=off: a crash of the machine is not what these tests are about; a crash of the server is, and
+// synchronous_commit stays on, so an acknowledged commit survives kill9().
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "eventually.hpp"
+#include "loopback_port.hpp"
+#include "store/pg_conn.hpp"
+
+namespace fleet::testing {
+
+class PgServer {
+ public:
+  static constexpr const char* kBin = "/usr/lib/postgresql/15/bin/";
+  static constexpr const char* kPasswordUser = "fleet_pw";
+  static constexpr const char* kPassword = "s3cret-Pa55word";
+
+  // The test binary's server, started at first use; stopped and removed when the binary exits.
+  static PgServer& shared() {
+    static PgServer server;
+    return server;
+  }
+
+  // initdb and start; throws std::runtime_error (with the server's log) when either fails.
+  PgServer() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "fleet_pg_XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    dir_ = tmpl;
+    data_ = dir_ / "data";
+    if (::geteuid() == 0) {
+      const passwd* pw = ::getpwnam("postgres");
+      if (pw == nullptr) throw std::runtime_error("running as root, but there is no postgres user");
+      as_user_ = "runuser -u postgres -- ";
+      if (::chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) throw std::runtime_error("chown failed");
+      uid_ = pw->pw_uid;
+      gid_ = pw->pw_gid;
+    }
+    run(std::string(kBin) + "initdb -D " + data_.string() +
+            " -A trust -U postgres --no-sync -E UTF8 --locale=C",
+        "initdb");
+    {
+      std::ofstream hba(data_ / "pg_hba.conf", std::ios::trunc);
+      hba << "local all all trust\n"
+          << "host all " << kPasswordUser << " 127.0.0.1/32 scram-sha-256\n"
+          << "host all all 127.0.0.1/32 trust\n";
+    }
+    if (uid_ >= 0 &&
+        ::chown((data_ / "pg_hba.conf").c_str(), static_cast<uid_t>(uid_), static_cast<gid_t>(gid_)) != 0) {
+      throw std::runtime_error("chown failed");
+    }
+    const int fd = bind_loopback(port_);
+    if (fd < 0) throw std::runtime_error("no free loopback port");
+    ::close(fd);  // postgres binds it right away
+    start();
+    admin("CREATE ROLE " + std::string(kPasswordUser) + " LOGIN PASSWORD '" + kPassword + "'");
+  }
+
+  ~PgServer() {
+    stop_immediate();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  PgServer(const PgServer&) = delete;
+  PgServer& operator=(const PgServer&) = delete;
+
+  unsigned short port() const noexcept { return port_; }
+
+  // postgresql://<user>@127.0.0.1:<port>/<db>
+  std::string uri(const std::string& db = "postgres", const std::string& user = "postgres") const {
+    return "postgresql://" + user + "@127.0.0.1:" + std::to_string(port_) + "/" + db;
+  }
+
+  // A new, empty database with a name no other test of this binary gets; returns the name.
+  std::string create_database(const std::string& prefix = "t") {
+    static std::atomic<int> next{0};
+    const std::string name = prefix + "_" + std::to_string(::getpid()) + "_" + std::to_string(next++);
+    admin("CREATE DATABASE " + name);
+    return name;
+  }
+
+  // Runs `sql` in database `db` as the superuser; throws on failure.
+  void admin(const std::string& sql, const std::string& db = "postgres") const {
+    auto conn = store::PgConn::connect(uri(db));
+    if (!conn) throw std::runtime_error(conn.error().message);
+    if (auto r = (*conn)->exec(sql.c_str()); !r) throw std::runtime_error(sql + ": " + r.error().message);
+  }
+
+  // Starts the server (again) on the same data dir and port; waits until it accepts connections.
+  void start() {
+    run(std::string(kBin) + "pg_ctl -D " + data_.string() + " -l " + (dir_ / "server.log").string() +
+            " -w -t 60 -o \"-p " + std::to_string(port_) + " -k " + dir_.string() +
+            " -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200\" "
+            "start",
+        "pg_ctl start");
+  }
+
+  // A clean, fast shutdown: sessions are told so and disconnected.
+  void stop_fast() {
+    run(std::string(kBin) + "pg_ctl -D " + data_.string() + " -m fast -w stop", "pg_ctl stop");
+  }
+
+  // SIGKILL to the postmaster and every backend, as a crash of the machine's database would; returns once
+  // they are gone (start() then recovers from the WAL).
+  void kill9() {
+    const pid_t master = postmaster_pid();
+    if (master <= 0) return;
+    std::vector<pid_t> pids{master};
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      const std::string name = entry.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::ifstream stat(entry.path() / "stat");
+      std::string line;
+      std::getline(stat, line);
+      const auto close = line.rfind(')');
+      if (close == std::string::npos) continue;
+      char state = 0;
+      int ppid = 0;
+      if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == master) {
+        pids.push_back(static_cast<pid_t>(std::stoi(name)));
+      }
+    }
+    for (pid_t p : pids) ::kill(p, SIGKILL);
+    for (pid_t p : pids) {
+      if (!eventually([p] { return !alive(p); })) throw std::runtime_error("postgres survived SIGKILL");
+    }
+  }
+
+ private:
+  void run(const std::string& cmd, const char* what) const {
+    const std::string full = as_user_ + cmd + " >>" + (dir_ / "tools.log").string() + " 2>&1";
+    if (std::system(full.c_str()) != 0) {
+      std::ifstream log(dir_ / "server.log");
+      std::ifstream tools(dir_ / "tools.log");
+      std::string text((std::istreambuf_iterator<char>(tools)), std::istreambuf_iterator<char>());
+      text.append((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+      throw std::runtime_error(std::string(what) + " failed:\n" + text);
+    }
+  }
+
+  void stop_immediate() {
+    if (postmaster_pid() > 0) {
+      const std::string cmd =
+          as_user_ + kBin + "pg_ctl -D " + data_.string() + " -m immediate -w stop >/dev/null 2>&1";
+      (void)std::system(cmd.c_str());
+    }
+  }
+
+  pid_t postmaster_pid() const {
+    std::ifstream pidfile(data_ / "postmaster.pid");
+    long pid = 0;
+    if (!(pidfile >> pid) || pid <= 0 || !alive(static_cast<pid_t>(pid))) return 0;
+    return static_cast<pid_t>(pid);
+  }
+
+  // Running, and not a zombie (in a container nobody may reap the orphaned postmaster).
+  static bool alive(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return false;
+    const auto close = line.rfind(')');
+    return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+  }
+
+  std::filesystem::path dir_;
+  std::filesystem::path data_;
+  std::string as_user_;  // "runuser -u postgres -- " when root
+  long uid_ = -1;
+  long gid_ = -1;
+  unsigned short port_ = 0;
+};
+
+}  // namespace fleet::testing
