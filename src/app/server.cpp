@@ -1,9 +1,13 @@
 #include "app/server.hpp"
 
+#include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+
+#include <array>
+#include <cctype>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -13,11 +17,14 @@
 #include "api/app_config.hpp"
 #include "api/context.hpp"
 #include "api/router.hpp"
+#include "app/pg_seq_source.hpp"
 #include "auth/dev_issuer.hpp"
 #include "auth/jwt_authenticator.hpp"
 #include "auth/key_set.hpp"
 #include "auth/share_registry.hpp"
 #include "auth/static_key_source.hpp"
+#include "cluster/cluster_broker.hpp"
+#include "cluster/nats_bus.hpp"
 #include "hub/broker.hpp"
 #include "net/jwks_fetcher.hpp"
 #include "net/listener.hpp"
@@ -28,10 +35,18 @@
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
 #include "store/fault_vfs.hpp"
+#include "store/pg_store.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace fleet::app {
 namespace asio = boost::asio;
+
+// Cluster mode: commits reach every node through the bus (or the database probe), in seq order.
+struct ClusterNode {
+  std::unique_ptr<cluster::Bus> bus;  // null without --bus
+  std::unique_ptr<PgSeqSource> seq_source;
+  std::unique_ptr<cluster::ClusterBroker> broker;
+};
 
 struct Server::Impl {
   Config config;
@@ -40,6 +55,8 @@ struct Server::Impl {
   std::vector<std::unique_ptr<net::Worker>> workers;
   proto::DeviceIndex device_index;  // before the contexts that refer to it
   hub::LocalBroker broker;
+  ClusterNode cluster;               // cluster mode only
+  hub::Broker* publisher = &broker;  // what ingest publishes to: `broker`, or cluster.broker
   std::shared_ptr<const auth::DevIssuer> dev_issuer;
   std::shared_ptr<auth::KeySource> keys;
   std::shared_ptr<net::JwksFetcher> fetcher;  // set when keys come from a JWKS URL (also in dev mode)
@@ -59,6 +76,7 @@ struct Server::Impl {
     // exist; then the key fetcher; then the workers drain and stop, before the sockets and the services
     // their handlers call go.
     if (store) store->stop();
+    if (cluster.broker) cluster.broker->stop();
     if (fetcher) fetcher->stop();
     for (auto& w : workers) w->stop();
     listener.reset();
@@ -112,6 +130,42 @@ Result<std::shared_ptr<auth::KeySource>> make_key_source(const Config& c, const 
     return std::shared_ptr<auth::KeySource>(std::move(*src));
   }
   return make_error(ErrorCode::invalid_field, "no key source configured");
+}
+
+// The dev issuer's name in cluster mode (a URL of one node would make the others refuse its tokens).
+constexpr const char* kClusterDevIssuer = "http://fleet-dev-cluster.local";
+
+std::string default_node_id() {
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+  std::string id;
+  for (const char* c = host.data(); *c != '\0' && id.size() < 40; ++c) {
+    id += std::isalnum(static_cast<unsigned char>(*c)) != 0 || *c == '-' || *c == '_' ? *c : '-';
+  }
+  return (id.empty() ? std::string("node") : id) + "-" + std::to_string(::getpid());
+}
+
+// Cluster mode: the bus (when configured) and the broker that orders every node's commits per tenant.
+Result<void> start_cluster(ClusterNode& s, const Config& config, store::Store& store, hub::LocalBroker& local,
+                           proto::DeviceIndex& index) {
+  const std::string node = config.node_id.empty() ? default_node_id() : config.node_id;
+  if (!config.bus.empty()) {
+    auto bus = cluster::NatsBus::connect(config.bus, "fleetd-" + node);
+    if (!bus) return bus.error();
+    s.bus = std::move(*bus);
+  } else {
+    obs::warn("cluster without --bus: nodes see each other's commits by polling the database", {});
+  }
+  s.seq_source = std::make_unique<PgSeqSource>(config.database, store);
+  cluster::ClusterOptions co;
+  co.node_id = node;
+  co.publish_delay_ms = config.test_bus_publish_delay_ms;
+  if (co.publish_delay_ms > 0)
+    obs::warn("bus publish delay enabled (test only)", {{"ms", co.publish_delay_ms}});
+  s.broker = std::make_unique<cluster::ClusterBroker>(s.bus.get(), *s.seq_source, local, index, co);
+  s.broker->start();
+  obs::info("cluster node", {{"node", node}, {"bus", !config.bus.empty()}});
+  return {};
 }
 
 // The share registry, holding every share still live, before the first session can present a token.
@@ -191,9 +245,18 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
     so.base_vfs = "fleet-test-faults";
     obs::warn("storage faults enabled (test only)", {{"control_file", config.storage_fault_file}});
   }
-  auto store = store::SqliteStore::open(so);
-  if (!store) return store.error();
-  s.store = std::move(*store);
+  if (config.database.empty()) {
+    auto store = store::SqliteStore::open(so);
+    if (!store) return store.error();
+    s.store = std::move(*store);
+  } else {
+    store::PgOptions po;
+    po.uri = config.database;
+    po.max_queue = config.store_queue;
+    auto store = store::PgStore::open(po);
+    if (!store) return store.error();  // names host and port and the reason, never the password
+    s.store = std::move(*store);
+  }
   auto shares = load_share_registry(*s.store, SystemClock::instance());
   if (!shares) return shares.error();
   s.shares = std::move(*shares);
@@ -206,6 +269,10 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
                                  std::chrono::milliseconds(config.resume_ring_age_ms)}));
     net::Worker* w = s.workers.back().get();
     s.broker.add_shard([w](std::function<void()> task) { w->post(std::move(task)); }, w->hub());
+  }
+  if (!config.database.empty()) {
+    if (auto r = start_cluster(s.cluster, config, *s.store, s.broker, s.device_index); !r) return r.error();
+    s.publisher = s.cluster.broker.get();
   }
 
   // Bind before creating the dev issuer: its issuer URL names the real port.
@@ -225,6 +292,9 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   if (config.dev) {
     auth::DevIssuerConfig dc;
     dc.issuer = "http://" + endpoint->address().to_string() + ":" + std::to_string(s.port);
+    // A cluster's nodes must accept each other's dev tokens: one issuer name for all of them (they share
+    // the key through the shared --data-dir).
+    if (!config.database.empty()) dc.issuer = kClusterDevIssuer;
     dc.azp = config.authorized_parties.empty() ? dc.issuer : config.authorized_parties.front();
     if (config.issuer.empty()) ac.claims.issuer = dc.issuer;
     // Kept beside the database, so a restarted fleetd --dev still accepts the tokens it issued.
@@ -260,7 +330,7 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   api::IngestLimits limits;
   limits.max_body_bytes = config.http_max_body;
   s.api_ctx = std::make_unique<api::ApiContext>(
-      api::ApiContext{*s.store, s.broker, s.device_index, *s.authenticator, *s.shares,
+      api::ApiContext{*s.store, *s.publisher, s.device_index, *s.authenticator, *s.shares,
                       SystemClock::instance(), limits, s.dev_issuer.get(), nullptr,
                       api::encode_app_config(api::AppConfig{config.map_tiles, config.map_attribution})});
   Impl* self = &s;
@@ -348,6 +418,8 @@ int Server::wait_and_shutdown() {
   // 3. Complete everything queued in the store (acknowledged data is already durable). When stop()
   // returns, the store thread has queued its last answers (final 202s, last telemetry) on the workers.
   s.store->stop();
+  // Then the cluster thread hands its last batches to the workers.
+  if (s.cluster.broker) s.cluster.broker->stop();
   if (s.fetcher) s.fetcher->stop();
   // 4. Each worker runs what is queued on it, so those answers reach their sockets, then stops.
   for (auto& w : s.workers) w->stop();
