@@ -3,7 +3,6 @@
 #include <libpq-fe.h>
 
 #include <charconv>
-#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -161,9 +160,12 @@ std::int64_t PgResult::int64(int row, int col) const noexcept {
 }
 
 double PgResult::real(int row, int col) const noexcept {
-  // float8 text output is the shortest exact form (extra_float_digits >= 1), so strtod reads it back
-  // bit for bit. The value is NUL-terminated by libpq.
-  return std::strtod(PQgetvalue(r_, row, col), nullptr);
+  // float8 text output is the shortest exact form (extra_float_digits >= 1), so it reads back bit for bit;
+  // from_chars ignores the C locale (strtod would not).
+  const auto v = view(row, col);
+  double out = 0;
+  std::from_chars(v.data(), v.data() + v.size(), out);
+  return out;
 }
 
 std::optional<std::int64_t> PgResult::opt_int64(int row, int col) const noexcept {
@@ -199,6 +201,9 @@ Result<std::unique_ptr<PgConn>> PgConn::connect(const std::string& uri) {
     return make_error(ErrorCode::storage_unavailable,
                       "cannot connect to PostgreSQL at " + info->where + ": " + why);
   }
+  // Server notices (e.g. "relation already exists, skipping") would go to stderr unstructured.
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);
   connections_open().add(1);
   return std::unique_ptr<PgConn>(new PgConn(c, info->where));
 }

@@ -104,8 +104,12 @@ Result<void> put_meta(PgConn& conn, std::string_view key, std::string_view value
 
 Result<PgMeta> migrate_locked(PgConn& conn) {
   if (auto r = conn.exec(kLockMigrations); !r) return r.error();
-  if (auto r = conn.exec("CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL)"); !r) {
-    return r.error();
+  // Asked before creating, so a node whose role may not create tables still opens a migrated database.
+  auto exists = conn.query("SELECT to_regclass('meta') IS NOT NULL");
+  if (!exists) return exists.error();
+  if (!exists->boolean(0, 0)) {
+    if (auto r = conn.exec("CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL)"); !r)
+      return r.error();
   }
   auto stored = meta_value(conn, "schema_version");
   if (!stored) return stored.error();

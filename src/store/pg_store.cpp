@@ -29,6 +29,10 @@ Error storage_refused() {
 // A group that deadlocked with another node's (or hit a serialization failure) is retried this often.
 constexpr int kGroupAttempts = 3;
 
+// While writes fail, the idle writer probes no more often than this (and no less often than the link's
+// longest backoff), so a database that refuses writes is not hammered and readiness comes back in time.
+constexpr std::chrono::milliseconds kMinProbeInterval{200};
+
 // Callbacks belong to other layers; one that throws must not take a lane (and every pending
 // acknowledgement) down with it.
 template <class T>
@@ -335,7 +339,7 @@ void PgStore::run_writer() {
       } else {
         // Idle while the database refuses writes: probe once the link may reconnect, so readiness comes
         // back without traffic.
-        const auto wait = std::max(writer_.link->retry_in(), std::chrono::milliseconds(PgLink::kMinBackoff));
+        const auto wait = std::clamp(writer_.link->retry_in(), kMinProbeInterval, PgLink::kMaxBackoff);
         probe = !writer_.cv.wait_for(lock, wait, ready);
       }
       if (writer_.queue.empty() && stopping_.load(std::memory_order_acquire)) break;
