@@ -108,7 +108,7 @@ class ClusterBroker final : public hub::Broker {
 
     // Queues `w` (a batch of `bytes` when counted) and wakes the cluster thread; false when refused
     // (stopped, or a batch over the bounds: answers are never refused, they are few and owed).
-    bool push(Work w, std::size_t bytes, bool counted);
+    bool push(Work w, std::size_t size, bool counted);
     // The bus handler: decode, drop our own and bad messages, re-encode once, queue.
     void receive(std::string_view subject, std::string_view payload);
   };

@@ -61,7 +61,7 @@ std::string redact_bus_url(std::string_view url) {
 Result<std::unique_ptr<NatsBus>> NatsBus::connect(const std::string& url, const std::string& name,
                                                   NatsBusOptions options) {
   const std::string shown = redact_bus_url(url);
-  auto fail = [&](std::string why) {
+  auto fail = [&](const std::string& why) {
     return make_error(ErrorCode::unavailable, "cannot connect to the bus at " + shown + ": " + why);
   };
   if (url.rfind("nats://", 0) != 0 && url.rfind("tls://", 0) != 0)
@@ -205,6 +205,9 @@ void NatsBus::subscribe(Handler handler) {
     return;
   }
   receiver_ = receiver;
+  // Round trip to the server, so that the subscription is in place when subscribe() returns (while
+  // connected: otherwise libnats sends it on reconnect).
+  if (natsConnection_FlushTimeout(conn_, 2000) != NATS_OK) obs::warn("bus subscribe not confirmed yet");
 }
 
 bool NatsBus::connected() const { return natsConnection_Status(conn_) == NATS_CONN_STATUS_CONNECTED; }

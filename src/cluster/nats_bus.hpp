@@ -50,7 +50,7 @@ class NatsBus final : public Bus {
 
   void publish(std::string_view subject, std::string_view payload) override;
   // Subscribes to "fleet.v1.>"; the connection has no-echo set, so this node's own messages never come
-  // back. A second call is ignored.
+  // back. Returns once the server has the subscription (when connected). A second call is ignored.
   void subscribe(Handler handler) override;
   bool connected() const override;
 

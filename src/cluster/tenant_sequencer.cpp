@@ -150,14 +150,14 @@ std::vector<RepairDue> TenantSequencer::take_repairs(std::int64_t now_ms) {
   return due;
 }
 
-void TenantSequencer::repair_done(const TenantId& id, std::int64_t now_ms) {
-  Tenant& t = tenant(id);
+void TenantSequencer::repair_done(const TenantId& tenant_id, std::int64_t now_ms) {
+  Tenant& t = tenant(tenant_id);
   t.repairing = false;
   t.next_try_ms = now_ms + options_.hold_ms;
 }
 
-void TenantSequencer::skip_to(const TenantId& id, Seq seq, std::int64_t now_ms, Batches& out) {
-  Tenant& t = tenant(id);
+void TenantSequencer::skip_to(const TenantId& tenant_id, Seq seq, std::int64_t now_ms, Batches& out) {
+  Tenant& t = tenant(tenant_id);
   t.repairing = false;
   t.next_try_ms = now_ms;
   if (seq > t.delivered) {
@@ -169,8 +169,8 @@ void TenantSequencer::skip_to(const TenantId& id, Seq seq, std::int64_t now_ms, 
   update_gap(t, now_ms);
 }
 
-Seq TenantSequencer::delivered(const TenantId& id) const {
-  auto it = tenants_.find(id);
+Seq TenantSequencer::delivered(const TenantId& tenant_id) const {
+  auto it = tenants_.find(tenant_id);
   return it == tenants_.end() ? 0 : it->second.delivered;
 }
 

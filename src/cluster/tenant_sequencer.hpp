@@ -70,14 +70,14 @@ class TenantSequencer {
   // Gaps whose repair is due (open for hold_ms, none in flight), each marked in flight until
   // repair_done() or skip_to() for its tenant.
   std::vector<RepairDue> take_repairs(std::int64_t now_ms);
-  // The repair in flight for `tenant` ended (its answer, if any, already offered). A gap still open is
+  // The repair in flight for the tenant ended (its answer, if any, already offered). A gap still open is
   // retried hold_ms later.
-  void repair_done(const TenantId& tenant, std::int64_t now_ms);
+  void repair_done(const TenantId& tenant_id, std::int64_t now_ms);
   // Gives up the tenant's events up to `seq` (a repair over the cap): delivery resumes after it, with held
   // batches trimmed. Ends the repair in flight; a gap still open is due again at once.
-  void skip_to(const TenantId& tenant, Seq seq, std::int64_t now_ms, Batches& out);
+  void skip_to(const TenantId& tenant_id, Seq seq, std::int64_t now_ms, Batches& out);
 
-  Seq delivered(const TenantId& tenant) const;
+  Seq delivered(const TenantId& tenant_id) const;
   bool has_gaps() const noexcept { return open_gaps_ > 0; }
   Stats stats() const noexcept { return stats_; }
 

@@ -37,7 +37,7 @@ class FakeSource final : public SeqSource {
       ++heads_calls_;
       for (const auto& [tenant, points] : committed_) out.push_back(TenantHead{tenant, points.size()});
       if (defer_) {
-        deferred_.push_back([done = std::move(done), out] { done(out); });
+        deferred_.emplace_back([done = std::move(done), out] { done(out); });
         return;
       }
     }
@@ -56,7 +56,7 @@ class FakeSource final : public SeqSource {
         r.points.assign(points.begin() + static_cast<std::ptrdiff_t>(since), points.end());
       }
       if (defer_) {
-        deferred_.push_back([done = std::move(done), r] { done(r); });
+        deferred_.emplace_back([done = std::move(done), r] { done(r); });
         return;
       }
     }
@@ -204,7 +204,7 @@ struct Node {
       bus = std::make_unique<FakeBus>(*net);
       net->join(*bus);
     }
-    local.add_shard([](std::function<void()> task) { task(); }, hub);
+    local.add_shard([](const std::function<void()>& task) { task(); }, hub);
     hub.subscribe(TenantId("org_a"), &viewer);
     broker = std::make_unique<ClusterBroker>(bus.get(), source, local, index, std::move(options));
   }
@@ -316,6 +316,22 @@ TEST(ClusterBroker, PollOnlyWithoutABus) {
   for (int k = 0; k < 4; ++k) a.ingest(source, "org_a", 5);
   EXPECT_TRUE(sees(b.viewer, test::range(1, 20)));
   EXPECT_TRUE(sees(a.viewer, test::range(1, 20)));
+}
+
+TEST(ClusterBroker, ARepairOverTheCapSkipsForwardAndSessionsReportIt) {
+  FakeSource source;
+  ClusterOptions capped = fast("b");
+  capped.max_repair = 5;
+  Node a(nullptr, source, fast("a"));
+  Node b(nullptr, source, capped);
+  b.broker->start();
+  ASSERT_TRUE(eventually([&] { return b.broker->ready(); }));
+  const auto skipped = ClusterMetrics::get().skipped_events.value();
+  source.commit("org_a", 20);  // 20 missing, the cap is 5: the oldest 15 are given up
+  EXPECT_TRUE(sees(b.viewer, test::range(16, 20)));
+  std::lock_guard lock(b.viewer.mu);
+  EXPECT_EQ(b.viewer.skipped, 15u);  // the session tells its client, nothing is lost silently
+  EXPECT_EQ(ClusterMetrics::get().skipped_events.value(), skipped + 15);
 }
 
 TEST(ClusterBroker, BadMessagesAreDroppedAndCounted) {

@@ -135,10 +135,10 @@ TEST(TenantSequencer, SkipsForwardWhenARepairIsOverTheCap) {
   s.offer(batch("org_a", 40'001, 50'001), 0, out);
   s.repair_done(kA, 0);
   const auto delivered = seqs(out);
+  ASSERT_EQ(delivered.size(), 1u + 10'001u);
   EXPECT_EQ(delivered.front(), 1u);
   EXPECT_EQ(delivered[1], 40'001u);  // a jump: the outboxes report it as `skipped`
   EXPECT_EQ(delivered.back(), 50'001u);
-  EXPECT_EQ(delivered.size(), 1u + 10'001u);
   EXPECT_FALSE(s.has_gaps());
 }
 
