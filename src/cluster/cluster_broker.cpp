@@ -58,10 +58,8 @@ bool ClusterBroker::Shared::push(Work w, std::size_t size, bool counted) {
 }
 
 void ClusterBroker::Shared::receive(std::string_view subject, std::string_view payload) {
-  {
-    std::lock_guard lock(mu);
-    if (stopped) return;
-  }
+  const std::lock_guard alive(receiving);
+  if (closed) return;
   auto msg = decode_bus_message(subject, payload);
   if (!msg) {
     ClusterMetrics::get().dropped_messages.inc();
@@ -85,6 +83,10 @@ void ClusterBroker::start() {
 }
 
 void ClusterBroker::stop() {
+  {
+    const std::lock_guard lock(shared_->receiving);  // waits for a message being decoded now
+    shared_->closed = true;
+  }
   {
     std::lock_guard lock(shared_->mu);
     shared_->stopped = true;

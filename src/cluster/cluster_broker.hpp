@@ -11,7 +11,8 @@
 // The queue is bounded (count and bytes): over it a batch is dropped and counted, never waited for; its
 // seqs are committed, so the probe finds the gap and the store fills it. With no bus (poll-only mode) or
 // the bus down, the probe alone keeps delivery going: slower (probe_ms + a store read), never lossy.
-// Lock order: the queue's mutex is a leaf, never held while calling the bus, the source or the hub.
+// Lock order: Shared::receiving, then Shared::mu (the queue); mu and state_mu_ are leaves. None is held
+// while calling the bus, the source or the hub.
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -92,7 +93,8 @@ class ClusterBroker final : public hub::Broker {
   };
   // What the store thread, the bus handler and the source's callbacks share with the cluster thread. Held
   // by shared_ptr so a bus message or a source answer that comes after stop() (or after the broker is
-  // gone) finds `stopped` and is dropped, never touching the broker. `index` must outlive the bus's use.
+  // gone) finds `stopped` and is dropped, never touching the broker, and `index` is never used after
+  // stop() returns (the bus handler holds `receiving` for its whole call).
   struct Shared {
     std::string node_id;
     proto::DeviceIndex* index = nullptr;
@@ -105,6 +107,8 @@ class ClusterBroker final : public hub::Broker {
     std::size_t batches = 0;      // queued Local and Remote work, and their bytes
     std::size_t bytes = 0;
     bool stopped = false;
+    std::mutex receiving;  // the bus thread's, for a whole message; stop() takes it to set `closed`
+    bool closed = false;
 
     // Queues `w` (a batch of `bytes` when counted) and wakes the cluster thread; false when refused
     // (stopped, or a batch over the bounds: answers are never refused, they are few and owed).
