@@ -64,8 +64,9 @@ std::string encode_bus_message(const proto::EncodedBatch& batch, std::string_vie
   return out;
 }
 
-Result<BusBatch> decode_bus_message(std::string_view subject, std::string_view payload) {
-  auto parsed = parse_strict_json(payload, kLimits);
+Result<BusBatch> decode_bus_message(std::string_view subject, std::string_view payload,
+                                    boost::json::storage_ptr storage) {
+  auto parsed = parse_strict_json(payload, kLimits, std::move(storage));
   if (!parsed) return parsed.error();
   const json::object* o = parsed->if_object();
   if (!o) return Error::make(ErrorCode::invalid_json, "a bus message must be a JSON object");

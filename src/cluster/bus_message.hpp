@@ -8,6 +8,7 @@
 //            whose events are the JSON event objects of the protocol (docs/protocol.md), copied from
 //            EncodedBatch::bytes without re-encoding. Only the JSON form travels: compact indexes are per
 //            process (proto/device_index.hpp), so the receiver re-encodes once per node.
+#include <boost/json/storage_ptr.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -38,6 +39,9 @@ struct BusBatch {
 // with ErrorCode::invalid_json (not strict JSON) or invalid_field naming the problem: a type other than
 // "telemetry", a missing or mistyped member, no events, seqs not strictly ascending, or a subject other than
 // subject_for(tenant) (a message must never put points into another tenant's stream).
-Result<BusBatch> decode_bus_message(std::string_view subject, std::string_view payload);
+// `storage` holds the parsed document while decoding (e.g. a monotonic_resource over a buffer the caller
+// reuses, so a message costs no allocation for its DOM); default: the heap.
+Result<BusBatch> decode_bus_message(std::string_view subject, std::string_view payload,
+                                    boost::json::storage_ptr storage = {});
 
 }  // namespace fleet::cluster

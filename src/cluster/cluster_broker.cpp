@@ -1,6 +1,7 @@
 #include "cluster/cluster_broker.hpp"
 
 #include <algorithm>
+#include <boost/json/monotonic_resource.hpp>
 #include <chrono>
 #include <utility>
 
@@ -60,7 +61,10 @@ bool ClusterBroker::Shared::push(Work w, std::size_t size, bool counted) {
 void ClusterBroker::Shared::receive(std::string_view subject, std::string_view payload) {
   const std::lock_guard alive(receiving);
   if (closed) return;
-  auto msg = decode_bus_message(subject, payload);
+  // The parsed document lives in `scratch` (reused: one message at a time holds `receiving`) and spills
+  // to the heap only for a message larger than it.
+  boost::json::monotonic_resource arena(scratch.data(), scratch.size());
+  auto msg = decode_bus_message(subject, payload, &arena);
   if (!msg) {
     ClusterMetrics::get().dropped_messages.inc();
     obs::debug("bus message dropped", {{"reason", msg.error().message}, {"field", msg.error().field}});

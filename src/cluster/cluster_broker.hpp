@@ -109,6 +109,7 @@ class ClusterBroker final : public hub::Broker {
     bool stopped = false;
     std::mutex receiving;  // the bus thread's, for a whole message; stop() takes it to set `closed`
     bool closed = false;
+    std::vector<unsigned char> scratch = std::vector<unsigned char>(std::size_t{256} << 10);  // `receiving`'s
 
     // Queues `w` (a batch of `bytes` when counted) and wakes the cluster thread; false when refused
     // (stopped, or a batch over the bounds: answers are never refused, they are few and owed).
