@@ -1,6 +1,9 @@
 #include "store/pg_conn.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
+
+#include <cerrno>
 
 #include <charconv>
 #include <cstring>
@@ -185,12 +188,19 @@ bool PgResult::boolean(int row, int col) const noexcept {
 
 // --- PgConn
 
-Result<std::unique_ptr<PgConn>> PgConn::connect(const std::string& uri) {
+Result<std::unique_ptr<PgConn>> PgConn::connect(const std::string& uri, std::chrono::milliseconds timeout) {
   auto info = parse(uri);
   if (!info) return info.error();
-  // connect_timeout comes first so that the URI's own (expanded in dbname's place) overrides it.
-  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* vals[] = {"5", "fleetd", uri.c_str(), nullptr};
+  // The defaults come first so that the URI's own (expanded in dbname's place) override them. Keepalives
+  // notice a server host that vanished (no FIN ever comes) within ~11 s instead of TCP's two hours.
+  const char* keys[] = {"connect_timeout",
+                        "keepalives_idle",
+                        "keepalives_interval",
+                        "keepalives_count",
+                        "application_name",
+                        "dbname",
+                        nullptr};
+  const char* vals[] = {"5", "5", "2", "3", "fleetd", uri.c_str(), nullptr};
   pg_conn* c = PQconnectdbParams(keys, vals, 1);
   if (c == nullptr)
     return make_error(ErrorCode::storage_unavailable, "cannot connect to PostgreSQL: out of memory");
@@ -205,7 +215,7 @@ Result<std::unique_ptr<PgConn>> PgConn::connect(const std::string& uri) {
   PQsetNoticeProcessor(
       c, [](void*, const char*) {}, nullptr);
   connections_open().add(1);
-  return std::unique_ptr<PgConn>(new PgConn(c, info->where));
+  return std::unique_ptr<PgConn>(new PgConn(c, info->where, timeout));
 }
 
 PgConn::~PgConn() {
@@ -213,11 +223,55 @@ PgConn::~PgConn() {
   connections_open().sub(1);
 }
 
-bool PgConn::ok() const noexcept { return PQstatus(c_) == CONNECTION_OK; }
+bool PgConn::ok() const noexcept { return !timed_out_ && PQstatus(c_) == CONNECTION_OK; }
+
+pg_result* PgConn::await(bool sent) {
+  if (!sent) return nullptr;  // PQerrorMessage says why
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  pg_result* keep = nullptr;
+  for (;;) {
+    while (PQisBusy(c_) != 0) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        // The server (or the path to it) hangs. The connection still owes a result, so it is done for:
+        // ok() turns false and the lane reconnects. What the server did with the statement is unknown.
+        timed_out_ = true;
+        PQclear(keep);
+        return nullptr;
+      }
+      pollfd p{PQsocket(c_), POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) {
+        timed_out_ = true;
+        PQclear(keep);
+        return nullptr;
+      }
+      if (PQconsumeInput(c_) == 0) break;  // the connection broke: PQgetResult reports it
+    }
+    pg_result* r = PQgetResult(c_);
+    if (r == nullptr) return keep;
+    // Several statements (exec) give several results: the first failure, else the last one, counts.
+    const auto status = PQresultStatus(keep);
+    if (keep != nullptr && status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      PQclear(r);
+    } else {
+      PQclear(keep);
+      keep = r;
+    }
+    if (PQstatus(c_) != CONNECTION_OK) {
+      // A broken connection may keep answering with errors; nothing more will come.
+      return keep;
+    }
+  }
+}
 
 Error PgConn::failure(pg_result* r) {
   const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   last_sqlstate_ = state != nullptr ? state : "";
+  if (timed_out_) {
+    return make_error(ErrorCode::storage_unavailable, "no answer from PostgreSQL at " + where_ + " within " +
+                                                          std::to_string(timeout_.count()) + " ms");
+  }
   std::string why = reason_of(r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(c_));
   if (r != nullptr && why == "unknown error") why = reason_of(PQerrorMessage(c_));
   const std::string_view cls = std::string_view(last_sqlstate_).substr(0, 2);
@@ -231,7 +285,8 @@ Error PgConn::failure(pg_result* r) {
 }
 
 Result<void> PgConn::exec(const char* sql) {
-  pg_result* r = PQexec(c_, sql);
+  if (!ok()) return failure(nullptr);
+  pg_result* r = await(PQsendQuery(c_, sql) != 0);
   const auto status = PQresultStatus(r);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     Error e = failure(r);
@@ -244,10 +299,11 @@ Result<void> PgConn::exec(const char* sql) {
 }
 
 Result<PgResult> PgConn::query(const std::string& sql, const PgParams& params) {
+  if (!ok()) return failure(nullptr);
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
     std::string name = "s" + std::to_string(prepared_.size() + 1);
-    pg_result* p = PQprepare(c_, name.c_str(), sql.c_str(), 0, nullptr);
+    pg_result* p = await(PQsendPrepare(c_, name.c_str(), sql.c_str(), 0, nullptr) != 0);
     if (PQresultStatus(p) != PGRES_COMMAND_OK) {
       Error e = failure(p);
       PQclear(p);
@@ -257,8 +313,8 @@ Result<PgResult> PgConn::query(const std::string& sql, const PgParams& params) {
     it = prepared_.emplace(sql, std::move(name)).first;
   }
   const auto values = params.values();
-  pg_result* r = PQexecPrepared(c_, it->second.c_str(), static_cast<int>(values.size()), values.data(),
-                                nullptr, nullptr, 0);
+  pg_result* r = await(PQsendQueryPrepared(c_, it->second.c_str(), static_cast<int>(values.size()),
+                                           values.data(), nullptr, nullptr, 0) != 0);
   const auto status = PQresultStatus(r);
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     Error e = failure(r);

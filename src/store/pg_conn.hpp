@@ -2,6 +2,7 @@
 // A small RAII layer over libpq for PgStore: one connection, statements prepared once per connection
 // (keyed by their SQL text), text-format parameters and results, and every failure mapped to a
 // fleet::Error. Not thread-safe: each PgConn belongs to one thread at a time.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -71,10 +72,16 @@ inline constexpr std::string_view kSqlStateDeadlock = "40P01";
 
 class PgConn {
  public:
-  // Connects to `uri` (a postgres:// URI or key=value string), adding connect_timeout=5 unless the URI
+  static constexpr std::chrono::milliseconds kDefaultTimeout{10'000};
+
+  // Connects to `uri` (a postgres:// URI or key=value string), adding connect_timeout=5 and TCP keepalives
+  // (5 s idle, 3 probes 2 s apart) unless the URI
   // sets one. A failure is storage_unavailable, "cannot connect to PostgreSQL at host:port: <reason>",
   // without the password even if the server echoed it.
-  static Result<std::unique_ptr<PgConn>> connect(const std::string& uri);
+  // Every statement must answer within `timeout`; one that does not fails storage_unavailable ("no
+  // answer from PostgreSQL at host:port within N ms") and breaks the connection (ok() turns false).
+  static Result<std::unique_ptr<PgConn>> connect(const std::string& uri,
+                                                 std::chrono::milliseconds timeout = kDefaultTimeout);
   ~PgConn();
   PgConn(const PgConn&) = delete;
   PgConn& operator=(const PgConn&) = delete;
@@ -84,7 +91,8 @@ class PgConn {
   // Runs one statement with parameters; prepared on this connection at its first use.
   Result<PgResult> query(const std::string& sql, const PgParams& params);
   Result<PgResult> query(const std::string& sql) { return query(sql, PgParams{}); }
-  // False once the connection is known to be broken (then every call fails storage_unavailable).
+  // False once the connection is known to be broken or a statement timed out (then every call fails
+  // storage_unavailable).
   bool ok() const noexcept;
   // The SQLSTATE of the last failure ("" when it was not the server's), to tell a unique violation or
   // a deadlock from the rest.
@@ -93,13 +101,19 @@ class PgConn {
   const std::string& where() const noexcept { return where_; }
 
  private:
-  PgConn(pg_conn* c, std::string where) : c_(c), where_(std::move(where)) {}
+  PgConn(pg_conn* c, std::string where, std::chrono::milliseconds timeout)
+      : c_(c), where_(std::move(where)), timeout_(timeout) {}
+  // Waits (at most timeout_) for the answer to what was just sent and returns its result, or null when
+  // sending failed, the connection broke or the time ran out (then failure(nullptr) says which).
+  pg_result* await(bool sent);
   // The failure of `r` (null: the connection's own) as an Error: connection trouble, a server shutting
   // down or out of resources -> storage_unavailable, anything else -> internal.
   Error failure(pg_result* r);
 
   pg_conn* c_;
   std::string where_;
+  std::chrono::milliseconds timeout_;
+  bool timed_out_ = false;
   std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name on this connection
   std::string last_sqlstate_;
 };

@@ -7,8 +7,9 @@
 
 namespace fleet::store {
 
-PgLink::PgLink(std::string uri, std::unique_ptr<PgConn> first)
+PgLink::PgLink(std::string uri, std::unique_ptr<PgConn> first, std::chrono::milliseconds timeout)
     : uri_(std::move(uri)),
+      timeout_(timeout),
       conn_(std::move(first)),
       last_error_(make_error(ErrorCode::storage_unavailable, "not connected to PostgreSQL")) {}
 
@@ -17,7 +18,7 @@ Result<PgConn*> PgLink::get() {
   conn_.reset();
   const auto now = Clock::now();
   if (now < next_try_) return last_error_;
-  auto conn = PgConn::connect(uri_);
+  auto conn = PgConn::connect(uri_, timeout_);
   if (!conn) {
     if (last_error_.message != conn.error().message) {
       obs::warn("cannot reach PostgreSQL; retrying", {{"error", conn.error().message}});

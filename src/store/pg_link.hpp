@@ -17,7 +17,8 @@ class PgLink {
   static constexpr std::chrono::milliseconds kMaxBackoff{1000};
 
   // `first` is a connection already open (from PgStore::open), or null to connect at the first get().
-  PgLink(std::string uri, std::unique_ptr<PgConn> first);
+  // `timeout` bounds every statement on the connections it makes (PgConn::connect).
+  PgLink(std::string uri, std::unique_ptr<PgConn> first, std::chrono::milliseconds timeout);
 
   // The connection, reconnecting if it was lost and the backoff allows; else why not
   // (storage_unavailable, the last connection error).
@@ -31,6 +32,7 @@ class PgLink {
   using Clock = std::chrono::steady_clock;
 
   std::string uri_;
+  std::chrono::milliseconds timeout_;
   std::unique_ptr<PgConn> conn_;
   Error last_error_;
   Clock::time_point next_try_{};

@@ -66,7 +66,9 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const PgOptions& options) {
   if (options.max_queue == 0 || options.clock == nullptr) {
     return make_error(ErrorCode::internal, "PgStore needs a clock and a positive max_queue");
   }
-  auto writer = PgConn::connect(options.uri);
+  if (options.query_timeout.count() <= 0)
+    return make_error(ErrorCode::internal, "PgStore needs a positive query_timeout");
+  auto writer = PgConn::connect(options.uri, options.query_timeout);
   if (!writer) return writer.error();
   const std::string where = (*writer)->where();
   auto fail = [&where](const Error& e) -> Result<std::unique_ptr<PgStore>> {
@@ -78,7 +80,7 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const PgOptions& options) {
   if (!meta) return fail(meta.error());
   auto keys = pg_key_changes(**writer, 0);
   if (!keys) return fail(keys.error());
-  auto reader = PgConn::connect(options.uri);
+  auto reader = PgConn::connect(options.uri, options.query_timeout);
   if (!reader) return reader.error();
 
   std::unique_ptr<PgStore> store(
@@ -103,8 +105,8 @@ PgStore::PgStore(const PgOptions& options, std::unique_ptr<PgConn> writer, std::
       transaction_us_(transaction_us_counter()),
       errors_(obs::Registry::global().counter(
           "fleet_pg_errors_total", "PostgreSQL requests that failed (connection, storage or SQL).")) {
-  writer_.link = std::make_unique<PgLink>(options.uri, std::move(writer));
-  reader_.link = std::make_unique<PgLink>(options.uri, std::move(reader));
+  writer_.link = std::make_unique<PgLink>(options.uri, std::move(writer), options.query_timeout);
+  reader_.link = std::make_unique<PgLink>(options.uri, std::move(reader), options.query_timeout);
 }
 
 PgStore::~PgStore() { stop(); }

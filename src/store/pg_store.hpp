@@ -47,6 +47,9 @@ struct PgOptions {
   std::string uri;
   const Clock* clock = &SystemClock::instance();  // for created_ms / revoked_ms
   std::size_t max_queue = 4096;                   // requests waiting per lane; more -> unavailable
+  // Every statement must answer within this, or it fails storage_unavailable and its connection is
+  // replaced: a hung server (or path to it) makes appends fail and readiness drop instead of stalling.
+  std::chrono::milliseconds query_timeout{10'000};
 };
 
 class PgStore final : public Store {

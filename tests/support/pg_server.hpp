@@ -3,7 +3,7 @@
 // machine and user, see template_dir()), a server on 127.0.0.1 and a free port (its
 // unix socket inside the temp dir), stopped and removed with the object. One server per test binary
 // (PgServer::shared()), a fresh database per test (create_database()), so tests stay independent and
-// fast. Fault tests stop, kill and restart it on the same data dir and port.
+// fast. Fault tests stop, kill, pause and restart it on the same data dir and port.
 //
 // Run as root (as our CI does), the server runs as the `postgres` user: initdb refuses root. Every local
 // user is trusted except kPasswordUser, who must give kPassword (for the bad-credentials tests).
@@ -71,6 +71,7 @@ class PgServer {
     const int fd = bind_loopback(port_);
     if (fd < 0) throw std::runtime_error("no free loopback port");
     ::close(fd);  // postgres binds it right away
+    watch_this_process();
     start();
     admin("CREATE ROLE " + std::string(kPasswordUser) + " LOGIN PASSWORD '" + kPassword + "'");
   }
@@ -122,27 +123,20 @@ class PgServer {
   // SIGKILL to the postmaster and every backend, as a crash of the machine's database would; returns once
   // they are gone (start() then recovers from the WAL).
   void kill9() {
-    const pid_t master = postmaster_pid();
-    if (master <= 0) return;
-    std::vector<pid_t> pids{master};
-    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-      const std::string name = entry.path().filename().string();
-      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-      std::ifstream stat(entry.path() / "stat");
-      std::string line;
-      std::getline(stat, line);
-      const auto close = line.rfind(')');
-      if (close == std::string::npos) continue;
-      char state = 0;
-      int ppid = 0;
-      if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == master) {
-        pids.push_back(static_cast<pid_t>(std::stoi(name)));
-      }
-    }
+    const std::vector<pid_t> pids = server_pids();
     for (pid_t p : pids) ::kill(p, SIGKILL);
     for (pid_t p : pids) {
       if (!eventually([p] { return !alive(p); })) throw std::runtime_error("postgres survived SIGKILL");
     }
+  }
+
+  // SIGSTOP / SIGCONT to the postmaster and every backend: a server that hangs with its connections open
+  // (the kernel still accepts and acknowledges; nothing answers).
+  void pause() {
+    for (pid_t p : server_pids()) ::kill(p, SIGSTOP);
+  }
+  void resume() {
+    for (pid_t p : server_pids()) ::kill(p, SIGCONT);
   }
 
  private:
@@ -155,6 +149,16 @@ class PgServer {
       text.append((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
       throw std::runtime_error(std::string(what) + " failed:\n" + text);
     }
+  }
+
+  // A test binary that dies without running destructors (an abort, a ctest timeout's SIGKILL) must not
+  // leave its server running: a detached shell stops it and removes the dir once this process is gone.
+  void watch_this_process() const {
+    const std::string stop = as_user_ + kBin + "pg_ctl -D " + data_.string() + " -m immediate stop";
+    const std::string cmd = "setsid sh -c 'while kill -0 " + std::to_string(::getpid()) +
+                            " 2>/dev/null; do sleep 1; done; " + stop + "; rm -rf " + dir_.string() +
+                            "' </dev/null >/dev/null 2>&1 &";
+    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("cannot start the server's watchdog");
   }
 
   // A data dir made by initdb once per machine and user (initdb takes ~0.5 s; a copy ~0.05 s), under a
@@ -196,6 +200,28 @@ class PgServer {
           as_user_ + kBin + "pg_ctl -D " + data_.string() + " -m immediate -w stop >/dev/null 2>&1";
       (void)std::system(cmd.c_str());
     }
+  }
+
+  // The postmaster and its children (backends and auxiliary processes), or nothing when it is not running.
+  std::vector<pid_t> server_pids() const {
+    const pid_t master = postmaster_pid();
+    if (master <= 0) return {};
+    std::vector<pid_t> pids{master};
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      const std::string name = entry.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::ifstream stat(entry.path() / "stat");
+      std::string line;
+      std::getline(stat, line);
+      const auto close = line.rfind(')');
+      if (close == std::string::npos) continue;
+      char state = 0;
+      int ppid = 0;
+      if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == master) {
+        pids.push_back(static_cast<pid_t>(std::stoi(name)));
+      }
+    }
+    return pids;
   }
 
   pid_t postmaster_pid() const {

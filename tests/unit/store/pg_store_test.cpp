@@ -29,10 +29,12 @@ using fleet::testing::PgServer;
 
 constexpr std::int64_t kT = 1'700'000'000'000;
 
-std::unique_ptr<PgStore> open_store(const std::string& uri, const Clock& clock) {
+std::unique_ptr<PgStore> open_store(const std::string& uri, const Clock& clock,
+                                    std::chrono::milliseconds query_timeout = PgConn::kDefaultTimeout) {
   PgOptions o;
   o.uri = uri;
   o.clock = &clock;
+  o.query_timeout = query_timeout;
   auto s = PgStore::open(o);
   EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
   return s ? std::move(*s) : nullptr;
@@ -256,6 +258,41 @@ TEST(PgStore, ARestartedDatabaseFailsWritesWhileDownAndRecovers) {
   for (const StoredPoint& p : (*stored)->points) seqs.push_back(p.seq);
   for (Seq s : acknowledged) EXPECT_NE(std::find(seqs.begin(), seqs.end(), s), seqs.end()) << s;
   EXPECT_EQ((*stored)->seq, acknowledged.back());
+  store->stop();
+}
+
+// A server that hangs with its connections open (SIGSTOP: the kernel still accepts, nothing answers):
+// appends fail storage_unavailable within the query timeout instead of stalling the writer, readiness
+// says so, and both recover once the server answers again.
+TEST(PgStore, AHungDatabaseFailsWritesWithinTheTimeoutAndRecovers) {
+  PgServer server;  // its own: paused, it would hang every other test
+  const std::string uri = server.uri(server.create_database()) + "?connect_timeout=2";
+  ManualClock clock{kT};
+  auto store = open_store(uri, clock, std::chrono::milliseconds(300));
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(create(*store, "org_a", "a", "key_a"));
+  auto before = append(*store, "key_a", {point(kT)});
+  ASSERT_TRUE(before.has_value()) << before.error().message;
+
+  server.pause();
+  // Shared with the callback, which may outlive this scope if the test fails.
+  auto answer = std::make_shared<std::promise<Result<AppendResult>>>();
+  auto answered = answer->get_future();
+  store->append(AppendRequest{"key_a", {point(kT + 1)}, kT},
+                [answer](Result<AppendResult> r) { answer->set_value(std::move(r)); });
+  // The bound only guards against a hang (the writer waiting on the server forever).
+  const bool in_time = answered.wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+  server.resume();  // before any assertion, so a failure cannot leave it stopped
+  ASSERT_TRUE(in_time) << "the append waited on a hung server instead of failing";
+  auto hung = answered.get();
+  ASSERT_FALSE(hung.has_value()) << "acknowledged by a stopped server: seq " << hung->last_seq;
+  EXPECT_EQ(hung.error().code, ErrorCode::storage_unavailable) << hung.error().message;
+  EXPECT_NE(store->write_failure(), "");
+
+  EXPECT_TRUE(eventually([&] { return store->write_failure().empty(); }));
+  auto after = append(*store, "key_a", {point(kT + 2)});
+  ASSERT_TRUE(after.has_value()) << after.error().message;
+  EXPECT_GT(after->last_seq, before->last_seq);
   store->stop();
 }
 
