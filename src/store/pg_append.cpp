@@ -1,6 +1,5 @@
 #include "store/pg_append.hpp"
 
-#include <charconv>
 #include <map>
 #include <unordered_map>
 #include <utility>
@@ -37,49 +36,6 @@ struct Last {
 };
 
 }  // namespace
-
-void PgArrayText::sep() { text_.push_back(text_.empty() ? '{' : ','); }
-
-void PgArrayText::add(std::string_view s) {
-  sep();
-  text_.push_back('"');
-  for (char c : s) {
-    if (c == '"' || c == '\\') text_.push_back('\\');
-    text_.push_back(c);
-  }
-  text_.push_back('"');
-}
-
-void PgArrayText::add(std::int64_t v) {
-  sep();
-  char tmp[24];
-  text_.append(tmp, std::to_chars(tmp, tmp + sizeof tmp, v).ptr);
-}
-
-void PgArrayText::add(double v) {
-  sep();
-  char tmp[32];
-  text_.append(tmp, std::to_chars(tmp, tmp + sizeof tmp, v).ptr);  // shortest form that reads back exactly
-}
-
-void PgArrayText::add(const std::optional<double>& v) {
-  if (v) {
-    add(*v);
-  } else {
-    add_null();
-  }
-}
-
-void PgArrayText::add_null() {
-  sep();
-  text_.append("NULL");
-}
-
-std::string_view PgArrayText::finish() {
-  if (text_.empty()) text_.push_back('{');
-  text_.push_back('}');
-  return text_;
-}
 
 Result<std::vector<Result<AppendResult>>> PgAppender::commit(PgConn& conn,
                                                              const std::vector<const AppendRequest*>& reqs) {

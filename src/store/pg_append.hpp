@@ -11,24 +11,6 @@
 
 namespace fleet::store {
 
-// Builds a PostgreSQL array literal ({"a","b",NULL}) element by element, for unnest()-ing a whole
-// group's rows in one statement. Clear and refill: the buffer's capacity is reused.
-class PgArrayText {
- public:
-  void clear() noexcept { text_.clear(); }
-  void add(std::string_view s);
-  void add(std::int64_t v);
-  void add(double v);
-  void add(const std::optional<double>& v);
-  void add_null();
-  // The literal; empty elements list -> "{}".
-  std::string_view finish();
-
- private:
-  void sep();
-  std::string text_;
-};
-
 class PgAppender {
  public:
   // Stores the appends in one transaction (BEGIN .. COMMIT on `conn`). On success, each append's own

@@ -76,6 +76,51 @@ Result<ConnInfo> parse(const std::string& uri) {
 
 }  // namespace
 
+// --- PgArrayText
+
+void PgArrayText::sep() { text_.push_back(text_.empty() ? '{' : ','); }
+
+void PgArrayText::add(std::string_view s) {
+  sep();
+  text_.push_back('"');
+  for (char c : s) {
+    if (c == '"' || c == '\\') text_.push_back('\\');
+    text_.push_back(c);
+  }
+  text_.push_back('"');
+}
+
+void PgArrayText::add(std::int64_t v) {
+  sep();
+  char tmp[24];
+  text_.append(tmp, std::to_chars(tmp, tmp + sizeof tmp, v).ptr);
+}
+
+void PgArrayText::add(double v) {
+  sep();
+  char tmp[32];
+  text_.append(tmp, std::to_chars(tmp, tmp + sizeof tmp, v).ptr);  // shortest form that reads back exactly
+}
+
+void PgArrayText::add(const std::optional<double>& v) {
+  if (v) {
+    add(*v);
+  } else {
+    add_null();
+  }
+}
+
+void PgArrayText::add_null() {
+  sep();
+  text_.append("NULL");
+}
+
+std::string_view PgArrayText::finish() {
+  if (text_.empty()) text_.push_back('{');
+  text_.push_back('}');
+  return text_;
+}
+
 // --- PgParams
 
 PgParams& PgParams::add(std::string_view text) {
@@ -106,20 +151,9 @@ PgParams& PgParams::add_null() {
 }
 
 PgParams& PgParams::add_text_array(const std::vector<std::string_view>& items) {
-  offsets_.push_back(static_cast<std::ptrdiff_t>(buf_.size()));
-  buf_.push_back('{');
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) buf_.push_back(',');
-    buf_.push_back('"');
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') buf_.push_back('\\');
-      buf_.push_back(c);
-    }
-    buf_.push_back('"');
-  }
-  buf_.append("}");
-  buf_.push_back('\0');
-  return *this;
+  PgArrayText array;
+  for (std::string_view item : items) array.add(item);
+  return add(array.finish());
 }
 
 void PgParams::clear() {

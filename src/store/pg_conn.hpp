@@ -19,6 +19,24 @@ struct pg_result;
 
 namespace fleet::store {
 
+// Builds a PostgreSQL array literal ({"a","b",NULL}) element by element, for `= ANY($n::text[])` and for
+// unnest()-ing a whole group's rows in one statement. Clear and refill: the buffer's capacity is reused.
+class PgArrayText {
+ public:
+  void clear() noexcept { text_.clear(); }
+  void add(std::string_view s);
+  void add(std::int64_t v);
+  void add(double v);
+  void add(const std::optional<double>& v);
+  void add_null();
+  // The literal; empty elements list -> "{}".
+  std::string_view finish();
+
+ private:
+  void sep();
+  std::string text_;
+};
+
 // Parameters of one statement, all in text format, kept in one buffer so a statement with thousands of
 // parameters costs a few allocations (reused when the PgParams is cleared and refilled).
 class PgParams {
@@ -88,7 +106,8 @@ class PgConn {
 
   // Runs one or more statements without parameters (BEGIN, COMMIT, migrations).
   Result<void> exec(const char* sql);
-  // Runs one statement with parameters; prepared on this connection at its first use.
+  // Runs one statement with parameters; prepared on this connection at its first use and kept for the
+  // connection's life, so `sql` must come from a fixed set of texts (constants), never built from data.
   Result<PgResult> query(const std::string& sql, const PgParams& params);
   Result<PgResult> query(const std::string& sql) { return query(sql, PgParams{}); }
   // False once the connection is known to be broken or a statement timed out (then every call fails

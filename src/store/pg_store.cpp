@@ -326,7 +326,7 @@ void PgStore::stop() {
 }
 
 void PgStore::run_writer() {
-  obs::set_thread_name("pg-writer");
+  obs::set_thread_name("fleet-pg-write");
   for (;;) {
     std::vector<AppendJob> group;
     Task task;
@@ -375,7 +375,7 @@ void PgStore::run_writer() {
 }
 
 void PgStore::run_reader() {
-  obs::set_thread_name("pg-reader");
+  obs::set_thread_name("fleet-pg-read");
   for (;;) {
     Task task;
     {
