@@ -337,6 +337,7 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   s.api_ctx->not_ready_reason = [self]() -> std::string {
     if (self->net_ctx && self->net_ctx->stopping.load()) return "shutting down";
     if (self->keys->current()->size() == 0) return "no signing keys loaded";
+    if (self->cluster.broker && !self->cluster.broker->ready()) return "cluster: loading the tenants' heads";
     return {};
   };
   s.router = std::make_unique<api::Router>(*s.api_ctx);

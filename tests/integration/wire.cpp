@@ -45,7 +45,8 @@ HttpResult request(unsigned short port, const std::string& method, const std::st
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 << 20);
   http::read(stream, buffer, parser);
-  HttpResult out{static_cast<int>(parser.get().result_int()), parser.get().body()};
+  HttpResult out{static_cast<int>(parser.get().result_int()), parser.get().body(),
+                 std::string(parser.get()[http::field::retry_after])};
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   return out;

@@ -17,6 +17,7 @@ namespace fleet::testing {
 struct HttpResult {
   int status = 0;
   std::string body;
+  std::string retry_after;          // the Retry-After header, "" when absent (request() only)
   boost::json::value json() const;  // parsed body (throws on invalid JSON: a test failure)
 };
 
