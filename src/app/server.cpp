@@ -18,6 +18,7 @@
 #include "api/context.hpp"
 #include "api/router.hpp"
 #include "app/pg_seq_source.hpp"
+#include "app/pg_shared_secret.hpp"
 #include "auth/dev_issuer.hpp"
 #include "auth/jwt_authenticator.hpp"
 #include "auth/key_set.hpp"
@@ -292,13 +293,18 @@ Result<std::unique_ptr<Server>> Server::start(const Config& config) {
   if (config.dev) {
     auth::DevIssuerConfig dc;
     dc.issuer = "http://" + endpoint->address().to_string() + ":" + std::to_string(s.port);
-    // A cluster's nodes must accept each other's dev tokens: one issuer name for all of them (they share
-    // the key through the shared --data-dir).
+    // A cluster's nodes must accept each other's dev tokens: one issuer name for all of them, and one key,
+    // kept in the database (shared_key below).
     if (!config.database.empty()) dc.issuer = kClusterDevIssuer;
     dc.azp = config.authorized_parties.empty() ? dc.issuer : config.authorized_parties.front();
     if (config.issuer.empty()) ac.claims.issuer = dc.issuer;
     // Kept beside the database, so a restarted fleetd --dev still accepts the tokens it issued.
     dc.key_file = (std::filesystem::path(config.data_dir) / "dev-issuer-key.pem").string();
+    if (!config.database.empty()) {
+      dc.shared_key = [&config](const std::string& fresh) {
+        return pg_shared_secret(config.database, "dev_issuer_key", fresh);
+      };
+    }
     auto dev = auth::DevIssuer::create(dc);
     if (!dev) return dev.error();
     s.dev_issuer = std::move(*dev);

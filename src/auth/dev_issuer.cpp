@@ -113,10 +113,33 @@ Result<ossl::PkeyPtr> load_or_generate(const std::string& key_file) {
   return pkey;
 }
 
+// A fresh key offered to the shared store, and the one it keeps (ours, or another process's).
+Result<ossl::PkeyPtr> shared(const std::function<Result<std::string>(const std::string&)>& store) {
+  auto fresh = generate_key();
+  if (!fresh) return fresh.error();
+  ossl::BioPtr out(BIO_new(BIO_s_mem()));
+  if (!out || PEM_write_bio_PrivateKey(out.get(), fresh->get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    ERR_clear_error();
+    return make_error(ErrorCode::internal, "dev issuer: cannot encode the key");
+  }
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(out.get(), &data);
+  auto kept = store(std::string(data, static_cast<std::size_t>(len)));
+  if (!kept) return kept.error();
+  ossl::BioPtr in(BIO_new_mem_buf(kept->data(), static_cast<int>(kept->size())));
+  ossl::PkeyPtr pkey(in ? PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!pkey || EVP_PKEY_get_base_id(pkey.get()) != EVP_PKEY_RSA || EVP_PKEY_get_bits(pkey.get()) < 2048) {
+    ERR_clear_error();
+    return make_error(ErrorCode::internal,
+                      "dev issuer: the shared key is no RSA private key of at least 2048 bits");
+  }
+  return pkey;
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const DevIssuer>> DevIssuer::create(DevIssuerConfig config) {
-  auto loaded = load_or_generate(config.key_file);
+  auto loaded = config.shared_key ? shared(config.shared_key) : load_or_generate(config.key_file);
   if (!loaded) return loaded.error();
   ossl::PkeyPtr pkey = std::move(*loaded);
   auto kid = derived_kid(pkey.get());

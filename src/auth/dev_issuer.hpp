@@ -3,6 +3,7 @@
 // file when one is named, so a restarted fleetd accepts the tokens it issued before), a JWKS document for
 // it, and Clerk-shaped v2 session tokens. Never enable it in production: anyone who can reach it can mint.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -19,6 +20,10 @@ struct DevIssuerConfig {
   // PKCS#8 PEM file of the private key: loaded when it exists, else the new key is written there (mode
   // 0600, atomically). Empty: a new key for every process.
   std::string key_file;
+  // For several processes that must issue and accept the same tokens (a cluster's nodes): given a fresh
+  // key as PKCS#8 PEM, stores it unless a key is stored already, and returns the stored one. Set, it
+  // replaces key_file. The PEM is a secret: never log it.
+  std::function<Result<std::string>(const std::string& fresh_pem)> shared_key;
 };
 
 class DevIssuer {

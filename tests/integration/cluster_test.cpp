@@ -202,10 +202,8 @@ class ClusterTest : public ::testing::Test {
   std::unique_ptr<FleetdProcess> node(const std::string& id, int publish_delay_ms = 0) {
     if (publish_delay_ms > 0)
       ::setenv("FLEET_TEST_BUS_PUBLISH_DELAY_MS", std::to_string(publish_delay_ms).c_str(), 1);
-    auto p = std::make_unique<FleetdProcess>(
-        std::vector<std::string>{"--dev", "--database", pg_.uri(db_), "--bus", nats_.url(), "--node-id", id,
-                                 "--access-log", "0"},
-        shared_.path());
+    auto p = std::make_unique<FleetdProcess>(std::vector<std::string>{
+        "--dev", "--database", pg_.uri(db_), "--bus", nats_.url(), "--node-id", id, "--access-log", "0"});
     ::unsetenv("FLEET_TEST_BUS_PUBLISH_DELAY_MS");
     return p;
   }
@@ -213,7 +211,6 @@ class ClusterTest : public ::testing::Test {
   PgServer& pg_ = PgServer::shared();
   std::string db_;
   NatsServer nats_;
-  TempDir shared_;  // the dev issuer's key, shared by the nodes as production shares its issuer
 };
 
 TEST_F(ClusterTest, IngestOnOneNodeStreamsOnTheOtherInSeqOrderAndAViewerResumesOnTheOther) {

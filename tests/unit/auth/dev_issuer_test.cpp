@@ -144,5 +144,46 @@ TEST_F(KeyFile, AnUnwritableLocationIsAnError) {
   EXPECT_NE(r.error().message.find("missing-dir"), std::string::npos) << r.error().message;
 }
 
+// A cluster's nodes share one key through their database: the first stored wins, every later issuer
+// gets it, so tokens minted by any node verify on every node.
+TEST(DevIssuerSharedKey, EveryIssuerGetsTheFirstStoredKey) {
+  std::string stored;
+  int offers = 0;
+  DevIssuerConfig c{"https://dev.test", ""};
+  c.shared_key = [&](const std::string& fresh) -> Result<std::string> {
+    ++offers;
+    if (stored.empty()) stored = fresh;
+    return stored;
+  };
+  auto first = DevIssuer::create(c);
+  auto second = DevIssuer::create(c);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(offers, 2);
+  EXPECT_NE(stored.find("PRIVATE KEY"), std::string::npos);
+  EXPECT_EQ((*first)->kid(), (*second)->kid());
+  EXPECT_EQ((*first)->jwks_json(), (*second)->jwks_json());
+  auto keys = KeySet::from_jwks((*second)->jwks_json());
+  ASSERT_TRUE(keys);
+  auto token = (*first)->issue("u", "org_1", "admin", 60, kNow);
+  ASSERT_TRUE(token);
+  EXPECT_TRUE(verify_jwt(*token, **keys, kNow).ok());
+  // Without the shared store, each issuer has a key of its own.
+  EXPECT_NE(DevIssuer::create(DevIssuerConfig{"https://dev.test", ""}).value()->kid(), (*first)->kid());
+}
+
+TEST(DevIssuerSharedKey, AStoreThatFailsOrHoldsNoKeyIsAnError) {
+  DevIssuerConfig c{"https://dev.test", ""};
+  c.shared_key = [](const std::string&) -> Result<std::string> {
+    return make_error(ErrorCode::storage_unavailable, "database down");
+  };
+  auto down = DevIssuer::create(c);
+  ASSERT_FALSE(down);
+  EXPECT_EQ(down.error().message, "database down");
+  c.shared_key = [](const std::string&) -> Result<std::string> { return std::string("not a key"); };
+  auto garbage = DevIssuer::create(c);
+  ASSERT_FALSE(garbage);
+  EXPECT_NE(garbage.error().message.find("shared key"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace fleet::auth
