@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "fleetd_process.hpp"
+#include "loopback_port.hpp"
 #include "nats_server.hpp"
 #include "pg_server.hpp"
 #include "wire.hpp"
@@ -250,6 +251,59 @@ TEST_F(ClusterTest, IngestOnOneNodeStreamsOnTheOtherInSeqOrderAndAViewerResumesO
   auto missed = read_events(again, [](const auto& e) { return e.size() >= 3; });
   ASSERT_EQ(missed.size(), 3u);
   for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(missed[i].at("seq").as_int64(), last + 1 + std::int64_t(i));
+}
+
+// What an operator sees when the database is wrong: fleetd exits at start-up with a message naming the
+// problem, and never prints the password of the URI it was given.
+std::string startup_failure(const std::vector<std::string>& args) {
+  try {
+    FleetdProcess p(args);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "fleetd started";
+}
+
+TEST_F(ClusterTest, ABadDatabaseStopsStartUpWithAClearErrorAndNoPassword) {
+  const std::string password = "wrong-Pa55-for-fleet";
+  const std::string port =
+      pg_.uri().substr(pg_.uri().rfind(':') + 1, pg_.uri().rfind('/') - pg_.uri().rfind(':') - 1);
+  const std::string bad_credentials =
+      startup_failure({"--dev", "--database",
+                       "postgres://" + std::string(PgServer::kPasswordUser) + ":" + password +
+                           "@127.0.0.1:" + port + "/" + db_});
+  EXPECT_NE(bad_credentials.find("cannot connect to PostgreSQL at 127.0.0.1:" + port), std::string::npos)
+      << bad_credentials;
+  EXPECT_NE(bad_credentials.find("password authentication failed"), std::string::npos) << bad_credentials;
+  EXPECT_EQ(bad_credentials.find(password), std::string::npos) << "the password is in the log";
+
+  const RefusingPort closed;
+  const std::string unreachable = startup_failure(
+      {"--dev", "--database",
+       "postgres://fleet:" + password + "@127.0.0.1:" + std::to_string(closed.port()) + "/fleet"});
+  EXPECT_NE(unreachable.find("cannot connect to PostgreSQL at 127.0.0.1:" + std::to_string(closed.port())),
+            std::string::npos)
+      << unreachable;
+  EXPECT_EQ(unreachable.find(password), std::string::npos) << "the password is in the log";
+
+  // A schema newer than this binary knows refuses to start (and is left as it was).
+  { auto a = node("a"); }
+  pg_.admin("UPDATE meta SET value = '999' WHERE key = 'schema_version'", db_);
+  const std::string newer = startup_failure({"--dev", "--database", pg_.uri(db_)});
+  EXPECT_NE(newer.find("schema version 999 is newer than this fleetd"), std::string::npos) << newer;
+}
+
+TEST_F(ClusterTest, EachNodeExportsItsBusAndDatabaseMetrics) {
+  auto a = node("a");
+  for (const char* series :
+       {"fleet_bus_connected", "fleet_bus_lag_seconds_max", "fleet_bus_gaps_repaired_total",
+        "fleet_bus_repair_seconds_max", "fleet_bus_dropped_messages_total", "fleet_pg_connections_open",
+        "fleet_pg_transaction_seconds_count", "fleet_pg_errors_total"}) {
+    EXPECT_NE(metric(a->port(), series), "") << series;
+  }
+  EXPECT_TRUE(eventually([&] { return metric(a->port(), "fleet_bus_connected") == "1"; }, seconds(10)));
+  nats_.stop();
+  EXPECT_TRUE(eventually([&] { return metric(a->port(), "fleet_bus_connected") == "0"; }, seconds(10)));
 }
 
 TEST_F(ClusterTest, TwentyTenantsThroughEveryFaultLoseNothingAcknowledgedAndKeepEachStreamContiguous) {
