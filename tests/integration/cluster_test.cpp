@@ -253,6 +253,32 @@ TEST_F(ClusterTest, IngestOnOneNodeStreamsOnTheOtherInSeqOrderAndAViewerResumesO
   for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(missed[i].at("seq").as_int64(), last + 1 + std::int64_t(i));
 }
 
+TEST_F(ClusterTest, ADrainingNodeClosesItsViewersWith1001AndTheyResumeOnTheOther) {
+  auto a = node("a");
+  auto b = node("b");
+  const std::string token = dev_token(b->port(), "carol", "org_drain", "admin", 3600);
+  const NewDevice dev = create_device(b->port(), token, "truck");
+  WsClient ws(a->port(), "/ws");
+  ws.send(auth_message(token));
+  const std::string epoch(ws.read_json().at("epoch").as_string());
+  ASSERT_EQ(ws.read_json().at("type").as_string(), "snapshot");
+  ASSERT_EQ(request(b->port(), "POST", "/api/v1/telemetry", point(47), dev.key).status, 202);
+  const auto first = read_events(ws, [](const auto& e) { return !e.empty(); });
+  ASSERT_EQ(first.size(), 1u);
+
+  std::thread drain([&] { a->stop(SIGTERM); });
+  EXPECT_EQ(ws.wait_close(), 1001);
+  EXPECT_EQ(ws.close_reason(), "Server shutting down");
+  drain.join();
+  ASSERT_EQ(request(b->port(), "POST", "/api/v1/telemetry", point(47.5), dev.key).status, 202);
+  WsClient again(b->port(), "/ws");
+  again.send(resume_message(token, first.front().at("seq").as_int64(), epoch));
+  EXPECT_TRUE(again.read_json().at("recovered").as_bool());
+  const auto missed = read_events(again, [](const auto& e) { return !e.empty(); });
+  ASSERT_EQ(missed.size(), 1u);
+  EXPECT_EQ(missed.front().at("seq").as_int64(), first.front().at("seq").as_int64() + 1);
+}
+
 // What an operator sees when the database is wrong: fleetd exits at start-up with a message naming the
 // problem, and never prints the password of the URI it was given.
 std::string startup_failure(const std::vector<std::string>& args) {
