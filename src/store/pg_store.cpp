@@ -32,6 +32,8 @@ constexpr int kGroupAttempts = 3;
 // While writes fail, the idle writer probes no more often than this (and no less often than the link's
 // longest backoff), so a database that refuses writes is not hammered and readiness comes back in time.
 constexpr std::chrono::milliseconds kMinProbeInterval{200};
+// How often an idle, healthy writer checks that the database still answers.
+constexpr std::chrono::milliseconds kIdlePing{1000};
 
 // Callbacks belong to other layers; one that throws must not take a lane (and every pending
 // acknowledgement) down with it.
@@ -330,23 +332,22 @@ void PgStore::run_writer() {
   for (;;) {
     std::vector<AppendJob> group;
     Task task;
-    bool probe = false;
+    bool idle = false;
+    const bool failing = write_failing_.load(std::memory_order_relaxed);
     {
       std::unique_lock lock(writer_.mu);
       const auto ready = [this] {
         return !writer_.queue.empty() || stopping_.load(std::memory_order_acquire);
       };
-      if (!write_failing_.load(std::memory_order_relaxed)) {
-        writer_.cv.wait(lock, ready);
-      } else {
-        // Idle while the database refuses writes: probe once the link may reconnect, so readiness comes
-        // back without traffic.
-        const auto wait = std::clamp(writer_.link->retry_in(), kMinProbeInterval, PgLink::kMaxBackoff);
-        probe = !writer_.cv.wait_for(lock, wait, ready);
-      }
+      // Idle, the writer still checks the database: while writes fail it probes with a write once the
+      // link may reconnect (so readiness comes back without traffic); otherwise it pings every
+      // kIdlePing (so readiness drops while the database is unreachable, also without traffic).
+      const auto wait =
+          failing ? std::clamp(writer_.link->retry_in(), kMinProbeInterval, PgLink::kMaxBackoff) : kIdlePing;
+      idle = !writer_.cv.wait_for(lock, wait, ready);
       if (writer_.queue.empty() && stopping_.load(std::memory_order_acquire)) break;
-      if (probe) {
-        // Nothing queued: the probe runs below, outside the lock.
+      if (idle) {
+        // Nothing queued: the probe or ping runs below, outside the lock.
       } else if (std::holds_alternative<AppendJob>(writer_.queue.front())) {
         // Only consecutive appends join a group: a revoke queued between two appends takes effect
         // exactly between them.
@@ -363,8 +364,10 @@ void PgStore::run_writer() {
         writer_.queue.pop_front();
       }
     }
-    if (probe) {
+    if (idle && failing) {
       probe_storage();
+    } else if (idle) {
+      ping_database();
     } else if (!group.empty()) {
       commit_group(group);
     } else {
@@ -410,6 +413,14 @@ void PgStore::refresh_keys() {
   }
   for (const PgKeyChange& k : *changes) apply_key(k);
   if (!changes->empty()) refresh_cursor_ = changes->back().change_seq;
+}
+
+void PgStore::ping_database() {
+  auto conn = writer_.link->get();
+  if (!conn) return note_write(conn.error());
+  auto r = (*conn)->query("SELECT 1");
+  writer_.link->check();
+  if (!r) note_write(r.error());  // a read proves nothing about writes: it only ever sets the failure
 }
 
 void PgStore::probe_storage() {

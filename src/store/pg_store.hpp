@@ -86,8 +86,9 @@ class PgStore final : public Store {
   // of its commit (plus the time a refresh query takes).
   bool device_key_active(std::string_view key_hash) const override;
   // Set while the writer cannot reach the database or a write failed for a storage reason; cleared by
-  // the next successful write. While set, the idle writer tries a tiny write every backoff, so it
-  // clears without traffic once the database is back.
+  // the next successful write. An idle writer pings the database every second, so the failure shows
+  // without traffic too; while it is set, the idle writer tries a tiny write every backoff, so it clears
+  // without traffic once the database is back.
   std::string write_failure() const override;
   void create_group(TenantId tenant, std::string name, std::vector<DeviceId> devices,
                     Callback<Group> done) override;
@@ -136,6 +137,9 @@ class PgStore final : public Store {
   void run_reader();
   void commit_group(std::vector<AppendJob>& group);
   void probe_storage();
+  // A statement as cheap as it gets, on the writer's connection, to learn that the database is gone
+  // before a write does.
+  void ping_database();
   void refresh_keys();
   // Applies a key change unless a newer one of the same key was applied already (the writer's own
   // changes and the reader's refreshes race).

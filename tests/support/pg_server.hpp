@@ -95,7 +95,8 @@ class PgServer {
   std::string create_database(const std::string& prefix = "t") {
     static std::atomic<int> next{0};
     const std::string name = prefix + "_" + std::to_string(::getpid()) + "_" + std::to_string(next++);
-    admin("CREATE DATABASE " + name);
+    // FILE_COPY: with fsync off, copying template1's files beats WAL-logging every page (~0.15 s vs 0.3 s).
+    admin("CREATE DATABASE " + name + " STRATEGY FILE_COPY");
     return name;
   }
 
@@ -127,6 +128,13 @@ class PgServer {
     for (pid_t p : pids) ::kill(p, SIGKILL);
     for (pid_t p : pids) {
       if (!eventually([p] { return !alive(p); })) throw std::runtime_error("postgres survived SIGKILL");
+    }
+    // Stale now, but a killed postmaster that nobody reaps stays a zombie, and a zombie's pid (in the
+    // data dir's and the socket's lock files) still looks alive to the next postmaster, which refuses.
+    const std::string socket = ".s.PGSQL." + std::to_string(port_);
+    for (const auto& lock : {data_ / "postmaster.pid", dir_ / (socket + ".lock"), dir_ / socket}) {
+      std::error_code ec;
+      std::filesystem::remove(lock, ec);
     }
   }
 

@@ -208,10 +208,23 @@ TEST(PgStore, DevicesCreatedAndRevokedOnAnotherNodeReachTheKeyDirectory) {
   EXPECT_FALSE(node_c->device_key_active(key));
 }
 
-// PostgreSQL restarted under a running store: while it is down appends fail storage_unavailable (never
-// a false success) and write_failure() says why; after, both recover by themselves, and every append
-// that was acknowledged is stored.
-TEST(PgStore, ARestartedDatabaseFailsWritesWhileDownAndRecovers) {
+// PostgreSQL restarted under a running store, after a clean fast shutdown or a SIGKILL of every server
+// process: while it is down the failure shows without traffic, appends fail storage_unavailable (never a
+// false success) and write_failure() says why; after, both recover by themselves, and every append that
+// was acknowledged is stored.
+struct Outage {
+  const char* name;
+  void (*take_down)(PgServer&);
+};
+
+class PgStoreOutage : public ::testing::TestWithParam<Outage> {};
+
+INSTANTIATE_TEST_SUITE_P(Modes, PgStoreOutage,
+                         ::testing::Values(Outage{"StopFast", [](PgServer& s) { s.stop_fast(); }},
+                                           Outage{"Kill9", [](PgServer& s) { s.kill9(); }}),
+                         [](const ::testing::TestParamInfo<Outage>& p) { return std::string(p.param.name); });
+
+TEST_P(PgStoreOutage, ARestartedDatabaseFailsWritesWhileDownAndRecovers) {
   PgServer server;  // its own, so the tests that share one never see it stopped
   const std::string uri = server.uri(server.create_database());
   ManualClock clock{kT};
@@ -226,7 +239,9 @@ TEST(PgStore, ARestartedDatabaseFailsWritesWhileDownAndRecovers) {
   }
   EXPECT_EQ(store->write_failure(), "");
 
-  server.stop_fast();
+  GetParam().take_down(server);
+  // Readiness drops without traffic: the idle writer notices the database is gone.
+  EXPECT_TRUE(eventually([&] { return !store->write_failure().empty(); }));
   for (int i = 0; i < 5; ++i) {
     auto r = append(*store, "key_a", {point(kT + 100 + i)});
     ASSERT_FALSE(r.has_value()) << "acknowledged while the database was down: seq " << r->last_seq;
