@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/asio.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -330,6 +331,49 @@ TEST_F(ClusterTest, EachNodeExportsItsBusAndDatabaseMetrics) {
   EXPECT_TRUE(eventually([&] { return metric(a->port(), "fleet_bus_connected") == "1"; }, seconds(10)));
   nats_.stop();
   EXPECT_TRUE(eventually([&] { return metric(a->port(), "fleet_bus_connected") == "0"; }, seconds(10)));
+}
+
+// Publishes raw messages on the cluster's NATS as any client of it could (the NATS text protocol).
+void nats_publish(unsigned short port, const std::vector<std::pair<std::string, std::string>>& messages) {
+  namespace asio = boost::asio;
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  std::string out = "CONNECT {\"verbose\":false,\"pedantic\":false}\r\n";
+  for (const auto& [subject, payload] : messages) {
+    out += "PUB " + subject + " " + std::to_string(payload.size()) + "\r\n" + payload + "\r\n";
+  }
+  out += "PING\r\n";
+  asio::write(socket, asio::buffer(out));
+  asio::streambuf in;
+  asio::read_until(socket, in, "PONG");  // the server has taken every message before its PONG
+}
+
+TEST_F(ClusterTest, BusMessagesThatDoNotParseOrClaimAnotherTenantAreDroppedAndCounted) {
+  auto a = node("a");
+  const std::string token = dev_token(a->port(), "dave", "org_victim", "admin", 3600);
+  const NewDevice dev = create_device(a->port(), token, "car");
+  WsClient ws(a->port(), "/ws");
+  ws.send(auth_message(token));
+  ws.read_json();  // hello
+  ws.read_json();  // snapshot
+  const double dropped = metric_value(a->port(), "fleet_bus_dropped_messages_total");
+  const std::string forged =
+      R"({"type":"telemetry","tenant":"org_other","node":"x","sent_ms":1,"events":[{"seq":1,"device":")" +
+      dev.id + R"(","ts":1796000000000,"lat":1,"lon":2}]})";
+  nats_publish(nats_.port(),
+               {{"fleet.v1.org_victim", "not json"},
+                {"fleet.v1.org_victim", forged},  // claims org_other on org_victim's subject
+                {"fleet.v1.org_victim", R"({"type":"telemetry","tenant":"org_victim","events":[]})"}});
+  EXPECT_TRUE(
+      eventually([&] { return metric_value(a->port(), "fleet_bus_dropped_messages_total") >= dropped + 3; },
+                 seconds(10), milliseconds(50)));
+  // Nothing of them reached the tenant's viewer: its next event is the next real point, seq 1.
+  ASSERT_EQ(request(a->port(), "POST", "/api/v1/telemetry", point(3), dev.key).status, 202);
+  const auto events = read_events(ws, [](const auto& e) { return !e.empty(); });
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events.front().at("seq").as_int64(), 1);
+  EXPECT_EQ(events.front().at("lat").to_number<double>(), 3);
 }
 
 TEST_F(ClusterTest, TwentyTenantsThroughEveryFaultLoseNothingAcknowledgedAndKeepEachStreamContiguous) {
