@@ -11,9 +11,13 @@
  *   FLEETCTL_ARGS   extra `simulate` arguments
  *   CHROMIUM_BIN    browser binary (default /usr/bin/chromium); never downloaded
  *   E2E_WEB_ROOT    built app (default apps/web/dist; `npm run test:e2e` builds it first)
+ *
+ * `startCluster` starts two nodes sharing PostgreSQL and NATS with `scripts/cluster.sh` (the same FLEETD_BIN
+ * and E2E_WEB_ROOT; FLEETD_ARGS become FLEET_CLUSTER_FLEETD_ARGS). E2E_CLUSTER=1 makes `startFleetd` start
+ * such a cluster and hand out its node a, to run a suite against a cluster node (`restart` then throws).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -154,7 +158,21 @@ async function spawnFleetd(bin: string, args: string[], portFile: string, log: W
   }
 }
 
+/** Node a of a `startCluster` cluster as a Fleetd; it cannot be restarted (cluster.sh only kills nodes). */
+async function clusterNodeA(): Promise<Fleetd> {
+  const cluster = await startCluster()
+  const url = cluster.nodes.a
+  return {
+    url,
+    port: Number(new URL(url).port),
+    logTail: [`[fleetd] cluster node a: logs in ${ARTIFACTS}/cluster-a.log`],
+    restart: () => Promise.reject(new Error('E2E_CLUSTER=1: a cluster node cannot be restarted in place')),
+    stop: () => cluster.stop(),
+  }
+}
+
 export async function startFleetd(): Promise<Fleetd> {
+  if (process.env.E2E_CLUSTER === '1') return clusterNodeA()
   const bin = fleetdBin()
   const webRoot = resolve(process.env.E2E_WEB_ROOT ?? join(WEB_DIR, 'apps/web/dist'))
   if (!existsSync(join(webRoot, 'index.html'))) throw new Error(`${webRoot}/index.html missing: run \`npm run build\` first`)
@@ -198,6 +216,73 @@ export async function startFleetd(): Promise<Fleetd> {
       await stopProcess(current.proc)
       log.end()
       rmSync(tmp, { recursive: true, force: true })
+    },
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- cluster
+
+/** Two fleetd nodes sharing PostgreSQL and NATS, started by `scripts/cluster.sh` (read it). */
+export interface Cluster {
+  dir: string
+  /** Node URLs (`http://127.0.0.1:port`), each serving the web app. */
+  nodes: { a: string; b: string }
+  /** `cluster.sh kill DIR <node>`: kill -9 one node (its port then refuses connections). */
+  kill(node: 'a' | 'b'): Promise<void>
+  /** Copies every log to ARTIFACTS/cluster-*.log, stops everything and removes the directory. */
+  stop(): Promise<void>
+}
+
+function clusterScript(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const script = join(REPO_DIR, 'scripts/cluster.sh')
+  return new Promise((resolvePromise, reject) => {
+    execFile(script, args, { env, timeout: 120_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`cluster.sh ${args.join(' ')} failed: ${err.message}\n${stderr}`))
+      else resolvePromise(stdout)
+    })
+  })
+}
+
+export async function startCluster(): Promise<Cluster> {
+  const webRoot = resolve(process.env.E2E_WEB_ROOT ?? join(WEB_DIR, 'apps/web/dist'))
+  if (!existsSync(join(webRoot, 'index.html'))) throw new Error(`${webRoot}/index.html missing: run \`npm run build\` first`)
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-e2e-cluster-'))
+  const env = {
+    ...process.env,
+    FLEETD_BIN: fleetdBin(),
+    FLEET_CLUSTER_WEB_ROOT: webRoot,
+    FLEET_CLUSTER_FLEETD_ARGS: process.env.FLEETD_ARGS ?? '',
+  }
+  const saveLogs = () => {
+    mkdirSync(ARTIFACTS, { recursive: true })
+    for (const name of ['a.log', 'b.log', 'nats.log', 'pg/server.log']) {
+      const from = join(dir, name)
+      if (existsSync(from)) copyFileSync(from, join(ARTIFACTS, `cluster-${name.replace('/', '-')}`))
+    }
+  }
+  let out: string
+  try {
+    out = await clusterScript(['start', dir], env)
+  } catch (err) {
+    saveLogs()
+    await clusterScript(['stop', dir]).catch(() => {})
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+  const value = (key: string) => {
+    const m = new RegExp(`^${key}=(.*)$`, 'm').exec(out)
+    if (!m) throw new Error(`cluster.sh start printed no ${key}:\n${out}`)
+    return m[1]!
+  }
+  return {
+    dir,
+    nodes: { a: value('FLEET_NODE_A'), b: value('FLEET_NODE_B') },
+    kill: async (node) => {
+      await clusterScript(['kill', dir, node])
+    },
+    stop: async () => {
+      saveLogs()
+      await clusterScript(['stop', dir])
     },
   }
 }
@@ -468,7 +553,8 @@ export interface SocketLog {
 
 /**
  * Records every WebSocket the page opens, with its text frames parsed (telemetry frames, `telemetry` or
- * compact `tc`, are kept as `{type, bytes, events}` only, to keep the log small over a minute of traffic).
+ * compact `tc`, are kept as `{type, bytes, events, seqs, skipped}` only, to keep the log small over a
+ * minute of traffic).
  */
 export function recordSockets(page: Page): SocketLog[] {
   const sockets: SocketLog[] = []
@@ -476,10 +562,15 @@ export function recordSockets(page: Page): SocketLog[] {
     try {
       const text = payload.toString()
       const m = JSON.parse(text) as Record<string, unknown>
-      if (m.type === 'telemetry') return { type: m.type, bytes: text.length, events: (m.events as unknown[]).length }
+      if (m.type === 'telemetry') {
+        const seqs = (m.events as { seq: number }[]).map((e) => e.seq)
+        return { type: m.type, bytes: text.length, events: seqs.length, seqs, skipped: m.skipped ?? 0 }
+      }
       if (m.type === 'tc') {
-        const events = (m.chunks as unknown[][]).reduce((n, c) => n + c.length - 2, 0)
-        return { type: m.type, bytes: text.length, events }
+        // A chunk is [seq0, ts0, event…]; an event starts with its offset o (seq = seq0 + o).
+        const chunks = m.chunks as [number, number, ...[number, ...unknown[]][]][]
+        const seqs = chunks.flatMap(([seq0, , ...events]) => events.map((e) => seq0 + e[0]))
+        return { type: m.type, bytes: text.length, events: seqs.length, seqs, skipped: m.skipped ?? 0 }
       }
       return m
     } catch {
