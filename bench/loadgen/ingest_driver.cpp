@@ -37,17 +37,19 @@ IngestTotals IngestTotals::since(const IngestTotals& earlier) const {
 
 class IngestDriver::Loop final : public HttpConnection::Listener {
  public:
-  Loop(const Endpoint& server, const SourceAddresses& sources, std::vector<DeviceKey> devices, int tenants,
-       int connections, int batch)
-      : server_(server),
+  Loop(std::vector<Endpoint> servers, const SourceAddresses& sources, std::vector<DeviceKey> devices,
+       int tenants, int connections, int batch)
+      : servers_(std::move(servers)),
         devices_(interleave(std::move(devices), tenants)),
         batch_(batch),
         points_per_tenant_(static_cast<std::size_t>(tenants)),
         points_per_device_(devices_.size()) {
     if (devices_.empty()) throw std::invalid_argument("the ingest driver needs at least one device");
+    if (servers_.empty()) throw std::invalid_argument("the ingest driver needs at least one server");
     for (int i = 0; i < connections; ++i) {
-      connections_.push_back(std::make_unique<HttpConnection>(
-          loop_, server_, sources.pick(static_cast<std::size_t>(i)), *this, static_cast<std::size_t>(i)));
+      const auto id = static_cast<std::size_t>(i);
+      connections_.push_back(
+          std::make_unique<HttpConnection>(loop_, server_of(id), sources.pick(id), *this, id));
     }
     in_flight_.resize(connections_.size());
     was_connected_.resize(connections_.size());
@@ -218,10 +220,12 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
                                                device_cursor_, device.home ? &*device.home : nullptr);
     ++device_cursor_;
     in_flight_[c->id()] = {mono_us(), device.tenant_index, static_cast<std::uint64_t>(batch_), index};
-    c->send(build_http_request("POST", "/api/v1/telemetry", server_, device.key, body));
+    c->send(build_http_request("POST", "/api/v1/telemetry", server_of(c->id()), device.key, body));
   }
 
-  const Endpoint& server_;
+  const Endpoint& server_of(std::size_t connection) const { return servers_[connection % servers_.size()]; }
+
+  const std::vector<Endpoint> servers_;  // fixed before any connection refers to one of them
   std::vector<DeviceKey> devices_;
   int batch_;
   EventLoop loop_;
@@ -243,7 +247,12 @@ class IngestDriver::Loop final : public HttpConnection::Listener {
 
 IngestDriver::IngestDriver(const Endpoint& server, const SourceAddresses& sources,
                            std::vector<DeviceKey> devices, int tenants, int connections, int batch)
-    : loop_(std::make_unique<Loop>(server, sources, std::move(devices), tenants, connections, batch)) {}
+    : IngestDriver(std::vector<Endpoint>{server}, sources, std::move(devices), tenants, connections, batch) {}
+
+IngestDriver::IngestDriver(std::vector<Endpoint> servers, const SourceAddresses& sources,
+                           std::vector<DeviceKey> devices, int tenants, int connections, int batch)
+    : loop_(std::make_unique<Loop>(std::move(servers), sources, std::move(devices), tenants, connections,
+                                   batch)) {}
 
 IngestDriver::~IngestDriver() {
   loop_->stop_ = true;

@@ -40,6 +40,10 @@ class IngestDriver {
   // `devices` are used round-robin, interleaving tenants so each tenant gets the same share of points.
   IngestDriver(const Endpoint& server, const SourceAddresses& sources, std::vector<DeviceKey> devices,
                int tenants, int connections, int batch);
+  // The same over several nodes of a cluster: connection i posts to servers[i % servers.size()], so every
+  // tenant's batches reach every node.
+  IngestDriver(std::vector<Endpoint> servers, const SourceAddresses& sources, std::vector<DeviceKey> devices,
+               int tenants, int connections, int batch);
   ~IngestDriver();
   IngestDriver(const IngestDriver&) = delete;
   IngestDriver& operator=(const IngestDriver&) = delete;

@@ -42,9 +42,11 @@ boost::json::object process_delta(const ProcessSample& before, const ProcessSamp
 namespace {
 
 constexpr const char* kUsage =
-    "usage: fleet_loadgen <fanout|idle|handshake|ingest|refresh|storm|views> --url http://127.0.0.1:PORT "
+    "usage: fleet_loadgen <fanout|idle|handshake|ingest|refresh|storm|views> --url "
+    "http://127.0.0.1:PORT[,...] "
     "--private-key KEY.pem\n"
     "         [--server-pid PID] [--out FILE] [--source-ips 32] [--issuer ISS] [--kid KID]\n"
+    "         (several URLs, the nodes of a cluster: ingest and fanout spread viewers and posts over them)\n"
     "       fleet_loadgen floor [--out FILE]   (no server: the machine's loopback send + receive floor)\n"
     "  fanout:    --viewers 1000 --tenants 10 --devices-per-tenant 10 --batch 10 --connections 32\n"
     "             --rates 50000,100000,... (deliveries/s) --step-seconds 5 --p99-limit-ms 10 --threads 1\n"
@@ -66,10 +68,14 @@ Context server_context(const Options& options) {
   TokenSettings token_settings;
   token_settings.issuer = options.str("issuer", token_settings.issuer);
   token_settings.key_id = options.str("kid", token_settings.key_id);
-  return Context{options, parse_endpoint(options.required("url")),
+  std::vector<Endpoint> servers = parse_endpoints(options.required("url"));
+  Endpoint first = servers.front();
+  return Context{options,
+                 std::move(first),
                  SourceAddresses(static_cast<int>(options.integer("source-ips", 32))),
                  TokenMinter(options.required("private-key"), token_settings),
-                 static_cast<pid_t>(options.integer("server-pid", 0))};
+                 static_cast<pid_t>(options.integer("server-pid", 0)),
+                 std::move(servers)};
 }
 
 int run(int argc, char** argv) {

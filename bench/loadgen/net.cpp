@@ -42,6 +42,18 @@ Endpoint parse_endpoint(const std::string& url) {
   return ep;
 }
 
+std::vector<Endpoint> parse_endpoints(const std::string& urls) {
+  std::vector<Endpoint> out;
+  std::string_view rest = urls;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    out.push_back(parse_endpoint(std::string(rest.substr(0, comma))));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+  }
+  if (out.empty()) throw std::invalid_argument("no endpoint in " + urls);
+  return out;
+}
+
 SourceAddresses::SourceAddresses(int count) {
   if (count < 1 || count > 250) throw std::invalid_argument("source address count must be in [1, 250]");
   for (int i = 0; i < count; ++i) {

@@ -17,6 +17,9 @@ struct Endpoint {
 
 // Parses "http://HOST:PORT" or "HOST:PORT" with a numeric IPv4 host. Throws std::invalid_argument.
 Endpoint parse_endpoint(const std::string& url);
+// Parses a comma-separated list of them ("http://127.0.0.1:8001,http://127.0.0.1:8002": the nodes of a
+// cluster). Throws std::invalid_argument, also on an empty list.
+std::vector<Endpoint> parse_endpoints(const std::string& urls);
 
 // Source addresses 127.0.0.2 .. 127.0.0.(1 + count). Each (source, destination) pair has its own
 // ephemeral port range, so spreading connections over several sources avoids port exhaustion.

@@ -1,7 +1,9 @@
 #include "provisioning.hpp"
 
 #include <cmath>
+#include <optional>
 #include <stdexcept>
+#include <thread>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -66,6 +68,43 @@ void seed_positions(const Endpoint& server, const std::vector<DeviceKey>& device
   for (const HttpResponse& r : http_call_all(server, requests, kSetupConnections, kSetupTimeout)) {
     if (r.status != 202) {
       throw std::runtime_error("POST /api/v1/telemetry answered " + std::to_string(r.status) + ": " + r.body);
+    }
+  }
+}
+
+void await_devices_on_every_node(const std::vector<Endpoint>& servers, const std::vector<DeviceKey>& devices,
+                                 std::chrono::seconds timeout) {
+  const std::int64_t deadline =
+      mono_us() + std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
+  for (const Endpoint& server : servers) {
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+      // One request per call: a 401 closes its connection (fleetd answers it with Connection: close),
+      // which fails the whole call.
+      for (;;) {
+        std::optional<HttpResponse> reply;
+        std::string why;
+        try {
+          reply =
+              http_call_all(server,
+                            {build_http_request("POST", "/api/v1/telemetry", server, devices[i].key,
+                                                build_ingest_body(1, mono_us(), devices[i].tenant_index, i))},
+                            1, kSetupTimeout)
+                  .front();
+        } catch (const std::runtime_error& e) {
+          why = e.what();  // the connection closed, e.g. after a 401: try again
+        }
+        if (reply && reply->status == 202) break;
+        if (reply && reply->status != 401) {
+          throw std::runtime_error("POST /api/v1/telemetry to " + server.host_header + " answered " +
+                                   std::to_string(reply->status) + ": " + reply->body);
+        }
+        if (reply) why = "401";
+        if (mono_us() > deadline) {
+          throw std::runtime_error("device key " + std::to_string(i) + " still unknown to " +
+                                   server.host_header + ": " + why);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the nodes refresh keys on a timer
+      }
     }
   }
 }

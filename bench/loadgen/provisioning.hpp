@@ -1,6 +1,7 @@
 #pragma once
 // Scenario set-up through the public API, identical for fleetd and the baseline: per tenant, an admin
 // token creates devices with `POST /api/v1/devices` and keeps their keys. Viewer tokens are minted here.
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,13 @@ std::vector<DeviceKey> provision_devices(const Endpoint& server, const TokenMint
 // One point for each device (POST /api/v1/telemetry), so every device has a last position and a snapshot
 // carries all of them. Throws std::runtime_error on any refusal.
 void seed_positions(const Endpoint& server, const std::vector<DeviceKey>& devices);
+
+// A cluster's other nodes learn a new device key from the database within a refresh interval (a 401
+// until then). Posts one point per device to each of `servers` until every one answers 202, so a run
+// measures steady state, not that interval. Throws std::runtime_error after `timeout`, or on another
+// refusal than 401.
+void await_devices_on_every_node(const std::vector<Endpoint>& servers, const std::vector<DeviceKey>& devices,
+                                 std::chrono::seconds timeout);
 
 // `count` distinct member tokens, viewer i in tenant i % tenants; the first `slow` of each tenant's
 // viewers are marked slow (so slow consumers spread evenly over tenants).

@@ -170,12 +170,13 @@ boost::json::object run_fanout(const Context& ctx) {
 
   progress("provisioning %d tenants x %d devices", s.tenants, s.devices_per_tenant);
   auto devices = provision_devices(ctx.server, ctx.minter, s.tenant_prefix, s.tenants, s.devices_per_tenant);
+  if (ctx.servers.size() > 1) await_devices_on_every_node(ctx.servers, devices, 60s);
   progress("minting %zu viewer tokens", s.viewers);
   auto specs = make_viewer_specs(ctx.minter, s.tenant_prefix, s.tenants, s.viewers, s.slow_fraction);
   const auto slow_count = static_cast<std::size_t>(
       std::count_if(specs.begin(), specs.end(), [](const ViewerSpec& v) { return v.slow; }));
 
-  ViewerPool pool(ctx.server, ctx.sources, s.tenants, s.pool);
+  ViewerPool pool(ctx.servers, ctx.sources, s.tenants, s.pool);
   progress("connecting %zu viewers (%zu slow)", s.viewers, slow_count);
   ConnectReport connected = pool.connect(std::move(specs), 120s);
   progress("%llu viewers ready in %.1f s, %llu failed", static_cast<unsigned long long>(connected.ready),
@@ -203,7 +204,7 @@ boost::json::object run_fanout(const Context& ctx) {
     result["connect_failures"] = failures;
   }
 
-  IngestDriver ingest(ctx.server, ctx.sources, std::move(devices), s.tenants, s.connections, s.batch);
+  IngestDriver ingest(ctx.servers, ctx.sources, std::move(devices), s.tenants, s.connections, s.batch);
   ingest.start();
 
   boost::json::array steps;

@@ -21,11 +21,12 @@ boost::json::object run_ingest(const Context& ctx) {
 
   progress("provisioning %d tenants x %d devices", tenants, devices_per_tenant);
   const auto devices = provision_devices(ctx.server, ctx.minter, prefix, tenants, devices_per_tenant);
+  if (ctx.servers.size() > 1) await_devices_on_every_node(ctx.servers, devices, std::chrono::seconds(60));
 
   boost::json::array runs;
   for (double b : batches) {
     const int batch = static_cast<int>(b);
-    IngestDriver ingest(ctx.server, ctx.sources, devices, tenants, connections, batch);
+    IngestDriver ingest(ctx.servers, ctx.sources, devices, tenants, connections, batch);
     ingest.start();
     const ProcessSample server_before = sample_process(ctx.server_pid);
     const IngestTotals before = ingest.totals();

@@ -20,6 +20,9 @@ struct Context {
   SourceAddresses sources;
   TokenMinter minter;
   pid_t server_pid = 0;
+  // Every node given in --url (a comma-separated list; `server` is the first). The ingest and fanout
+  // scenarios spread their connections over all of them (a cluster); the others use `server` only.
+  std::vector<Endpoint> servers;
 };
 
 // Fan-out (and wide fan-out): viewers over tenants, rate stepped up until p99 > limit or any loss.

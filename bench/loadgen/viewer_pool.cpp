@@ -1,5 +1,7 @@
 #include "viewer_pool.hpp"
 
+#include <stdexcept>
+
 #include "clock.hpp"
 
 namespace loadgen {
@@ -105,7 +107,7 @@ class ViewerPool::Worker final : public ViewerObserver {
     EventLoop loop;
     viewers_.reserve(specs_.size());
     for (std::size_t i = 0; i < specs_.size(); ++i) {
-      viewers_.push_back(std::make_unique<WebSocketViewer>(loop, pool_.server_, *this));
+      viewers_.push_back(std::make_unique<WebSocketViewer>(loop, pool_.servers_[specs_[i].node], *this));
       viewers_.back()->set_tag(i);
     }
     const auto concurrency = static_cast<std::size_t>(pool_.options_.connect_concurrency);
@@ -167,17 +169,30 @@ class ViewerPool::Worker final : public ViewerObserver {
 
 ViewerPool::ViewerPool(const Endpoint& server, const SourceAddresses& sources, int tenants,
                        ViewerPoolOptions options)
-    : server_(server),
+    : ViewerPool(std::vector<Endpoint>{server}, sources, tenants, std::move(options)) {}
+
+ViewerPool::ViewerPool(std::vector<Endpoint> servers, const SourceAddresses& sources, int tenants,
+                       ViewerPoolOptions options)
+    : servers_(std::move(servers)),
       sources_(sources),
-      options_(options),
-      live_readers_(static_cast<std::size_t>(tenants)) {}
+      options_(std::move(options)),
+      live_readers_(static_cast<std::size_t>(tenants)) {
+  if (servers_.empty()) throw std::invalid_argument("the viewer pool needs at least one server");
+}
 
 ViewerPool::~ViewerPool() { workers_.clear(); }
 
 ConnectReport ViewerPool::connect(std::vector<ViewerSpec> specs, std::chrono::seconds timeout) {
   const auto threads = static_cast<std::size_t>(std::max(1, options_.threads));
   std::vector<std::vector<ViewerSpec>> shares(threads);
-  for (std::size_t i = 0; i < specs.size(); ++i) shares[i % threads].push_back(std::move(specs[i]));
+  std::vector<std::size_t> per_tenant(live_readers_.size());
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (!per_tenant.empty()) {
+      auto& seen = per_tenant[static_cast<std::size_t>(specs[i].tenant_index) % per_tenant.size()];
+      specs[i].node = seen++ % servers_.size();
+    }
+    shares[i % threads].push_back(std::move(specs[i]));
+  }
   for (std::size_t w = 0; w < threads; ++w) {
     workers_.push_back(std::make_unique<Worker>(*this, w, threads, std::move(shares[w])));
   }

@@ -23,6 +23,7 @@ struct ViewerSpec {
   int tenant_index = 0;
   bool slow = false;        // stops reading right after hello (slow-consumer scenario)
   std::string after_hello;  // a message sent as soon as hello arrives, e.g. a `view`; empty: none
+  std::size_t node = 0;     // index into the pool's servers; connect() sets it
 };
 
 struct ViewerPoolOptions {
@@ -58,6 +59,10 @@ void add_viewer_stats(ViewerTotals& t, const ViewerStats& s);
 class ViewerPool {
  public:
   ViewerPool(const Endpoint& server, const SourceAddresses& sources, int tenants, ViewerPoolOptions options);
+  // The same over several nodes of a cluster: each tenant's viewers take the nodes in turn, so every
+  // tenant has viewers on every node (given as many viewers per tenant as nodes).
+  ViewerPool(std::vector<Endpoint> servers, const SourceAddresses& sources, int tenants,
+             ViewerPoolOptions options);
   ~ViewerPool();
   ViewerPool(const ViewerPool&) = delete;
   ViewerPool& operator=(const ViewerPool&) = delete;
@@ -86,7 +91,7 @@ class ViewerPool {
   class Worker;
   friend class Worker;
 
-  const Endpoint& server_;
+  const std::vector<Endpoint> servers_;
   const SourceAddresses& sources_;
   ViewerPoolOptions options_;
   std::vector<std::atomic<std::int64_t>> live_readers_;
