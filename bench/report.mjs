@@ -172,6 +172,23 @@ const metrics = [
     '', null],
   ['storm', 'server CPU per reconnect, no resume (us)', 'lower',
     (r) => storm(r, 'plain')?.server_cpu?.server_cpu_us_per_op, '', null],
+  // Two nodes + PostgreSQL + NATS on this machine (bench/cluster/scenario.sh); CPU from /proc per process.
+  ['cluster', 'durable points/s, batch 100, 2 nodes', 'higher', (r) => r?.ingest?.points_per_s, '>= 80,000',
+    (v) => v >= 80000],
+  ['cluster', 'ingest requests failed', 'lower', (r) => r?.ingest?.requests_failed, '0', (v) => v === 0, undefined,
+    true],
+  ['cluster', 'ack p99, batch 100 (ms)', 'lower', (r) => ms(r?.ingest?.ack_latency?.p99_us), '', null],
+  ['cluster', 'CPU per durable point, fleetd (us)', 'lower', (r) => r?.ingest?.fleetd_cpu_us_per_point, '', null],
+  ['cluster', 'CPU per durable point, PostgreSQL (us)', 'lower', (r) => r?.ingest?.postgres_cpu_us_per_point, '',
+    null],
+  ['cluster', 'points per WAL flush', 'higher', (r) => r?.ingest?.points_per_wal_sync, '', null],
+  ['cluster', 'deliveries/s at arrival p99 <= 10 ms, 2 nodes', 'higher', (r) => r?.fanout?.max_deliveries_per_s,
+    '>= 1,000,000', (v) => v >= 1000000],
+  ['cluster', 'arrival p99 at that rate (ms)', 'lower', (r) => ms(r?.fanout?.best_arrival_p99_us ?? undefined), '<= 10 ms',
+    (v) => v <= 10],
+  ['cluster', 'CPU per delivery, fleetd (us)', 'lower', (r) => r?.fanout?.fleetd_cpu_us_per_delivery, '', null],
+  ['cluster', 'CPU per NATS message, nats-server (us)', 'lower', (r) => r?.fanout?.nats_cpu_us_per_message, '',
+    null],
 ];
 
 function format(v) {

@@ -2,7 +2,7 @@
 # Fleet Live benchmarks: fleetd against the Node baseline (docs/benchmarks.md).
 #
 #   bench/run.sh [--smoke] [--scenarios floor,fanout,fanout-json50,fanout-compact0,fanout-compact50,wide,
-#                            idle,handshake,ingest,slow,refresh,storm,views]
+#                            idle,handshake,ingest,slow,refresh,storm,views,cluster]
 #                [--servers fleetd,baseline]
 #                [--fleetd-args "--sync normal"]   extra fleetd options (recorded in the results)
 #                [--repeat N]        trials per fan-out step (fanout*, wide); default 3, 1 with --smoke
@@ -19,6 +19,9 @@
 # arrival p99 limit is 10 ms plus the window. Every fan-out step runs --repeat times: the step passes when
 # most trials do, and its figures are the trials' medians with their min-max (docs/benchmarks.md).
 # storm restarts fleetd in the middle of its run through bench/restart_server.sh.
+# cluster (fleetd only) starts two nodes sharing PostgreSQL and NATS (scripts/cluster.sh) and measures durable
+# ingest (batches of 100) and fan-out with the load generator spread over both nodes, with each process's CPU
+# (bench/cluster/scenario.sh); the single-node SQLite figures beside it are ingest's and fanout's.
 # Prints a table and writes bench/results/<date>-<commit>.json.
 # --smoke runs every scenario at tiny sizes in seconds (CI: it must run and report; speed means nothing)
 # and writes its JSON to the work directory only.
@@ -27,9 +30,9 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${FLEET_BENCH_BUILD_DIR:-$root/build-bench}
 smoke=0
-default_scenarios=floor,fanout,fanout-json50,fanout-compact0,fanout-compact50,wide,idle,handshake,ingest,slow,refresh,storm,views
-# protocol 2 only: the baseline has no in-band refresh, no resume, no stream options and no views
-fleetd_only=refresh,storm,fanout-json50,fanout-compact0,fanout-compact50,views
+default_scenarios=floor,fanout,fanout-json50,fanout-compact0,fanout-compact50,wide,idle,handshake,ingest,slow,refresh,storm,views,cluster
+# protocol 2 only: the baseline has no in-band refresh, no resume, no stream options and no views; no cluster
+fleetd_only=refresh,storm,fanout-json50,fanout-compact0,fanout-compact50,views,cluster
 scenarios=$default_scenarios
 servers=fleetd,baseline
 fleetd_args=
@@ -46,7 +49,7 @@ while (($#)); do
     --repeat) repeat=$2; shift ;;
     --rates) rates=$2; shift ;;
     --keep-going) keep_going=" --keep-going" ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -167,6 +170,11 @@ scenario_args() {
     fanout-compact0)  echo "$fanout --format compact --flush-ms 0" ; return ;;
     fanout-compact50) echo "$fanout --format compact --flush-ms 50 --p99-limit-ms 60" ; return ;;
     wide)             echo "$wide --tenant-prefix org_wide_" ; return ;;
+    # The cluster's fan-out: fanout's sizes, viewers and ingest spread over both nodes; its ladder starts
+    # lower (every event is committed to PostgreSQL and crosses NATS before any viewer sees it).
+    cluster-fanout)
+      [[ -z $rates ]] && ((!smoke)) && fanout=${fanout/--rates $full_rates/--rates 10000,25000,$full_rates}
+      echo "$fanout --tenant-prefix org_cluster_fanout_" ; return ;;
   esac
   if ((smoke)); then
     case $1 in
@@ -178,6 +186,7 @@ scenario_args() {
       storm)     echo storm --viewers 20 --tenants 2 --devices-per-tenant 5 --ingest-rate 20 --batch 1 --connections 2 --settle-seconds 0.5 ;;
       views)     echo views --devices 400 --viewers 20 --view-devices 16 --seconds 1 --connections 4 ;;
       floor)     echo floor --pairs 20 --frame-bytes 1910 --seconds 0.5 ;;
+      cluster-ingest) echo ingest --batches 100 --seconds 1 --connections 4 --tenants 2 --devices-per-tenant 2 --tenant-prefix org_cluster_ingest_ ;;
     esac
   else
     case $1 in
@@ -193,6 +202,8 @@ scenario_args() {
       views)     echo views --devices 10000 --viewers 1000 --view-devices 100 --seconds 10 --batch 10 ;;
       # fanout's 1,000 sockets; a 10-event fanout frame is ~1,910 bytes on the wire (docs/benchmarks.md).
       floor)     echo floor --pairs 1000 --frame-bytes 1910 --seconds 3 ;;
+      # Durable ingest over both nodes: 100 tenants x 10 devices, 100 points per request, closed loop.
+      cluster-ingest) echo ingest --batches 100 --seconds 10 --connections 32 --tenants 100 --devices-per-tenant 10 --tenant-prefix org_cluster_ingest_ ;;
     esac
   fi
 }
@@ -220,6 +231,16 @@ for scenario in "${scenario_list[@]}"; do
     run_dir=$work/$server-$scenario
     log "== $scenario on $server (load average $(cut -d' ' -f1-3 /proc/loadavg))"
     cut -d' ' -f1-3 /proc/loadavg >"$work/results/$server-$scenario.load"
+    if [[ $scenario == cluster ]]; then
+      fsync_test=--fsync-test
+      ((smoke)) && fsync_test=
+      if ! bash "$root/bench/cluster/scenario.sh" --fleetd "$fleetd" --loadgen "$loadgen" --work "$run_dir" \
+          --out "$work/results/$server-$scenario.json" --ingest "$(scenario_args cluster-ingest)" \
+          --fanout "$(scenario_args cluster-fanout)" --fleetd-args "$fleetd_args" $fsync_test >&2; then
+        log "cluster failed"
+      fi
+      continue
+    fi
     start_server "$server" "$run_dir"
     extra=()
     [[ $scenario == storm ]] && extra=(--restart-cmd "bash $(printf %q "$root/bench/restart_server.sh") $(printf %q "$run_dir")")
