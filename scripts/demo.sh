@@ -98,7 +98,8 @@ EOF_MSG
 fi
 if ((cluster)); then
   # The nodes are not this shell's children (cluster.sh started them): watch node a instead of wait.
-  while kill -0 "${pids[0]}" 2>/dev/null; do sleep 1; done
+  # (`wait` on a background sleep, so a signal to this script alone runs the trap at once.)
+  while kill -0 "${pids[0]}" 2>/dev/null; do sleep 1 & wait $!; done
 else
   wait "${pids[0]}"
 fi
