@@ -53,4 +53,25 @@ std::string decode_share_key(std::string_view hex) {
   return out;
 }
 
+Result<GroupMembers> resolve_group_members(
+    const std::vector<std::string>& ids,
+    const std::function<Result<std::optional<std::vector<DeviceId>>>(const std::string& id)>& group_devices) {
+  GroupMembers out;
+  std::unordered_set<std::string> seen_devices;
+  std::unordered_set<std::string> seen_groups;
+  for (const std::string& id : ids) {
+    if (!seen_groups.insert(id).second) continue;  // asked twice: answered once
+    auto devices = group_devices(id);
+    if (!devices) return devices.error();
+    if (!*devices) {
+      out.unknown.push_back(id);
+      continue;
+    }
+    for (DeviceId& d : **devices) {
+      if (seen_devices.insert(d.str()).second) out.devices.push_back(std::move(d));
+    }
+  }
+  return out;
+}
+
 }  // namespace fleet::store

@@ -1,12 +1,16 @@
 #pragma once
 // Rules that MemoryStore and SqliteStore share for device groups and shares (store.hpp), so both give
 // the same answers to the same requests.
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "core/result.hpp"
+#include "store/store.hpp"
 
 namespace fleet::store {
 
@@ -21,6 +25,13 @@ Error group_name_taken();
 // A group or share that is missing or another tenant's: the same answer either way.
 Error group_not_found();
 Error share_not_found();
+
+// A view's groups resolved as Store::group_members documents: each asked id once, in asked order;
+// `group_devices(id)` answers the group's active members (in member order), or an empty optional for a
+// group that is missing or another tenant's. Its errors end the resolution.
+Result<GroupMembers> resolve_group_members(
+    const std::vector<std::string>& ids,
+    const std::function<Result<std::optional<std::vector<DeviceId>>>(const std::string& id)>& group_devices);
 
 // The share key as stored in meta (64 hex digits) -> 32 raw bytes; empty when malformed.
 std::string decode_share_key(std::string_view hex);

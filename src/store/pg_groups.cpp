@@ -1,6 +1,5 @@
 #include "store/pg_groups.hpp"
 
-#include <unordered_set>
 #include <utility>
 
 #include "store/groups_shares.hpp"
@@ -135,22 +134,13 @@ Result<Group> pg_delete_group(PgConn& conn, const TenantId& tenant, const std::s
 
 Result<GroupMembers> pg_group_members(PgConn& conn, const TenantId& tenant,
                                       const std::vector<std::string>& ids) {
-  GroupMembers out;
-  std::unordered_set<std::string> seen_devices;
-  std::unordered_set<std::string> seen_groups;
-  for (const std::string& id : ids) {
-    if (!seen_groups.insert(id).second) continue;  // asked twice: answered once
-    auto group = query_groups(conn, tenant, &id);
-    if (!group) return group.error();
-    if (group->empty()) {
-      out.unknown.push_back(id);
-      continue;
-    }
-    for (DeviceId& d : group->front().devices) {
-      if (seen_devices.insert(d.str()).second) out.devices.push_back(std::move(d));
-    }
-  }
-  return out;
+  return resolve_group_members(
+      ids, [&](const std::string& id) -> Result<std::optional<std::vector<DeviceId>>> {
+        auto group = query_groups(conn, tenant, &id);
+        if (!group) return group.error();
+        if (group->empty()) return std::optional<std::vector<DeviceId>>();
+        return std::optional<std::vector<DeviceId>>(std::move(group->front().devices));
+      });
 }
 
 Result<Share> pg_create_share(PgConn& conn, Share share, std::int64_t now_ms) {

@@ -7,6 +7,7 @@
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
 #include "obs/thread_name.hpp"
+#include "store/deliver.hpp"
 #include "store/epoch.hpp"
 #include "store/pg_append.hpp"
 #include "store/pg_conn.hpp"
@@ -34,19 +35,6 @@ constexpr int kGroupAttempts = 3;
 constexpr std::chrono::milliseconds kMinProbeInterval{200};
 // How often an idle, healthy writer checks that the database still answers.
 constexpr std::chrono::milliseconds kIdlePing{1000};
-
-// Callbacks belong to other layers; one that throws must not take a lane (and every pending
-// acknowledgement) down with it.
-template <class T>
-void deliver(const Callback<T>& done, Result<T> r) noexcept {
-  try {
-    done(std::move(r));
-  } catch (const std::exception& e) {
-    obs::error("store callback threw", {{"what", e.what()}});
-  } catch (...) {
-    obs::error("store callback threw");
-  }
-}
 
 obs::Counter& transaction_us_counter() {
   static obs::Counter& c = [] {

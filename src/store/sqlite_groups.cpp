@@ -1,6 +1,5 @@
 #include "store/sqlite_groups.hpp"
 
-#include <unordered_set>
 #include <utility>
 
 #include "store/groups_shares.hpp"
@@ -120,22 +119,13 @@ Result<Group> SqliteGroups::remove(const TenantId& tenant, const std::string& id
 }
 
 Result<GroupMembers> SqliteGroups::members(const TenantId& tenant, const std::vector<std::string>& ids) {
-  GroupMembers out;
-  std::unordered_set<std::string> seen_devices;
-  std::unordered_set<std::string> seen_groups;
-  for (const std::string& id : ids) {
-    if (!seen_groups.insert(id).second) continue;  // asked twice: answered once
-    auto group = query(tenant, &id);
-    if (!group) return group.error();
-    if (group->empty()) {
-      out.unknown.push_back(id);
-      continue;
-    }
-    for (DeviceId& d : group->front().devices) {
-      if (seen_devices.insert(d.str()).second) out.devices.push_back(std::move(d));
-    }
-  }
-  return out;
+  return resolve_group_members(
+      ids, [&](const std::string& id) -> Result<std::optional<std::vector<DeviceId>>> {
+        auto group = query(tenant, &id);
+        if (!group) return group.error();
+        if (group->empty()) return std::optional<std::vector<DeviceId>>();
+        return std::optional<std::vector<DeviceId>>(std::move(group->front().devices));
+      });
 }
 
 }  // namespace fleet::store

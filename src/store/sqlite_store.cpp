@@ -8,6 +8,7 @@
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
 #include "obs/thread_name.hpp"
+#include "store/deliver.hpp"
 #include "store/epoch.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_repo.hpp"
@@ -28,19 +29,6 @@ Error storage_refused() {
 
 // Non-append requests hold a callback and a few ids.
 constexpr std::size_t kTaskBytes = 256;
-
-// Callbacks belong to other layers; one that throws must not take the store thread (and every pending
-// acknowledgement) down with it.
-template <class T>
-void deliver(const Callback<T>& done, Result<T> r) noexcept {
-  try {
-    done(std::move(r));
-  } catch (const std::exception& e) {
-    obs::error("store callback threw", {{"what", e.what()}});
-  } catch (...) {
-    obs::error("store callback threw");
-  }
-}
 
 Result<void> configure(Db& db, const SqliteOptions& o) {
   db.set_busy_timeout_ms(o.busy_timeout_ms);
